@@ -1,0 +1,167 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/weftworks/weft"
+)
+
+// Kind tells the engine how a module type takes part in the flow. Only KindAction and
+// KindTrigger modules have a Run; the other kinds are flow control the engine performs
+// itself from the blueprint (routes, branches, feeder links, directives).
+type Kind int
+
+const (
+	// KindAction runs once per incoming bundle and emits zero or more bundles.
+	KindAction Kind = iota
+	// KindTrigger is a first module: it emits the bundles the run was started with
+	// (a webhook payload, a manual input). Its Run may be nil.
+	KindTrigger
+	// KindRouter sends each bundle down every route whose filter passes.
+	KindRouter
+	// KindIfElse sends each bundle down exactly one branch.
+	KindIfElse
+	// KindMerge rejoins the merging branches of the if/else just before it.
+	KindMerge
+	// KindAggregator collects the bundles of the loop opened by its feeder; the engine
+	// evaluates the mapper per collected bundle and hands the items to Aggregate.
+	KindAggregator
+	// KindDirective ends an error handler route (Ignore, Resume, Break, Commit, Rollback).
+	KindDirective
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindAction:
+		return "action"
+	case KindTrigger:
+		return "trigger"
+	case KindRouter:
+		return "router"
+	case KindIfElse:
+		return "ifelse"
+	case KindMerge:
+		return "merge"
+	case KindAggregator:
+		return "aggregator"
+	case KindDirective:
+		return "directive"
+	}
+	return "unknown"
+}
+
+// Spec declares a module type once: its identity, its fields and how to build it.
+// Validation, documentation, API descriptions and UI forms all read the Spec.
+type Spec struct {
+	// Name is the blueprint's "module" value, "app:Module" (e.g. "http:MakeRequest").
+	Name string
+	// Label is the human name ("Make a request"). Defaults to Name.
+	Label string
+	// Help is one or two sentences for docs and forms.
+	Help string
+	// Kind says how the engine treats the module. Defaults to KindAction.
+	Kind Kind
+	// Parameters are the static configuration fields (blueprint "parameters").
+	Parameters []Field
+	// Mapper are the per-bundle input fields (blueprint "mapper", may hold {{...}}).
+	// When OpenMapper is true, keys not listed here are passed through unchecked
+	// (aggregators, Create JSON, data store records).
+	Mapper     []Field
+	OpenMapper bool
+	// NoOperation marks modules that do not count as an operation (routers, if/else,
+	// merge, directives), as in Make.
+	NoOperation bool
+	// ACID marks transactional modules (SPEC §2.6); their Module also implements
+	// Transactional.
+	ACID bool
+	// Timeout is the module's time limit per bundle. Defaults to the engine's
+	// (40 s, SPEC §3.1). Modules that enforce their own limit (HTTP's timeout field,
+	// Sleep's duration) set a longer one here.
+	Timeout time.Duration
+	// New builds the module for one blueprint module. It is called once per compiled
+	// blueprint version; a configuration problem is returned as an error naming the
+	// parameter. Nil for kinds without Run.
+	New func(cfg Config) (Module, error)
+	// Aggregate builds the output bundle of a KindAggregator from the evaluated
+	// mapper of every collected bundle (in arrival order) and the static parameters.
+	Aggregate func(params weft.Bundle, items []weft.Bundle) (weft.Bundle, error)
+}
+
+// Config is what a module gets when it is built: its id and static parameters.
+type Config struct {
+	ModuleID   int
+	Version    int
+	Parameters weft.Bundle
+}
+
+// Module is one configured module instance.
+type Module interface {
+	// Run handles one incoming bundle. It returns the bundles it emits, in order
+	// (none, one, or many: the engine carries each through the rest of the flow before
+	// the next, depth first). Failures are returned as *weft.Error with the right type;
+	// any other error counts as a RuntimeError. Run must honour ctx cancellation and
+	// must not keep or modify c.Input after returning.
+	Run(ctx context.Context, c *Call) ([]weft.Bundle, error)
+}
+
+// ModuleFunc adapts a function to the Module interface.
+type ModuleFunc func(ctx context.Context, c *Call) ([]weft.Bundle, error)
+
+// Run calls f.
+func (f ModuleFunc) Run(ctx context.Context, c *Call) ([]weft.Bundle, error) { return f(ctx, c) }
+
+// Transactional is implemented by ACID modules (SPEC §2.6). The engine calls Commit or
+// Rollback once per cycle for every operation the module performed.
+type Transactional interface {
+	Commit(ctx context.Context, exec Execution) error
+	Rollback(ctx context.Context, exec Execution) error
+}
+
+// Call is one invocation of a module for one bundle.
+type Call struct {
+	ModuleID int
+	// Input is the module's mapper evaluated for this bundle and checked against the
+	// Spec: declared fields are coerced to their type, defaults applied, required
+	// fields present. Keys a mapping resolved to `ignore` are absent.
+	Input weft.Bundle
+	// Params are the static parameters (the same map Config had).
+	Params weft.Bundle
+	// Exec is the running execution.
+	Exec Execution
+}
+
+// Scope is the lifetime of a variable set by util:SetVariable*.
+type Scope string
+
+// Variable scopes, as Make names them.
+const (
+	ScopeRoundtrip Scope = "roundtrip" // one cycle
+	ScopeExecution Scope = "execution" // the whole run
+)
+
+// Execution is the running execution as modules see it.
+type Execution interface {
+	// ID is the execution id ({{executionId}}).
+	ID() string
+	// Now is the execution's clock (injected; tests use a fixed clock).
+	Now() time.Time
+	// Location is the scenario's time zone for date functions.
+	Location() *time.Location
+	// Variable reads an execution or cycle variable.
+	Variable(name string) (any, bool)
+	// SetVariable sets a variable for the given scope.
+	SetVariable(name string, scope Scope, value any)
+	// Respond records the webhook response of gateway:WebhookRespond. Only the first
+	// response of a run reaches the caller; Respond reports whether this one did.
+	Respond(r Response) bool
+	// Confidential reports whether the scenario must not keep bundle data.
+	Confidential() bool
+}
+
+// Response is the HTTP answer a webhook caller receives.
+type Response struct {
+	Status  int               `json:"status"`
+	Headers map[string]string `json:"headers"`
+	Body    string            `json:"body"`
+}

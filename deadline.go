@@ -1,0 +1,6 @@
+package weft
+
+import "context"
+
+// errDeadline is context.DeadlineExceeded; named here so AsError reads plainly.
+var errDeadline = context.DeadlineExceeded
