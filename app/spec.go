@@ -157,6 +157,11 @@ type Execution interface {
 	Respond(r Response) bool
 	// Confidential reports whether the scenario must not keep bundle data.
 	Confidential() bool
+	// Connection returns the stored credentials of a connection a module names in its
+	// parameters (Make's __IMTCONN__, apiKeyKeychain, auth...). A missing connection is
+	// an InvalidConfigurationError; missing or expired credentials an
+	// InvalidAccessTokenError.
+	Connection(ref any) (weft.Bundle, error)
 }
 
 // Response is the HTTP answer a webhook caller receives.

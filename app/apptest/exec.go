@@ -1,0 +1,88 @@
+// Package apptest helps test modules without an engine: a recording Execution and a
+// Call helper that prepares input exactly as the engine does.
+package apptest
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/app"
+)
+
+// Exec is an app.Execution for tests: a fixed clock, an in-memory variable space,
+// recorded responses and connections given by the test.
+type Exec struct {
+	mu          sync.Mutex
+	ExecID      string
+	Clock       time.Time
+	Loc         *time.Location
+	Vars        map[string]any
+	Responses   []app.Response
+	Secret      bool
+	Connections map[string]weft.Bundle
+}
+
+// NewExec returns an Exec with id "test-exec", clock 2026-01-02T03:04:05Z and UTC.
+func NewExec() *Exec {
+	return &Exec{ExecID: "test-exec", Clock: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		Loc: time.UTC, Vars: map[string]any{}, Connections: map[string]weft.Bundle{}}
+}
+
+func (e *Exec) ID() string               { return e.ExecID }
+func (e *Exec) Now() time.Time           { return e.Clock }
+func (e *Exec) Location() *time.Location { return e.Loc }
+func (e *Exec) Confidential() bool       { return e.Secret }
+
+func (e *Exec) Variable(name string) (any, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	v, ok := e.Vars[name]
+	return v, ok
+}
+
+func (e *Exec) SetVariable(name string, _ app.Scope, v any) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.Vars[name] = v
+}
+
+func (e *Exec) Respond(r app.Response) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.Responses = append(e.Responses, r)
+	return len(e.Responses) == 1
+}
+
+func (e *Exec) Connection(ref any) (weft.Bundle, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	key := weftText(ref)
+	c, ok := e.Connections[key]
+	if !ok {
+		return nil, weft.Errorf(weft.InvalidConfigurationError, "connection %q not found", key)
+	}
+	return c, nil
+}
+
+// Run builds the module from spec with params, prepares mapper as the engine does and
+// runs it once.
+func Run(ctx context.Context, spec *app.Spec, params, mapper weft.Bundle, exec app.Execution) ([]weft.Bundle, error) {
+	p, err := app.PrepareParameters(spec, params)
+	if err != nil {
+		return nil, err
+	}
+	m, err := spec.New(app.Config{ModuleID: 1, Version: 1, Parameters: p})
+	if err != nil {
+		return nil, err
+	}
+	in, err := app.PrepareInput(spec, mapper)
+	if err != nil {
+		return nil, err
+	}
+	if exec == nil {
+		exec = NewExec()
+	}
+	return m.Run(ctx, &app.Call{ModuleID: 1, Input: in, Params: p, Exec: exec})
+}
