@@ -24,8 +24,10 @@ func (e *FieldError) Error() string { return fmt.Sprintf("%s: %s", e.Path, e.Mes
 // applied to absent or empty fields, declared fields are coerced to their type, required
 // fields must be present. Undeclared keys are kept only when the spec has an open mapper
 // (otherwise they are kept too but not checked: Make blueprints carry UI-only keys).
-// The error is a *weft.Error of type BundleValidationError wrapping a *FieldError, the
-// name Make gives a bundle that fails the module's declaration.
+// The error is a *weft.Error of type DataError wrapping a *FieldError. (Make calls this
+// a BundleValidationError, which SPEC §3.2 would make fatal, losing the bundle; the fix
+// is a person correcting the mapping, which is what an incomplete execution without
+// automatic retry is for. See docs/errors.md.)
 func PrepareInput(s *Spec, raw weft.Bundle) (weft.Bundle, error) {
 	return prepare(s.Mapper, raw, "")
 }
@@ -75,7 +77,7 @@ func prepare(fields []Field, raw weft.Bundle, prefix string) (weft.Bundle, error
 
 func invalid(path, format string, args ...any) error {
 	fe := &FieldError{Path: path, Message: fmt.Sprintf(format, args...)}
-	return &weft.Error{Type: weft.BundleValidationError, Message: fe.Error(), Err: fe}
+	return &weft.Error{Type: weft.DataError, Message: fe.Error(), Err: fe}
 }
 
 // Coerce converts one value to a field's declared type (exported for modules that read
