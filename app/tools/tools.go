@@ -1,0 +1,38 @@
+// Package tools is Make's "Tools" app (util:*): variables, Compose a string, Switch,
+// Sleep, Increment and the text and numeric aggregators. Routers, if/else, iterators,
+// the array aggregator, repeaters and directives are flow control the engine performs
+// (app/builtin); see docs/modules-tools.md for every field and decision.
+package tools
+
+import (
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/app"
+)
+
+// Specs returns the module types of the Tools app.
+func Specs() []app.Spec {
+	return []app.Spec{
+		setVariableSpec, setVariable2Spec, setVariablesSpec,
+		getVariableSpec, getVariable2Spec, getVariablesSpec,
+		composeSpec, switcherSpec, sleepSpec, incrementSpec,
+		textAggregatorSpec, numericAggregatorSpec,
+	}
+}
+
+// Register adds every Tools module type to r.
+func Register(r *app.Registry) error {
+	for _, s := range Specs() {
+		if err := r.Register(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// newStatic builds a Module with no per-instance state from a run function.
+func newStatic(run app.ModuleFunc) func(app.Config) (app.Module, error) {
+	return func(app.Config) (app.Module, error) { return run, nil }
+}
+
+// one wraps a single output bundle.
+func one(b weft.Bundle) []weft.Bundle { return []weft.Bundle{b} }
