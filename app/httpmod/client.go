@@ -1,0 +1,287 @@
+package httpmod
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/weftworks/weft"
+)
+
+// Options configure the HTTP app for a process. The zero value is ready to use.
+type Options struct {
+	// MaxBodySize caps a response body (after decompression) so one response cannot
+	// exhaust memory; a larger one is a MaxFileSizeExceededError. Defaults to 100 MB.
+	MaxBodySize int64
+	// MaxRedirects bounds a redirect chain; a longer one is an UnexpectedError.
+	// Defaults to 10.
+	MaxRedirects int
+	// Resolver looks up host names. Defaults to the system resolver.
+	Resolver *net.Resolver
+	// UserAgent is sent when the module sets no User-Agent header. Defaults to "weft".
+	UserAgent string
+	// Proxy chooses a proxy per request. Defaults to http.ProxyFromEnvironment
+	// (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
+	Proxy func(*http.Request) (*url.URL, error)
+}
+
+// DefaultMaxBodySize is Options.MaxBodySize's default.
+const DefaultMaxBodySize = 100 << 20
+
+func (o Options) withDefaults() Options {
+	if o.MaxBodySize <= 0 {
+		o.MaxBodySize = DefaultMaxBodySize
+	}
+	if o.MaxRedirects <= 0 {
+		o.MaxRedirects = 10
+	}
+	if o.UserAgent == "" {
+		o.UserAgent = "weft"
+	}
+	if o.Proxy == nil {
+		o.Proxy = http.ProxyFromEnvironment
+	}
+	return o
+}
+
+// client is the part shared by every HTTP module of a process: one connection pool.
+type client struct {
+	opts      Options
+	transport *http.Transport
+}
+
+func newClient(o Options) *client {
+	o = o.withDefaults()
+	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Resolver: o.Resolver}
+	tr := &http.Transport{
+		Proxy:                 o.Proxy,
+		DialContext:           dialer.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   10,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		// The module decides about compression itself (requestCompressedContent, gzip)
+		// and keeps the Content-Encoding header in its output, as Make does.
+		DisableCompression: true,
+	}
+	return &client{opts: o, transport: tr}
+}
+
+// request is one HTTP call as the modules describe it.
+type request struct {
+	method  string // upper case
+	url     *url.URL
+	header  http.Header
+	body    []byte
+	timeout time.Duration
+	// follow reports whether a redirect answering a request with this method is
+	// followed.
+	follow     func(method string) bool
+	compressed bool        // ask for and decode gzip/deflate
+	tls        *tls.Config // nil: the shared default
+	secrets    []string    // values removed from URLs in messages (API keys in the query)
+}
+
+// response is what came back, the body read in full (within the cap) and decoded.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+	url    *url.URL // after redirects
+}
+
+// target names the request in messages: method and URL without secrets.
+func (r *request) target() string { return r.method + " " + r.redact(r.url.String()) }
+
+func (r *request) redact(s string) string {
+	for _, sec := range r.secrets {
+		if sec == "" {
+			continue
+		}
+		s = strings.ReplaceAll(s, sec, "***")
+		s = strings.ReplaceAll(s, url.QueryEscape(sec), "***")
+	}
+	return s
+}
+
+// do sends the request within its timeout and reads the response. Failures are typed
+// *weft.Errors; HTTP error statuses are not failures here (the caller decides).
+func (c *client) do(ctx context.Context, r *request) (*response, error) {
+	tctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	resp, err := c.send(tctx, r)
+	if err == nil {
+		return resp, nil
+	}
+	if ctx.Err() == nil && errors.Is(tctx.Err(), context.DeadlineExceeded) {
+		return nil, &weft.Error{Type: weft.ModuleTimeoutError,
+			Message: fmt.Sprintf("%s: no complete response within the %s timeout", r.target(), r.timeout),
+			Details: map[string]any{"method": r.method, "url": r.redact(r.url.String())},
+			Err:     err}
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		ue.URL = r.redact(ue.URL)
+	}
+	e := ClassifyTransportError(err)
+	if e.Details == nil {
+		e.Details = map[string]any{"method": r.method, "url": r.redact(r.url.String())}
+	}
+	return nil, e
+}
+
+func (c *client) send(ctx context.Context, r *request) (*response, error) {
+	var body io.Reader
+	if len(r.body) > 0 {
+		body = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, r.url.String(), body)
+	if err != nil {
+		return nil, dataError("url", "cannot build the request: %v", err)
+	}
+	for name, vals := range r.header {
+		req.Header[name] = vals
+	}
+	if h := req.Header.Get("Host"); h != "" {
+		req.Host = h // Go sends req.Host, never a Host header
+		req.Header.Del("Host")
+	}
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", c.opts.UserAgent)
+	}
+	if r.compressed && req.Header.Get("Accept-Encoding") == "" {
+		req.Header.Set("Accept-Encoding", "gzip, deflate")
+	}
+	tr := c.transport
+	if r.tls != nil {
+		// A module-specific TLS setting (own CA, no verification) gets its own
+		// connections, so it never leaks into the shared pool.
+		tr = c.transport.Clone()
+		tr.TLSClientConfig = r.tls
+		defer tr.CloseIdleConnections()
+	}
+	hc := &http.Client{Transport: tr, CheckRedirect: func(next *http.Request, via []*http.Request) error {
+		if !r.follow(via[0].Method) {
+			return http.ErrUseLastResponse
+		}
+		if len(via) > c.opts.MaxRedirects {
+			return fmt.Errorf("%w: stopped after %d", errTooManyRedirects, c.opts.MaxRedirects)
+		}
+		return nil
+	}}
+	res, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	data, err := c.readBody(res, r.compressed)
+	if err != nil {
+		return nil, err
+	}
+	return &response{status: res.StatusCode, header: res.Header, body: data, url: res.Request.URL}, nil
+}
+
+// readBody reads the body within the cap; with compressed, a gzip or deflate body is
+// decoded, the cap applying to the decoded size (a small bomb cannot expand past it).
+func (c *client) readBody(res *http.Response, compressed bool) ([]byte, error) {
+	max := c.opts.MaxBodySize
+	if res.ContentLength > max {
+		return nil, tooLarge(res.ContentLength, max)
+	}
+	raw, err := readCapped(res.Body, max)
+	if err != nil {
+		return nil, err
+	}
+	if !compressed || len(raw) == 0 {
+		return raw, nil
+	}
+	var dec io.ReadCloser
+	switch enc := strings.ToLower(strings.TrimSpace(res.Header.Get("Content-Encoding"))); enc {
+	case "gzip", "x-gzip":
+		dec, err = gzip.NewReader(bytes.NewReader(raw))
+	case "deflate":
+		// Servers send zlib-wrapped or raw deflate under this name; try zlib first.
+		dec, err = zlib.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			dec, err = flate.NewReader(bytes.NewReader(raw)), nil
+		}
+	default:
+		return raw, nil
+	}
+	if err != nil {
+		return nil, unexpected("cannot decode the %s response body: %v", res.Header.Get("Content-Encoding"), err)
+	}
+	defer dec.Close()
+	out, err := readCapped(dec, max)
+	if err != nil {
+		var we *weft.Error
+		if errors.As(err, &we) {
+			return nil, err
+		}
+		return nil, unexpected("cannot decode the %s response body: %v", res.Header.Get("Content-Encoding"), err)
+	}
+	return out, nil
+}
+
+func readCapped(rd io.Reader, max int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(rd, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, tooLarge(-1, max)
+	}
+	return data, nil
+}
+
+func tooLarge(size, max int64) error {
+	msg := fmt.Sprintf("response body exceeds the %d-byte limit", max)
+	if size >= 0 {
+		msg = fmt.Sprintf("response body of %d bytes exceeds the %d-byte limit", size, max)
+	}
+	return &weft.Error{Type: weft.MaxFileSizeExceededError, Message: msg, Err: errBodyTooLarge}
+}
+
+func unexpected(format string, args ...any) *weft.Error {
+	return &weft.Error{Type: weft.UnexpectedError, Message: fmt.Sprintf(format, args...)}
+}
+
+// tlsConfig builds the TLS settings of a request: nil (the shared default) unless
+// certificate checks are off or an own CA (PEM) is trusted besides the system's.
+func tlsConfig(verify bool, caPEM string) (*tls.Config, error) {
+	caPEM = strings.TrimSpace(caPEM)
+	if verify && caPEM == "" {
+		return nil, nil
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if !verify {
+		// The user switched verification off for a self-signed service (Make's
+		// rejectUnauthorized: false).
+		cfg.InsecureSkipVerify = true
+	}
+	if caPEM != "" {
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM([]byte(caPEM)) {
+			return nil, configError("ca", "no PEM certificate found in the CA field")
+		}
+		cfg.RootCAs = pool
+	}
+	return cfg, nil
+}

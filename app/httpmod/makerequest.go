@@ -1,0 +1,231 @@
+package httpmod
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/app"
+	"github.com/weftworks/weft/value"
+)
+
+// specTimeout is every HTTP module's engine time limit: above the longest timeout field
+// (300 s), so the engine's default 40 s never cuts a call configured longer; the module
+// enforces its own field.
+const specTimeout = 310 * time.Second
+
+// Shared field declarations.
+var (
+	errorTypesField = app.Field{Name: "errorTypes", Label: "Error types", Type: app.TypeCollection,
+		Help: `weft extension: overrides of the status → error type table, e.g. {"409": "DuplicateDataError", "5xx": "ConnectionError"}.`}
+	nameValueSpec = []app.Field{
+		{Name: "name", Type: app.TypeText},
+		{Name: "value", Type: app.TypeAny},
+	}
+)
+
+func makeRequestSpec(c *client) app.Spec {
+	return app.Spec{
+		Name:    "http:MakeRequest",
+		Label:   "HTTP: Make a request",
+		Help:    "Sends an HTTP request and outputs the response (Make's HTTP app, version 4).",
+		Timeout: specTimeout,
+		Parameters: []app.Field{
+			{Name: "authenticationType", Label: "Authentication type", Type: app.TypeSelect,
+				Options: []string{"noAuth", "apiKey", "basicAuth", "oAuth"}, Default: "noAuth"},
+			{Name: "apiKeyKeychain", Label: "API key connection", Type: app.TypeAny,
+				Help: `Connection {"key", "placement": "header"|"query", "name"}; used with apiKey.`},
+			{Name: "basicAuthKeychain", Label: "Basic auth connection", Type: app.TypeAny,
+				Help: `Connection {"username", "password"}; used with basicAuth.`},
+			{Name: "tlsType", Label: "Transport layer security", Type: app.TypeText,
+				Help: "Only the default (empty) is supported so far."},
+			{Name: "proxyKeychain", Label: "Proxy", Type: app.TypeAny,
+				Help: "Not supported yet; weft uses the HTTPS_PROXY/HTTP_PROXY environment."},
+			errorTypesField,
+		},
+		Mapper: []app.Field{
+			{Name: "url", Label: "URL", Type: app.TypeURL, Required: true},
+			{Name: "method", Label: "Method", Type: app.TypeText, Default: "get", Options: methods,
+				Help: "Lower case in blueprints; any case is accepted."},
+			{Name: "headers", Label: "Headers", Type: app.TypeArray, Spec: nameValueSpec},
+			{Name: "queryParameters", Label: "Query parameters", Type: app.TypeArray, Spec: nameValueSpec},
+			{Name: "contentType", Label: "Body content type", Type: app.TypeSelect,
+				Options: []string{"json", "urlEncoded", "multipart", "custom"}},
+			{Name: "inputMethod", Label: "Body input method", Type: app.TypeSelect,
+				Options: []string{"jsonString", "dataStructure"}, Default: "jsonString"},
+			{Name: "jsonStringBodyContent", Label: "Body content", Type: app.TypeText,
+				Help: "JSON text, sent as is."},
+			{Name: "bodyDataStructure", Label: "Data structure", Type: app.TypeAny,
+				Help: "Make's data structure id; weft does not need it."},
+			{Name: "dataStructureBodyContent", Label: "Body content", Type: app.TypeAny,
+				Help: "A collection or array, serialised as JSON."},
+			{Name: "urlEncodedBodyContent", Label: "Body fields", Type: app.TypeArray, Spec: nameValueSpec},
+			{Name: "multipartBodyContent", Label: "Body fields", Type: app.TypeArray,
+				Help: `[{name, value, multipartFieldType: "text"|"file"}]; a file's value is {fileName, data, contentType}.`},
+			{Name: "customContentType", Label: "Content type", Type: app.TypeText,
+				Help: "Content-Type of a custom body."},
+			{Name: "bodyContent", Label: "Body content", Type: app.TypeAny,
+				Help: "A custom body: text or binary data, sent as is."},
+			{Name: "parseResponse", Label: "Parse response", Type: app.TypeBoolean, Default: true},
+			{Name: "stopOnHttpError", Label: "Return error if HTTP request fails", Type: app.TypeBoolean, Default: true},
+			{Name: "timeout", Label: "Timeout (seconds)", Type: app.TypeUInteger, Min: 1, Max: 300, Default: float64(40)},
+			{Name: "allowRedirects", Label: "Allow redirects", Type: app.TypeBoolean, Default: true},
+			{Name: "shareCookies", Label: "Share cookies with other HTTP modules", Type: app.TypeBoolean,
+				Help: "Accepted and ignored: weft keeps no cookie jar yet."},
+			{Name: "requestCompressedContent", Label: "Request compressed content", Type: app.TypeBoolean, Default: true},
+			{Name: "paginationType", Label: "Pagination", Type: app.TypeText,
+				Help: "Not supported yet; a value is an InvalidConfigurationError."},
+		},
+		New: func(cfg app.Config) (app.Module, error) { return newMakeRequest(c, cfg.Parameters) },
+	}
+}
+
+type makeRequest struct {
+	c        *client
+	auth     string
+	keyRef   any
+	basicRef any
+	table    ErrorTable
+}
+
+func newMakeRequest(c *client, p weft.Bundle) (*makeRequest, error) {
+	m := &makeRequest{c: c, auth: value.Text(p["authenticationType"]),
+		keyRef: p["apiKeyKeychain"], basicRef: p["basicAuthKeychain"]}
+	switch m.auth {
+	case "", "noAuth":
+	case "apiKey":
+		if value.IsEmpty(m.keyRef) {
+			return nil, configError("parameters.apiKeyKeychain", "authenticationType apiKey needs an API key connection")
+		}
+	case "basicAuth":
+		if value.IsEmpty(m.basicRef) {
+			return nil, configError("parameters.basicAuthKeychain", "authenticationType basicAuth needs a basic auth connection")
+		}
+	default:
+		return nil, configError("parameters.authenticationType", "%q is not yet supported by weft (use noAuth, apiKey or basicAuth)", m.auth)
+	}
+	if t := value.Text(p["tlsType"]); t != "" {
+		return nil, configError("parameters.tlsType", "%q is not yet supported by weft (leave it empty)", t)
+	}
+	if !value.IsEmpty(p["proxyKeychain"]) {
+		return nil, configError("parameters.proxyKeychain", "proxies per module are not yet supported by weft")
+	}
+	t, err := ParseErrorTable(p["errorTypes"])
+	if err != nil {
+		return nil, err
+	}
+	m.table = t
+	return m, nil
+}
+
+func (m *makeRequest) Run(ctx context.Context, c *app.Call) ([]weft.Bundle, error) {
+	in := c.Input
+	if pt := value.Text(in["paginationType"]); pt != "" {
+		return nil, configError("paginationType", "pagination (%s) is not yet supported by weft", pt)
+	}
+	r, err := m.build(in)
+	if err != nil {
+		return nil, err
+	}
+	switch m.auth {
+	case "apiKey":
+		if err := applyAPIKey(c.Exec, m.keyRef, "apiKeyKeychain", r); err != nil {
+			return nil, err
+		}
+	case "basicAuth":
+		user, pass, err := basicConnection(c.Exec, m.basicRef, "basicAuthKeychain")
+		if err != nil {
+			return nil, err
+		}
+		setBasicAuth(r, user, pass)
+	}
+	resp, err := m.c.do(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkStatus(boolOf(in, "stopOnHttpError", true), m.table, r, resp, c.Exec.Now()); err != nil {
+		return nil, err
+	}
+	data, err := decodeBody(resp.header, resp.body, boolOf(in, "parseResponse", true), resp.status < 400)
+	if err != nil {
+		return nil, err
+	}
+	return []weft.Bundle{{
+		"data":       data,
+		"statusCode": float64(resp.status),
+		"headers":    headerMap(resp.header),
+	}}, nil
+}
+
+// build turns the v4 mapper into a request (without credentials).
+func (m *makeRequest) build(in weft.Bundle) (*request, error) {
+	meth, err := method(in, "method")
+	if err != nil {
+		return nil, err
+	}
+	u, err := requestURL(value.Text(in["url"]), false)
+	if err != nil {
+		return nil, err
+	}
+	h, err := headers(in, "headers")
+	if err != nil {
+		return nil, err
+	}
+	qs, _ := pairs(in, "queryParameters", "name")
+	addQuery(u, encodePairs(qs))
+	r := &request{method: meth, url: u, header: h,
+		timeout:    time.Duration(timeoutOf(in, 40) * float64(time.Second)),
+		compressed: boolOf(in, "requestCompressedContent", true)}
+	follow := boolOf(in, "allowRedirects", true)
+	r.follow = func(string) bool { return follow }
+
+	var ct string
+	switch kind := value.Text(in["contentType"]); kind {
+	case "":
+	case "json":
+		ct = "application/json"
+		if value.Text(in["inputMethod"]) == "dataStructure" {
+			v := in["dataStructureBodyContent"]
+			if v == nil {
+				v = map[string]any{}
+			}
+			r.body = value.JSON(v)
+		} else {
+			r.body = []byte(value.Text(in["jsonStringBodyContent"]))
+		}
+	case "urlEncoded":
+		ct = "application/x-www-form-urlencoded"
+		fields, _ := pairs(in, "urlEncodedBodyContent", "name")
+		r.body = []byte(encodePairs(fields))
+	case "multipart":
+		parts, err := v4Parts(in)
+		if err != nil {
+			return nil, err
+		}
+		body, mct, err := multipartBody(parts)
+		if err != nil {
+			return nil, dataError("multipartBodyContent", "%v", err)
+		}
+		r.body = body
+		r.header.Set("Content-Type", mct) // the boundary must match the body
+	case "custom":
+		ct = strings.TrimSpace(value.Text(in["customContentType"]))
+		if v, ok := in["bodyContent"]; ok && v != nil {
+			r.body = bytesOf(v)
+		}
+	default:
+		return nil, dataError("contentType", "%q is not json, urlEncoded, multipart or custom", kind)
+	}
+	setContentType(r.header, ct)
+	return r, nil
+}
+
+// setContentType sets the body's Content-Type unless the user's headers already name
+// one (019 sends "application/json; charset=utf-8" that way; it must win).
+func setContentType(h http.Header, ct string) {
+	if ct != "" && h.Get("Content-Type") == "" {
+		h.Set("Content-Type", ct)
+	}
+}
