@@ -177,3 +177,26 @@ func TestTimeout(t *testing.T) {
 		}
 	}
 }
+
+func TestCache(t *testing.T) {
+	c := NewCache(2)
+	a1, err := c.Compile(`a+`, "g")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a2, _ := c.Compile(`a+`, "g")
+	ai, _ := c.Compile(`a+`, "i")
+	if a1 != a2 || a1 == ai || ai.Flags() != "i" {
+		t.Errorf("cache returned %p %p %p; want the same regex for the same pattern and flags only", a1, a2, ai)
+	}
+	if c.Len() != 2 {
+		t.Errorf("Len = %d; want 2", c.Len())
+	}
+	if _, err := c.Compile(`(`, ""); err == nil || c.Len() != 2 {
+		t.Errorf("bad pattern: err %v, Len %d; want an error and nothing cached", err, c.Len())
+	}
+	c.Compile(`b`, "") // full: starts over
+	if c.Len() != 1 {
+		t.Errorf("Len after overflow = %d; want 1", c.Len())
+	}
+}

@@ -3,7 +3,6 @@ package tools
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/weftworks/weft"
@@ -34,15 +33,14 @@ var switcherSpec = app.Spec{
 		}},
 		{Name: "elseOutput", Label: "Else", Type: app.TypeAny},
 	},
-	New: func(app.Config) (app.Module, error) { return &switcher{cache: map[string]*jsregex.Regexp{}}, nil },
+	New: func(app.Config) (app.Module, error) {
+		return &switcher{cache: jsregex.NewCache(maxCachedPatterns)}, nil
+	},
 }
 
 // switcher keeps the case patterns it compiled: they are usually literal text in the
 // blueprint, so the same few patterns come back for every bundle.
-type switcher struct {
-	mu    sync.Mutex
-	cache map[string]*jsregex.Regexp
-}
+type switcher struct{ cache *jsregex.Cache }
 
 // maxCachedPatterns bounds the cache when patterns are mapped from data.
 const maxCachedPatterns = 256
@@ -55,7 +53,7 @@ func (s *switcher) Run(_ context.Context, c *app.Call) ([]weft.Bundle, error) {
 		pattern := value.Text(cs["pattern"])
 		matched := pattern == input
 		if useRegexp {
-			re, err := s.compile(pattern)
+			re, err := s.cache.Compile(pattern, "")
 			if err != nil {
 				return nil, weft.Errorf(weft.InvalidConfigurationError, "casesTable/%d/pattern: %w", i, err)
 			}
@@ -70,23 +68,6 @@ func (s *switcher) Run(_ context.Context, c *app.Call) ([]weft.Bundle, error) {
 	// No case matched: the else output, or an empty output (the bundle still goes on,
 	// as from any transformer whose result is empty).
 	return one(weft.Bundle{"output": c.Input["elseOutput"]}), nil
-}
-
-func (s *switcher) compile(pattern string) (*jsregex.Regexp, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if re, ok := s.cache[pattern]; ok {
-		return re, nil
-	}
-	re, err := jsregex.Compile(pattern, "")
-	if err != nil {
-		return nil, err
-	}
-	if len(s.cache) >= maxCachedPatterns {
-		clear(s.cache)
-	}
-	s.cache[pattern] = re
-	return re, nil
 }
 
 // maxSleep is Make's limit for one Sleep module.

@@ -160,7 +160,7 @@ func TestSwitcherReusesModule(t *testing.T) {
 			t.Errorf("input %q: output %v; want %v", in, out[0]["output"], want)
 		}
 	}
-	if n := len(m.(*switcher).cache); n != 1 {
+	if n := m.(*switcher).cache.Len(); n != 1 {
 		t.Errorf("cached %d patterns; want 1", n)
 	}
 }
