@@ -119,9 +119,11 @@ func recorder(t *testing.T, respond http.HandlerFunc) (*httptest.Server, func() 
 	}
 }
 
-// reply answers with a status, headers (name, value pairs) and body.
+// reply answers with a status, headers (name, value pairs) and body. Without a
+// Content-Type among the headers the response has none (net/http would sniff one).
 func reply(status int, body string, hdr ...string) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header()["Content-Type"] = nil
 		for i := 0; i+1 < len(hdr); i += 2 {
 			w.Header().Add(hdr[i], hdr[i+1])
 		}
