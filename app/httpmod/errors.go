@@ -263,6 +263,9 @@ func classify(err error) (weft.ErrorType, string) {
 		// net/http replaces the RecordHeaderError of a plain-HTTP peer with this text.
 		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return weft.ConnectionError, "TLS handshake failed"
+	case errors.As(err, &opErr) && opErr.Op == "dial" && opErr.Timeout():
+		// The host never answered the connection attempt: unreachable, not slow.
+		return weft.ConnectionError, "connect timed out"
 	case errors.As(err, &netErr) && netErr.Timeout():
 		return weft.ModuleTimeoutError, "timed out"
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -161,6 +162,9 @@ func TestClassifyTransportErrorDirect(t *testing.T) {
 		{&net.DNSError{Err: "server misbehaving", Name: "x.invalid"}, weft.ConnectionError, "DNS lookup failed"},
 		{fmt.Errorf("read: %w", errBodyTooLarge), weft.MaxFileSizeExceededError, "response too large"},
 		{errors.New("something odd"), weft.RuntimeError, "request failed"},
+		{&net.OpError{Op: "dial", Net: "tcp", Err: os.ErrDeadlineExceeded}, weft.ConnectionError, "connect timed out"},
+		{&net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}, weft.ModuleTimeoutError, "timed out"},
+		{&net.OpError{Op: "write", Net: "tcp", Err: errors.New("broken")}, weft.ConnectionError, "connection failed"},
 		{errors.New(`net/http: HTTP/1.x transport connection broken: malformed HTTP response "x"`), weft.UnexpectedError, "malformed response"},
 	}
 	for _, tt := range tests {
