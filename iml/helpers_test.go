@@ -42,7 +42,7 @@ func testEnv(t testing.TB) *Env {
 				"words":["pear","Apple","banana"],
 				"nums":[3,1,2],
 				"date":"2018-10-01T07:32:00.000Z"}`),
-			3: js(t, `{"data":{"name":"three"},"value":"x"}`),
+			3:  js(t, `{"data":{"name":"three"},"value":"x"}`),
 			25: js(t, `{"__IMTMATCH__":["whole","g1","g2","g3"],"__IMTLENGTH__":4,"__IMTINDEX__":2}`),
 		},
 		Now:         func() time.Time { return fixedNow },

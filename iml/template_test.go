@@ -21,27 +21,27 @@ func TestReferences(t *testing.T) {
 		{"{{1.items[2].title}}", "second"},
 		{"{{1.items[1 + 1].price}}", 2.5},
 		{"{{1.items[1.n - 3].title}}", "second"},
-		{"{{1.items[].title}}", "first"},        // [] = first element
-		{"{{1.items[-1].title}}", "second"},     // negative counts from the end
-		{"{{1.items[0].title}}", nil},           // 0 does not exist
-		{"{{1.items[3].title}}", nil},           // out of range
-		{"{{1.items[1.5].title}}", nil},         // not an integer
-		{"{{1.items.title}}", "first"},          // a key through an array reads the first element
-		{"{{1.items[2].tags[1]}}", "c"},         // nested
-		{"{{1.data.list[3]}}", 3.0},             // numbers keep their type
-		{"{{1.data[\"name\"]}}", "inner"},       // a text index on a collection is a key
-		{"{{1.`Customer Name`}}", "ACME"},       // backticks
-		{"{{1.`0`}}", "col0"},                   // numeric-looking key
-		{"{{1.$1}}", "g1"},                      // text parser group names
-		{"{{25.`__IMTMATCH__`[3]}}", "g2"},      // system fields
-		{"{{25.__IMTLENGTH__}}", 4.0},           // without backticks
-		{"{{25.`__IMTINDEX__`}}", 2.0},          //
-		{"{{1.missing}}", nil},                  // missing paths are empty, never errors
-		{"{{1.missing.deeper[2].x}}", nil},      //
-		{"{{1.email.x}}", nil},                  // a key of text
-		{"{{99.anything}}", nil},                // module without output
-		{"{{executionId}}", "exec-42"},          //
-		{"{{executionID}}", "exec-42"},          // keywords ignore case (Fusion spelling)
+		{"{{1.items[].title}}", "first"},    // [] = first element
+		{"{{1.items[-1].title}}", "second"}, // negative counts from the end
+		{"{{1.items[0].title}}", nil},       // 0 does not exist
+		{"{{1.items[3].title}}", nil},       // out of range
+		{"{{1.items[1.5].title}}", nil},     // not an integer
+		{"{{1.items.title}}", "first"},      // a key through an array reads the first element
+		{"{{1.items[2].tags[1]}}", "c"},     // nested
+		{"{{1.data.list[3]}}", 3.0},         // numbers keep their type
+		{"{{1.data[\"name\"]}}", "inner"},   // a text index on a collection is a key
+		{"{{1.`Customer Name`}}", "ACME"},   // backticks
+		{"{{1.`0`}}", "col0"},               // numeric-looking key
+		{"{{1.$1}}", "g1"},                  // text parser group names
+		{"{{25.`__IMTMATCH__`[3]}}", "g2"},  // system fields
+		{"{{25.__IMTLENGTH__}}", 4.0},       // without backticks
+		{"{{25.`__IMTINDEX__`}}", 2.0},      //
+		{"{{1.missing}}", nil},              // missing paths are empty, never errors
+		{"{{1.missing.deeper[2].x}}", nil},  //
+		{"{{1.email.x}}", nil},              // a key of text
+		{"{{99.anything}}", nil},            // module without output
+		{"{{executionId}}", "exec-42"},      //
+		{"{{executionID}}", "exec-42"},      // keywords ignore case (Fusion spelling)
 		{"{{var.scenario.name}}", "My scenario"},
 		{"{{var.scenario.executionId}}", "exec-42"}, // always known
 		{"{{var.input.prompt_id}}", "p-7"},
@@ -68,10 +68,10 @@ func TestLiteralsAndKeywords(t *testing.T) {
 	env := testEnv(t)
 	runEvalCases(t, env, []evalCase{
 		{`{{"text"}}`, "text"},
-		{`{{""""}}`, `"`},                          // a quote is written twice
+		{`{{""""}}`, `"`}, // a quote is written twice
 		{`{{"{""alg"":""HS256""}"}}`, `{"alg":"HS256"}`},
-		{`{{"a}}b"}}`, "a}}b"},                      // }} inside a string does not close
-		{`{{"\n"}}`, `\n`},                          // backslashes are literal
+		{`{{"a}}b"}}`, "a}}b"}, // }} inside a string does not close
+		{`{{"\n"}}`, `\n`},     // backslashes are literal
 		{`{{"/\d+/g"}}`, `/\d+/g`},
 		{`{{""}}`, ""},
 		{"{{12}}", 12.0},
@@ -114,8 +114,8 @@ func TestTextTemplates(t *testing.T) {
 		{"Hello {{1.name}}!", "Hello Ann Lee!"},
 		{"{{1.name}} <{{1.email}}>", "Ann Lee <Ann@Example.com>"},
 		{"n={{1.n}}", "n=5"},
-		{"{{1.n}}{{1.n}}", "55"},                       // two segments: text
-		{"{{1.nums}} ", "3, 1, 2 "},                    // arrays as text: ", "
+		{"{{1.n}}{{1.n}}", "55"},                            // two segments: text
+		{"{{1.nums}} ", "3, 1, 2 "},                         // arrays as text: ", "
 		{"{{1.data}}!", `{"list":[1,2,3],"name":"inner"}!`}, // collections as JSON
 		{"[{{1.missing}}]", "[]"},
 		{"a{{ignore}}b", "ab"},
@@ -144,13 +144,13 @@ func TestOperators(t *testing.T) {
 		{"{{2 * -3}}", -6.0},
 		{"{{-(1 + 2)}}", -3.0},
 		{"{{-1.n}}", -5.0},
-		{"{{1.score + 1}}", "721"},      // text + number concatenates (JavaScript +)
-		{"{{1.score * 2}}", 144.0},      // numeric text in arithmetic
-		{"{{1.score - 2}}", 70.0},       //
-		{`{{"-" + 3}}`, "-3"},           // MK-DATE's "-" + 1.dow
+		{"{{1.score + 1}}", "721"}, // text + number concatenates (JavaScript +)
+		{"{{1.score * 2}}", 144.0}, // numeric text in arithmetic
+		{"{{1.score - 2}}", 70.0},  //
+		{`{{"-" + 3}}`, "-3"},      // MK-DATE's "-" + 1.dow
 		{`{{"a" + "b"}}`, "ab"},
-		{"{{1.missing + 1}}", 1.0},      // empty is 0 next to a number
-		{`{{1.missing + "x"}}`, "x"},    // and empty text next to text
+		{"{{1.missing + 1}}", 1.0},   // empty is 0 next to a number
+		{`{{1.missing + "x"}}`, "x"}, // and empty text next to text
 		{"{{1.missing * 3}}", 0.0},
 		{"{{true + 1}}", 2.0},
 		{"{{1 = 1}}", true},
@@ -177,9 +177,9 @@ func TestOperators(t *testing.T) {
 		{"{{true and true}}", true},
 		{"{{false | true}}", true},
 		{"{{false or false}}", false},
-		{"{{1.flag & 1.score}}", true},  // truthiness of §5
-		{"{{1.zero | false}}", true},    // every number is true, even 0
-		{`{{"false" | 1.empty}}`, false}, // "false" and "" are false
+		{"{{1.flag & 1.score}}", true},         // truthiness of §5
+		{"{{1.zero | false}}", true},           // every number is true, even 0
+		{`{{"false" | 1.empty}}`, false},       // "false" and "" are false
 		{"{{1 = 2 and 1 = 2 or 3 > 2}}", true}, // and binds tighter than or
 		{"{{1 < 2 = true}}", true},             // comparison binds tighter than =
 		{"{{1 + 1 = 2 & 3 * 2 = 6}}", true},
