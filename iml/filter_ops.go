@@ -132,29 +132,37 @@ func timeOfDay(v any, loc *time.Location) (float64, bool) {
 		return float64(t.Hour()*3600+t.Minute()*60+t.Second()) + float64(t.Nanosecond())/1e9, true
 	}
 	s := strings.TrimSpace(value.Text(v))
-	parts := strings.Split(s, ":")
-	if len(parts) >= 2 && len(parts) <= 3 {
-		var total float64
-		limits := []float64{24, 60, 60}
-		for i, p := range parts {
-			if p == "" || strings.ContainsAny(p, "+-eE") {
-				return 0, false
-			}
-			f, err := strconv.ParseFloat(p, 64)
-			if err != nil || f < 0 || f >= limits[i] || i < 2 && f != float64(int(f)) {
-				return 0, false
-			}
-			total = total*60 + f
-		}
-		if len(parts) == 2 {
-			total *= 60
-		}
-		return total, true
+	if secs, ok := clockTime(s); ok {
+		return secs, true
 	}
 	if t, ok := value.Date(s, loc); ok {
 		return timeOfDay(t, loc)
 	}
 	return 0, false
+}
+
+// clockTime reads H:mm or H:mm:ss[.fff] as seconds since midnight.
+func clockTime(s string) (float64, bool) {
+	parts := strings.Split(s, ":")
+	if len(parts) < 2 || len(parts) > 3 {
+		return 0, false
+	}
+	var total float64
+	limits := [3]float64{24, 60, 60}
+	for i, p := range parts {
+		if p == "" || strings.ContainsAny(p, "+-eExX_ ") {
+			return 0, false
+		}
+		f, err := strconv.ParseFloat(p, 64)
+		if err != nil || f < 0 || f >= limits[i] || i < 2 && f != float64(int(f)) {
+			return 0, false
+		}
+		total = total*60 + f
+	}
+	if len(parts) == 2 {
+		total *= 60
+	}
+	return total, true
 }
 
 // semver is a semantic version (semver.org 2.0.0). Missing minor/patch numbers count

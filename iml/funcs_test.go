@@ -122,12 +122,12 @@ func TestTextFunctions(t *testing.T) {
 		{`{{replace("All these numbers 187 23 1 9565 will be replaced with X"; "/\d+/g"; "X")}}`, "All these numbers X X X X will be replaced with X"},
 		{`{{replace("Phone number is 777111222"; "/\d+/g"; "+420$&")}}`, "Phone number is +420777111222"},
 		{`{{replace("Phone number is 777111222"; "/ is (\d)/"; "+42$1")}}`, "Phone number+42777111222"}, // the docs print a garbled result (IML.md §2.3)
-		{`{{replace("a1b2"; "/\d/"; "#")}}`, "a#b2"},             // without g: the first match
-		{`{{replace("AbAb"; "/a/gi"; "x")}}`, "xbxb"},            // flags
+		{`{{replace("a1b2"; "/\d/"; "#")}}`, "a#b2"},                                                    // without g: the first match
+		{`{{replace("AbAb"; "/a/gi"; "x")}}`, "xbxb"},                                                   // flags
 		{`{{replace("2024-05"; "/(?<y>\d+)-(?<m>\d+)/"; "$<m>/$<y>")}}`, "05/2024"},
-		{`{{replace("abc"; "/(?<=a)b/"; "X")}}`, "aXc"},          // look-behind (ECMAScript)
-		{`{{replace("x.y"; "/" + "\." + "/g"; "-")}}`, "x-y"},    // a pattern built at run time
-		{`{{replace("/usr/bin"; "/usr"; "/opt")}}`, "/opt/bin"},  // not a regex literal: plain text
+		{`{{replace("abc"; "/(?<=a)b/"; "X")}}`, "aXc"},         // look-behind (ECMAScript)
+		{`{{replace("x.y"; "/" + "\." + "/g"; "-")}}`, "x-y"},   // a pattern built at run time
+		{`{{replace("/usr/bin"; "/usr"; "/opt")}}`, "/opt/bin"}, // not a regex literal: plain text
 		{`{{replace("hello"; ""; "x")}}`, "hello"},
 		{`{{replace(1.n; 5; 6)}}`, "6"},
 		{`{{replaceEmojiCharacters("Hi 👋🏽 there 🎉!")}}`, "Hi  there !"},
