@@ -18,6 +18,10 @@ import (
 // Specs returns the module types of the JSON app.
 func Specs() []app.Spec { return []app.Spec{parseSpec, createSpec, transformSpec} }
 
+// noDeadline (a negative Spec.Timeout) runs a module without a per-bundle deadline:
+// these modules do no I/O and their work is linear in their input, so they cannot hang.
+const noDeadline = -1
+
 // Register adds every JSON module type to r.
 func Register(r *app.Registry) error {
 	for _, s := range Specs() {
@@ -40,6 +44,7 @@ var spaceField = app.Field{Name: "space", Label: "Indentation", Type: app.TypeSe
 
 var parseSpec = app.Spec{
 	Name: "json:ParseJSON", Label: "Parse JSON",
+	Timeout: noDeadline,
 	Help: "Parses JSON text: an object gives one bundle of its keys, an array one bundle " +
 		"per element (with __IMTINDEX__ and __IMTLENGTH__).",
 	Parameters: []app.Field{typeField},
@@ -108,6 +113,7 @@ func position(text string, offset int64) string {
 
 var createSpec = app.Spec{
 	Name: "json:CreateJSON", Label: "Create JSON",
+	Timeout:    noDeadline,
 	Help:       "Serialises the mapped fields (the whole mapper) as JSON text; outputs `json`.",
 	Parameters: []app.Field{typeField, spaceField},
 	OpenMapper: true,
@@ -128,6 +134,7 @@ var createSpec = app.Spec{
 
 var transformSpec = app.Spec{
 	Name: "json:TransformToJSON", Label: "Transform to JSON",
+	Timeout:    noDeadline,
 	Help:       "Writes any value as JSON text (a text becomes a quoted, escaped JSON string); outputs `json`.",
 	Parameters: []app.Field{spaceField},
 	Mapper:     []app.Field{{Name: "object", Label: "Object", Type: app.TypeAny}},

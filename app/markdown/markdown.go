@@ -21,6 +21,10 @@ import (
 // Specs returns the module types of the Markdown app.
 func Specs() []app.Spec { return []app.Spec{compileSpec} }
 
+// noDeadline (a negative Spec.Timeout) runs a module without a per-bundle deadline:
+// these modules do no I/O and their work is linear in their input, so they cannot hang.
+const noDeadline = -1
+
 // Register adds every Markdown module type to r.
 func Register(r *app.Registry) error {
 	for _, s := range Specs() {
@@ -33,6 +37,7 @@ func Register(r *app.Registry) error {
 
 var compileSpec = app.Spec{
 	Name: "markdown:Compile", Label: "Markdown to HTML",
+	Timeout: noDeadline,
 	Help: "Converts Markdown to HTML; outputs `data`. gfm adds tables, strikethrough, " +
 		"autolinks and task lists; sanitize shows raw HTML in the input as text.",
 	Mapper: []app.Field{

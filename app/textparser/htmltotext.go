@@ -15,6 +15,7 @@ import (
 
 var htmlToTextSpec = app.Spec{
 	Name: "regexp:HTMLToText", Label: "HTML to text",
+	Timeout: noDeadline,
 	Help: "Renders HTML as plain text: blocks and <br> become line breaks, list items get " +
 		`"* " or "1. ", links read "text [url]", entities are decoded, scripts and styles dropped.`,
 	Mapper: []app.Field{

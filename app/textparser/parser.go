@@ -19,6 +19,10 @@ func Specs() []app.Spec {
 	return []app.Spec{parserSpec, advancedParserSpec, replaceSpec, htmlToTextSpec}
 }
 
+// noDeadline (a negative Spec.Timeout) runs a module without a per-bundle deadline:
+// these modules do no I/O and their work is linear in their input, so they cannot hang.
+const noDeadline = -1
+
 // Register adds every Text parser module type to r.
 func Register(r *app.Registry) error {
 	for _, s := range Specs() {

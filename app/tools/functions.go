@@ -13,8 +13,9 @@ import (
 
 var composeSpec = app.Spec{
 	Name: "util:ComposeTransformer", Label: "Compose a string",
-	Help:   "Turns whatever is mapped into text; outputs it as `value`.",
-	Mapper: []app.Field{{Name: "value", Label: "Text", Type: app.TypeText}},
+	Timeout: noDeadline,
+	Help:    "Turns whatever is mapped into text; outputs it as `value`.",
+	Mapper:  []app.Field{{Name: "value", Label: "Text", Type: app.TypeText}},
 	New: newStatic(func(_ context.Context, c *app.Call) ([]weft.Bundle, error) {
 		return one(weft.Bundle{"value": value.Text(c.Input["value"])}), nil
 	}),
@@ -102,7 +103,8 @@ const (
 
 var incrementSpec = app.Spec{
 	Name: "util:FunctionIncrement", Label: "Increment function",
-	Help: "Outputs `i`: 1 on the first use, then one more on each use, until the counter resets.",
+	Timeout: noDeadline,
+	Help:    "Outputs `i`: 1 on the first use, then one more on each use, until the counter resets.",
 	Parameters: []app.Field{{Name: "reset", Label: "Reset a value", Type: app.TypeSelect, Required: true,
 		Options: []string{resetRun, resetExecution, resetScenario}}},
 	New: func(cfg app.Config) (app.Module, error) {

@@ -19,6 +19,10 @@ func Specs() []app.Spec {
 	}
 }
 
+// noDeadline (a negative Spec.Timeout) runs a module without a per-bundle deadline:
+// these modules do no I/O and their work is linear in their input, so they cannot hang.
+const noDeadline = -1
+
 // Register adds every Tools module type to r.
 func Register(r *app.Registry) error {
 	for _, s := range Specs() {

@@ -21,8 +21,9 @@ var nameField = app.Field{Name: "name", Label: "Variable name", Type: app.TypeTe
 
 var setVariableSpec = app.Spec{
 	Name: "util:SetVariable", Label: "Set variable (legacy)",
-	Help:   "Stores a value under a name for later Get variable modules; outputs it as `value`.",
-	Mapper: []app.Field{nameField, scopeField, {Name: "value", Label: "Variable value", Type: app.TypeAny}},
+	Timeout: noDeadline,
+	Help:    "Stores a value under a name for later Get variable modules; outputs it as `value`.",
+	Mapper:  []app.Field{nameField, scopeField, {Name: "value", Label: "Variable value", Type: app.TypeAny}},
 	New: newStatic(func(_ context.Context, c *app.Call) ([]weft.Bundle, error) {
 		v := c.Input["value"]
 		c.Exec.SetVariable(value.Text(c.Input["name"]), scopeOf(c.Input), v)
@@ -32,8 +33,9 @@ var setVariableSpec = app.Spec{
 
 var setVariable2Spec = app.Spec{
 	Name: "util:SetVariable2", Label: "Set variable",
-	Help:   "Stores a value under a name for later Get variable modules; outputs it under its name.",
-	Mapper: []app.Field{nameField, scopeField, {Name: "value", Label: "Variable value", Type: app.TypeAny}},
+	Timeout: noDeadline,
+	Help:    "Stores a value under a name for later Get variable modules; outputs it under its name.",
+	Mapper:  []app.Field{nameField, scopeField, {Name: "value", Label: "Variable value", Type: app.TypeAny}},
 	New: newStatic(func(_ context.Context, c *app.Call) ([]weft.Bundle, error) {
 		name, v := value.Text(c.Input["name"]), c.Input["value"]
 		c.Exec.SetVariable(name, scopeOf(c.Input), v)
@@ -43,7 +45,8 @@ var setVariable2Spec = app.Spec{
 
 var setVariablesSpec = app.Spec{
 	Name: "util:SetVariables", Label: "Set multiple variables",
-	Help: "Stores several values at once; outputs one field per variable.",
+	Timeout: noDeadline,
+	Help:    "Stores several values at once; outputs one field per variable.",
 	Mapper: []app.Field{
 		{Name: "variables", Label: "Variables", Type: app.TypeArray, Spec: []app.Field{
 			nameField, {Name: "value", Label: "Variable value", Type: app.TypeAny},
@@ -74,8 +77,9 @@ var setVariablesSpec = app.Spec{
 
 var getVariableSpec = app.Spec{
 	Name: "util:GetVariable", Label: "Get variable (legacy)",
-	Help:   "Reads a variable set earlier in the run; outputs it as `value` (empty when never set).",
-	Mapper: []app.Field{nameField},
+	Timeout: noDeadline,
+	Help:    "Reads a variable set earlier in the run; outputs it as `value` (empty when never set).",
+	Mapper:  []app.Field{nameField},
 	New: newStatic(func(_ context.Context, c *app.Call) ([]weft.Bundle, error) {
 		v, _ := c.Exec.Variable(value.Text(c.Input["name"]))
 		return one(weft.Bundle{"value": v}), nil
@@ -84,8 +88,9 @@ var getVariableSpec = app.Spec{
 
 var getVariable2Spec = app.Spec{
 	Name: "util:GetVariable2", Label: "Get variable",
-	Help:   "Reads a variable set earlier in the run; outputs it under its name (empty when never set).",
-	Mapper: []app.Field{nameField},
+	Timeout: noDeadline,
+	Help:    "Reads a variable set earlier in the run; outputs it under its name (empty when never set).",
+	Mapper:  []app.Field{nameField},
 	New: newStatic(func(_ context.Context, c *app.Call) ([]weft.Bundle, error) {
 		name := value.Text(c.Input["name"])
 		v, _ := c.Exec.Variable(name)
@@ -95,8 +100,9 @@ var getVariable2Spec = app.Spec{
 
 var getVariablesSpec = app.Spec{
 	Name: "util:GetVariables", Label: "Get multiple variables",
-	Help:   "Reads several variables; outputs one field per name (empty when never set).",
-	Mapper: []app.Field{{Name: "variables", Label: "Variable names", Type: app.TypeArray}},
+	Timeout: noDeadline,
+	Help:    "Reads several variables; outputs one field per name (empty when never set).",
+	Mapper:  []app.Field{{Name: "variables", Label: "Variable names", Type: app.TypeArray}},
 	New: newStatic(func(_ context.Context, c *app.Call) ([]weft.Bundle, error) {
 		names := value.Array(c.Input["variables"])
 		out := make(weft.Bundle, len(names))
