@@ -174,15 +174,21 @@ func RetryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
-// excerpt is the body as one short line for a message.
+// excerpt is the body as one short line for a message. Double quotes become single
+// quotes and backslashes are dropped: blueprints splice {{N.error.message}} into JSON
+// text (Make's own example 002 does), which must stay valid. The exact body is in
+// Details["body"].
 func excerpt(body []byte, max int) string {
 	s, cut := truncateUTF8(body, max)
 	s = strings.Join(strings.Fields(s), " ")
+	s = messageSafe.Replace(s)
 	if cut {
 		s += "…"
 	}
 	return s
 }
+
+var messageSafe = strings.NewReplacer(`"`, "'", `\`, "")
 
 // truncateUTF8 returns at most max bytes of b as valid UTF-8 text, never splitting a
 // character, and whether anything was cut.

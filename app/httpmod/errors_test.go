@@ -235,7 +235,8 @@ func TestStatusErrorsEveryRow(t *testing.T) {
 			_, err := run(t, mod.name, mod.params, mod.mapper)
 			e := wantError(t, err, tt.typ,
 				fmt.Sprintf("[%d %s]", tt.status, http.StatusText(tt.status)),
-				fmt.Sprintf(`GET %s: {"error":"failure %d", "detail": "x"}`, url, tt.status))
+				// The message quotes the body with ' so it can be spliced into JSON text.
+				fmt.Sprintf(`GET %s: {'error':'failure %d', 'detail': 'x'}`, url, tt.status))
 			if e.RetryAfter != tt.retry {
 				t.Errorf("%s %d%s: RetryAfter %s, want %s", mod.name, tt.status, tt.query, e.RetryAfter, tt.retry)
 			}

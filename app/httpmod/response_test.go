@@ -64,7 +64,7 @@ func TestResponseData(t *testing.T) {
 func TestInvalidJSONSuccessBody(t *testing.T) {
 	srv, _ := recorder(t, reply(200, `{"truncated":`, "Content-Type", "application/json"))
 	_, err := run(t, "http:MakeRequest", nil, weft.Bundle{"url": srv.URL})
-	e := wantError(t, err, weft.UnexpectedError, "the response says application/json but its body is not valid JSON", `{"truncated":`)
+	e := wantError(t, err, weft.UnexpectedError, "the response says application/json but its body is not valid JSON", `{'truncated':`)
 	deepEqual(t, "details body", e.Details["body"], `{"truncated":`)
 	// Without parsing the same body is just text.
 	got := runOne(t, "http:MakeRequest", nil, weft.Bundle{"url": srv.URL, "parseResponse": false})

@@ -1,0 +1,483 @@
+package blueprint
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/weftworks/weft/app"
+	"github.com/weftworks/weft/iml"
+	"github.com/weftworks/weft/value"
+)
+
+// Catalog tells the analyzer which module types exist (app.Registry is one).
+type Catalog interface {
+	Lookup(name string) (*app.Spec, bool)
+}
+
+// Node is what the analysis knows of one module: where it is, what kind it is, which
+// module outputs it may map, and its place in loops and error handler routes. The
+// engine compiles its execution graph from these nodes.
+type Node struct {
+	Module  *Module
+	Pointer string
+	// Spec is nil for module types the catalog does not know.
+	Spec *app.Spec
+	Kind app.Kind
+	// Handler is set on modules inside an error handler route: the module whose
+	// failure the route handles.
+	Handler *Node
+	// Feeder is the module whose loop an aggregator closes.
+	Feeder *Node
+	// Branches of a merge: for each branch of the if/else before it, the visibility at
+	// the end of that branch (used to check each branch's output mapping).
+	vis *vis
+}
+
+// Visible returns the ids of the modules whose outputs this module may map, in flow
+// order (nearest last).
+func (n *Node) Visible() []int { return n.vis.ids() }
+
+// CanSee reports whether the module may map module id's output.
+func (n *Node) CanSee(id int) bool { return n.vis.has(id) }
+
+// Analysis is the validated structure of a blueprint.
+type Analysis struct {
+	Nodes    []*Node // document order
+	ByID     map[int]*Node
+	ByModule map[*Module]*Node
+	Report   Report
+}
+
+// vis is an immutable set of visible module ids, shared between paths: each module adds
+// itself on top of what it saw.
+type vis struct {
+	id   int
+	prev *vis
+}
+
+func (v *vis) add(id int) *vis { return &vis{id: id, prev: v} }
+
+func (v *vis) has(id int) bool {
+	for ; v != nil; v = v.prev {
+		if v.id == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *vis) ids() []int {
+	var out []int
+	for ; v != nil; v = v.prev {
+		out = append(out, v.id)
+	}
+	slices.Reverse(out)
+	return out
+}
+
+// Validate checks a blueprint and reports every problem at once.
+func Validate(bp *Blueprint, cat Catalog) Report { return Analyze(bp, cat).Report }
+
+// Analyze validates a blueprint and returns its structure.
+func Analyze(bp *Blueprint, cat Catalog) *Analysis {
+	a := &analyzer{cat: cat, an: &Analysis{ByID: map[int]*Node{}, ByModule: map[*Module]*Node{}},
+		idAt: map[int]string{}}
+	for _, p := range bp.shape {
+		p.Severity = SeverityError
+		a.an.Report.Problems = append(a.an.Report.Problems, p)
+	}
+	// Ids first, so references to modules further down the document resolve.
+	bp.Walk(func(m *Module, ptr string) bool {
+		a.registerID(m, ptr)
+		return true
+	})
+	if len(bp.Flow) == 0 {
+		if _, ok := bp.obj.get("flow"); ok {
+			a.errorf("/flow", 0, "the flow is empty: a scenario needs at least one module")
+		}
+	}
+	a.flow(bp.Flow, "/flow", nil, nil, true)
+	return a.an
+}
+
+type analyzer struct {
+	cat  Catalog
+	an   *Analysis
+	idAt map[int]string
+}
+
+func (a *analyzer) errorf(ptr string, id int, format string, args ...any) {
+	a.an.Report.Problems = append(a.an.Report.Problems,
+		Problem{Pointer: ptr, Message: fmt.Sprintf(format, args...), Severity: SeverityError, ModuleID: id})
+}
+
+func (a *analyzer) warnf(ptr string, id int, format string, args ...any) {
+	a.an.Report.Problems = append(a.an.Report.Problems,
+		Problem{Pointer: ptr, Message: fmt.Sprintf(format, args...), Severity: SeverityWarning, ModuleID: id})
+}
+
+const placeholder = "placeholder:Placeholder"
+
+func (a *analyzer) registerID(m *Module, ptr string) {
+	if !m.HasID {
+		if m.Type != placeholder {
+			a.errorf(ptr, 0, "missing id: every module needs an integer id unique in the blueprint")
+		}
+		return
+	}
+	if first, dup := a.idAt[m.ID]; dup {
+		a.errorf(ptr+"/id", m.ID, "duplicate id %d: already used by the module at %s", m.ID, first)
+		return
+	}
+	a.idAt[m.ID] = ptr
+}
+
+// flow analyzes one flow list. v is what its first module sees; handler is the failing
+// module when the list is (inside) an error handler route. It returns what a module
+// after the list would see (for merges).
+func (a *analyzer) flow(mods []*Module, ptr string, v *vis, handler *Node, top bool) *vis {
+	var prev *Node
+	var branchEnds []*vis // ends of the merging branches of the if/else just before
+	var beforeIfElse *vis
+	for i, m := range mods {
+		p := ptr + "/" + strconv.Itoa(i)
+		n := a.node(m, p, v, handler)
+		isLast := i == len(mods)-1
+		switch n.Kind {
+		case app.KindTrigger:
+			if !top || i != 0 {
+				a.errorf(p+"/module", m.ID, "%s is a trigger: it can only be the first module of the scenario", m.Type)
+			}
+		case app.KindDirective:
+			if handler == nil {
+				a.errorf(p+"/module", m.ID, "directive %s is only allowed at the end of an error handler route", m.Type)
+			} else if !isLast {
+				a.errorf(p+"/module", m.ID, "directive %s must be the last module of its error handler route", m.Type)
+			}
+		case app.KindMerge:
+			if prev == nil || prev.Kind != app.KindIfElse {
+				a.errorf(p+"/module", m.ID, "a merge must directly follow an if/else")
+			}
+		case app.KindRouter:
+			if !isLast {
+				a.errorf(p+"/module", m.ID, "a router must be the last module of its flow: modules after it (from %s/%d) would never run", ptr, i+1)
+			}
+		case app.KindIfElse:
+			if !isLast {
+				if next, ok := a.cat.Lookup(mods[i+1].Type); !ok || next.Kind != app.KindMerge {
+					a.errorf(p+"/module", m.ID, "an if/else must be the last module of its flow or be followed by a merge")
+				}
+			}
+		}
+		if m.Type == placeholder && (!top || i != 0) {
+			a.errorf(p+"/module", m.ID, "placeholder:Placeholder can only stand in for the trigger (first module)")
+		}
+		a.checkFilter(m.Filter, p+"/filter", n)
+		a.checkMapper(n, p)
+
+		// Children.
+		if len(m.Routes) > 0 && n.Spec != nil && n.Kind != app.KindRouter {
+			a.errorf(p+"/routes", m.ID, "only a router has routes; %s is not a router", m.Type)
+		}
+		if len(m.Branches) > 0 && n.Spec != nil && n.Kind != app.KindIfElse {
+			a.errorf(p+"/branches", m.ID, "only an if/else has branches; %s is not one", m.Type)
+		}
+		inner := v.add(m.ID)
+		for j, r := range m.Routes {
+			a.flow(r.Flow, fmt.Sprintf("%s/routes/%d/flow", p, j), inner, handler, false)
+		}
+		if n.Kind == app.KindRouter {
+			a.checkRouter(m, p)
+		}
+		var ends []*vis
+		if n.Kind == app.KindIfElse {
+			ends = a.checkIfElse(m, p, v, inner, handler)
+		} else {
+			for j, b := range m.Branches {
+				a.flow(b.Flow, fmt.Sprintf("%s/branches/%d/flow", p, j), inner, handler, false)
+			}
+		}
+		if len(m.OnError) > 0 {
+			if n.Kind == app.KindDirective || n.Kind == app.KindRouter || n.Kind == app.KindIfElse || n.Kind == app.KindMerge {
+				a.errorf(p+"/onerror", m.ID, "%s cannot have an error handler route", m.Type)
+			}
+			a.flow(m.OnError, p+"/onerror", inner, n, false)
+		}
+
+		// What the next module sees.
+		switch n.Kind {
+		case app.KindAggregator:
+			if n.Feeder != nil {
+				v = n.Feeder.vis.add(m.ID)
+			} else {
+				v = inner
+			}
+		case app.KindIfElse:
+			beforeIfElse, branchEnds = inner, ends
+			v = inner
+		case app.KindMerge:
+			v = a.mergeVis(beforeIfElse, branchEnds).add(m.ID)
+			a.checkMergeOutputs(n, p, ends, beforeIfElse, branchEnds)
+		default:
+			v = inner
+		}
+		if n.Kind != app.KindIfElse {
+			branchEnds = nil
+		}
+		prev = n
+	}
+	return v
+}
+
+func (a *analyzer) node(m *Module, p string, v *vis, handler *Node) *Node {
+	n := &Node{Module: m, Pointer: p, Handler: handler, vis: v}
+	a.an.Nodes = append(a.an.Nodes, n)
+	a.an.ByModule[m] = n
+	if m.HasID {
+		if _, dup := a.an.ByID[m.ID]; !dup {
+			a.an.ByID[m.ID] = n
+		}
+	}
+	switch {
+	case m.Type == "":
+		a.errorf(p+"/module", m.ID, "missing module type (\"module\": \"app:Name\")")
+	case !strings.Contains(m.Type, ":"):
+		a.errorf(p+"/module", m.ID, "module type %q is not of the form app:Name", m.Type)
+	default:
+		spec, ok := a.cat.Lookup(m.Type)
+		if ok {
+			n.Spec, n.Kind = spec, spec.Kind
+			break
+		}
+		if strings.HasPrefix(m.Type, "builtin:") {
+			a.errorf(p+"/module", m.ID, "unknown directive or flow-control module %s", m.Type)
+			break
+		}
+		a.an.Report.Unsupported = append(a.an.Report.Unsupported, Unsupported{ModuleID: m.ID, Type: m.Type, Pointer: p})
+		a.warnf(p+"/module", m.ID, "module type %s is not supported by weft yet (module %d)", m.Type, m.ID)
+	}
+	if n.Kind == app.KindAggregator {
+		a.linkFeeder(n, p)
+	}
+	if n.Spec != nil && len(n.Spec.Parameters) > 0 {
+		if _, err := app.PrepareParameters(n.Spec, m.Parameters); err != nil {
+			a.errorf(p+"/parameters", m.ID, "%s", paramMessage(err))
+		}
+	}
+	return n
+}
+
+func paramMessage(err error) string {
+	var fe *app.FieldError
+	if errors.As(err, &fe) {
+		return fe.Path + ": " + fe.Message
+	}
+	return err.Error()
+}
+
+func (a *analyzer) linkFeeder(n *Node, p string) {
+	m := n.Module
+	raw, ok := m.Parameters["feeder"]
+	if !ok || value.IsEmpty(raw) {
+		a.errorf(p+"/parameters/feeder", m.ID, "an aggregator needs parameters.feeder: the id of the module that opens its loop")
+		return
+	}
+	f, ok := value.Number(raw)
+	id := int(f)
+	if !ok || f != float64(id) {
+		a.errorf(p+"/parameters/feeder", m.ID, "feeder must be a module id, got %q", value.Text(raw))
+		return
+	}
+	if !n.vis.has(id) {
+		if _, exists := a.idAt[id]; !exists {
+			a.errorf(p+"/parameters/feeder", m.ID, "feeder %d is not a module of this blueprint", id)
+		} else {
+			a.errorf(p+"/parameters/feeder", m.ID, "feeder %d is not upstream of aggregator %d on its path", id, m.ID)
+		}
+		return
+	}
+	feeder := a.an.ByID[id]
+	if feeder == nil {
+		return
+	}
+	switch feeder.Kind {
+	case app.KindRouter, app.KindIfElse, app.KindMerge, app.KindDirective:
+		a.errorf(p+"/parameters/feeder", m.ID, "feeder %d is a %s; a loop starts at a module that emits bundles (an iterator, a search, a trigger)", id, feeder.Kind)
+		return
+	}
+	n.Feeder = feeder
+}
+
+func (a *analyzer) checkRouter(m *Module, p string) {
+	if len(m.Routes) == 0 {
+		a.warnf(p+"/routes", m.ID, "router has no routes")
+	}
+	raw, ok := m.Parameters["else"]
+	if !ok || raw == nil {
+		return
+	}
+	f, ok := value.Number(raw)
+	if !ok || f != float64(int(f)) || f < 0 || int(f) >= len(m.Routes) {
+		a.errorf(p+"/parameters/else", m.ID, "fallback route index %s is not a route of this router (0…%d)", value.Text(raw), len(m.Routes)-1)
+	}
+}
+
+func (a *analyzer) checkIfElse(m *Module, p string, v, inner *vis, handler *Node) []*vis {
+	if len(m.Branches) == 0 {
+		a.errorf(p+"/branches", m.ID, "an if/else needs at least one branch")
+	}
+	ends := make([]*vis, len(m.Branches))
+	elseSeen := false
+	n := a.an.ByModule[m]
+	for j, b := range m.Branches {
+		bp := fmt.Sprintf("%s/branches/%d", p, j)
+		switch b.Type {
+		case "else":
+			if elseSeen {
+				a.errorf(bp+"/type", m.ID, "an if/else has at most one else branch")
+			}
+			elseSeen = true
+			if j != len(m.Branches)-1 {
+				a.errorf(bp+"/type", m.ID, "the else branch must be the last branch")
+			}
+		case "condition":
+			if len(b.Conditions) == 0 {
+				a.errorf(bp+"/conditions", m.ID, "a condition branch needs conditions")
+			}
+			a.checkConditions(b.Conditions, bp+"/conditions", n)
+		default:
+			a.errorf(bp+"/type", m.ID, "branch type must be \"condition\" or \"else\", got %q", b.Type)
+		}
+		end := a.flow(b.Flow, bp+"/flow", inner, handler, false)
+		if b.Merge {
+			ends[j] = end
+		}
+	}
+	return ends
+}
+
+// mergeVis is what a merge and the modules after it see: everything before the if/else
+// plus the modules of every merging branch (a module of a branch that did not run maps
+// to empty, as any missing value does).
+func (a *analyzer) mergeVis(base *vis, ends []*vis) *vis {
+	out := base
+	for _, e := range ends {
+		var extra []int
+		for x := e; x != nil && x != base; x = x.prev {
+			if !out.has(x.id) {
+				extra = append(extra, x.id)
+			}
+		}
+		for i := len(extra) - 1; i >= 0; i-- {
+			out = out.add(extra[i])
+		}
+	}
+	return out
+}
+
+func (a *analyzer) checkMergeOutputs(n *Node, p string, _ []*vis, base *vis, ends []*vis) {
+	for i, out := range n.Module.Outputs {
+		if out.Name == "" {
+			a.errorf(fmt.Sprintf("%s/outputs/%d/name", p, i), n.Module.ID, "a merge output needs a name")
+		}
+		for j, mapping := range out.Mappings {
+			seen := base
+			if j < len(ends) && ends[j] != nil {
+				seen = ends[j]
+			}
+			a.checkValue(mapping, fmt.Sprintf("%s/outputs/%d/mappings/%d", p, i, j), n, seen)
+		}
+	}
+}
+
+func (a *analyzer) checkFilter(f *Filter, p string, n *Node) {
+	if f == nil {
+		return
+	}
+	a.checkConditions(f.Conditions, p+"/conditions", n)
+}
+
+func (a *analyzer) checkConditions(groups [][]Condition, p string, n *Node) {
+	for i, g := range groups {
+		for j, c := range g {
+			cp := fmt.Sprintf("%s/%d/%d", p, i, j)
+			if c.O == "" {
+				a.errorf(cp+"/o", n.Module.ID, "missing filter operator")
+			} else if !iml.IsOperator(c.O) {
+				a.errorf(cp+"/o", n.Module.ID, "unknown filter operator %q", c.O)
+			}
+			a.checkValue(c.A, cp+"/a", n, n.vis)
+			a.checkValue(c.B, cp+"/b", n, n.vis)
+		}
+	}
+}
+
+func (a *analyzer) checkMapper(n *Node, p string) {
+	m := n.Module
+	if m.Mapper != nil {
+		if _, ok := m.Mapper.(map[string]any); !ok && n.Spec != nil {
+			a.errorf(p+"/mapper", m.ID, "mapper must be an object")
+		}
+		a.checkValue(m.Mapper, p+"/mapper", n, n.vis)
+	}
+	if gb, ok := m.Flags["groupBy"]; ok {
+		a.checkValue(gb, p+"/flags/groupBy", n, n.vis)
+	}
+}
+
+// checkValue parses every template inside a mapped value and checks its module
+// references against what the module may see.
+func (a *analyzer) checkValue(v any, p string, n *Node, seen *vis) {
+	switch x := v.(type) {
+	case string:
+		if !strings.Contains(x, "{{") {
+			return
+		}
+		t, err := iml.ParseTemplate(x)
+		if err != nil {
+			var se *iml.SyntaxError
+			if errors.As(err, &se) {
+				a.errorf(p, n.Module.ID, "cannot parse %s: %s (at character %d)", quoteShort(x), se.Msg, se.Offset+1)
+			} else {
+				a.errorf(p, n.Module.ID, "cannot parse %s: %v", quoteShort(x), err)
+			}
+			return
+		}
+		for _, ref := range t.Refs() {
+			a.checkRef(ref.Module, p, n, seen)
+		}
+	case map[string]any:
+		for k, e := range x {
+			a.checkValue(e, p+"/"+escape(k), n, seen)
+		}
+	case []any:
+		for i, e := range x {
+			a.checkValue(e, p+"/"+strconv.Itoa(i), n, seen)
+		}
+	}
+}
+
+func (a *analyzer) checkRef(id int, p string, n *Node, seen *vis) {
+	if seen.has(id) {
+		return
+	}
+	if _, ok := a.idAt[id]; !ok {
+		a.errorf(p, n.Module.ID, "refers to module %d, which is not in this blueprint", id)
+		return
+	}
+	if id == n.Module.ID {
+		a.errorf(p, n.Module.ID, "module %d refers to its own output", id)
+		return
+	}
+	a.errorf(p, n.Module.ID, "refers to module %d, which is not upstream of module %d on this path", id, n.Module.ID)
+}
+
+func quoteShort(s string) string {
+	if len(s) > 60 {
+		s = s[:60] + "…"
+	}
+	return strconv.Quote(s)
+}

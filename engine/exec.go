@@ -1,0 +1,38 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/app"
+)
+
+// The run is the app.Execution modules see.
+var _ app.Execution = (*run)(nil)
+
+func (r *run) ID() string               { return r.id }
+func (r *run) Now() time.Time           { return r.e.opts.Clock() }
+func (r *run) Location() *time.Location { return r.e.opts.Location }
+func (r *run) Confidential() bool       { return r.conf }
+
+func (r *run) Variable(name string) (any, bool) {
+	v, ok := r.vars[name]
+	return v.Value, ok
+}
+
+func (r *run) SetVariable(name string, scope app.Scope, v any) {
+	if scope != app.ScopeRoundtrip {
+		scope = app.ScopeExecution
+	}
+	r.vars[name] = Variable{Value: v, Scope: scope}
+}
+
+func (r *run) Respond(resp app.Response) bool {
+	if r.res.Response != nil {
+		return false
+	}
+	r.res.Response = &resp
+	return true
+}
+
+func (r *run) Connection(ref any) (weft.Bundle, error) { return r.e.opts.Connections(ref) }

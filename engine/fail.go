@@ -1,0 +1,261 @@
+package engine
+
+import (
+	"maps"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/app"
+	"github.com/weftworks/weft/app/builtin"
+	"github.com/weftworks/weft/iml"
+	"github.com/weftworks/weft/value"
+)
+
+// fail handles module n failing for the current bundle: its error handler route, or
+// the rules for unhandled errors (SPEC §3.2–§4). It returns where the bundle goes next
+// (after a Resume) or nil.
+func (r *run) fail(n *node, err error, input weft.Bundle) *node {
+	if r.ctx.Err() != nil {
+		return nil // cancelled: the run ends, the failure is the cancellation's
+	}
+	we := weft.AsError(err)
+	if n.onerror != nil {
+		if next, handled := r.handle(n, we, input); handled {
+			return next
+		}
+	}
+	switch {
+	case n == r.p.trigger:
+		r.fatalErr(n, we, "error on the first module: the run stops")
+	case r.inHandle > 0:
+		r.fatalErr(n, we, "error inside an error handler route")
+	case !r.p.Settings.DLQ:
+		r.fatalErr(n, we, "incomplete executions are off (dlq): the run fails")
+	case we.Type.Retryable():
+		r.storeIncomplete(n, we, input, true, nil)
+	case we.Type.NeedsPerson():
+		r.storeIncomplete(n, we, input, false, nil)
+	default:
+		r.fatalErr(n, we, string(we.Type)+" is not stored as an incomplete execution: the run fails")
+	}
+	return nil
+}
+
+func (r *run) fatalErr(n *node, we *weft.Error, outcome string) {
+	r.fatal = &RunError{Type: we.Type, Message: we.Message, ModuleID: n.id}
+	r.note(n, outcome)
+}
+
+// handle runs n's error handler route. handled is false when the route's filter
+// rejects the error: it is then treated as unhandled.
+func (r *run) handle(n *node, we *weft.Error, input weft.Bundle) (next *node, handled bool) {
+	prev := r.slots[n.slot]
+	r.slots[n.slot] = errorBundle(we)
+	head := n.onerror
+	ok, cont := r.pass(head)
+	if cont == nil && !ok {
+		r.slots[n.slot] = prev
+		return nil, false
+	}
+	saved := r.directive
+	r.directive = nil
+	r.inHandle++
+	if cont != nil {
+		r.walk(cont, true)
+	} else {
+		r.walk(head, true)
+	}
+	r.inHandle--
+	d := r.directive
+	r.directive = saved
+	if r.halted() {
+		return nil, true
+	}
+	if d == nil {
+		r.note(n, "handled: no directive (ignore)")
+		return nil, true
+	}
+	switch d.typ {
+	case "builtin:Resume":
+		out, err := r.input(d)
+		if err != nil {
+			r.fatalErr(d, weft.AsError(err), "cannot map Resume's substitute output")
+			return nil, true
+		}
+		r.slots[n.slot] = out
+		r.note(n, "handled: resume")
+		return n.next, true
+	case "builtin:Break":
+		in, err := r.input(d)
+		if err != nil {
+			r.fatalErr(d, weft.AsError(err), "cannot map Break's settings")
+			return nil, true
+		}
+		b := builtin.ReadBreak(in)
+		r.slots[n.slot] = prev
+		r.storeIncomplete(n, we, input, b.Retry, &b)
+		return nil, true
+	case "builtin:Commit":
+		r.stopped, r.commit = true, true
+		r.note(n, "handled: commit (run stopped)")
+	case "builtin:Rollback":
+		r.stopped, r.commit = true, false
+		r.res.Error = &RunError{Type: we.Type, Message: we.Message, ModuleID: n.id}
+		r.note(n, "handled: rollback (run stopped)")
+	default: // builtin:Ignore
+		r.note(n, "handled: ignore")
+	}
+	return nil, true
+}
+
+// errorBundle is what a handler route maps as {{N.error…}}.
+func errorBundle(we *weft.Error) weft.Bundle {
+	e := map[string]any{"type": string(we.Type), "message": we.Message, "name": string(we.Type)}
+	if len(we.Details) > 0 {
+		e["details"] = map[string]any(we.Details)
+	}
+	return weft.Bundle{"error": e}
+}
+
+// storeIncomplete records an incomplete execution for n's current bundle; the run goes
+// on with its other bundles (SPEC §3.3).
+func (r *run) storeIncomplete(n *node, we *weft.Error, input weft.Bundle, auto bool, brk *builtin.BreakSettings) {
+	ie := &Incomplete{ModuleID: n.id, Error: we, Input: input, AutoRetry: auto, Break: brk, Cycle: r.cyc,
+		Outputs: make(map[int]any, len(n.visible)), Variables: r.snapshotVars()}
+	for _, s := range n.visible {
+		if v := r.slots[s]; v != nil {
+			id := r.p.nodes[s].id
+			ie.Outputs[id] = v
+			if r.p.nodes[s].kind == app.KindIfElse {
+				if ie.Branches == nil {
+					ie.Branches = map[int]int{}
+				}
+				ie.Branches[id] = r.branch[s]
+			}
+		} else if r.p.nodes[s].kind == app.KindIfElse {
+			if ie.Branches == nil {
+				ie.Branches = map[int]int{}
+			}
+			ie.Branches[r.p.nodes[s].id] = r.branch[s]
+		}
+	}
+	for _, l := range n.loops {
+		ie.Loops = append(ie.Loops, l.feeder.id)
+	}
+	r.res.Incomplete = append(r.res.Incomplete, ie)
+	if r.res.Error == nil {
+		r.res.Error = &RunError{Type: we.Type, Message: we.Message, ModuleID: n.id}
+	}
+	if brk != nil {
+		r.note(n, "handled: break (stored as an incomplete execution)")
+	} else {
+		r.note(n, "stored as an incomplete execution")
+	}
+}
+
+// openLoop starts collecting for the aggregators of a feeder's loop.
+func (r *run) openLoop(feeder *node, aggs []*node) *loopFrame {
+	f := &loopFrame{feeder: feeder, aggs: aggs, items: make(map[*node]*groups, len(aggs))}
+	for _, a := range aggs {
+		f.items[a] = &groups{items: map[string][]weft.Bundle{}}
+	}
+	r.loops = append(r.loops, f)
+	return f
+}
+
+// closeLoop ends a feeder's loop: each aggregator emits its bundle(s) and the flow
+// goes on after it.
+func (r *run) closeLoop(f *loopFrame) {
+	r.loops = r.loops[:len(r.loops)-1]
+	for _, a := range f.aggs {
+		if r.halted() {
+			return
+		}
+		g := f.items[a]
+		keys := g.keys
+		if len(keys) == 0 && !a.stopIfEmpty && a.groupBy == nil {
+			// An empty loop still yields one aggregate (Make: {array: []}).
+			keys = []string{""}
+		}
+		for _, key := range keys {
+			if r.halted() {
+				return
+			}
+			start := r.e.opts.Clock()
+			out, err := a.spec.Aggregate(a.params, g.items[key])
+			if a.counts {
+				r.res.Operations++
+			}
+			if err != nil {
+				r.log(a, nil, nil, err, start)
+				if next := r.fail(a, err, nil); next != nil {
+					r.walk(next, true)
+				}
+				continue
+			}
+			if a.groupBy != nil {
+				out["__IMTKEY__"] = key
+			}
+			r.log(a, nil, []weft.Bundle{out}, nil, start)
+			r.slots[a.slot] = out
+			r.walk(a.next, false)
+		}
+	}
+}
+
+// collect adds the current bundle to the aggregator's loop.
+func (r *run) collect(a *node) {
+	var f *loopFrame
+	for i := len(r.loops) - 1; i >= 0; i-- {
+		if r.loops[i].feeder == a.feeder {
+			f = r.loops[i]
+			break
+		}
+	}
+	if f == nil {
+		return // unreachable after validation: an aggregator is always inside its loop
+	}
+	item, err := r.aggItem(a)
+	if err != nil {
+		if next := r.fail(a, err, nil); next != nil {
+			r.walk(next, true)
+		}
+		return
+	}
+	key := ""
+	if a.groupBy != nil {
+		v, err := a.groupBy.Eval(&r.env)
+		if err != nil {
+			r.fail(a, mapErr("groupBy", err), nil)
+			return
+		}
+		key = textKey(v)
+	}
+	if g := f.items[a]; g != nil {
+		g.add(key, item)
+	}
+}
+
+func (r *run) aggItem(a *node) (weft.Bundle, error) {
+	if a.mapper == nil {
+		return weft.Bundle{}, nil
+	}
+	v, err := a.mapper.Eval(&r.env)
+	if err != nil {
+		return nil, mapErr("", err)
+	}
+	m, _ := v.(map[string]any)
+	if m == nil {
+		m = weft.Bundle{}
+	}
+	return maps.Clone(m), nil
+}
+
+func textKey(v any) string {
+	if v == nil || v == iml.Ignore {
+		return ""
+	}
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return value.Text(v)
+}

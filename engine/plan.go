@@ -1,0 +1,385 @@
+package engine
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/app"
+	"github.com/weftworks/weft/blueprint"
+	"github.com/weftworks/weft/iml"
+)
+
+// Plan is a compiled blueprint version: every template parsed, every filter compiled,
+// every module built, the flow linked into a graph. Immutable; shared by runs.
+type Plan struct {
+	Blueprint *blueprint.Blueprint
+	Settings  blueprint.Settings
+	report    blueprint.Report
+	trigger   *node // first module
+	nodes     []*node
+	byID      map[int]*node
+	slotOf    []int32 // module id → slot, -1 when none (ids up to maxDirectID)
+	slotMap   map[int]int
+}
+
+// Report is the validation report the plan was compiled from (warnings only).
+func (p *Plan) Report() blueprint.Report { return p.report }
+
+const maxDirectID = 1 << 16
+
+func (p *Plan) slot(id int) int {
+	if id >= 0 && id < len(p.slotOf) {
+		return int(p.slotOf[id])
+	}
+	if s, ok := p.slotMap[id]; ok {
+		return s
+	}
+	return -1
+}
+
+// node is one module in the execution graph.
+type node struct {
+	slot    int
+	id      int
+	typ     string
+	pointer string
+	spec    *app.Spec
+	kind    app.Kind
+	mod     app.Module
+	params  weft.Bundle
+	timeout time.Duration
+	counts  bool // counts as an operation
+
+	filter *iml.Filter
+	mapper *iml.Value
+
+	// next is where the flow continues after this module for one bundle (nil: the
+	// path ends). The last module of a merging branch continues at the merge.
+	next *node
+	// Router.
+	routes   []*node // route heads (nil for an empty route)
+	disabled []bool
+	fallback int // index of the fallback route, -1 when none
+	// If/else.
+	branches []branch
+	merge    *node
+	ifelse   *node // on a merge: the if/else it rejoins
+	outputs  []mergeOutput
+	// Error handler route head.
+	onerror *node
+	// Aggregators.
+	feeder      *node
+	aggs        []*node // on a feeder: the aggregators closing its loop, document order
+	groupBy     *iml.Template
+	stopIfEmpty bool
+	// visible lists the slots the module may map (saved with an incomplete execution).
+	visible []int
+	// loops are the loops enclosing the module whose aggregators lie ahead of it,
+	// outermost first (restored when an incomplete execution resumes here).
+	loops []loopRef
+}
+
+type branch struct {
+	cond     *iml.Filter // nil for else
+	head     *node
+	merge    bool
+	disabled bool
+}
+
+type mergeOutput struct {
+	name     string
+	mappings []*iml.Value // per branch index; nil when the branch has no mapping
+}
+
+type loopRef struct {
+	feeder *node
+	aggs   []*node
+}
+
+// InvalidError is returned by Compile for a blueprint that does not validate or uses
+// modules weft cannot run.
+type InvalidError struct {
+	Report blueprint.Report
+}
+
+func (e *InvalidError) Error() string {
+	errs := e.Report.Errors()
+	var b strings.Builder
+	if len(errs) > 0 {
+		fmt.Fprintf(&b, "blueprint has %d problem(s)", len(errs))
+		for i, p := range errs {
+			if i == 5 {
+				fmt.Fprintf(&b, "; …")
+				break
+			}
+			fmt.Fprintf(&b, "; %s", p)
+		}
+		return b.String()
+	}
+	b.WriteString("blueprint uses modules weft cannot run:")
+	for _, u := range e.Report.Unsupported {
+		fmt.Fprintf(&b, " %s (module %d)", u.Type, u.ModuleID)
+	}
+	return b.String()
+}
+
+// Compile validates a blueprint and compiles it for running.
+func (e *Engine) Compile(bp *blueprint.Blueprint) (*Plan, error) {
+	an := blueprint.Analyze(bp, e.opts.Registry)
+	if !an.Report.Runnable() {
+		return nil, &InvalidError{Report: an.Report}
+	}
+	c := &compiler{e: e, an: an, nodes: map[*blueprint.Module]*node{},
+		plan: &Plan{Blueprint: bp, Settings: bp.Metadata.Scenario, report: an.Report, byID: map[int]*node{}}}
+	if err := c.build(); err != nil {
+		return nil, err
+	}
+	return c.plan, nil
+}
+
+type compiler struct {
+	e     *Engine
+	an    *blueprint.Analysis
+	plan  *Plan
+	nodes map[*blueprint.Module]*node
+}
+
+func (c *compiler) build() error {
+	p := c.plan
+	maxID := 0
+	for _, an := range c.an.Nodes {
+		if an.Module.HasID && an.Module.ID > maxID {
+			maxID = an.Module.ID
+		}
+	}
+	if maxID < maxDirectID {
+		p.slotOf = make([]int32, maxID+1)
+		for i := range p.slotOf {
+			p.slotOf[i] = -1
+		}
+	} else {
+		p.slotMap = map[int]int{}
+	}
+	for i, an := range c.an.Nodes {
+		m := an.Module
+		n := &node{slot: i, id: m.ID, typ: m.Type, pointer: an.Pointer, spec: an.Spec, kind: an.Kind, fallback: -1}
+		if err := c.prepare(n, m); err != nil {
+			return fmt.Errorf("compile %s (module %d): %w", an.Pointer, m.ID, err)
+		}
+		c.nodes[m] = n
+		p.nodes = append(p.nodes, n)
+		if m.HasID {
+			p.byID[m.ID] = n
+			if p.slotOf != nil {
+				p.slotOf[m.ID] = int32(i)
+			} else {
+				p.slotMap[m.ID] = i
+			}
+		}
+	}
+	head := c.flow(c.plan.Blueprint.Flow, nil)
+	p.trigger = head
+	// Loops: feeders know their aggregators; every module knows its visible slots.
+	for _, an := range c.an.Nodes {
+		n := c.nodes[an.Module]
+		if an.Feeder != nil {
+			n.feeder = c.nodes[an.Feeder.Module]
+			n.feeder.aggs = append(n.feeder.aggs, n)
+		}
+		for _, id := range an.Visible() {
+			if s := p.slot(id); s >= 0 {
+				n.visible = append(n.visible, s)
+			}
+		}
+	}
+	ahead := map[*node][]*node{}
+	for _, n := range p.nodes {
+		c.linkLoops(n, ahead)
+	}
+	return nil
+}
+
+// prepare compiles a module's templates and builds its Module.
+func (c *compiler) prepare(n *node, m *blueprint.Module) error {
+	var err error
+	if m.Filter != nil {
+		if n.filter, err = compileFilter(m.Filter.Conditions); err != nil {
+			return fmt.Errorf("filter: %w", err)
+		}
+	}
+	if m.Mapper != nil {
+		if n.mapper, err = iml.CompileValue(m.Mapper); err != nil {
+			return fmt.Errorf("mapper: %w", err)
+		}
+	}
+	if n.spec == nil { // placeholder without a registered spec cannot happen: Runnable checked
+		return nil
+	}
+	n.counts = !n.spec.NoOperation
+	switch {
+	case n.spec.Timeout < 0:
+		n.timeout = 0
+	case n.spec.Timeout > 0:
+		n.timeout = n.spec.Timeout
+	default:
+		n.timeout = c.e.opts.ModuleTimeout
+	}
+	if n.params, err = app.PrepareParameters(n.spec, m.Parameters); err != nil {
+		return err
+	}
+	if n.spec.New != nil {
+		if n.mod, err = n.spec.New(app.Config{ModuleID: m.ID, Version: m.Version, Parameters: n.params}); err != nil {
+			return err
+		}
+	}
+	if gb, ok := m.Flags["groupBy"].(string); ok && gb != "" {
+		if n.groupBy, err = iml.ParseTemplate(gb); err != nil {
+			return fmt.Errorf("flags.groupBy: %w", err)
+		}
+	}
+	if sie, ok := m.Flags["stopIfEmpty"].(bool); ok {
+		n.stopIfEmpty = sie
+	}
+	if n.kind == app.KindRouter {
+		if f, ok := n.params["else"].(float64); ok {
+			n.fallback = int(f)
+		}
+	}
+	for _, out := range m.Outputs {
+		mo := mergeOutput{name: out.Name}
+		for _, mp := range out.Mappings {
+			v, err := iml.CompileValue(mp)
+			if err != nil {
+				return fmt.Errorf("merge output %q: %w", out.Name, err)
+			}
+			mo.mappings = append(mo.mappings, v)
+		}
+		n.outputs = append(n.outputs, mo)
+	}
+	return nil
+}
+
+func compileFilter(groups [][]blueprint.Condition) (*iml.Filter, error) {
+	gs := make([][]iml.Condition, len(groups))
+	for i, g := range groups {
+		gs[i] = make([]iml.Condition, len(g))
+		for j, cnd := range g {
+			gs[i][j] = iml.Condition{A: cnd.A, O: cnd.O, B: cnd.B}
+		}
+	}
+	return iml.CompileFilter(gs)
+}
+
+// flow links one flow list; cont is where the flow goes when the list ends. It returns
+// the list's first node (nil for an empty list).
+func (c *compiler) flow(mods []*blueprint.Module, cont *node) *node {
+	next := cont
+	for i := len(mods) - 1; i >= 0; i-- {
+		m := mods[i]
+		n := c.nodes[m]
+		switch n.kind {
+		case app.KindRouter:
+			for _, r := range m.Routes {
+				n.routes = append(n.routes, c.flow(r.Flow, nil))
+				n.disabled = append(n.disabled, r.Disabled)
+			}
+		case app.KindIfElse:
+			if i+1 < len(mods) {
+				if mn := c.nodes[mods[i+1]]; mn.kind == app.KindMerge {
+					n.merge, mn.ifelse = mn, n
+				}
+			}
+			for _, b := range m.Branches {
+				br := branch{merge: b.Merge && n.merge != nil, disabled: b.Disabled}
+				if b.Type != "else" {
+					f, err := compileFilter(b.Conditions)
+					if err == nil {
+						br.cond = f
+					}
+				}
+				var bc *node
+				if br.merge {
+					bc = n.merge
+				}
+				br.head = c.flow(b.Flow, bc)
+				n.branches = append(n.branches, br)
+			}
+		case app.KindDirective:
+		default:
+			n.next = next
+		}
+		if len(m.OnError) > 0 {
+			n.onerror = c.flow(m.OnError, nil)
+		}
+		next = n
+	}
+	return next
+}
+
+// linkLoops finds, for node n, the loops that enclose it and whose aggregators lie
+// ahead of it: a continuation from n must close exactly those.
+func (c *compiler) linkLoops(n *node, memo map[*node][]*node) {
+	aggs := aggsAhead(n, memo, map[*node]bool{})
+	if len(aggs) == 0 {
+		return
+	}
+	visible := map[int]int{} // slot → position (outer loops first)
+	for i, s := range n.visible {
+		visible[s] = i
+	}
+	byFeeder := map[*node][]*node{}
+	for _, a := range aggs {
+		if a.feeder == nil || a.feeder == n {
+			continue
+		}
+		if _, ok := visible[a.feeder.slot]; ok {
+			byFeeder[a.feeder] = append(byFeeder[a.feeder], a)
+		}
+	}
+	for f, as := range byFeeder {
+		slices.SortFunc(as, func(x, y *node) int { return x.slot - y.slot })
+		n.loops = append(n.loops, loopRef{feeder: f, aggs: as})
+	}
+	slices.SortFunc(n.loops, func(x, y loopRef) int { return visible[x.feeder.slot] - visible[y.feeder.slot] })
+}
+
+// aggsAhead lists the aggregators reachable from n (n included) along the flow.
+func aggsAhead(n *node, memo map[*node][]*node, busy map[*node]bool) []*node {
+	if n == nil {
+		return nil
+	}
+	if r, ok := memo[n]; ok {
+		return r
+	}
+	if busy[n] {
+		return nil
+	}
+	busy[n] = true
+	var out []*node
+	add := func(xs []*node) {
+		for _, x := range xs {
+			if !slices.Contains(out, x) {
+				out = append(out, x)
+			}
+		}
+	}
+	if n.kind == app.KindAggregator {
+		out = append(out, n)
+	}
+	add(aggsAhead(n.next, memo, busy))
+	for _, r := range n.routes {
+		add(aggsAhead(r, memo, busy))
+	}
+	for _, b := range n.branches {
+		if b.head != nil {
+			add(aggsAhead(b.head, memo, busy))
+		} else if b.merge {
+			add(aggsAhead(n.merge, memo, busy))
+		}
+	}
+	memo[n] = out
+	return out
+}

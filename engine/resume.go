@@ -1,0 +1,53 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"maps"
+)
+
+// ResumeInput continues an incomplete execution.
+type ResumeInput struct {
+	// ExecutionID of the attempt (a new execution); generated when empty.
+	ExecutionID string
+	Scenario    ScenarioInfo
+	Inputs      map[string]any
+}
+
+// Resume continues an incomplete execution from the module that failed, with the
+// stored outputs of the modules upstream of it, through the rest of the flow (SPEC
+// §5.4). The plan may be compiled from an edited copy of the blueprint: the failing
+// module and everything after it run with their current mapping and parameters. Inside
+// an iterator loop the one stored bundle goes through the rest of the loop, and the
+// aggregators after it aggregate that bundle alone before the flow goes on.
+func (e *Engine) Resume(ctx context.Context, p *Plan, ie *Incomplete, in ResumeInput) (*Result, error) {
+	n := p.byID[ie.ModuleID]
+	if n == nil {
+		return nil, fmt.Errorf("resume: module %d is not in the blueprint", ie.ModuleID)
+	}
+	r := e.newRun(ctx, p, in.ExecutionID, in.Scenario, in.Inputs)
+	r.cyc = 1
+	for id, v := range ie.Outputs {
+		if s := p.slot(id); s >= 0 {
+			r.slots[s] = v
+		}
+	}
+	for id, k := range ie.Branches {
+		if s := p.slot(id); s >= 0 {
+			r.branch[s] = k
+		}
+	}
+	if ie.Variables != nil {
+		r.vars = maps.Clone(ie.Variables)
+	}
+	frames := make([]*loopFrame, 0, len(n.loops))
+	for _, l := range n.loops {
+		frames = append(frames, r.openLoop(l.feeder, l.aggs))
+	}
+	r.walk(n, true)
+	for i := len(frames) - 1; i >= 0; i-- {
+		r.closeLoop(frames[i])
+	}
+	r.endCycle()
+	return r.finish(), nil
+}
