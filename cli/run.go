@@ -209,4 +209,3 @@ func printSummary(w io.Writer, name string, res *engine.Result, showLog bool) {
 		}
 	}
 }
-

@@ -67,7 +67,11 @@ func corpusPlan(t *testing.T, f *fixture, name string, s *standIn) *engine.Plan 
 	if err != nil {
 		t.Fatal(err)
 	}
-	data = []byte(strings.ReplaceAll(string(data), "https://api.example.com", s.URL))
+	text := string(data)
+	for _, host := range []string{"https://api.example.com", "https://maker.ifttt.com"} {
+		text = strings.ReplaceAll(text, host, s.URL)
+	}
+	data = []byte(text)
 	bp, err := blueprint.Parse(data)
 	if err != nil {
 		t.Fatal(err)
@@ -210,4 +214,43 @@ func TestCorpus009RouterErrorHandler(t *testing.T) {
 			t.Fatalf("status %s IEs %d", res.Status, len(res.Incomplete))
 		}
 	})
+}
+
+// 023 is a user's export: a webhook and a router with two legacy HTTP modules posting
+// form data to IFTTT, split by whether the payload has an image, reposts filtered out
+// with a case-insensitive regular expression.
+func TestCorpus023RouterFormPosts(t *testing.T) {
+	const key = "/with/key/mZrddwEydz004bgSJxxxx"
+	for _, tc := range []struct {
+		name    string
+		payload string
+		path    string
+		form    string
+	}{
+		{"with image", `{"text":"hello","image":"https://img/x.png"}`, "/trigger/image_text_weibo" + key,
+			"value1=hello&value2=https%3A%2F%2Fimg%2Fx.png"},
+		{"text only", `{"text":"just words"}`, "/trigger/only_text_weibo" + key, "value1=just+words"},
+		{"repost is dropped", `{"text":"REPOST of something"}`, "", ""},
+		{"slashes are dropped", `{"text":"a // b"}`, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			s := newStandIn(t, nil)
+			res := f.run(corpusPlan(t, f, "023-integromat-empty-integration-router.json", s), bundle(tc.payload))
+			got := s.requests()
+			if res.Status != weft.StatusSuccess {
+				t.Fatalf("status %s error %+v", res.Status, res.Error)
+			}
+			if tc.path == "" {
+				if len(got) != 0 {
+					t.Fatalf("requests %+v, want none", got)
+				}
+				return
+			}
+			if len(got) != 1 || got[0].Method != "POST" || got[0].Path != tc.path ||
+				got[0].ContentType != "application/x-www-form-urlencoded" || got[0].Body != tc.form {
+				t.Fatalf("requests %+v", got)
+			}
+		})
+	}
 }

@@ -7,6 +7,8 @@ import (
 	"github.com/weftworks/weft/app/builtin"
 	"github.com/weftworks/weft/app/httpmod"
 	"github.com/weftworks/weft/app/jsonmod"
+	"github.com/weftworks/weft/app/markdown"
+	"github.com/weftworks/weft/app/textparser"
 	"github.com/weftworks/weft/app/tools"
 )
 
@@ -14,7 +16,8 @@ import (
 func Registry() (*app.Registry, error) {
 	r := app.NewRegistry()
 	for _, register := range []func(*app.Registry) error{
-		builtin.Register, tools.Register, jsonmod.Register, httpmod.Register,
+		builtin.Register, tools.Register, jsonmod.Register, textparser.Register,
+		markdown.Register, httpmod.Register,
 	} {
 		if err := register(r); err != nil {
 			return nil, err
