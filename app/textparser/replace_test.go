@@ -2,6 +2,7 @@ package textparser
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/weftworks/weft"
@@ -50,4 +51,16 @@ func TestReplace(t *testing.T) {
 	wantError(t, err, weft.InvalidConfigurationError, "pattern: invalid regular expression /a)/: ")
 	_, err = apptest.Run(context.Background(), s, nil, weft.Bundle{"text": "a"}, nil)
 	wantError(t, err, weft.DataError, "pattern: missing value of required field")
+}
+
+func TestSearchLimits(t *testing.T) {
+	// A pattern that backtracks over a long text exceeds the engine's backtracking memory:
+	// this bundle's data is the problem, so it is a DataError, not a hang.
+	long := strings.Repeat("a", 200000)
+	_, err := apptest.Run(context.Background(), spec(t, "regexp:Replace"), nil,
+		weft.Bundle{"pattern": `(a|b)*c`, "text": long, "value": ""}, nil)
+	wantError(t, err, weft.DataError, "text: search with /(a|b)*c/: regular expression needs too much backtracking memory")
+	_, err = apptest.Run(context.Background(), spec(t, "regexp:Parser"), weft.Bundle{"pattern": `(a|b)*c`},
+		weft.Bundle{"text": long}, nil)
+	wantError(t, err, weft.DataError, "text: search with /(a|b)*c/: regular expression needs too much backtracking memory")
 }
