@@ -47,8 +47,10 @@ func Add(t time.Time, unit string, n float64, loc *time.Location) time.Time {
 		if d > 2*maxMillis || d < -2*maxMillis || !inRange(t) {
 			return time.Time{}
 		}
+		// JavaScript adds in floating point and truncates the sum, so -1.5 ms from
+		// .239 is .237 (not .238); float64 is exact for every valid date.
 		sub := time.Duration(t.Nanosecond() % 1e6)
-		out := time.UnixMilli(t.UnixMilli() + int64(math.Trunc(d))).Add(sub).UTC()
+		out := time.UnixMilli(int64(math.Trunc(float64(t.UnixMilli()) + d))).Add(sub).UTC()
 		if !inRange(out) {
 			return time.Time{}
 		}
@@ -71,13 +73,13 @@ func Add(t time.Time, unit string, n float64, loc *time.Location) time.Time {
 	if math.Abs(days) > limit || math.Abs(months) > limit {
 		return time.Time{}
 	}
-	w := wallOf(t, loc)
+	w, off := wallOf(t, loc)
 	if months != 0 {
 		w.month += int64(months)
 		w.day = min(w.day, daysInMonthOf(w.year, w.month))
 	}
 	w.day += int64(days)
-	out, ok := w.instant(loc)
+	out, ok := w.instantNear(loc, off)
 	if !ok {
 		return time.Time{}
 	}
@@ -106,21 +108,18 @@ func daysInMonthOf(y, m int64) int64 {
 // returns the zero time.Time.
 func Set(t time.Time, unit string, n int, loc *time.Location) time.Time {
 	loc = zone(loc)
-	w := wallOf(t, loc)
+	w, off := wallOf(t, loc)
 	v := int64(n)
 	if v > limit || v < -limit {
 		return time.Time{}
 	}
 	switch unit {
 	case "millisecond":
-		w.nsec = w.nsec % 1e6 // keep any sub-millisecond part of a Go time
-		sec := floorDiv(v, 1000)
-		w.sec += sec
-		w.nsec += (v - sec*1000) * 1e6
+		return shift(t, v-w.nsec/1e6, time.Millisecond)
 	case "second":
-		w.sec = v
+		return shift(t, v-w.sec, time.Second)
 	case "minute":
-		w.min = v
+		return shift(t, v-w.min, time.Minute)
 	case "hour":
 		w.hour = v
 	case "date":
@@ -136,7 +135,7 @@ func Set(t time.Time, unit string, n int, loc *time.Location) time.Time {
 	default:
 		return time.Time{}
 	}
-	out, ok := w.instant(loc)
+	out, ok := w.instantNear(loc, off)
 	if !ok {
 		return time.Time{}
 	}
@@ -148,14 +147,30 @@ func Set(t time.Time, unit string, n int, loc *time.Location) time.Time {
 // time is kept, as for Add with days.
 func SetDay(t time.Time, n int, loc *time.Location) time.Time {
 	loc = zone(loc)
-	w := wallOf(t, loc)
+	w, off := wallOf(t, loc)
 	v := int64(n)
 	if v > limit || v < -limit {
 		return time.Time{}
 	}
 	w.day += v - 1 - weekday(w.year, w.month, w.day)
-	out, ok := w.instant(loc)
+	out, ok := w.instantNear(loc, off)
 	if !ok {
+		return time.Time{}
+	}
+	return out
+}
+
+// shift moves t by n units of d, for the setters below the hour: moment sets them
+// on a clock that keeps t's offset, which is the same as moving the instant by the
+// difference (and, unlike a wall-time rule, never jumps an hour when the result
+// lands in a daylight-saving gap or overlap).
+func shift(t time.Time, n int64, d time.Duration) time.Time {
+	if n > limit || n < -limit || !inRange(t) {
+		return time.Time{}
+	}
+	ms := n * int64(d/time.Millisecond)
+	out := time.UnixMilli(t.UnixMilli() + ms).Add(time.Duration(t.Nanosecond() % 1e6)).UTC()
+	if !inRange(out) {
 		return time.Time{}
 	}
 	return out

@@ -18,6 +18,7 @@
 package datetime
 
 import (
+	"math"
 	"time"
 )
 
@@ -108,12 +109,13 @@ type wall struct {
 	nsec                             int64 // 0 … 999,999,999
 }
 
-// wallOf reads t's wall clock in loc.
-func wallOf(t time.Time, loc *time.Location) wall {
+// wallOf reads t's wall clock in loc, and the offset t has there.
+func wallOf(t time.Time, loc *time.Location) (wall, int64) {
 	t = t.In(loc)
 	y, mo, d := t.Date()
 	h, mi, s := t.Clock()
-	return wall{int64(y), int64(mo), int64(d), int64(h), int64(mi), int64(s), int64(t.Nanosecond())}
+	_, off := t.Zone()
+	return wall{int64(y), int64(mo), int64(d), int64(h), int64(mi), int64(s), int64(t.Nanosecond())}, int64(off)
 }
 
 // limit bounds every field before arithmetic so that no int64 overflows; anything
@@ -143,6 +145,17 @@ func (w wall) seconds() (int64, bool) {
 // time); a reading that occurs twice (the autumn overlap) is the earlier instant.
 // ok is false when the result is outside JavaScript's date range.
 func (w wall) instant(loc *time.Location) (time.Time, bool) {
+	return w.instantNear(loc, noOffset)
+}
+
+// noOffset marks "no preferred offset" for instantNear.
+const noOffset = math.MinInt64
+
+// instantNear is instant for a reading derived from an existing date whose offset was
+// prefer: when the reading occurs twice and one of the two has that offset, it wins
+// (moment keeps a date's offset, so adding 0 days or a whole week to 02:30 winter
+// time stays in winter time).
+func (w wall) instantNear(loc *time.Location, prefer int64) (time.Time, bool) {
 	sec, ok := w.seconds()
 	if !ok {
 		return time.Time{}, false
@@ -151,7 +164,7 @@ func (w wall) instant(loc *time.Location) (time.Time, bool) {
 	if loc == time.UTC {
 		t = time.Unix(sec, w.nsec).UTC()
 	} else {
-		t = time.Unix(resolve(sec, loc), w.nsec).UTC()
+		t = time.Unix(resolve(sec, loc, prefer), w.nsec).UTC()
 	}
 	if !inRange(t) {
 		return time.Time{}, false
@@ -159,14 +172,19 @@ func (w wall) instant(loc *time.Location) (time.Time, bool) {
 	return t, true
 }
 
-// resolve maps wall seconds in loc to Unix seconds (see wall.instant for the rule).
-func resolve(wallSec int64, loc *time.Location) int64 {
+// resolve maps wall seconds in loc to Unix seconds (see wall.instantNear for the
+// rule).
+func resolve(wallSec int64, loc *time.Location, prefer int64) int64 {
 	before := offsetAt(wallSec-86400, loc)
 	after := offsetAt(wallSec+86400, loc)
 	i1, i2 := wallSec-before, wallSec-after
 	ok1 := offsetAt(i1, loc) == before
 	ok2 := offsetAt(i2, loc) == after
 	switch {
+	case ok1 && ok2 && before != after && prefer == before:
+		return i1
+	case ok1 && ok2 && before != after && prefer == after:
+		return i2
 	case ok1 && ok2:
 		return min(i1, i2)
 	case ok2:

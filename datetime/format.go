@@ -27,19 +27,20 @@ func Format(t time.Time, layout string, loc *time.Location) string {
 }
 
 // stamp holds the calendar fields of one instant in one zone, computed once per
-// Format call; week numbers are derived on demand.
+// Format call; the weekday, day of year, offset and week numbers only on demand.
 type stamp struct {
 	t                    time.Time
 	year                 int64
 	month, day           int
 	hour, min, sec, nsec int
+	wdayDone, ydayDone   bool
 	wday                 int // 0 = Sunday
 	yday                 int // 1 …
+	haveZone             bool
 	offset               int // seconds east of UTC
 	zoneName             string
-	haveZone             bool
 	weekDone             bool
-	week, weekYear       int64 // locale (US: weeks start on Sunday, Jan 1 in week 1)
+	week, weekYear       int64 // US: weeks start on Sunday, January 1st in week 1
 	isoDone              bool
 	isoWeek, isoYear     int64
 }
@@ -48,7 +49,21 @@ func newStamp(t time.Time) stamp {
 	y, mo, d := t.Date()
 	h, mi, s := t.Clock()
 	return stamp{t: t, year: int64(y), month: int(mo), day: d, hour: h, min: mi, sec: s,
-		nsec: t.Nanosecond(), wday: int(t.Weekday()), yday: t.YearDay()}
+		nsec: t.Nanosecond()}
+}
+
+func (st *stamp) weekday() int {
+	if !st.wdayDone {
+		st.wday, st.wdayDone = int(weekday(st.year, int64(st.month), int64(st.day))), true
+	}
+	return st.wday
+}
+
+func (st *stamp) yearDay() int {
+	if !st.ydayDone {
+		st.yday, st.ydayDone = st.t.YearDay(), true
+	}
+	return st.yday
 }
 
 func (st *stamp) zone() {
@@ -60,7 +75,7 @@ func (st *stamp) zone() {
 
 func (st *stamp) localeWeek() (int64, int64) {
 	if !st.weekDone {
-		st.week, st.weekYear = weekOfYear(st.year, int64(st.yday), 0, 6)
+		st.week, st.weekYear = weekOfYear(st.year, int64(st.yearDay()), 0, 6)
 		st.weekDone = true
 	}
 	return st.week, st.weekYear
@@ -68,7 +83,7 @@ func (st *stamp) localeWeek() (int64, int64) {
 
 func (st *stamp) isoWeekYear() (int64, int64) {
 	if !st.isoDone {
-		st.isoWeek, st.isoYear = weekOfYear(st.year, int64(st.yday), 1, 4)
+		st.isoWeek, st.isoYear = weekOfYear(st.year, int64(st.yearDay()), 1, 4)
 		st.isoDone = true
 	}
 	return st.isoWeek, st.isoYear
@@ -108,23 +123,23 @@ func (st *stamp) appendItem(dst []byte, it *item) []byte {
 	case kDD:
 		return zeroFill(dst, int64(st.day), 2, false)
 	case kDDD:
-		return strconv.AppendInt(dst, int64(st.yday), 10)
+		return strconv.AppendInt(dst, int64(st.yearDay()), 10)
 	case kDDDo:
-		return appendOrdinal(dst, int64(st.yday))
+		return appendOrdinal(dst, int64(st.yearDay()))
 	case kDDDD:
-		return zeroFill(dst, int64(st.yday), 3, false)
+		return zeroFill(dst, int64(st.yearDay()), 3, false)
 	case kd, ke: // English weeks start on Sunday, so the locale weekday is the day
-		return strconv.AppendInt(dst, int64(st.wday), 10)
+		return strconv.AppendInt(dst, int64(st.weekday()), 10)
 	case kdo:
-		return appendOrdinal(dst, int64(st.wday))
+		return appendOrdinal(dst, int64(st.weekday()))
 	case kdd:
-		return append(dst, dayMinNames[st.wday]...)
+		return append(dst, dayMinNames[st.weekday()]...)
 	case kddd:
-		return append(dst, dayShortNames[st.wday]...)
+		return append(dst, dayShortNames[st.weekday()]...)
 	case kdddd:
-		return append(dst, dayNames[st.wday]...)
+		return append(dst, dayNames[st.weekday()]...)
 	case kE:
-		return strconv.AppendInt(dst, int64(isoWeekday(st.wday)), 10)
+		return strconv.AppendInt(dst, int64(isoWeekday(st.weekday())), 10)
 	case kw, kww, kwo, kW, kWW, kWo:
 		return st.appendWeek(dst, it.kind)
 	case kgg, kgggg, kggggg, kGG, kGGGG, kGGGGG:

@@ -380,24 +380,41 @@ func compile(layout string) []item {
 }
 
 // The compiled-layout cache. Layouts usually come from blueprints (a handful per
-// scenario), but they can be computed, so the cache stops growing at cacheMax.
+// scenario), but they can be computed, so the cache stops growing at cacheMax. It is
+// copy-on-write: lookups read an immutable map without locking or allocating (a
+// sync.Map would box the string key on every Format call).
 const cacheMax = 4096
 
 var (
-	cache     sync.Map // string → []item
-	cacheSize atomic.Int64
+	cache   atomic.Pointer[map[string][]item]
+	cacheMu sync.Mutex // serialises writers
 )
 
 // compiled returns the items of layout, compiling it once.
 func compiled(layout string) []item {
-	if v, ok := cache.Load(layout); ok {
-		return v.([]item)
-	}
-	items := compile(layout)
-	if cacheSize.Load() < cacheMax {
-		if _, loaded := cache.LoadOrStore(layout, items); !loaded {
-			cacheSize.Add(1)
+	if m := cache.Load(); m != nil {
+		if items, ok := (*m)[layout]; ok {
+			return items
 		}
 	}
+	items := compile(layout)
+	cacheMu.Lock()
+	defer cacheMu.Unlock()
+	old := cache.Load()
+	var n int
+	if old != nil {
+		n = len(*old)
+	}
+	if n >= cacheMax {
+		return items
+	}
+	next := make(map[string][]item, n+1)
+	if old != nil {
+		for k, v := range *old {
+			next[k] = v
+		}
+	}
+	next[layout] = items
+	cache.Store(&next)
 	return items
 }
