@@ -28,8 +28,24 @@ func (e *FieldError) Error() string { return fmt.Sprintf("%s: %s", e.Path, e.Mes
 // a BundleValidationError, which SPEC §3.2 would make fatal, losing the bundle; the fix
 // is a person correcting the mapping, which is what an incomplete execution without
 // automatic retry is for. See docs/errors.md.)
+//
+// PrepareInput takes ownership of raw's top level (the engine passes a fresh map from
+// the mapper's evaluation): fields are converted in place, nested values are copied
+// before they change, since they may be shared with upstream bundles.
 func PrepareInput(s *Spec, raw weft.Bundle) (weft.Bundle, error) {
-	return prepare(s.Mapper, raw, "")
+	return prepareTop(s.Mapper, raw)
+}
+
+func prepareTop(fields []Field, raw weft.Bundle) (weft.Bundle, error) {
+	if raw == nil {
+		raw = weft.Bundle{}
+	}
+	for i := range fields {
+		if err := prepareField(&fields[i], raw, ""); err != nil {
+			return nil, err
+		}
+	}
+	return raw, nil
 }
 
 // PrepareParameters is PrepareInput for the static parameters; the engine calls it once
@@ -50,29 +66,36 @@ func prepare(fields []Field, raw weft.Bundle, prefix string) (weft.Bundle, error
 		out[k] = v
 	}
 	for i := range fields {
-		f := &fields[i]
-		v, present := out[f.Name]
-		if !present || value.IsEmpty(v) {
-			if f.Default != nil {
-				out[f.Name] = f.Default
-				continue
-			}
-			if f.Required {
-				return nil, invalid(prefix+f.Name, "missing value of required field")
-			}
-			if present && v != nil && f.Type != TypeText && f.Type != TypeAny && f.Type != TypeArray {
-				// An empty text in a number/boolean/select field means "not set".
-				delete(out, f.Name)
-			}
-			continue
-		}
-		cv, err := coerce(f, v, prefix+f.Name)
-		if err != nil {
+		if err := prepareField(&fields[i], out, prefix); err != nil {
 			return nil, err
 		}
-		out[f.Name] = cv
 	}
 	return out, nil
+}
+
+// prepareField applies one field's declaration to out[f.Name].
+func prepareField(f *Field, out weft.Bundle, prefix string) error {
+	v, present := out[f.Name]
+	if !present || value.IsEmpty(v) {
+		if f.Default != nil {
+			out[f.Name] = f.Default
+			return nil
+		}
+		if f.Required {
+			return invalid(prefix+f.Name, "missing value of required field")
+		}
+		if present && v != nil && f.Type != TypeText && f.Type != TypeAny && f.Type != TypeArray {
+			// An empty text in a number/boolean/select field means "not set".
+			delete(out, f.Name)
+		}
+		return nil
+	}
+	cv, err := coerce(f, v, prefix+f.Name)
+	if err != nil {
+		return err
+	}
+	out[f.Name] = cv
+	return nil
 }
 
 func invalid(path, format string, args ...any) error {

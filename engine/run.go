@@ -108,6 +108,9 @@ func (e *Engine) newRun(ctx context.Context, p *Plan, id string, sc ScenarioInfo
 		slots: make([]any, len(p.nodes)), branch: make([]int, len(p.nodes)),
 		vars: map[string]Variable{}, commit: true}
 	r.res = &Result{ExecutionID: id, Status: weft.StatusSuccess, Started: e.opts.Clock()}
+	if !e.opts.NoLog {
+		r.res.Log = make([]LogEntry, 0, len(p.nodes)+1)
+	}
 	if inputs == nil {
 		inputs = map[string]any{}
 	}
