@@ -196,7 +196,7 @@ func index(v, i any) any {
 	switch x := v.(type) {
 	case []any:
 		f, ok := value.Number(i)
-		if !ok || f != math.Trunc(f) {
+		if !ok || f != math.Trunc(f) || math.Abs(f) > float64(len(x)) {
 			return nil
 		}
 		n := int(f)

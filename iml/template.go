@@ -16,6 +16,7 @@ type Template struct {
 	// parts alternates literal text and expressions otherwise (nil node = literal).
 	parts   []part
 	konst   bool
+	size    int // expected length of the text result, to size its buffer once
 	refs    []Ref
 	unknown []string
 }
@@ -64,6 +65,12 @@ func ParseTemplate(src string) (*Template, error) {
 		t.single = t.parts[0].n
 		t.parts = nil
 	}
+	for _, p := range t.parts {
+		t.size += len(p.lit)
+		if p.n != nil {
+			t.size += 16
+		}
+	}
 	t.refs = dedupeRefs(refs)
 	return t, nil
 }
@@ -107,6 +114,7 @@ func (t *Template) Eval(env *Env) (any, error) {
 		return t.single.eval(env)
 	}
 	var b strings.Builder
+	b.Grow(t.size)
 	for _, p := range t.parts {
 		if p.n == nil {
 			b.WriteString(p.lit)

@@ -26,22 +26,24 @@ func TestReferences(t *testing.T) {
 		{"{{1.items[0].title}}", nil},       // 0 does not exist
 		{"{{1.items[3].title}}", nil},       // out of range
 		{"{{1.items[1.5].title}}", nil},     // not an integer
-		{"{{1.items.title}}", "first"},      // a key through an array reads the first element
-		{"{{1.items[2].tags[1]}}", "c"},     // nested
-		{"{{1.data.list[3]}}", 3.0},         // numbers keep their type
-		{"{{1.data[\"name\"]}}", "inner"},   // a text index on a collection is a key
-		{"{{1.`Customer Name`}}", "ACME"},   // backticks
-		{"{{1.`0`}}", "col0"},               // numeric-looking key
-		{"{{1.$1}}", "g1"},                  // text parser group names
-		{"{{25.`__IMTMATCH__`[3]}}", "g2"},  // system fields
-		{"{{25.__IMTLENGTH__}}", 4.0},       // without backticks
-		{"{{25.`__IMTINDEX__`}}", 2.0},      //
-		{"{{1.missing}}", nil},              // missing paths are empty, never errors
-		{"{{1.missing.deeper[2].x}}", nil},  //
-		{"{{1.email.x}}", nil},              // a key of text
-		{"{{99.anything}}", nil},            // module without output
-		{"{{executionId}}", "exec-42"},      //
-		{"{{executionID}}", "exec-42"},      // keywords ignore case (Fusion spelling)
+		{"{{1.items[-99999999999999999999]}}", nil},
+		{"{{1.items[99999999999999999999]}}", nil},
+		{"{{1.items.title}}", "first"},     // a key through an array reads the first element
+		{"{{1.items[2].tags[1]}}", "c"},    // nested
+		{"{{1.data.list[3]}}", 3.0},        // numbers keep their type
+		{"{{1.data[\"name\"]}}", "inner"},  // a text index on a collection is a key
+		{"{{1.`Customer Name`}}", "ACME"},  // backticks
+		{"{{1.`0`}}", "col0"},              // numeric-looking key
+		{"{{1.$1}}", "g1"},                 // text parser group names
+		{"{{25.`__IMTMATCH__`[3]}}", "g2"}, // system fields
+		{"{{25.__IMTLENGTH__}}", 4.0},      // without backticks
+		{"{{25.`__IMTINDEX__`}}", 2.0},     //
+		{"{{1.missing}}", nil},             // missing paths are empty, never errors
+		{"{{1.missing.deeper[2].x}}", nil}, //
+		{"{{1.email.x}}", nil},             // a key of text
+		{"{{99.anything}}", nil},           // module without output
+		{"{{executionId}}", "exec-42"},     //
+		{"{{executionID}}", "exec-42"},     // keywords ignore case (Fusion spelling)
 		{"{{var.scenario.name}}", "My scenario"},
 		{"{{var.scenario.executionId}}", "exec-42"}, // always known
 		{"{{var.input.prompt_id}}", "p-7"},
