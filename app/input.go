@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -50,8 +51,17 @@ func prepareTop(fields []Field, raw weft.Bundle) (weft.Bundle, error) {
 
 // PrepareParameters is PrepareInput for the static parameters; the engine calls it once
 // when it compiles the blueprint.
+// Its errors are InvalidConfigurationErrors: static parameters are configuration.
 func PrepareParameters(s *Spec, raw weft.Bundle) (weft.Bundle, error) {
-	return prepare(s.Parameters, raw, "")
+	out, err := prepare(s.Parameters, raw, "")
+	if err != nil {
+		var we *weft.Error
+		if errors.As(err, &we) {
+			we.Type = weft.InvalidConfigurationError
+		}
+		return nil, err
+	}
+	return out, nil
 }
 
 func prepare(fields []Field, raw weft.Bundle, prefix string) (weft.Bundle, error) {

@@ -77,7 +77,8 @@ type Spec struct {
 	ACID bool
 	// Timeout is the module's time limit per bundle. Defaults to the engine's
 	// (40 s, SPEC §3.1). Modules that enforce their own limit (HTTP's timeout field,
-	// Sleep's duration) set a longer one here.
+	// Sleep's duration) set a longer one here; modules that do no I/O and cannot hang
+	// set a negative value to run without a deadline (cheaper per bundle).
 	Timeout time.Duration
 	// New builds the module for one blueprint module. It is called once per compiled
 	// blueprint version; a configuration problem is returned as an error naming the
@@ -95,7 +96,9 @@ type Config struct {
 	Parameters weft.Bundle
 }
 
-// Module is one configured module instance.
+// Module is one configured module instance. One instance serves every run of a
+// compiled blueprint version, concurrently: keep per-run state in the Call, not in the
+// module.
 type Module interface {
 	// Run handles one incoming bundle. It returns the bundles it emits, in order
 	// (none, one, or many: the engine carries each through the rest of the flow before

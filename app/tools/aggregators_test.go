@@ -64,11 +64,11 @@ func TestTextAggregator(t *testing.T) {
 		}
 	}
 	_, err := aggregate(t, s, weft.Bundle{"feeder": 1.0, "rowSeparator": ";"}, nil)
-	wantError(t, err, weft.DataError, `rowSeparator: ";" is not one of`)
+	wantError(t, err, weft.InvalidConfigurationError, `rowSeparator: ";" is not one of`)
 	_, err = s.Aggregate(weft.Bundle{"rowSeparator": ";"}, nil) // unprepared parameters
 	wantError(t, err, weft.InvalidConfigurationError, `rowSeparator: ";" is not one of`)
 	_, err = aggregate(t, s, weft.Bundle{"rowSeparator": "\n"}, nil)
-	wantError(t, err, weft.DataError, "feeder: missing value of required field")
+	wantError(t, err, weft.InvalidConfigurationError, "feeder: missing value of required field")
 }
 
 func TestNumericAggregator(t *testing.T) {
@@ -107,7 +107,7 @@ func TestNumericAggregator(t *testing.T) {
 	_, err = s.Aggregate(weft.Bundle{"fn": "sum"}, values(1.0, "abc")) // unprepared items
 	wantError(t, err, weft.DataError, `bundle 2: value text "abc" is not a number`)
 	_, err = aggregate(t, s, weft.Bundle{"feeder": 3.0, "fn": "median"}, nil)
-	wantError(t, err, weft.DataError, `fn: "median" is not one of`)
+	wantError(t, err, weft.InvalidConfigurationError, `fn: "median" is not one of`)
 	_, err = s.Aggregate(weft.Bundle{"fn": "median"}, nil)
 	wantError(t, err, weft.InvalidConfigurationError, `fn: "median" is not one of sum, avg, count, min, max`)
 }

@@ -124,5 +124,5 @@ func TestIncrement(t *testing.T) {
 	_, err = s.New(app.Config{Parameters: weft.Bundle{"reset": "daily"}})
 	wantError(t, err, weft.InvalidConfigurationError, `reset: "daily" is not one of run, execution, scenario`)
 	_, err = apptest.Run(context.Background(), s, weft.Bundle{}, nil, nil)
-	wantError(t, err, weft.DataError, "reset: missing value of required field")
+	wantError(t, err, weft.InvalidConfigurationError, "reset: missing value of required field")
 }
