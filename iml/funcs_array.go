@@ -139,7 +139,8 @@ func flat(src []any, depth int, out []any) []any {
 }
 
 // fnKeys lists a collection's keys in sorted order (collections do not keep their
-// key order in weft); an array's keys are its 1-based positions.
+// key order in weft); an array's keys are its positions "0", "1"… as JavaScript's
+// Object.keys gives them (Make's help: "an object's or array's properties").
 func fnKeys(a []any) (any, error) {
 	switch x := a[0].(type) {
 	case map[string]any:
@@ -156,7 +157,7 @@ func fnKeys(a []any) (any, error) {
 	case []any:
 		out := make([]any, len(x))
 		for i := range x {
-			out[i] = value.FormatNumber(float64(i + 1))
+			out[i] = value.FormatNumber(float64(i))
 		}
 		return out, nil
 	}
@@ -217,8 +218,8 @@ func fnRemove(a []any) (any, error) {
 
 // fnSort sorts by value or by a key (dot path) of collections. Order: asc (default),
 // desc, "asc ci", "desc ci"; with two arguments the second is the key unless it is an
-// order word. Numbers sort before text, text by code point (ci: ignoring case),
-// empty values last; the sort is stable.
+// order word. Numbers sort before text, text by code point (ci: ignoring case, upper
+// case first among equal letters), empty values last; the sort is stable.
 func fnSort(a []any) (any, error) {
 	order, key := "asc", ""
 	if len(a) > 1 && a[1] != nil {
@@ -247,9 +248,19 @@ func fnSort(a []any) (any, error) {
 		return path(v, key)
 	}
 	slices.SortStableFunc(out, func(x, y any) int {
-		c := sortCompare(get(x), get(y), ci)
-		if desc && !isEmptySort(get(x)) && !isEmptySort(get(y)) {
-			return -c
+		a, b := get(x), get(y)
+		c := sortCompare(a, b, ci)
+		if desc && !isEmptySort(a) && !isEmptySort(b) {
+			c = -c
+		}
+		if c == 0 && ci {
+			// Letters equal but for case: upper case first in both orders, as Make's
+			// help shows ("desc ci": …, C, c, B, b, A, a).
+			if s, ok := a.(string); ok {
+				if t, ok := b.(string); ok {
+					c = strings.Compare(s, t)
+				}
+			}
 		}
 		return c
 	})
@@ -296,9 +307,7 @@ func sortCompare(x, y any, ci bool) int {
 	case 3:
 		s, t := x.(string), y.(string)
 		if ci {
-			if c := strings.Compare(strings.ToLower(s), strings.ToLower(t)); c != 0 {
-				return c
-			}
+			return strings.Compare(strings.ToLower(s), strings.ToLower(t))
 		}
 		return strings.Compare(s, t)
 	case 4:
