@@ -325,6 +325,9 @@ func (p *parser) ident() (node, error) {
 func (p *parser) call(name token, lower string) (node, error) {
 	fn := funcs[lower]
 	if fn == nil {
+		if _, ok := keywords[lower]; ok {
+			return nil, p.errorf(name.off, "unknown function %s (%s is a keyword: write it without parentheses)", name.text, name.text)
+		}
 		return nil, p.errorf(name.off, "unknown function %s", name.text)
 	}
 	open := p.tok.off

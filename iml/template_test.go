@@ -229,6 +229,8 @@ func TestSyntaxErrors(t *testing.T) {
 		{"{{}}", 0, "empty expression"},
 		{"{{ }}", 0, "empty expression"},
 		{"{{foo(1)}}", 2, "unknown function foo"},
+		{"{{now()}}", 2, "now is a keyword"},
+		{"{{dateDifference(now; now)}}", 2, "unknown function dateDifference"},
 		{"{{1.x +}}", 7, "expected a value, found }}"},
 		{"{{(1}}", 4, "expected )"},
 		{"{{upper(1.x}}", 7, "missing ) to close upper("},
