@@ -256,7 +256,7 @@ func TestAuthentication(t *testing.T) {
 	}
 	_, err := apptest.Run(context.Background(), specOf(t, "http:ActionSendDataAPIKeyAuth", Options{}),
 		weft.Bundle{"handleErrors": true}, weft.Bundle{"url": srv.URL}, exec)
-	wantError(t, err, weft.DataError, "auth: missing value of required field")
+	wantError(t, err, weft.InvalidConfigurationError, "auth: missing value of required field")
 }
 
 // An API key in the query never shows in an error message or its details.

@@ -136,7 +136,7 @@ func TestCreateJSON(t *testing.T) {
 		}
 	}
 	_, err := apptest.Run(context.Background(), s, weft.Bundle{"space": "3"}, body, nil)
-	wantError(t, err, weft.DataError, `space: "3" is not one of , tab, 2, 4`)
+	wantError(t, err, weft.InvalidConfigurationError, `space: "3" is not one of , tab, 2, 4`)
 	_, err = s.New(app.Config{Parameters: weft.Bundle{"space": "3"}})
 	wantError(t, err, weft.InvalidConfigurationError, `space: "3" is not one of "", "tab", "2", "4"`)
 }

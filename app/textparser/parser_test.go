@@ -114,7 +114,7 @@ func TestParserErrors(t *testing.T) {
 	_, err = s.New(app.Config{Parameters: weft.Bundle{"pattern": "[", "sensitive": false, "multiline": true}})
 	wantError(t, err, weft.InvalidConfigurationError, `pattern: invalid regular expression /[/im: `)
 	_, err = apptest.Run(context.Background(), s, weft.Bundle{}, weft.Bundle{"text": "1"}, nil)
-	wantError(t, err, weft.DataError, "pattern: missing value of required field")
+	wantError(t, err, weft.InvalidConfigurationError, "pattern: missing value of required field")
 }
 
 func TestAdvancedParser(t *testing.T) {
