@@ -449,6 +449,9 @@ func (a *analyzer) checkValue(v any, p string, n *Node, seen *vis) {
 		for _, ref := range t.Refs() {
 			a.checkRef(ref.Module, p, n, seen)
 		}
+		for _, name := range t.UnknownNames() {
+			a.warnf(p, n.Module.ID, "%q is not a module reference, variable or keyword: it maps to empty", name)
+		}
 	case map[string]any:
 		for k, e := range x {
 			a.checkValue(e, p+"/"+escape(k), n, seen)
