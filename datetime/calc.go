@@ -32,7 +32,8 @@ var durationUnits = map[string]float64{
 //   - adding months or years clamps the day to the target month's length: Jan 31 + 1
 //     month is Feb 28 (29 in leap years);
 //   - a wall time that falls in a daylight-saving gap moves forward by the gap; one
-//     that occurs twice is the earlier instant.
+//     that occurs twice keeps t's offset when that is one of the two, else it is the
+//     earlier instant.
 //
 // The result is in UTC. An unknown unit, a NaN or infinite n, or a result outside
 // JavaScript's date range returns the zero time.Time (Make's "Invalid date").
@@ -102,7 +103,10 @@ func daysInMonthOf(y, m int64) int64 {
 //     runs into the next month, setMonth(17) is May of the next year;
 //   - setMonth clamps the day to the month's length (Jan 31 → setMonth(2) → Feb 28),
 //     setYear moves Feb 29 to Feb 28 in a common year;
-//   - the wall time keeps its reading in loc, with the gap/overlap rule of Add.
+//   - hour, date, month and year keep the wall reading in loc, with the gap/overlap
+//     rule of Add; millisecond, second and minute move the instant by the difference
+//     (moment sets them on a clock that keeps t's offset, which matters only when the
+//     move crosses a daylight-saving change).
 //
 // The result is in UTC. An unknown unit or a result outside JavaScript's date range
 // returns the zero time.Time.

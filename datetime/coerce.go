@@ -44,7 +44,7 @@ func Coerce(text string, loc *time.Location) (time.Time, error) {
 	c := &cursor{s: s}
 	var d reading
 	var err error
-	if isDigit(c.peek()) {
+	if isDigit(c.peek()) && !dayThenMonthName(s) {
 		err = c.numericDate(&d)
 	} else {
 		err = c.textDate(&d)
@@ -179,6 +179,19 @@ func (c *cursor) rest() string { return quote(c.s[c.i:]) }
 
 func isDigit(b byte) bool  { return '0' <= b && b <= '9' }
 func isLetter(b byte) bool { return 'a' <= b|0x20 && b|0x20 <= 'z' }
+
+// dayThenMonthName reports whether s starts like "20 Jun" or "20-Jun" (RFC 2822/850).
+func dayThenMonthName(s string) bool {
+	c := &cursor{s: s}
+	if _, n := c.digits(); n == 0 || n > 2 {
+		return false
+	}
+	c.ordinalSuffix()
+	if !c.eat('-') && c.spaces() == 0 {
+		return false
+	}
+	return isLetter(c.peek())
+}
 
 func isInteger(s string) bool {
 	s = strings.TrimPrefix(s, "-")

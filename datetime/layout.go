@@ -4,7 +4,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -303,7 +302,7 @@ func tokenAt(s string) int {
 // does, after expanding localized tokens. Line breaks match no piece and are dropped.
 func tokenize(layout string) []string {
 	s := expandLong(layout)
-	var out []string
+	out := make([]string, 0, len(s))
 	for i := 0; i < len(s); {
 		if s[i] == '[' {
 			if e := bracketEnd(s, i); e > 0 {
@@ -347,6 +346,9 @@ var unescapeRe = regexp.MustCompile(`\\(\[)|\\(\])|\[([^\]\[]*)\]|\\(.)`)
 
 // parseLiteral is the text moment's parser searches for a piece without a parse rule.
 func parseLiteral(piece string) string {
+	if !strings.ContainsAny(piece, `[\]`) {
+		return piece
+	}
 	s := strings.Replace(piece, `\`, "", 1)
 	return unescapeRe.ReplaceAllStringFunc(s, func(m string) string {
 		g := unescapeRe.FindStringSubmatch(m)
@@ -380,41 +382,29 @@ func compile(layout string) []item {
 }
 
 // The compiled-layout cache. Layouts usually come from blueprints (a handful per
-// scenario), but they can be computed, so the cache stops growing at cacheMax. It is
-// copy-on-write: lookups read an immutable map without locking or allocating (a
-// sync.Map would box the string key on every Format call).
+// scenario), but they can be computed, so the cache stops growing at cacheMax. A
+// read-locked map: a sync.Map would box the string key (one allocation per Format),
+// and a copy-on-write map costs O(n) per new layout.
 const cacheMax = 4096
 
 var (
-	cache   atomic.Pointer[map[string][]item]
-	cacheMu sync.Mutex // serialises writers
+	cacheMu sync.RWMutex
+	cache   = map[string][]item{}
 )
 
 // compiled returns the items of layout, compiling it once.
 func compiled(layout string) []item {
-	if m := cache.Load(); m != nil {
-		if items, ok := (*m)[layout]; ok {
-			return items
-		}
-	}
-	items := compile(layout)
-	cacheMu.Lock()
-	defer cacheMu.Unlock()
-	old := cache.Load()
-	var n int
-	if old != nil {
-		n = len(*old)
-	}
-	if n >= cacheMax {
+	cacheMu.RLock()
+	items, ok := cache[layout]
+	cacheMu.RUnlock()
+	if ok {
 		return items
 	}
-	next := make(map[string][]item, n+1)
-	if old != nil {
-		for k, v := range *old {
-			next[k] = v
-		}
+	items = compile(layout)
+	cacheMu.Lock()
+	if len(cache) < cacheMax {
+		cache[layout] = items
 	}
-	next[layout] = items
-	cache.Store(&next)
+	cacheMu.Unlock()
 	return items
 }

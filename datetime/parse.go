@@ -33,7 +33,13 @@ func Parse(text, layout string, loc *time.Location) (time.Time, error) {
 // A zero now stands for 1970-01-01. The error is a *ParseError naming the token that
 // failed: nothing matched, a value out of range (month 13, February 30), a name that
 // is not a month or day, or a day name that contradicts the date.
+//
+// An empty layout reads the text as Coerce does (moment treats a missing format as
+// "guess": ISO 8601 and the other common forms).
 func ParseAt(text, layout string, loc *time.Location, now time.Time) (time.Time, error) {
+	if layout == "" {
+		return Coerce(text, loc)
+	}
 	loc = zone(loc)
 	p := parser{text: text, layout: layout}
 	p.scan(compiled(layout))

@@ -90,6 +90,7 @@ func TestParseWithoutClock(t *testing.T) {
 		{"16:03", "HH:mm", "1970-01-01T16:03:00.000Z"},
 		{"12-28", "MM-DD", "1970-12-28T00:00:00.000Z"},
 		{"2016-12-28", "YYYY-MM-DD", "2016-12-28T00:00:00.000Z"},
+		{"2016-12-28T16:03:00+01:00", "", "2016-12-28T15:03:00.000Z"}, // no layout: as Coerce
 	}
 	for _, tc := range tests {
 		got, err := Parse(tc.text, tc.layout, nil)
