@@ -201,3 +201,21 @@ func TestConfidentialLogKeepsNoData(t *testing.T) {
 		t.Fatalf("log entries %d", len(res.Log))
 	}
 }
+
+func TestNumericAggregatorAndPlaceholderTrigger(t *testing.T) {
+	f := newFixture(t)
+	// A scenario without a trigger (Make's placeholder) starting with a router.
+	p := f.plan(`[{"id":null,"module":"placeholder:Placeholder"},
+		{"id":2,"module":"builtin:BasicRouter","version":1,"mapper":null,"routes":[{"flow":[
+			{"id":3,"module":"builtin:BasicRepeater","version":1,"mapper":{"repeats":"4"}},
+			{"id":4,"module":"util:FunctionAggregator2","version":1,"parameters":{"feeder":3,"fn":"sum"},"mapper":{"value":"{{3.i * 10}}"}},
+			`+rec(5, "sum={{4.result}}")+`]}]}]`, "")
+	res := f.run(p)
+	if got := f.rec.tags(); !slices.Equal(got, []string{"sum=100"}) {
+		t.Fatalf("got %v", got)
+	}
+	// repeater, aggregator, record; the placeholder and the router are free.
+	if res.Operations != 3 {
+		t.Fatalf("operations %d", res.Operations)
+	}
+}
