@@ -121,7 +121,7 @@ func addFunc(name, unit string) func(callCtx, []any) (any, error) {
 		if math.IsInf(n, 0) || math.IsNaN(n) {
 			return nil, evalErr(name, "amount %s is not a finite number", value.FormatNumber(n))
 		}
-		return datetime.Add(t, unit, n, loc), nil
+		return validDate(name, datetime.Add(t, unit, n, loc))
 	}
 }
 
@@ -136,7 +136,7 @@ func setFunc(name, unit string) func(callCtx, []any) (any, error) {
 		if unit == "month" {
 			if s, isText := a[1].(string); isText {
 				if m, ok := datetime.MonthNumber(s); ok {
-					return datetime.Set(t, unit, m, loc), nil
+					return validDate(name, datetime.Set(t, unit, m, loc))
 				}
 			}
 		}
@@ -144,7 +144,7 @@ func setFunc(name, unit string) func(callCtx, []any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return datetime.Set(t, unit, n, loc), nil
+		return validDate(name, datetime.Set(t, unit, n, loc))
 	}
 }
 
@@ -172,12 +172,21 @@ func fnSetDay(c callCtx, a []any) (any, error) {
 	}
 	if s, isText := a[1].(string); isText {
 		if d, ok := datetime.DayNumber(s); ok {
-			return datetime.SetDay(t, d, loc), nil
+			return validDate("setDay", datetime.SetDay(t, d, loc))
 		}
 	}
 	n, err := setAmount("setDay", a[1])
 	if err != nil {
 		return nil, err
 	}
-	return datetime.SetDay(t, n, loc), nil
+	return validDate("setDay", datetime.SetDay(t, n, loc))
+}
+
+// validDate turns datetime's zero result ("Invalid date": a unit or amount that leaves
+// the representable range) into an error instead of year 1 flowing on.
+func validDate(name string, t time.Time) (any, error) {
+	if t.IsZero() {
+		return nil, evalErr(name, "the result is not a valid date")
+	}
+	return t, nil
 }

@@ -103,3 +103,12 @@ func TestFormatDate(t *testing.T) {
 		{`{{setMonth("2015-08-07T11:36:39.138Z"; "january")}}`, "2015-01-07T12:36:39.138Z"},
 	})
 }
+
+func TestDateArithmeticOutOfRangeIsAnError(t *testing.T) {
+	for _, src := range []string{`{{addYears(now; 300000)}}`, `{{setYear(now; 999999999)}}`} {
+		tpl := MustParseTemplate(src)
+		if _, err := tpl.Eval(&Env{}); err == nil {
+			t.Errorf("%s: want an error for a date out of range", src)
+		}
+	}
+}
