@@ -2,6 +2,7 @@ package blueprint_test
 
 import (
 	"encoding/json"
+	"github.com/weftworks/weft/internal/corpus"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,13 +13,13 @@ import (
 	"github.com/weftworks/weft/blueprint"
 )
 
-const corpus = "../../shared/blueprints"
+var corpusDir = corpus.Dir()
 
 func corpusFiles(t *testing.T) []string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(corpus, "*.json"))
+	files, err := filepath.Glob(filepath.Join(corpusDir, "*.json"))
 	if err != nil || len(files) == 0 {
-		t.Fatalf("no blueprints in %s (err %v): the shared corpus is part of the checkout's neighbourhood", corpus, err)
+		t.Fatalf("no blueprints in %s (err %v)", corpusDir, err)
 	}
 	return files
 }

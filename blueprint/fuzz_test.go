@@ -1,8 +1,8 @@
 package blueprint_test
 
 import (
+	"github.com/weftworks/weft/internal/corpus"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/weftworks/weft/app/all"
@@ -12,7 +12,7 @@ import (
 // FuzzParseValidate: no input makes parsing, validation or export panic.
 func FuzzParseValidate(f *testing.F) {
 	for _, name := range []string{"002-make-error-handler-fallback.json", "004-make-if-else-merge.json", "005-make-iterator-aggregator.json", "009-make-webhook-router-error-handler.json"} {
-		if data, err := os.ReadFile(filepath.Join(corpus, name)); err == nil {
+		if data, err := os.ReadFile(corpus.Path(name)); err == nil {
 			f.Add(data)
 		}
 	}

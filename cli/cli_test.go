@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/weftworks/weft/internal/corpus"
 	"os"
 	"path/filepath"
 	"strings"
@@ -169,7 +170,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestValidateCorpus(t *testing.T) {
-	files, _ := filepath.Glob("../../shared/blueprints/*.json")
+	files, _ := filepath.Glob(filepath.Join(corpus.Dir(), "*.json"))
 	if len(files) == 0 {
 		t.Fatal("no shared blueprints")
 	}

@@ -2,11 +2,11 @@ package engine_test
 
 import (
 	"encoding/json"
+	"github.com/weftworks/weft/internal/corpus"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -63,7 +63,7 @@ func (s *standIn) requests() []received {
 // corpusPlan loads a shared blueprint with api.example.com pointed at the stand-in.
 func corpusPlan(t *testing.T, f *fixture, name string, s *standIn) *engine.Plan {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("../../shared/blueprints", name))
+	data, err := os.ReadFile(corpus.Path(name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package iml
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/weftworks/weft/internal/corpus"
 	"os"
 	"path/filepath"
 	"sort"
@@ -12,7 +13,7 @@ import (
 )
 
 // corpusDir holds the real Make exports the project keeps beside the repository.
-const corpusDir = "../../shared/blueprints"
+var corpusDir = corpus.Dir()
 
 func corpusFiles(t *testing.T) []string {
 	t.Helper()
