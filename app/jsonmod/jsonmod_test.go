@@ -14,25 +14,12 @@ import (
 
 func spec(t *testing.T, name string) *app.Spec {
 	t.Helper()
-	r := app.NewRegistry()
-	if err := Register(r); err != nil {
-		t.Fatal(err)
-	}
-	s, ok := r.Lookup(name)
-	if !ok {
-		t.Fatalf("%s is not registered", name)
-	}
-	return s
+	return apptest.Spec(t, Register, name)
 }
 
 func wantError(t *testing.T, err error, typ weft.ErrorType, want string) {
 	t.Helper()
-	if err == nil {
-		t.Fatalf("error = nil; want %s containing %q", typ, want)
-	}
-	if got := weft.TypeOf(err); got != typ || !strings.Contains(err.Error(), want) {
-		t.Fatalf("error = %s %q; want %s containing %q", got, err, typ, want)
-	}
+	apptest.WantError(t, err, typ, want)
 }
 
 func TestParseJSON(t *testing.T) {

@@ -3,7 +3,6 @@ package tools
 import (
 	"context"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/weftworks/weft"
@@ -23,22 +22,13 @@ func registry(t *testing.T) *app.Registry {
 
 func spec(t *testing.T, name string) *app.Spec {
 	t.Helper()
-	s, ok := registry(t).Lookup(name)
-	if !ok {
-		t.Fatalf("%s is not registered", name)
-	}
-	return s
+	return apptest.Spec(t, Register, name)
 }
 
 // wantError checks err's weft type and that its message contains want.
 func wantError(t *testing.T, err error, typ weft.ErrorType, want string) {
 	t.Helper()
-	if err == nil {
-		t.Fatalf("error = nil; want %s containing %q", typ, want)
-	}
-	if got := weft.TypeOf(err); got != typ || !strings.Contains(err.Error(), want) {
-		t.Fatalf("error = %s %q; want %s containing %q", got, err, typ, want)
-	}
+	apptest.WantError(t, err, typ, want)
 }
 
 func TestRegisterAll(t *testing.T) {
