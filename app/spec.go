@@ -165,6 +165,10 @@ type Execution interface {
 	// an InvalidConfigurationError; missing or expired credentials an
 	// InvalidAccessTokenError.
 	Connection(ref any) (weft.Bundle, error)
+	// State returns the run-scoped value stored under key, creating it with init on
+	// first use. Modules keep per-run state here (a transaction's write set, a cookie
+	// jar), never in the module instance, which concurrent runs share.
+	State(key any, init func() any) any
 }
 
 // Response is the HTTP answer a webhook caller receives.

@@ -36,3 +36,15 @@ func (r *run) Respond(resp app.Response) bool {
 }
 
 func (r *run) Connection(ref any) (weft.Bundle, error) { return r.e.opts.Connections(ref) }
+
+func (r *run) State(key any, init func() any) any {
+	if r.state == nil {
+		r.state = map[any]any{}
+	}
+	v, ok := r.state[key]
+	if !ok {
+		v = init()
+		r.state[key] = v
+	}
+	return v
+}

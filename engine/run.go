@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/weftworks/weft"
@@ -59,6 +60,7 @@ type run struct {
 	stopped bool      // a Commit or Rollback directive stopped the run
 	commit  bool      // how a stopped run ends
 	pending []app.Transactional
+	state   map[any]any
 }
 
 type loopFrame struct {
@@ -445,7 +447,9 @@ func (r *run) track(t app.Transactional) {
 		}
 		return
 	}
-	r.pending = append(r.pending, t)
+	if !slices.Contains(r.pending, t) {
+		r.pending = append(r.pending, t)
+	}
 }
 
 // input evaluates the mapper and checks it against the module's declared fields.

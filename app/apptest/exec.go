@@ -22,6 +22,7 @@ type Exec struct {
 	Responses   []app.Response
 	Secret      bool
 	Connections map[string]weft.Bundle
+	state       map[any]any
 }
 
 // NewExec returns an Exec with id "test-exec", clock 2026-01-02T03:04:05Z and UTC.
@@ -64,6 +65,20 @@ func (e *Exec) Connection(ref any) (weft.Bundle, error) {
 		return nil, weft.Errorf(weft.InvalidConfigurationError, "connection %q not found", key)
 	}
 	return c, nil
+}
+
+func (e *Exec) State(key any, init func() any) any {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.state == nil {
+		e.state = map[any]any{}
+	}
+	v, ok := e.state[key]
+	if !ok {
+		v = init()
+		e.state[key] = v
+	}
+	return v
 }
 
 // Run builds the module from spec with params, prepares mapper as the engine does and

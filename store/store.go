@@ -1,0 +1,165 @@
+// Package store is weft's storage contract: scenarios with every blueprint version,
+// executions with their log, incomplete executions with their attempts, the trigger
+// queue and data stores. Backends live in sub-packages (store/sqlite; Postgres later)
+// and all pass the one conformance suite in store/storetest.
+//
+// Every method of Queries runs in its own transaction when called on a Store, or in
+// the caller's when called on the Queries given to InTx: the service layer writes an
+// execution's end, its incomplete executions and the scenario's counters atomically.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/weftworks/weft"
+)
+
+// Errors backends return (wrapped with context; test with errors.Is).
+var (
+	// ErrNotFound: no row with that id.
+	ErrNotFound = errors.New("not found")
+	// ErrExists: the key is taken (data store records added without overwrite).
+	ErrExists = errors.New("already exists")
+	// ErrFull: the disk or the database refused a write for lack of space.
+	ErrFull = errors.New("storage full")
+)
+
+// Store is a storage backend.
+type Store interface {
+	Queries
+	// InTx runs fn in one transaction: committed when fn returns nil, rolled back
+	// otherwise. fn must use only the Queries it is given.
+	InTx(ctx context.Context, fn func(q Queries) error) error
+	Close() error
+}
+
+// Queries is everything a backend stores.
+type Queries interface {
+	ScenarioQueries
+	ExecutionQueries
+	IncompleteQueries
+	QueueQueries
+	DataStoreQueries
+}
+
+// ScenarioQueries store scenarios and their blueprint versions.
+type ScenarioQueries interface {
+	// CreateScenario stores s with blueprint as version 1; it sets s.ID and s.Version.
+	CreateScenario(ctx context.Context, s *weft.Scenario, blueprint []byte) error
+	// AddVersion stores a new blueprint version and makes it current.
+	AddVersion(ctx context.Context, scenarioID int64, blueprint []byte, at time.Time) (int, error)
+	GetScenario(ctx context.Context, id int64) (*weft.Scenario, error)
+	// FindScenarioBySource returns the scenario created from source (ErrNotFound if none).
+	FindScenarioBySource(ctx context.Context, source string) (*weft.Scenario, error)
+	ListScenarios(ctx context.Context) ([]*weft.Scenario, error)
+	// UpdateScenario writes name, active, instant, consecutive errors, paused,
+	// deactivated and updated-at.
+	UpdateScenario(ctx context.Context, s *weft.Scenario) error
+	GetVersion(ctx context.Context, scenarioID int64, version int) (*weft.Version, error)
+	// ListVersions returns every version, oldest first, without blueprint bodies.
+	ListVersions(ctx context.Context, scenarioID int64) ([]weft.Version, error)
+	DeleteScenario(ctx context.Context, id int64) error
+}
+
+// ExecutionFilter selects executions, newest first.
+type ExecutionFilter struct {
+	ScenarioID int64 // 0: every scenario
+	Status     weft.ExecutionStatus
+	// IncompleteID selects the attempts of one incomplete execution.
+	IncompleteID string
+	// Before is a cursor: only executions started before this one (its id).
+	Before string
+	Limit  int // 0: 50
+}
+
+// ExecutionQueries store executions.
+type ExecutionQueries interface {
+	CreateExecution(ctx context.Context, e *weft.Execution) error
+	// UpdateExecution writes status, operations, error, log, response and finished-at;
+	// Input is cleared once the execution is finished.
+	UpdateExecution(ctx context.Context, e *weft.Execution) error
+	GetExecution(ctx context.Context, id string) (*weft.Execution, error)
+	// ListExecutions returns executions without their log and input.
+	ListExecutions(ctx context.Context, f ExecutionFilter) ([]*weft.Execution, error)
+	// RunningExecutions lists every execution still marked running (crash recovery).
+	RunningExecutions(ctx context.Context) ([]*weft.Execution, error)
+}
+
+// IncompleteFilter selects incomplete executions, oldest first.
+type IncompleteFilter struct {
+	ScenarioID int64 // 0: every scenario
+	Status     []weft.IncompleteStatus
+	ErrorType  weft.ErrorType
+	ModuleID   int
+	// After is a cursor: only incomplete executions after this one (its id) in order.
+	After string
+	Limit int // 0: 50
+}
+
+// Selection names incomplete executions for bulk retry and delete: explicit ids, or
+// every one of a scenario except some.
+type Selection struct {
+	IDs        []string
+	ScenarioID int64
+	All        bool
+	Except     []string
+}
+
+// IncompleteQueries store incomplete executions and their attempts.
+type IncompleteQueries interface {
+	CreateIncomplete(ctx context.Context, ie *weft.Incomplete) error
+	GetIncomplete(ctx context.Context, id string) (*weft.Incomplete, error)
+	// UpdateIncomplete writes everything but id, scenario, origin execution and created-at.
+	UpdateIncomplete(ctx context.Context, ie *weft.Incomplete) error
+	// ListIncomplete returns incomplete executions without blueprint and state.
+	ListIncomplete(ctx context.Context, f IncompleteFilter) ([]*weft.Incomplete, error)
+	CountIncomplete(ctx context.Context, f IncompleteFilter) (int, error)
+	// IncompleteBytes is the size of the stored incomplete executions that are not
+	// resolved: of one scenario, and in total (SPEC §5.6).
+	IncompleteBytes(ctx context.Context, scenarioID int64) (scenario, total int64, err error)
+	// ClaimDue moves up to limit pending incomplete executions whose next attempt is due
+	// at now to in_progress and returns them, earliest first, never more than
+	// perScenario in progress for one scenario and none for a scenario with a running
+	// execution of kind run.
+	ClaimDue(ctx context.Context, now time.Time, limit, perScenario int) ([]*weft.Incomplete, error)
+	// NextDue is the earliest next attempt time of a pending incomplete execution.
+	NextDue(ctx context.Context) (*time.Time, error)
+	// Requeue schedules the selected unresolved or pending incomplete executions for a
+	// retry at at (status pending); in-progress and resolved ones are left alone.
+	Requeue(ctx context.Context, sel Selection, at time.Time) (int, error)
+	// DeleteIncomplete deletes the selected incomplete executions that are not in
+	// progress, with their attempts.
+	DeleteIncomplete(ctx context.Context, sel Selection) (int, error)
+	// DeleteResolvedBefore deletes resolved incomplete executions resolved before t.
+	DeleteResolvedBefore(ctx context.Context, t time.Time) (int, error)
+	AddAttempt(ctx context.Context, a *weft.Attempt) error
+	UpdateAttempt(ctx context.Context, a *weft.Attempt) error
+	ListAttempts(ctx context.Context, incompleteID string) ([]weft.Attempt, error)
+}
+
+// QueueQueries store trigger payloads waiting for a run.
+type QueueQueries interface {
+	Enqueue(ctx context.Context, item *weft.QueueItem) error
+	// ClaimQueued takes the oldest waiting item of up to limit scenarios (at most one
+	// item per scenario, so each scenario's items run in arrival order), skipping
+	// scenarios in skip, and marks each taken by a new execution id from newID.
+	ClaimQueued(ctx context.Context, limit int, skip []int64, newID func() string) ([]*weft.QueueItem, error)
+	// ReleaseQueued puts a taken item back (its run was rolled back or interrupted).
+	ReleaseQueued(ctx context.Context, id int64) error
+	// DeleteQueued removes an item whose run finished.
+	DeleteQueued(ctx context.Context, id int64) error
+	QueueDepth(ctx context.Context, scenarioID int64) (int, error)
+}
+
+// DataStoreQueries store data store records (the datastore:* modules).
+type DataStoreQueries interface {
+	GetRecord(ctx context.Context, store, key string) (weft.Bundle, error) // ErrNotFound
+	// PutRecord adds or replaces a record; without overwrite an existing key is ErrExists.
+	PutRecord(ctx context.Context, store, key string, data weft.Bundle, overwrite bool) error
+	DeleteRecord(ctx context.Context, store, key string) error // ErrNotFound
+	// ListRecords returns a store's records in key order.
+	ListRecords(ctx context.Context, store string, limit int) ([]weft.Record, error)
+	CountRecords(ctx context.Context, store string) (int, error)
+}
