@@ -121,9 +121,10 @@ type IncompleteQueries interface {
 	IncompleteBytes(ctx context.Context, scenarioID int64) (scenario, total int64, err error)
 	// ClaimDue moves up to limit pending incomplete executions whose next attempt is due
 	// at now to in_progress and returns them, earliest first, never more than
-	// perScenario in progress for one scenario and none for a scenario with a running
-	// execution of kind run.
-	ClaimDue(ctx context.Context, now time.Time, limit, perScenario int) ([]*weft.Incomplete, error)
+	// perScenario in progress for one scenario, none for a scenario with a running
+	// execution of kind run, and none for the scenarios in skip (the caller's own live
+	// runs, which may not have their execution row yet).
+	ClaimDue(ctx context.Context, now time.Time, limit, perScenario int, skip []int64) ([]*weft.Incomplete, error)
 	// NextDue is the earliest next attempt time of a pending incomplete execution.
 	NextDue(ctx context.Context) (*time.Time, error)
 	// Requeue schedules the selected unresolved or pending incomplete executions for a
