@@ -1,0 +1,110 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/store"
+	"github.com/weftworks/weft/value"
+)
+
+// Enqueue stores a trigger payload for a scenario; the worker runs it (in arrival order
+// per scenario, while the scenario is active, and for a sequential scenario only once
+// its incomplete executions are resolved).
+func (s *Service) Enqueue(ctx context.Context, scenarioID int64, payload weft.Bundle) (*weft.QueueItem, error) {
+	if _, err := s.st.GetScenario(ctx, scenarioID); err != nil {
+		return nil, fmt.Errorf("scenario %d: %w", scenarioID, err)
+	}
+	raw, err := value.MarshalTagged(map[string]any(payload))
+	if err != nil {
+		return nil, fmt.Errorf("payload: %w", err)
+	}
+	item := &weft.QueueItem{ScenarioID: scenarioID, Payload: raw, EnqueuedAt: s.now()}
+	if err := s.st.Enqueue(ctx, item); err != nil {
+		return nil, fmt.Errorf("enqueue: %w", err)
+	}
+	s.notify()
+	return item, nil
+}
+
+// DrainQueue runs queued payloads (one per scenario at a time, up to Workers at once)
+// and returns how many it started.
+func (s *Service) DrainQueue(ctx context.Context) (int, error) {
+	skip, err := s.blockedScenarios(ctx)
+	if err != nil {
+		return 0, err
+	}
+	items, err := s.st.ClaimQueued(ctx, s.cfg.Workers, skip, s.cfg.NewID)
+	if err != nil {
+		return 0, fmt.Errorf("claim queued payloads: %w", err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(items))
+	for i, it := range items {
+		wg.Go(func() {
+			payload, err := value.UnmarshalTagged(it.Payload)
+			if err != nil {
+				errs[i] = fmt.Errorf("queued payload %d: %w", it.ID, err)
+				return
+			}
+			b, _ := payload.(map[string]any)
+			_, errs[i] = s.run(ctx, it.ScenarioID, []weft.Bundle{b}, it.ID, it.ExecutionID)
+		})
+	}
+	wg.Wait()
+	return len(items), errors.Join(errs...)
+}
+
+// blockedScenarios are the scenarios whose queued payloads must wait: inactive or
+// paused ones, sequential ones with incomplete executions to resolve (SPEC §5.5), and
+// those retrying right now.
+func (s *Service) blockedScenarios(ctx context.Context) ([]int64, error) {
+	scs, err := s.st.ListScenarios(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list scenarios: %w", err)
+	}
+	s.gate.mu.Lock()
+	retrying := make(map[int64]bool, len(s.gate.retries))
+	for id := range s.gate.retries {
+		retrying[id] = true
+	}
+	s.gate.mu.Unlock()
+	var skip []int64
+	for _, sc := range scs {
+		if !sc.Active || sc.Paused != "" || retrying[sc.ID] {
+			skip = append(skip, sc.ID)
+			continue
+		}
+		seq, err := s.sequential(ctx, sc)
+		if err != nil {
+			return nil, err
+		}
+		if !seq {
+			continue
+		}
+		n, err := s.st.CountIncomplete(ctx, store.IncompleteFilter{ScenarioID: sc.ID,
+			Status: []weft.IncompleteStatus{weft.IncompleteUnresolved, weft.IncompletePending, weft.IncompleteInProgress}})
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			skip = append(skip, sc.ID)
+		}
+	}
+	return skip, nil
+}
+
+func (s *Service) sequential(ctx context.Context, sc *weft.Scenario) (bool, error) {
+	v, err := s.st.GetVersion(ctx, sc.ID, sc.Version)
+	if err != nil {
+		return false, err
+	}
+	p, err := s.plan(v.Blueprint)
+	if err != nil {
+		return false, nil // cannot run anyway; the run itself reports why
+	}
+	return p.Settings.Sequential, nil
+}

@@ -1,0 +1,335 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/engine"
+	"github.com/weftworks/weft/store"
+)
+
+// RunDue carries out every automatic retry that is due now (up to Workers at once,
+// at most RetriesPerScenario per scenario, none for a scenario with a live run) and
+// returns how many it started.
+func (s *Service) RunDue(ctx context.Context) (int, error) {
+	s.gate.mu.Lock()
+	s.gate.init()
+	skip := make([]int64, 0, len(s.gate.live))
+	for id := range s.gate.live {
+		skip = append(skip, id)
+	}
+	claimed, err := s.st.ClaimDue(ctx, s.now(), s.cfg.Workers, s.cfg.RetriesPerScenario, skip)
+	if err == nil {
+		for _, ie := range claimed {
+			s.gate.retries[ie.ScenarioID]++
+		}
+	}
+	s.gate.mu.Unlock()
+	if err != nil {
+		return 0, fmt.Errorf("claim due retries: %w", err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(claimed))
+	for i, ie := range claimed {
+		wg.Go(func() {
+			_, errs[i] = s.attempt(ctx, ie, false, weft.IncompletePending)
+		})
+	}
+	wg.Wait()
+	return len(claimed), errors.Join(errs...)
+}
+
+// RetryNow retries one incomplete execution at once, as stored (SPEC §5.4), and
+// returns the attempt's outcome.
+func (s *Service) RetryNow(ctx context.Context, id string) (*RunResult, *weft.Incomplete, error) {
+	var ie *weft.Incomplete
+	var prev weft.IncompleteStatus
+	err := s.st.InTx(ctx, func(q store.Queries) error {
+		var err error
+		if ie, err = q.GetIncomplete(ctx, id); err != nil {
+			return err
+		}
+		switch ie.Status {
+		case weft.IncompleteInProgress:
+			return fmt.Errorf("%w: incomplete execution %s is being retried right now", ErrBusy, id)
+		case weft.IncompleteResolved:
+			return fmt.Errorf("incomplete execution %s is already resolved", id)
+		}
+		prev = ie.Status
+		ie.Status, ie.UpdatedAt = weft.IncompleteInProgress, s.now()
+		return q.UpdateIncomplete(ctx, ie)
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("retry %s: %w", id, err)
+	}
+	s.gate.enterRetry(ie.ScenarioID)
+	res, err := s.attempt(ctx, ie, true, prev)
+	if err != nil {
+		return res, nil, err
+	}
+	after, err := s.st.GetIncomplete(ctx, id)
+	return res, after, err
+}
+
+// Retry schedules the selected incomplete executions for a retry now: the worker runs
+// them (at most RetriesPerScenario of a scenario at once). Returns how many.
+func (s *Service) Retry(ctx context.Context, sel store.Selection) (int, error) {
+	if err := checkSelection(sel); err != nil {
+		return 0, err
+	}
+	n, err := s.st.Requeue(ctx, sel, s.now())
+	if err != nil {
+		return 0, fmt.Errorf("queue retries: %w", err)
+	}
+	s.notify()
+	return n, nil
+}
+
+// Delete deletes the selected incomplete executions (not those being retried right
+// now). Deleting all of a scenario's needs confirmed (SPEC §5.4).
+func (s *Service) Delete(ctx context.Context, sel store.Selection, confirmed bool) (int, error) {
+	if err := checkSelection(sel); err != nil {
+		return 0, err
+	}
+	if sel.All && !confirmed {
+		return 0, fmt.Errorf("deleting all incomplete executions of scenario %d needs an explicit confirmation", sel.ScenarioID)
+	}
+	n, err := s.st.DeleteIncomplete(ctx, sel)
+	if err != nil {
+		return 0, fmt.Errorf("delete incomplete executions: %w", err)
+	}
+	if err := s.unpause(ctx, sel.ScenarioID); err != nil {
+		return n, err
+	}
+	return n, nil
+}
+
+func checkSelection(sel store.Selection) error {
+	switch {
+	case len(sel.IDs) > 0 && sel.All:
+		return errors.New("select incomplete executions by id or all of a scenario, not both")
+	case sel.All && sel.ScenarioID == 0:
+		return errors.New("selecting all incomplete executions needs a scenario")
+	case !sel.All && len(sel.IDs) == 0:
+		return errors.New("no incomplete execution selected")
+	case len(sel.Except) > 0 && !sel.All:
+		return errors.New("except only applies to all of a scenario's incomplete executions")
+	}
+	return nil
+}
+
+// unpause lifts a scenario's pause once no unresolved incomplete execution that needs a
+// person's fix of configuration or credentials is left (SPEC §3.4).
+func (s *Service) unpause(ctx context.Context, scenarioID int64) error {
+	if scenarioID == 0 {
+		return nil
+	}
+	return s.st.InTx(ctx, func(q store.Queries) error {
+		sc, err := q.GetScenario(ctx, scenarioID)
+		if err != nil || sc.Paused == "" {
+			return err
+		}
+		open := []weft.IncompleteStatus{weft.IncompleteUnresolved, weft.IncompletePending, weft.IncompleteInProgress}
+		for _, t := range []weft.ErrorType{weft.InvalidConfigurationError, weft.InvalidAccessTokenError} {
+			n, err := q.CountIncomplete(ctx, store.IncompleteFilter{ScenarioID: scenarioID, Status: open, ErrorType: t})
+			if err != nil || n > 0 {
+				return err
+			}
+		}
+		sc.Paused, sc.UpdatedAt = "", s.now()
+		return q.UpdateScenario(ctx, sc)
+	})
+}
+
+// attempt runs one retry of ie, already marked in progress and counted in the gate,
+// and records its outcome. prev is the status to return to if the attempt is
+// interrupted (shutdown).
+func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool, prev weft.IncompleteStatus) (*RunResult, error) {
+	defer s.gate.leaveRetry(ie.ScenarioID)
+	execID := s.cfg.NewID()
+	now := s.now()
+	ex := &weft.Execution{ID: execID, ScenarioID: ie.ScenarioID, Version: ie.Version, Kind: weft.KindRetry,
+		Status: weft.ExecutionRunning, IncompleteID: ie.ID, StartedAt: now}
+	att := &weft.Attempt{IncompleteID: ie.ID, N: ie.Attempts + 1, Manual: manual, StartedAt: now, ExecutionID: execID}
+	err := s.st.InTx(ctx, func(q store.Queries) error {
+		if err := q.CreateExecution(ctx, ex); err != nil {
+			return err
+		}
+		return q.AddAttempt(ctx, att)
+	})
+	if err != nil {
+		// Nothing ran: hand the incomplete execution back as it was.
+		s.handBack(ie.ID, prev)
+		return nil, fmt.Errorf("record attempt of %s: %w", ie.ID, err)
+	}
+	sc, err := s.st.GetScenario(ctx, ie.ScenarioID)
+	if err != nil {
+		return nil, s.failAttempt(ex, att, ie.ID, &engine.RunError{Type: weft.RuntimeError, Message: err.Error()})
+	}
+	plan, err := s.plan(ie.Blueprint)
+	if err != nil {
+		return nil, s.failAttempt(ex, att, ie.ID, &engine.RunError{Type: weft.InvalidConfigurationError,
+			Message: "the incomplete execution's blueprint cannot run: " + err.Error(), ModuleID: ie.FailedModuleID})
+	}
+	state, err := decodeState(ie)
+	if err != nil {
+		return nil, s.failAttempt(ex, att, ie.ID, &engine.RunError{Type: weft.RuntimeError, Message: err.Error()})
+	}
+	res, err := s.eng.Resume(ctx, plan, state, engine.ResumeInput{ExecutionID: execID,
+		Scenario: engine.ScenarioInfo{ID: fmt.Sprint(sc.ID), Name: sc.Name}})
+	if err != nil {
+		return nil, s.failAttempt(ex, att, ie.ID, &engine.RunError{Type: weft.InvalidConfigurationError, Message: err.Error()})
+	}
+	if ctx.Err() != nil {
+		s.interruptAttempt(ex, att, ie.ID, prev)
+		return nil, ctx.Err()
+	}
+	out := &RunResult{Scenario: sc, Execution: ex, Result: res}
+	err = s.st.InTx(context.WithoutCancel(ctx), func(q store.Queries) error {
+		cur, err := q.GetIncomplete(ctx, ie.ID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		finishExecution(ex, res, now)
+		att.FinishedAt = &now
+		cur.Attempts++
+		cur.UpdatedAt = now
+		var rest []*engine.Incomplete
+		switch {
+		case len(res.Incomplete) > 0:
+			// The continuation failed again (here or further on): the incomplete
+			// execution moves to where it failed now, keeping what ran.
+			first := res.Incomplete[0]
+			rest = res.Incomplete[1:]
+			if cur.State, err = encodeState(first); err != nil {
+				return err
+			}
+			cur.FailedModuleID = first.ModuleID
+			cur.SizeBytes = int64(len(cur.State) + len(cur.Blueprint))
+			s.applyError(cur, first, now)
+			att.Outcome, att.ErrorType, att.ErrorMessage = weft.AttemptFailed, first.Error.Type, first.Error.Message
+		case res.Status == weft.StatusError:
+			e := res.Error
+			if e == nil {
+				e = &engine.RunError{Type: weft.RuntimeError, Message: "the run failed"}
+			}
+			cur.ErrorType, cur.ErrorMessage = e.Type, e.Message
+			cur.Status, cur.NextAttemptAt = weft.IncompleteUnresolved, nil
+			att.Outcome, att.ErrorType, att.ErrorMessage = weft.AttemptFailed, e.Type, e.Message
+		default:
+			cur.Status, cur.NextAttemptAt, cur.ResolvedAt = weft.IncompleteResolved, nil, &now
+			att.Outcome = weft.AttemptResolved
+		}
+		if err := q.UpdateIncomplete(ctx, cur); err != nil {
+			return err
+		}
+		if err := q.UpdateAttempt(ctx, att); err != nil {
+			return err
+		}
+		if err := q.UpdateExecution(ctx, ex); err != nil {
+			return err
+		}
+		sc, err := q.GetScenario(ctx, ie.ScenarioID)
+		if err != nil {
+			return err
+		}
+		more, discarded, err := s.storeIncompletes(ctx, q, sc, plan.Settings.DataLoss, plan.Settings.Confidential,
+			cur.Blueprint, cur.Version, execID, rest)
+		if err != nil {
+			return err
+		}
+		out.Incomplete, out.Discarded = more, discarded
+		if cur.ErrorType == weft.InvalidConfigurationError || cur.ErrorType == weft.InvalidAccessTokenError {
+			if cur.Status != weft.IncompleteResolved && sc.Paused == "" {
+				sc.Paused = fmt.Sprintf("incomplete execution %s has a %s that needs a person", cur.ID, cur.ErrorType)
+			}
+		}
+		return q.UpdateScenario(ctx, sc)
+	})
+	if err != nil {
+		return out, fmt.Errorf("record attempt of %s: %w", ie.ID, err)
+	}
+	if err := s.unpause(ctx, ie.ScenarioID); err != nil {
+		return out, err
+	}
+	s.notify()
+	return out, nil
+}
+
+// failAttempt records an attempt that could not even start running (its blueprint no
+// longer compiles, its state cannot be read): the incomplete execution waits for a
+// person.
+func (s *Service) failAttempt(ex *weft.Execution, att *weft.Attempt, id string, e *engine.RunError) error {
+	ctx := context.Background()
+	now := s.now()
+	err := s.st.InTx(ctx, func(q store.Queries) error {
+		ex.Status, ex.ErrorType, ex.ErrorMsg, ex.ErrorModule, ex.FinishedAt = weft.ExecutionError, e.Type, e.Message, e.ModuleID, &now
+		if err := q.UpdateExecution(ctx, ex); err != nil {
+			return err
+		}
+		att.FinishedAt, att.Outcome, att.ErrorType, att.ErrorMessage = &now, weft.AttemptFailed, e.Type, e.Message
+		if err := q.UpdateAttempt(ctx, att); err != nil {
+			return err
+		}
+		cur, err := q.GetIncomplete(ctx, id)
+		if err != nil {
+			return err
+		}
+		cur.Attempts++
+		cur.Status, cur.NextAttemptAt, cur.UpdatedAt = weft.IncompleteUnresolved, nil, now
+		cur.ErrorType, cur.ErrorMessage = e.Type, e.Message
+		return q.UpdateIncomplete(ctx, cur)
+	})
+	if err != nil {
+		return fmt.Errorf("record failed attempt of %s: %w", id, err)
+	}
+	return fmt.Errorf("incomplete execution %s: %s", id, e.Message)
+}
+
+// interruptAttempt records an attempt cut short by shutdown: it does not count, and the
+// incomplete execution goes back to where it was (pending ones are due at once).
+func (s *Service) interruptAttempt(ex *weft.Execution, att *weft.Attempt, id string, prev weft.IncompleteStatus) {
+	ctx := context.Background()
+	now := s.now()
+	err := s.st.InTx(ctx, func(q store.Queries) error {
+		ex.Status, ex.ErrorType, ex.ErrorMsg, ex.FinishedAt = weft.ExecutionError, weft.RuntimeError, "interrupted: weft stopped during this attempt", &now
+		if err := q.UpdateExecution(ctx, ex); err != nil {
+			return err
+		}
+		att.FinishedAt, att.Outcome = &now, weft.AttemptInterrupted
+		if err := q.UpdateAttempt(ctx, att); err != nil {
+			return err
+		}
+		return s.handBackTx(ctx, q, id, prev, now)
+	})
+	if err != nil {
+		s.log.Error("record interrupted attempt", "incomplete", id, "err", err)
+	}
+}
+
+func (s *Service) handBack(id string, prev weft.IncompleteStatus) {
+	ctx := context.Background()
+	if err := s.st.InTx(ctx, func(q store.Queries) error { return s.handBackTx(ctx, q, id, prev, s.now()) }); err != nil {
+		s.log.Error("hand back incomplete execution", "incomplete", id, "err", err)
+	}
+}
+
+func (s *Service) handBackTx(ctx context.Context, q store.Queries, id string, prev weft.IncompleteStatus, now time.Time) error {
+	cur, err := q.GetIncomplete(ctx, id)
+	if err != nil {
+		return err
+	}
+	if cur.Status != weft.IncompleteInProgress {
+		return nil
+	}
+	cur.Status, cur.UpdatedAt = prev, now
+	if prev == weft.IncompletePending {
+		cur.NextAttemptAt = &now
+	}
+	return q.UpdateIncomplete(ctx, cur)
+}

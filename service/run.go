@@ -1,0 +1,331 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/engine"
+	"github.com/weftworks/weft/store"
+	"github.com/weftworks/weft/value"
+)
+
+// RunResult is a finished, recorded run.
+type RunResult struct {
+	Scenario  *weft.Scenario
+	Execution *weft.Execution
+	Result    *engine.Result
+	// Incomplete are the incomplete executions stored by this run (or by this attempt,
+	// beyond the one it retried).
+	Incomplete []*weft.Incomplete
+	// Discarded counts incomplete executions dropped because storage was full and the
+	// scenario allows data loss (SPEC §5.6).
+	Discarded int
+}
+
+// Run runs a scenario's current version once with the given trigger bundles and
+// records it. It is refused (ErrBusy) for a sequential scenario that has unresolved or
+// pending incomplete executions (SPEC §5.5).
+func (s *Service) Run(ctx context.Context, scenarioID int64, trigger []weft.Bundle) (*RunResult, error) {
+	return s.run(ctx, scenarioID, trigger, 0, "")
+}
+
+// run carries out one run; queueID/execID are set when it consumes a queued payload.
+func (s *Service) run(ctx context.Context, scenarioID int64, trigger []weft.Bundle, queueID int64, execID string) (*RunResult, error) {
+	sc, err := s.st.GetScenario(ctx, scenarioID)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %d: %w", scenarioID, err)
+	}
+	v, err := s.st.GetVersion(ctx, sc.ID, sc.Version)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %d version %d: %w", sc.ID, sc.Version, err)
+	}
+	plan, err := s.plan(v.Blueprint)
+	if err != nil {
+		if queueID != 0 {
+			s.refuseQueued(ctx, sc.ID, queueID, err)
+		}
+		return nil, fmt.Errorf("scenario %d cannot run: %w", sc.ID, err)
+	}
+	if plan.Settings.Sequential && queueID == 0 {
+		n, err := s.st.CountIncomplete(ctx, store.IncompleteFilter{ScenarioID: sc.ID,
+			Status: []weft.IncompleteStatus{weft.IncompleteUnresolved, weft.IncompletePending, weft.IncompleteInProgress}})
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			return nil, fmt.Errorf("%w: scenario %d processes sequentially and has %d incomplete execution(s) to resolve first", ErrBusy, sc.ID, n)
+		}
+	}
+	s.gate.enterRun(sc.ID)
+	defer s.gate.leaveRun(sc.ID)
+
+	input, err := encodeBundles(trigger)
+	if err != nil {
+		return nil, fmt.Errorf("trigger input: %w", err)
+	}
+	if execID == "" {
+		execID = s.cfg.NewID()
+	}
+	ex := &weft.Execution{ID: execID, ScenarioID: sc.ID, Version: sc.Version, Kind: weft.KindRun,
+		Status: weft.ExecutionRunning, Input: input, QueueItemID: queueID, StartedAt: s.now()}
+	// Written (fsync'd) before the run starts: a crash from here on leaves a running
+	// execution that Recover finds, with its input.
+	if err := s.st.CreateExecution(ctx, ex); err != nil {
+		return nil, fmt.Errorf("record execution: %w", err)
+	}
+	res, err := s.eng.Run(ctx, plan, engine.Input{Trigger: [][]weft.Bundle{trigger}, ExecutionID: execID,
+		Scenario: engine.ScenarioInfo{ID: fmt.Sprint(sc.ID), Name: sc.Name}})
+	if err != nil {
+		return nil, err
+	}
+	out := &RunResult{Scenario: sc, Execution: ex, Result: res}
+	err = s.st.InTx(context.WithoutCancel(ctx), func(q store.Queries) error {
+		out.Incomplete, out.Discarded = nil, 0
+		sc, err := q.GetScenario(ctx, sc.ID)
+		if err != nil {
+			return err
+		}
+		out.Scenario = sc
+		ies, discarded, err := s.storeIncompletes(ctx, q, sc, plan.Settings.DataLoss, plan.Settings.Confidential, v.Blueprint, sc.Version, execID, res.Incomplete)
+		if err != nil {
+			return err
+		}
+		out.Incomplete, out.Discarded = ies, discarded
+		finishExecution(ex, res, s.now())
+		if err := q.UpdateExecution(ctx, ex); err != nil {
+			return err
+		}
+		s.consequences(sc, res, ies, plan.Settings.MaxErrors)
+		if err := q.UpdateScenario(ctx, sc); err != nil {
+			return err
+		}
+		if queueID != 0 {
+			if res.Status == weft.StatusError && sc.Instant {
+				// Make puts an instant trigger's payload back on a rollback; the scenario
+				// is deactivated, so the payload waits for a person to reactivate it.
+				return q.ReleaseQueued(ctx, queueID)
+			}
+			return q.DeleteQueued(ctx, queueID)
+		}
+		return nil
+	})
+	if err != nil {
+		// The run happened but its end could not be recorded (disk full…): the
+		// execution stays "running" in the store with its input, and Recover turns it
+		// into an incomplete execution on the next start. Nothing is lost.
+		return out, fmt.Errorf("record the end of execution %s: %w", execID, err)
+	}
+	if len(out.Incomplete) > 0 {
+		s.notify()
+	}
+	return out, nil
+}
+
+// finishExecution copies a run's outcome into its execution record.
+func finishExecution(ex *weft.Execution, res *engine.Result, now time.Time) {
+	ex.Status = weft.ExecutionStatus(res.Status)
+	ex.Operations = res.Operations
+	if res.Error != nil {
+		ex.ErrorType, ex.ErrorMsg, ex.ErrorModule = res.Error.Type, res.Error.Message, res.Error.ModuleID
+	}
+	if log, err := json.Marshal(res.Log); err == nil {
+		ex.Log = log
+	}
+	if res.Response != nil {
+		ex.Response, _ = json.Marshal(res.Response)
+	}
+	ex.Input = nil
+	ex.FinishedAt = &now
+}
+
+// consequences applies SPEC §3.4 to the scenario after a run: consecutive errors,
+// deactivation (at once for instant triggers), pausing for errors only a person fixes.
+func (s *Service) consequences(sc *weft.Scenario, res *engine.Result, stored []*weft.Incomplete, max int) {
+	sc.UpdatedAt = s.now()
+	if max <= 0 {
+		max = 3
+	}
+	if res.Status == weft.StatusError {
+		sc.ConsecutiveErrors++
+		switch {
+		case sc.Instant && sc.Active:
+			sc.Active, sc.Deactivated = false, "an instant trigger's run ended in error: "+errText(res.Error)
+		case sc.Active && sc.ConsecutiveErrors >= max:
+			sc.Active, sc.Deactivated = false, fmt.Sprintf("%d consecutive runs ended in error; the last: %s", sc.ConsecutiveErrors, errText(res.Error))
+		}
+	} else {
+		sc.ConsecutiveErrors = 0
+	}
+	for _, ie := range stored {
+		if ie.ErrorType == weft.InvalidConfigurationError || ie.ErrorType == weft.InvalidAccessTokenError {
+			sc.Paused = fmt.Sprintf("incomplete execution %s has a %s that needs a person", ie.ID, ie.ErrorType)
+		}
+	}
+}
+
+func errText(e *engine.RunError) string {
+	if e == nil {
+		return "no error recorded"
+	}
+	return fmt.Sprintf("%s at module %d: %s", e.Type, e.ModuleID, e.Message)
+}
+
+// storeIncompletes turns the engine's incomplete executions into stored ones, within
+// the storage limits (SPEC §5.6): over a limit, dataloss discards the new one;
+// without dataloss it is kept and the scenario deactivated, so nothing already
+// accepted is lost and no more arrive.
+func (s *Service) storeIncompletes(ctx context.Context, q store.Queries, sc *weft.Scenario, dataloss, confidential bool,
+	bp []byte, version int, execID string, ies []*engine.Incomplete) (stored []*weft.Incomplete, discarded int, err error) {
+	if len(ies) == 0 {
+		return nil, 0, nil
+	}
+	scBytes, total, err := q.IncompleteBytes(ctx, sc.ID)
+	if err != nil {
+		return nil, 0, err
+	}
+	now := s.now()
+	for _, e := range ies {
+		ie, err := s.newIncomplete(sc.ID, execID, version, bp, e, confidential, now)
+		if err != nil {
+			return nil, 0, err
+		}
+		if scBytes+ie.SizeBytes > s.cfg.MaxScenarioBytes || total+ie.SizeBytes > s.cfg.MaxTotalBytes {
+			if dataloss {
+				discarded++
+				s.log.Warn("incomplete execution discarded: storage limit reached and the scenario allows data loss",
+					"scenario", sc.ID, "execution", execID, "module", e.ModuleID)
+				continue
+			}
+			if sc.Active {
+				sc.Active = false
+				sc.Deactivated = "incomplete-execution storage is full (SPEC §5.6); resolve or delete some, then reactivate"
+			}
+		}
+		if err := q.CreateIncomplete(ctx, ie); err != nil {
+			return nil, 0, err
+		}
+		scBytes += ie.SizeBytes
+		total += ie.SizeBytes
+		stored = append(stored, ie)
+	}
+	return stored, discarded, nil
+}
+
+// newIncomplete builds the stored form of an engine incomplete execution.
+func (s *Service) newIncomplete(scenarioID int64, execID string, version int, bp []byte, e *engine.Incomplete, confidential bool, now time.Time) (*weft.Incomplete, error) {
+	state, err := encodeState(e)
+	if err != nil {
+		return nil, err
+	}
+	ie := &weft.Incomplete{ID: s.cfg.NewID(), ScenarioID: scenarioID, ExecutionID: execID, Version: version,
+		Blueprint: bp, FailedModuleID: e.ModuleID, State: state, Confidential: confidential,
+		CreatedAt: now, UpdatedAt: now}
+	ie.SizeBytes = int64(len(state) + len(bp))
+	s.applyError(ie, e, now)
+	return ie, nil
+}
+
+// applyError sets the error of the latest failure and schedules the next automatic
+// attempt (SPEC §5.3), or leaves the incomplete execution to a person.
+func (s *Service) applyError(ie *weft.Incomplete, e *engine.Incomplete, now time.Time) {
+	we := e.Error
+	if we == nil {
+		we = &weft.Error{Type: weft.RuntimeError, Message: "unknown error"}
+	}
+	ie.ErrorType, ie.ErrorMessage = we.Type, we.Message
+	ie.ErrorDetails = nil
+	if len(we.Details) > 0 {
+		ie.ErrorDetails = map[string]any(we.Details)
+	}
+	ie.AutoRetry = e.AutoRetry
+	if e.Break != nil {
+		ie.MaxAttempts, ie.RetryInterval = e.Break.Count, e.Break.Interval
+	} else {
+		ie.MaxAttempts, ie.RetryInterval = len(RetrySchedule), 0
+	}
+	next := NextAttempt(ie, we.RetryAfter, now)
+	if next == nil {
+		ie.Status, ie.NextAttemptAt = weft.IncompleteUnresolved, nil
+		return
+	}
+	ie.Status, ie.NextAttemptAt = weft.IncompletePending, next
+}
+
+// RetrySchedule is SPEC §5.3's delays before automatic attempts 1…8 (the last 7 h 51 min
+// after the failure).
+var RetrySchedule = []time.Duration{
+	1 * time.Minute, 10 * time.Minute, 10 * time.Minute, 30 * time.Minute,
+	30 * time.Minute, 30 * time.Minute, 180 * time.Minute, 180 * time.Minute,
+}
+
+// NextAttempt is when the next automatic attempt of ie is due after a failure at now,
+// or nil when no attempt is left (or none is automatic): the schedule's delay for the
+// attempt number (Break: its fixed interval), or a rate limit's longer delay.
+func NextAttempt(ie *weft.Incomplete, retryAfter time.Duration, now time.Time) *time.Time {
+	if !ie.AutoRetry || ie.Attempts >= ie.MaxAttempts {
+		return nil
+	}
+	delay := ie.RetryInterval
+	if delay == 0 {
+		delay = RetrySchedule[min(ie.Attempts, len(RetrySchedule)-1)]
+	}
+	if retryAfter > delay {
+		delay = retryAfter
+	}
+	t := now.Add(delay)
+	return &t
+}
+
+// encodeBundles stores trigger bundles as tagged JSON (dates, binary data and big
+// integers come back as they were).
+func encodeBundles(bundles []weft.Bundle) ([]byte, error) {
+	arr := make([]any, len(bundles))
+	for i, b := range bundles {
+		arr[i] = map[string]any(b)
+	}
+	return value.MarshalTagged(arr)
+}
+
+func decodeBundles(raw []byte) ([]weft.Bundle, error) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	v, err := value.UnmarshalTagged(raw)
+	if err != nil {
+		return nil, err
+	}
+	arr, ok := v.([]any)
+	if !ok {
+		return nil, errors.New("stored trigger input is not an array")
+	}
+	out := make([]weft.Bundle, 0, len(arr))
+	for _, e := range arr {
+		m, _ := e.(map[string]any)
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// refuseQueued hands a queued payload back when its scenario cannot run at all (its
+// current version uses modules weft cannot run) and deactivates the scenario, so the
+// payload waits for a person instead of being retried in a loop.
+func (s *Service) refuseQueued(ctx context.Context, scenarioID, queueID int64, cause error) {
+	err := s.st.InTx(context.WithoutCancel(ctx), func(q store.Queries) error {
+		if err := q.ReleaseQueued(ctx, queueID); err != nil {
+			return err
+		}
+		sc, err := q.GetScenario(ctx, scenarioID)
+		if err != nil {
+			return err
+		}
+		sc.Active, sc.Deactivated, sc.UpdatedAt = false, "its current version cannot run: "+cause.Error(), s.now()
+		return q.UpdateScenario(ctx, sc)
+	})
+	if err != nil {
+		s.log.Error("hand back a queued payload", "scenario", scenarioID, "item", queueID, "err", err)
+	}
+}

@@ -1,0 +1,235 @@
+// Package service is weft's application layer: it runs scenarios with the engine and
+// records everything in the store so that nothing is lost — executions are written
+// before they start, and an execution's end, its incomplete executions and the
+// scenario's state are written in one transaction. It retries incomplete executions on
+// SPEC §5.3's schedule, resolves them with a person's edits, drains the trigger queue
+// (sequential scenarios in arrival order) and recovers after a crash.
+package service
+
+import (
+	"crypto/sha256"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/app"
+	"github.com/weftworks/weft/blueprint"
+	"github.com/weftworks/weft/engine"
+	"github.com/weftworks/weft/store"
+)
+
+// Config configures a Service.
+type Config struct {
+	// Store is where everything is kept. Required.
+	Store store.Store
+	// Registry holds the module types. Required.
+	Registry *app.Registry
+	// Clock is the time source. Defaults to time.Now.
+	Clock func() time.Time
+	// NewID makes execution and incomplete-execution ids. Defaults to
+	// engine.NewExecutionID.
+	NewID func() string
+	// Location is the default time zone of date functions. Defaults to UTC.
+	Location *time.Location
+	// ModuleTimeout is the engine's default module time limit. Defaults to 40 s.
+	ModuleTimeout time.Duration
+	// MaxScenarioBytes and MaxTotalBytes limit the incomplete executions kept
+	// (SPEC §5.6). Default to 10 MB and 500 MB, as Fusion.
+	MaxScenarioBytes int64
+	MaxTotalBytes    int64
+	// Retention is how long resolved incomplete executions are kept. Defaults to 30 days.
+	Retention time.Duration
+	// RetriesPerScenario is how many retries of one scenario run at once. Defaults to 3.
+	RetriesPerScenario int
+	// Workers is how many runs and retries the worker carries out at once. Defaults to 4.
+	Workers int
+	// Logger receives operational messages. Defaults to slog.Default().
+	Logger *slog.Logger
+	// Connections resolves module connections. Defaults to none.
+	Connections func(ref any) (weft.Bundle, error)
+}
+
+// WithDefaults fills unset fields.
+func (c Config) WithDefaults() Config {
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.NewID == nil {
+		c.NewID = engine.NewExecutionID
+	}
+	if c.Location == nil {
+		c.Location = time.UTC
+	}
+	if c.MaxScenarioBytes == 0 {
+		c.MaxScenarioBytes = 10 << 20
+	}
+	if c.MaxTotalBytes == 0 {
+		c.MaxTotalBytes = 500 << 20
+	}
+	if c.Retention == 0 {
+		c.Retention = 30 * 24 * time.Hour
+	}
+	if c.RetriesPerScenario == 0 {
+		c.RetriesPerScenario = 3
+	}
+	if c.Workers == 0 {
+		c.Workers = 4
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	switch {
+	case c.Store == nil:
+		return errors.New("service: Config.Store is required")
+	case c.Registry == nil:
+		return errors.New("service: Config.Registry is required")
+	case c.RetriesPerScenario < 1 || c.Workers < 1:
+		return errors.New("service: RetriesPerScenario and Workers must be at least 1")
+	}
+	return nil
+}
+
+// Service runs and records scenarios. It is safe for concurrent use; one process owns
+// a data folder at a time (see Lock).
+type Service struct {
+	cfg   Config
+	st    store.Store
+	eng   *engine.Engine
+	log   *slog.Logger
+	plans planCache
+	gate  gate
+	wake  chan struct{}
+}
+
+// New returns a Service.
+func New(cfg Config) (*Service, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	eng, err := engine.New(engine.Options{Registry: cfg.Registry, Clock: cfg.Clock, NewID: cfg.NewID,
+		Location: cfg.Location, ModuleTimeout: cfg.ModuleTimeout, Connections: cfg.Connections})
+	if err != nil {
+		return nil, err
+	}
+	return &Service{cfg: cfg, st: cfg.Store, eng: eng, log: cfg.Logger,
+		plans: planCache{m: map[[32]byte]*engine.Plan{}}, gate: gate{live: map[int64]int{}, retries: map[int64]int{}},
+		wake: make(chan struct{}, 1)}, nil
+}
+
+// Store returns the service's store (read-only use by the CLI and the API).
+func (s *Service) Store() store.Store { return s.st }
+
+// Engine returns the service's engine.
+func (s *Service) Engine() *engine.Engine { return s.eng }
+
+func (s *Service) now() time.Time { return s.cfg.Clock().UTC() }
+
+// notify wakes the worker (a retry was queued, a payload enqueued).
+func (s *Service) notify() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// planCache keeps compiled plans by blueprint content: a version compiles once, and an
+// incomplete execution's own (possibly edited) blueprint compiles once per edit.
+type planCache struct {
+	mu sync.Mutex
+	m  map[[32]byte]*engine.Plan
+}
+
+const planCacheSize = 512
+
+func (s *Service) plan(raw []byte) (*engine.Plan, error) {
+	key := sha256.Sum256(raw)
+	s.plans.mu.Lock()
+	p, ok := s.plans.m[key]
+	s.plans.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	bp, err := blueprint.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	p, err = s.eng.Compile(bp)
+	if err != nil {
+		return nil, err
+	}
+	s.plans.mu.Lock()
+	if len(s.plans.m) >= planCacheSize {
+		clear(s.plans.m) // simple and bounded; recompiling is cheap next to a run
+	}
+	s.plans.m[key] = p
+	s.plans.mu.Unlock()
+	return p, nil
+}
+
+// gate keeps a scenario's live runs and its retries apart (SPEC §5.3: a retry never
+// overlaps a live run of the same scenario) and caps retries per scenario.
+type gate struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	live    map[int64]int
+	retries map[int64]int
+}
+
+func (g *gate) init() {
+	if g.cond == nil {
+		g.cond = sync.NewCond(&g.mu)
+	}
+}
+
+// enterRun waits until no retry of the scenario is in progress, then counts a live run.
+func (g *gate) enterRun(id int64) {
+	g.mu.Lock()
+	g.init()
+	for g.retries[id] > 0 {
+		g.cond.Wait()
+	}
+	g.live[id]++
+	g.mu.Unlock()
+}
+
+func (g *gate) leaveRun(id int64) {
+	g.mu.Lock()
+	g.init()
+	if g.live[id]--; g.live[id] <= 0 {
+		delete(g.live, id)
+	}
+	g.cond.Broadcast()
+	g.mu.Unlock()
+}
+
+func (g *gate) leaveRetry(id int64) {
+	g.mu.Lock()
+	g.init()
+	if g.retries[id]--; g.retries[id] <= 0 {
+		delete(g.retries, id)
+	}
+	g.cond.Broadcast()
+	g.mu.Unlock()
+}
+
+// ErrBusy is returned when a scenario cannot run now (a sequential scenario with
+// unresolved incomplete executions, a retry already in progress).
+var ErrBusy = errors.New("busy")
+
+// enterRetry waits until no live run of the scenario is going on, then counts a retry.
+func (g *gate) enterRetry(id int64) {
+	g.mu.Lock()
+	g.init()
+	for g.live[id] > 0 {
+		g.cond.Wait()
+	}
+	g.retries[id]++
+	g.mu.Unlock()
+}

@@ -1,0 +1,63 @@
+package service
+
+import (
+	"context"
+	"time"
+)
+
+// Work is the worker loop: it recovers interrupted work, then carries out due retries
+// and queued runs, and deletes resolved incomplete executions past their retention,
+// until ctx is cancelled. It sleeps until the next retry is due, a payload arrives, or
+// poll passes.
+func (s *Service) Work(ctx context.Context, poll time.Duration) error {
+	if poll <= 0 {
+		poll = time.Second
+	}
+	if _, err := s.Recover(ctx); err != nil {
+		return err
+	}
+	var lastHousekeeping time.Time
+	for {
+		if ctx.Err() != nil {
+			return nil
+		}
+		retries, err := s.RunDue(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("retries", "err", err)
+		}
+		runs, err := s.DrainQueue(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("queued runs", "err", err)
+		}
+		if now := s.now(); now.Sub(lastHousekeeping) >= time.Hour {
+			if _, err := s.Housekeep(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("housekeeping", "err", err)
+			}
+			lastHousekeeping = now
+		}
+		if retries+runs > 0 {
+			continue
+		}
+		wait := poll
+		if next, err := s.st.NextDue(ctx); err == nil && next != nil {
+			if d := next.Sub(s.now()); d < wait {
+				wait = max(d, 0)
+			}
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-s.wake:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+// Housekeep deletes resolved incomplete executions older than the retention period
+// (default 30 days, SPEC §5.6).
+func (s *Service) Housekeep(ctx context.Context) (int, error) {
+	return s.st.DeleteResolvedBefore(ctx, s.now().Add(-s.cfg.Retention))
+}
