@@ -50,7 +50,11 @@ func NewRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newValidateCmd(), newRunCmd(), newModulesCmd())
+	root.PersistentFlags().String("data", "", "data folder (default $WEFT_DATA or ./weft-data)")
+	root.PersistentFlags().String("timezone", "", "default time zone of date functions (IANA name; default UTC)")
+	root.PersistentPreRunE = checkTimezone
+	root.AddCommand(newValidateCmd(), newRunCmd(), newModulesCmd(), newExecutionsCmd(), newIncompleteCmd(),
+		newScenariosCmd(), newEnqueueCmd(), newWorkCmd())
 	return root
 }
 

@@ -7,15 +7,20 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/weftworks/weft/cli"
 )
 
+var dataDirs sync.Map // test name → its data folder
+
+// weft runs the CLI in-process with the test's own data folder.
 func weft(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	dir, _ := dataDirs.LoadOrStore(t.Name(), t.TempDir())
 	var out, errb bytes.Buffer
-	code = cli.Main(t.Context(), args, strings.NewReader(stdin), &out, &errb)
+	code = cli.Main(t.Context(), append([]string{"--data", dir.(string)}, args...), strings.NewReader(stdin), &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -35,6 +40,8 @@ func TestRunDemo(t *testing.T) {
 	}
 	var res struct {
 		ExecutionID string         `json:"executionId"`
+		ScenarioID  int64          `json:"scenarioId"`
+		Incomplete  []string       `json:"incompleteExecutions"`
 		Status      string         `json:"status"`
 		Operations  int            `json:"operations"`
 		Error       map[string]any `json:"error"`
@@ -52,7 +59,8 @@ func TestRunDemo(t *testing.T) {
 	if dec.More() {
 		t.Fatalf("more than one JSON value on stdout: %s", out)
 	}
-	if len(res.ExecutionID) != 32 || res.Status != "success" || res.Error != nil || res.Operations != 8 {
+	if len(res.ExecutionID) != 32 || res.ScenarioID != 1 || res.Incomplete == nil || len(res.Incomplete) != 0 ||
+		res.Status != "success" || res.Error != nil || res.Operations != 8 {
 		t.Fatalf("result %+v", res)
 	}
 	var body map[string]any

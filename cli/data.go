@@ -1,0 +1,91 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/weftworks/weft/app/all"
+	"github.com/weftworks/weft/service"
+	"github.com/weftworks/weft/store/sqlite"
+)
+
+// dataDir is the data folder: --data, else WEFT_DATA, else ./weft-data.
+func dataDir(cmd *cobra.Command) string {
+	if d, _ := cmd.Flags().GetString("data"); d != "" {
+		return d
+	}
+	if d := os.Getenv("WEFT_DATA"); d != "" {
+		return d
+	}
+	return "weft-data"
+}
+
+// openService opens the store in the data folder and a service on it. Commands that
+// run scenarios or change incomplete executions take the folder's lock (one weft
+// process owns it: recovery after a crash depends on it); reading commands do not.
+func openService(cmd *cobra.Command, exclusive bool) (*service.Service, func(), error) {
+	dir := dataDir(cmd)
+	unlock := func() error { return nil }
+	if exclusive {
+		var err error
+		if unlock, err = service.Lock(dir); err != nil {
+			return nil, nil, err
+		}
+	} else if _, err := os.Stat(filepath.Join(dir, "weft.db")); errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, nil, err
+		}
+	}
+	st, err := sqlite.Open(cmd.Context(), filepath.Join(dir, "weft.db"), sqlite.Options{})
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	reg, err := all.Registry()
+	if err != nil {
+		st.Close()
+		unlock()
+		return nil, nil, err
+	}
+	svc, err := service.New(service.Config{Store: st, Registry: reg, Location: timezone(cmd)})
+	if err != nil {
+		st.Close()
+		unlock()
+		return nil, nil, err
+	}
+	if exclusive {
+		// The previous owner may have died mid-run: put its work back in order first.
+		if _, err := svc.Recover(cmd.Context()); err != nil {
+			st.Close()
+			unlock()
+			return nil, nil, err
+		}
+	}
+	return svc, func() { st.Close(); unlock() }, nil
+}
+
+// timezone is --timezone (an IANA name), UTC by default; checked in PersistentPreRunE.
+func timezone(cmd *cobra.Command) *time.Location {
+	name, _ := cmd.Flags().GetString("timezone")
+	if name == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+func checkTimezone(cmd *cobra.Command, _ []string) error {
+	if name, _ := cmd.Flags().GetString("timezone"); name != "" {
+		if _, err := time.LoadLocation(name); err != nil {
+			return fmt.Errorf("--timezone %q: %w", name, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,135 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// stand-in: answers each request with the next status of its script (the last repeats)
+// and records the bodies.
+func standIn(t *testing.T, script ...int) (*httptest.Server, func() []string, func(...int)) {
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, r.URL.Path+" "+string(b))
+		st := script[0]
+		if len(script) > 1 {
+			script = script[1:]
+		}
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(st)
+		fmt.Fprint(w, `{}`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), got...) },
+		func(s ...int) { mu.Lock(); script = s; mu.Unlock() }
+}
+
+func orderBlueprint(url string) string {
+	return `{"name":"orders","flow":[{"id":1,"module":"gateway:CustomWebHook","version":1,"mapper":{}},
+	 {"id":2,"module":"http:MakeRequest","version":4,"parameters":{"authenticationType":"noAuth"},
+	  "mapper":{"url":"` + url + `/orders","method":"post","contentType":"json","inputMethod":"jsonString","jsonStringBodyContent":"{\"id\":\"{{1.id}}\"}"}}],
+	 "metadata":{"version":1,"scenario":{}}}`
+}
+
+func TestIncompleteLifecycle(t *testing.T) {
+	srv, got, set := standIn(t, 422)
+	file := writeFile(t, "orders.json", orderBlueprint(srv.URL+"/bad"))
+	var run struct {
+		ScenarioID int64    `json:"scenarioId"`
+		Status     string   `json:"status"`
+		Incomplete []string `json:"incompleteExecutions"`
+	}
+	for _, id := range []string{"a", "b", "c"} {
+		code, out, errOut := weft(t, "", "run", file, "--input", `{"id":"`+id+`"}`, "--json")
+		if err := json.Unmarshal([]byte(out), &run); err != nil || code != 0 || run.Status != "warning" || len(run.Incomplete) != 1 {
+			t.Fatalf("run %s: exit %d %v\n%s%s", id, code, err, out, errOut)
+		}
+	}
+	// list: exactly the documented fields.
+	code, out, _ := weft(t, "", "incomplete", "list", "--scenario", fmt.Sprint(run.ScenarioID), "--status", "unresolved", "--json")
+	var list []map[string]any
+	if err := json.Unmarshal([]byte(out), &list); err != nil || code != 0 || len(list) != 3 {
+		t.Fatalf("list: exit %d %v %s", code, err, out)
+	}
+	var keys []string
+	for k := range list[0] {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	want := "attempts autoRetry createdAt errorMessage errorType executionId failedModuleId id nextAttemptAt resolvedAt scenarioId sizeBytes status"
+	if strings.Join(keys, " ") != want {
+		t.Fatalf("IE JSON fields:\n %s\nwant\n %s", strings.Join(keys, " "), want)
+	}
+	if list[0]["errorType"] != "DataError" || list[0]["status"] != "unresolved" || list[0]["autoRetry"] != false || list[0]["failedModuleId"] != 2.0 {
+		t.Fatalf("IE %v", list[0])
+	}
+	first := list[0]["id"].(string)
+	// show
+	code, out, _ = weft(t, "", "incomplete", "show", first, "--json")
+	if code != 0 || !strings.Contains(out, `"outputs":{"1":{"id":"a"}}`) || !strings.Contains(out, `"attempts":[]`) {
+		t.Fatalf("show: exit %d %s", code, out)
+	}
+	// resolve with an edited URL: runs from module 2 and resolves.
+	set(200)
+	code, out, errOut := weft(t, "", "incomplete", "resolve", first, "--set", "2.mapper.url="+srv.URL+"/fixed", "--json")
+	if code != 0 || !strings.Contains(out, `"status":"resolved"`) {
+		t.Fatalf("resolve: exit %d\n%s%s", code, out, errOut)
+	}
+	if g := got(); g[len(g)-1] != `/fixed {"id":"a"}` {
+		t.Fatalf("stand-in got %q", g)
+	}
+	// delete all needs --confirm; all except one keeps it.
+	second := list[1]["id"].(string)
+	sc := fmt.Sprint(run.ScenarioID)
+	if code, _, errOut := weft(t, "", "incomplete", "delete", "--scenario", sc, "--all"); code == 0 || !strings.Contains(errOut, "--confirm") {
+		t.Fatalf("delete all without --confirm: exit %d %s", code, errOut)
+	}
+	code, out, _ = weft(t, "", "incomplete", "delete", "--scenario", sc, "--all", "--except", second, "--confirm", "--json")
+	if code != 0 || !strings.Contains(out, `"deleted":2`) { // the third and the resolved one
+		t.Fatalf("delete: exit %d %s", code, out)
+	}
+	code, out, _ = weft(t, "", "incomplete", "list", "--scenario", sc, "--json")
+	if code != 0 || !strings.Contains(out, second) || strings.Count(out, `"id"`) != 1 {
+		t.Fatalf("after delete: %s", out)
+	}
+	// retry by id, still failing with 422 at the original URL: exit 1, attempt logged.
+	set(422)
+	code, out, _ = weft(t, "", "incomplete", "retry", second, "--json")
+	if code != 1 || !strings.Contains(out, `"attempts":1`) || !strings.Contains(out, `"status":"unresolved"`) {
+		t.Fatalf("retry: exit %d %s", code, out)
+	}
+	// executions list shows the runs and the attempts.
+	code, out, _ = weft(t, "", "executions", "list", "--scenario", sc, "--json")
+	if code != 0 || strings.Count(out, `"kind":"retry"`) != 2 || strings.Count(out, `"kind":"run"`) != 3 {
+		t.Fatalf("executions: exit %d %s", code, out)
+	}
+}
+
+func TestIncompleteArgumentErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"incomplete", "retry"},
+		{"incomplete", "retry", "x", "--scenario", "1", "--all"},
+		{"incomplete", "delete", "--all"},
+		{"incomplete", "retry", "x", "--except", "y"},
+		{"incomplete", "list", "--status", "nope"},
+		{"incomplete", "resolve", "x", "--set", "2.mapper"},
+		{"incomplete", "resolve", "x", "--set", "two.mapper.url=1"},
+		{"incomplete", "show", "missing"},
+		{"executions", "show", "missing"},
+	} {
+		if code, _, errOut := weft(t, "", args...); code == 0 || errOut == "" {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+}
