@@ -28,6 +28,10 @@ func dataDir(cmd *cobra.Command) string {
 // run scenarios or change incomplete executions take the folder's lock (one weft
 // process owns it: recovery after a crash depends on it); reading commands do not.
 func openService(cmd *cobra.Command, exclusive bool) (*service.Service, func(), error) {
+	return openServiceWith(cmd, exclusive, nil)
+}
+
+func openServiceWith(cmd *cobra.Command, exclusive bool, configure func(*service.Config)) (*service.Service, func(), error) {
 	dir := dataDir(cmd)
 	unlock := func() error { return nil }
 	if exclusive {
@@ -51,7 +55,11 @@ func openService(cmd *cobra.Command, exclusive bool) (*service.Service, func(), 
 		unlock()
 		return nil, nil, err
 	}
-	svc, err := service.New(service.Config{Store: st, Registry: reg, Location: timezone(cmd)})
+	cfg := service.Config{Store: st, Registry: reg, Location: timezone(cmd)}
+	if configure != nil {
+		configure(&cfg)
+	}
+	svc, err := service.New(cfg)
 	if err != nil {
 		st.Close()
 		unlock()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/service"
 )
 
 // newScenariosCmd: the scenario commands the store needs now (the server issue adds
@@ -162,6 +163,7 @@ func newEnqueueCmd() *cobra.Command {
 
 func newWorkCmd() *cobra.Command {
 	var poll time.Duration
+	var schedule []time.Duration
 	c := &cobra.Command{
 		Use:   "work",
 		Short: "Carry out automatic retries and queued runs until stopped",
@@ -170,7 +172,7 @@ func newWorkCmd() *cobra.Command {
 			"deletes resolved incomplete executions after 30 days. Stop it with SIGINT/SIGTERM.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			svc, done, err := openService(cmd, true)
+			svc, done, err := openServiceWith(cmd, true, func(c *service.Config) { c.RetrySchedule = schedule })
 			if err != nil {
 				return err
 			}
@@ -180,6 +182,7 @@ func newWorkCmd() *cobra.Command {
 		},
 	}
 	c.Flags().DurationVar(&poll, "poll", time.Second, "how often to look for new work when idle")
+	c.Flags().DurationSliceVar(&schedule, "retry-schedule", nil, "delays before automatic attempts (default SPEC §5.3: 1m,10m,10m,30m,30m,30m,3h,3h); for tests")
+	_ = c.Flags().MarkHidden("retry-schedule")
 	return c
 }
-

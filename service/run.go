@@ -245,9 +245,9 @@ func (s *Service) applyError(ie *weft.Incomplete, e *engine.Incomplete, now time
 	if e.Break != nil {
 		ie.MaxAttempts, ie.RetryInterval = e.Break.Count, e.Break.Interval
 	} else {
-		ie.MaxAttempts, ie.RetryInterval = len(RetrySchedule), 0
+		ie.MaxAttempts, ie.RetryInterval = len(s.cfg.RetrySchedule), 0
 	}
-	next := NextAttempt(ie, we.RetryAfter, now)
+	next := NextAttempt(ie, s.cfg.RetrySchedule, we.RetryAfter, now)
 	if next == nil {
 		ie.Status, ie.NextAttemptAt = weft.IncompleteUnresolved, nil
 		return
@@ -265,13 +265,13 @@ var RetrySchedule = []time.Duration{
 // NextAttempt is when the next automatic attempt of ie is due after a failure at now,
 // or nil when no attempt is left (or none is automatic): the schedule's delay for the
 // attempt number (Break: its fixed interval), or a rate limit's longer delay.
-func NextAttempt(ie *weft.Incomplete, retryAfter time.Duration, now time.Time) *time.Time {
+func NextAttempt(ie *weft.Incomplete, schedule []time.Duration, retryAfter time.Duration, now time.Time) *time.Time {
 	if !ie.AutoRetry || ie.Attempts >= ie.MaxAttempts {
 		return nil
 	}
 	delay := ie.RetryInterval
 	if delay == 0 {
-		delay = RetrySchedule[min(ie.Attempts, len(RetrySchedule)-1)]
+		delay = schedule[min(ie.Attempts, len(schedule)-1)]
 	}
 	if retryAfter > delay {
 		delay = retryAfter

@@ -43,6 +43,9 @@ type Config struct {
 	Retention time.Duration
 	// RetriesPerScenario is how many retries of one scenario run at once. Defaults to 3.
 	RetriesPerScenario int
+	// RetrySchedule is the delay before each automatic attempt. Defaults to SPEC §5.3's
+	// RetrySchedule; tests of whole processes shorten it.
+	RetrySchedule []time.Duration
 	// Workers is how many runs and retries the worker carries out at once. Defaults to 4.
 	Workers int
 	// Logger receives operational messages. Defaults to slog.Default().
@@ -73,6 +76,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.RetriesPerScenario == 0 {
 		c.RetriesPerScenario = 3
+	}
+	if len(c.RetrySchedule) == 0 {
+		c.RetrySchedule = RetrySchedule
 	}
 	if c.Workers == 0 {
 		c.Workers = 4
