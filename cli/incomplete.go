@@ -293,6 +293,9 @@ func runIncomplete(cmd *cobra.Command, svc *service.Service, id string, edits []
 		for _, id := range more {
 			fmt.Fprintf(w, "  new incomplete execution %s\n", id)
 		}
+		if r := res.Response; r != nil {
+			fmt.Fprintf(w, "  webhook response: %d %s\n", r.Status, oneLine(r.Body, 200))
+		}
 	}
 	if after.Status != weft.IncompleteResolved {
 		return &ExitError{Code: 1}
