@@ -133,3 +133,30 @@ func TestIncompleteArgumentErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestConfidentialIncompleteShowsNoData(t *testing.T) {
+	file := writeFile(t, "secret.json", `{"name":"s","flow":[{"id":1,"module":"gateway:CustomWebHook","version":1,"mapper":{}},
+		{"id":2,"module":"json:ParseJSON","version":1,"mapper":{"json":"{{1.raw}}"}}],
+		"metadata":{"version":1,"scenario":{"confidential":true}}}`)
+	code, out, _ := weft(t, "", "run", file, "--input", `{"raw":"secret-token-123"}`, "--json")
+	var run struct {
+		Incomplete []string `json:"incompleteExecutions"`
+	}
+	if err := json.Unmarshal([]byte(out), &run); err != nil || code != 0 || len(run.Incomplete) != 1 {
+		t.Fatalf("exit %d %s", code, out)
+	}
+	for _, args := range [][]string{{"incomplete", "show", run.Incomplete[0], "--json"}, {"incomplete", "show", run.Incomplete[0]}} {
+		code, out, _ = weft(t, "", args...)
+		if code != 0 || strings.Contains(out, "secret-token-123") {
+			t.Fatalf("%v: exit %d, shows bundle data:\n%s", args, code, out)
+		}
+	}
+	if !strings.Contains(out, "confidential scenario") {
+		t.Fatalf("no notice: %s", out)
+	}
+	// The data is kept: fixing the mapping resolves it from the stored input.
+	code, out, _ = weft(t, "", "incomplete", "resolve", run.Incomplete[0], "--set", `2.mapper.json={"ok":true}`)
+	if code != 0 || !strings.Contains(out, "resolved") {
+		t.Fatalf("resolve: exit %d %s", code, out)
+	}
+}
