@@ -139,10 +139,40 @@ func jsAny(s string) any {
 	return v
 }
 
-// same compares canonical values exactly, failing with both shown as JSON.
+// same compares canonical values by their canonical JSON (value.JSON: sorted keys), so a
+// date and its ISO text are equal: the SQLite store keeps record data as JSON, and a
+// date read back is its ISO text, which every date function and operator reads as a
+// date. Numbers, booleans, text and null stay distinct.
 func same(t *testing.T, what string, got, want any) {
 	t.Helper()
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("%s:\n got  %s\n want %s", what, value.JSON(got), value.JSON(want))
+	if g, w := value.JSON(canon(got)), value.JSON(canon(want)); string(g) != string(w) {
+		t.Fatalf("%s:\n got  %s\n want %s", what, g, w)
 	}
+}
+
+// canon turns typed maps and slices (map[string]weft.Bundle, []weft.Bundle, []string)
+// into canonical map[string]any and []any, so value.JSON encodes them its own way.
+func canon(v any) any {
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Map:
+		if rv.Type().Key().Kind() != reflect.String {
+			return v
+		}
+		out := make(map[string]any, rv.Len())
+		for it := rv.MapRange(); it.Next(); {
+			out[it.Key().String()] = canon(it.Value().Interface())
+		}
+		return out
+	case reflect.Slice:
+		if rv.Type().Elem().Kind() == reflect.Uint8 { // []byte is a value, not a list
+			return v
+		}
+		out := make([]any, rv.Len())
+		for i := range out {
+			out[i] = canon(rv.Index(i).Interface())
+		}
+		return out
+	}
+	return v
 }
