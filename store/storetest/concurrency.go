@@ -1,0 +1,149 @@
+package storetest
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/store"
+)
+
+const (
+	workers    = 6
+	concurrent = 120 // rows each concurrency test hands out
+)
+
+// Several goroutines claiming due retries at once never get the same row twice, and
+// between them get every row.
+func testConcurrentClaimDue(t *testing.T, s store.Store) {
+	ctx := ctxT(t)
+	var scs []*weft.Scenario
+	for i := range 8 {
+		scs = append(scs, newScenario(t, s, fmt.Sprintf("S%d", i)))
+	}
+	for i := range concurrent {
+		pending(t, s, idf("p%03d", i), scs[i%len(scs)].ID, i%7)
+	}
+	var (
+		mu   sync.Mutex
+		seen = map[string]int{}
+		wg   sync.WaitGroup
+		errs = make(chan error, workers)
+	)
+	// A big per-scenario limit so that every row can be handed out; the rows stay in
+	// progress, so each is claimable at most once.
+	for range workers {
+		wg.Go(func() {
+			for {
+				got, err := s.ClaimDue(ctx, at(100), 7, concurrent, nil)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if len(got) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, ie := range got {
+					seen[ie.ID]++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("concurrent ClaimDue: %v", err)
+	}
+	equal(t, len(seen), concurrent, "rows claimed")
+	for id, n := range seen {
+		if n != 1 {
+			t.Fatalf("%s claimed %d times", id, n)
+		}
+	}
+}
+
+// Several goroutines claiming queued items, each finishing (deleting) what it took,
+// never hold two items of one scenario at once and never take an item twice.
+func testConcurrentClaimQueued(t *testing.T, s store.Store) {
+	ctx := ctxT(t)
+	var scs []*weft.Scenario
+	for i := range 5 {
+		scs = append(scs, newScenario(t, s, fmt.Sprintf("Q%d", i)))
+	}
+	for i := range concurrent {
+		must(t, s.Enqueue(ctx, &weft.QueueItem{ScenarioID: scs[i%len(scs)].ID, EnqueuedAt: at(i)}), "enqueue")
+	}
+	var (
+		mu       sync.Mutex
+		taken    = map[int64]int{}
+		inFlight = map[int64]bool{} // scenario → an item of it is held
+		order    = map[int64][]int64{}
+		ids      atomic.Int64
+		wg       sync.WaitGroup
+		errs     = make(chan error, workers)
+	)
+	newID := func() string { return fmt.Sprintf("c%d", ids.Add(1)) }
+	for range workers {
+		wg.Go(func() {
+			for {
+				got, err := s.ClaimQueued(ctx, 2, nil, newID)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if len(got) == 0 {
+					n, err := s.QueueDepth(ctx, 0)
+					if err != nil {
+						errs <- err
+						return
+					}
+					if n == 0 {
+						return
+					}
+					continue // others hold the remaining scenarios' heads
+				}
+				mu.Lock()
+				for _, it := range got {
+					taken[it.ID]++
+					if inFlight[it.ScenarioID] {
+						errs <- fmt.Errorf("scenario %d: a second item taken while one is held", it.ScenarioID)
+					}
+					inFlight[it.ScenarioID] = true
+					order[it.ScenarioID] = append(order[it.ScenarioID], it.ID)
+				}
+				mu.Unlock()
+				for _, it := range got {
+					mu.Lock()
+					inFlight[it.ScenarioID] = false
+					mu.Unlock()
+					if err := s.DeleteQueued(ctx, it.ID); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("concurrent ClaimQueued: %v", err)
+	}
+	equal(t, len(taken), concurrent, "items taken")
+	for id, n := range taken {
+		if n != 1 {
+			t.Fatalf("item %d taken %d times", id, n)
+		}
+	}
+	for sc, items := range order {
+		for i := 1; i < len(items); i++ {
+			if items[i] < items[i-1] {
+				t.Fatalf("scenario %d: items taken out of arrival order: %v", sc, items)
+			}
+		}
+	}
+}
