@@ -17,20 +17,20 @@ import (
 // harness is one registration of the app over a real store, and one run (Exec) whose
 // write set the module calls share.
 type harness struct {
-	t    *testing.T
+	t    testing.TB
 	st   store.Store
 	reg  *app.Registry
 	exec *apptest.Exec
 	keys int
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	return newHarnessOn(t, newBackend(t))
 }
 
 // newHarnessOn registers the app over st with keys "gen-1", "gen-2"… for blank keys.
-func newHarnessOn(t *testing.T, st store.Store) *harness {
+func newHarnessOn(t testing.TB, st store.Store) *harness {
 	t.Helper()
 	h := &harness{t: t, st: st, reg: app.NewRegistry(), exec: apptest.NewExec()}
 	o := datastore.Options{NewKey: func() string { h.keys++; return fmt.Sprintf("gen-%d", h.keys) }}
