@@ -26,7 +26,12 @@ func (m *module) search(ctx context.Context, c *app.Call) ([]weft.Bundle, error)
 	if err != nil {
 		return nil, err
 	}
-	recs, err := m.reg.list(ctx, c.Exec, m.store)
+	limit := searchLimit(c)
+	fetch := 0 // every record: the filter or the sort needs them all
+	if f.f == nil && len(keys) == 0 {
+		fetch = limit // key order, first ones: the backend can stop early
+	}
+	recs, err := m.reg.list(ctx, c.Exec, m.store, fetch)
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +50,7 @@ func (m *module) search(ctx context.Context, c *app.Call) ([]weft.Bundle, error)
 		// Stable: records equal on every sort key keep their key order.
 		slices.SortStableFunc(hits, func(a, b weft.Record) int { return compareRecords(a, b, keys) })
 	}
-	if limit := searchLimit(c); limit > 0 && len(hits) > limit {
+	if limit > 0 && len(hits) > limit {
 		hits = hits[:limit]
 	}
 	if len(hits) == 0 {
@@ -73,13 +78,17 @@ func searchLimit(c *app.Call) int {
 }
 
 // list returns a data store's records as this run sees them (committed records with the
-// run's pending writes applied), in key order. Records are the caller's to keep.
-func (d *registration) list(ctx context.Context, exec app.Execution, storeName string) ([]weft.Record, error) {
-	stored, err := d.backend.ListRecords(ctx, storeName, 0)
+// run's pending writes applied), in key order: all of them, or at least the first
+// limit ones when limit > 0. Records are the caller's to keep.
+func (d *registration) list(ctx context.Context, exec app.Execution, storeName string, limit int) ([]weft.Record, error) {
+	pending := d.txn(exec).pendingStore(storeName)
+	if len(pending) > 0 {
+		limit = 0 // pending deletes and adds change which records come first
+	}
+	stored, err := d.backend.ListRecords(ctx, storeName, limit)
 	if err != nil {
 		return nil, backendError(err, "list the records of data store %q", storeName)
 	}
-	pending := d.txn(exec).pendingStore(storeName)
 	if len(pending) == 0 {
 		return stored, nil
 	}

@@ -113,3 +113,17 @@ func TestSearchRecordSeesPendingWrites(t *testing.T) {
 	same(t, "keys", keys(t, out), []string{"p0", "p2", "p3"})
 	same(t, "p2 data", out[1]["data"].(map[string]any)["age"], 50.0)
 }
+
+// Without filter and sort the backend stops at the limit, except when pending writes
+// change which records come first.
+func TestSearchRecordLimitWithPendingWrites(t *testing.T) {
+	h := newHarness(t)
+	h.seed("default", people)
+	same(t, "committed only", keys(t, h.must("SearchRecord", js(`{"limit":2}`), js(`{}`))), []string{"p1", "p2"})
+	h.must("DeleteRecord", nil, js(`{"key":"p1"}`))
+	h.must("AddRecord", nil, js(`{"key":"p0","overwrite":false,"data":{}}`))
+	same(t, "with pending", keys(t, h.must("SearchRecord", js(`{"limit":2}`), js(`{}`))), []string{"p0", "p2"})
+	h.must("DeleteRecord", nil, js(`{"key":"p0"}`))
+	h.must("DeleteRecord", nil, js(`{"key":"p2"}`))
+	same(t, "pending deletes", keys(t, h.must("SearchRecord", js(`{"limit":2}`), js(`{}`))), []string{"p3", "p4"})
+}
