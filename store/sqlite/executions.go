@@ -89,7 +89,8 @@ func (q *queries) ListExecutions(ctx context.Context, f store.ExecutionFilter) (
 		where, args = append(where, "status = ?"), append(args, string(f.Status))
 	}
 	if f.IncompleteID != "" {
-		where, args = append(where, "incomplete_id = ?"), append(args, f.IncompleteID)
+		// The literal condition lets the planner use the partial index.
+		where, args = append(where, "incomplete_id = ? AND incomplete_id <> ''"), append(args, f.IncompleteID)
 	}
 	if f.Before != "" {
 		var started int64

@@ -131,7 +131,14 @@ func incompleteWhere(f store.IncompleteFilter) ([]string, []any, error) {
 			marks[n] = "?"
 			args = append(args, string(s))
 		}
-		where = append(where, "i.status IN ("+strings.Join(marks, ", ")+")")
+		// One status: the (…, status, created_at, id) indexes give the page in order.
+		// Several: "+" keeps the planner on the (…, created_at, id) order and filters
+		// while scanning, instead of sorting every matching row for one page.
+		col := "i.status"
+		if len(f.Status) > 1 {
+			col = "+i.status"
+		}
+		where = append(where, col+" IN ("+strings.Join(marks, ", ")+")")
 	}
 	if f.ErrorType != "" {
 		where, args = append(where, "i.error_type = ?"), append(args, string(f.ErrorType))

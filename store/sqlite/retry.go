@@ -141,7 +141,9 @@ func (q *queries) each(ctx context.Context, fn func(*sql.Rows) error, query stri
 
 func (q *queries) NextDue(ctx context.Context) (*time.Time, error) {
 	var next sql.NullInt64
-	err := q.db.QueryRowContext(ctx, `SELECT next_attempt_at FROM incomplete
+	// INDEXED BY: the first entry of the partial index is the answer; left to itself
+	// the planner may sort every pending row.
+	err := q.db.QueryRowContext(ctx, `SELECT next_attempt_at FROM incomplete INDEXED BY incomplete_due
 		WHERE status = 'pending' AND next_attempt_at IS NOT NULL
 		ORDER BY next_attempt_at LIMIT 1`).Scan(&next)
 	if isNoRows(err) {
@@ -195,8 +197,10 @@ func (q *queries) Requeue(ctx context.Context, sel store.Selection, at time.Time
 		return 0, nil
 	}
 	// One set-based statement: a bulk retry of 100,000 is one pass over the index.
+	// "+status" keeps the planner off the status index: the selection (ids, or one
+	// scenario) is what narrows the rows.
 	res, err := q.db.ExecContext(ctx, `UPDATE incomplete SET status = 'pending', next_attempt_at = ?
-		WHERE status IN ('unresolved', 'pending') AND `+cond, append([]any{toDB(at)}, args...)...)
+		WHERE +status IN ('unresolved', 'pending') AND `+cond, append([]any{toDB(at)}, args...)...)
 	if err != nil {
 		return 0, wrap(err, "requeue incomplete executions")
 	}
@@ -212,7 +216,7 @@ func (q *queries) DeleteIncomplete(ctx context.Context, sel store.Selection) (in
 		return 0, nil
 	}
 	// Bodies and attempts go with them (ON DELETE CASCADE).
-	res, err := q.db.ExecContext(ctx, `DELETE FROM incomplete WHERE status <> 'in_progress' AND `+cond, args...)
+	res, err := q.db.ExecContext(ctx, `DELETE FROM incomplete WHERE +status <> 'in_progress' AND `+cond, args...)
 	if err != nil {
 		return 0, wrap(err, "delete incomplete executions")
 	}

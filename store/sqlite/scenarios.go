@@ -75,7 +75,7 @@ func (q *queries) FindScenarioBySource(ctx context.Context, source string) (*wef
 	}
 	// The oldest one if a source was ever stored twice: the one `weft run` made first.
 	s, err := scanScenario(q.db.QueryRowContext(ctx, `SELECT `+scenarioColumns+` FROM scenario
-		WHERE source = ? ORDER BY id LIMIT 1`, source))
+		WHERE source = ? AND source <> '' ORDER BY id LIMIT 1`, source))
 	if isNoRows(err) {
 		return nil, notFound("scenario from %q", source)
 	}

@@ -72,9 +72,12 @@ CREATE TABLE incomplete (
 	resolved_at       INTEGER,
 	error_details     TEXT
 ) STRICT;
--- ListIncomplete in (created_at, id) order: of one scenario by status (also counts a
--- scenario's in-progress rows for ClaimDue), of every scenario by status, of everything.
+-- ListIncomplete in (created_at, id) order, each read in index order and stopped at
+-- the page's end: of one scenario by one status (also counts a scenario's in-progress
+-- rows for ClaimDue), of one scenario (several statuses filter while scanning), of
+-- every scenario by one status, of everything.
 CREATE INDEX incomplete_list ON incomplete (scenario_id, status, created_at, id);
+CREATE INDEX incomplete_scenario ON incomplete (scenario_id, created_at, id);
 CREATE INDEX incomplete_status ON incomplete (status, created_at, id);
 CREATE INDEX incomplete_created ON incomplete (created_at, id);
 -- Partial indexes hold only pending rows: NextDue reads the first entry, ClaimDue the
