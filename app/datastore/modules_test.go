@@ -1,11 +1,13 @@
 package datastore_test
 
 import (
+	"regexp"
 	"testing"
 	"time"
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/app/apptest"
+	"github.com/weftworks/weft/app/datastore"
 )
 
 func TestAddRecord(t *testing.T) {
@@ -252,5 +254,13 @@ func TestRecordValuesRoundTrip(t *testing.T) {
 		if len(out) != tc.want {
 			t.Fatalf("%s: %d records; want %d", tc.o, len(out), tc.want)
 		}
+	}
+}
+
+func TestNewUUID(t *testing.T) {
+	re := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	a, b := datastore.NewUUID(), datastore.NewUUID()
+	if !re.MatchString(a) || !re.MatchString(b) || a == b {
+		t.Fatalf("NewUUID gave %q and %q; want two different version 4 UUIDs", a, b)
 	}
 }

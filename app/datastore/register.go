@@ -121,10 +121,7 @@ func (m *module) Rollback(_ context.Context, exec app.Execution) error {
 // NewUUID returns a random UUID, version 4, in its 36-character text form.
 func NewUUID() string {
 	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		// crypto/rand does not fail on supported platforms (Go 1.24+ panics itself).
-		panic(fmt.Sprintf("datastore: crypto/rand failed: %v", err))
-	}
+	_, _ = rand.Read(b[:]) // never returns an error since Go 1.24
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
