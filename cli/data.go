@@ -49,7 +49,7 @@ func openServiceWith(cmd *cobra.Command, exclusive bool, configure func(*service
 		unlock()
 		return nil, nil, err
 	}
-	reg, err := all.Registry()
+	reg, err := all.WithStore(st)
 	if err != nil {
 		st.Close()
 		unlock()

@@ -3,9 +3,12 @@ package cli_test
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/weftworks/weft/internal/corpus"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -158,5 +161,26 @@ func TestConfidentialIncompleteShowsNoData(t *testing.T) {
 	code, out, _ = weft(t, "", "incomplete", "resolve", run.Incomplete[0], "--set", `2.mapper.json={"ok":true}`)
 	if code != 0 || !strings.Contains(out, "resolved") {
 		t.Fatalf("resolve: exit %d %s", code, out)
+	}
+}
+
+// Make's dedupe pattern (001) through the CLI and the data folder's data store: a
+// second delivery of the same id does not reach the API.
+func TestRunCorpus001DedupeAcrossRuns(t *testing.T) {
+	srv, got, _ := standIn(t, 200)
+	raw, err := os.ReadFile(filepath.Join(corpus.Dir(), "001-make-datastore-dedupe.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := writeFile(t, "001.json", strings.ReplaceAll(string(raw), "https://api.example.com", srv.URL))
+	for i, id := range []string{"r1", "r2", "r1"} {
+		code, out, errOut := weft(t, "", "run", file, "--input", `{"id":"`+id+`","email":"`+id+`@example.com"}`, "--json")
+		if code != 0 || !strings.Contains(out, `"status":"success"`) {
+			t.Fatalf("run %d: exit %d\n%s%s", i, code, out, errOut)
+		}
+	}
+	want := []string{`/new-records {"id": "r1", "email": "r1@example.com"}`, `/new-records {"id": "r2", "email": "r2@example.com"}`}
+	if g := got(); strings.Join(g, "|") != strings.Join(want, "|") {
+		t.Fatalf("API calls %q, want %q", g, want)
 	}
 }

@@ -3,7 +3,6 @@ package datastore
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 
 	"github.com/weftworks/weft"
@@ -52,10 +51,10 @@ func RegisterOptions(r *app.Registry, backend store.Store, o Options) error {
 
 // Specs returns the module types of the app. Every module of one Specs call shares one
 // write set per run, so a record added by one module is seen by the next one.
+//
+// A nil backend declares the modules for validation only (`weft validate` has no data
+// folder): building one for a run then fails with an InvalidConfigurationError.
 func Specs(backend store.Store, o Options) ([]app.Spec, error) {
-	if backend == nil {
-		return nil, errors.New("data store app: a store backend is required")
-	}
 	d := &registration{backend: backend, opts: o.WithDefaults()}
 	return []app.Spec{
 		d.spec(addSpec, (*module).add),
@@ -83,6 +82,9 @@ func (d *registration) spec(s app.Spec, run runFunc) app.Spec {
 	s.ACID = true
 	s.Parameters = append([]app.Field{paramStore}, s.Parameters...)
 	s.New = func(cfg app.Config) (app.Module, error) {
+		if d.backend == nil {
+			return nil, weft.Errorf(weft.InvalidConfigurationError, "%s needs weft's store: run it with a data folder", s.Name)
+		}
 		name := value.Text(cfg.Parameters[paramStore.Name])
 		if name == "" {
 			name = DefaultStore
