@@ -1,6 +1,9 @@
 package service_test
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -85,5 +88,47 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A run stopped from outside is not recorded as an error (no deactivation) and is
+// recovered at the next start.
+func TestInterruptedRunIsRecoveredNotCounted(t *testing.T) {
+	e := newEnv(t)
+	arrived := make(chan struct{}, 1)
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer slow.Close()
+	defer close(release)
+	id := e.scenario(httpFlow(slow.URL, ""), `{"maxErrors":1}`)
+	if _, err := e.svc.SetActive(t.Context(), id, true); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.svc.Run(ctx, id, []weft.Bundle{bundle(`{"id":"i"}`)})
+		done <- err
+	}()
+	<-arrived // the run is inside module 2
+	cancel()
+	if err := <-done; err == nil {
+		t.Fatal("an interrupted run reported no error")
+	}
+	sc, _ := e.st.GetScenario(t.Context(), id)
+	if !sc.Active || sc.ConsecutiveErrors != 0 {
+		t.Fatalf("an interrupted run counted as an error: %+v", sc)
+	}
+	if n, err := e.svc.Recover(t.Context()); err != nil || n != 1 {
+		t.Fatalf("recovered %d (%v)", n, err)
+	}
+	if n, _ := e.st.CountIncomplete(t.Context(), store.IncompleteFilter{ScenarioID: id}); n != 1 {
+		t.Fatalf("the interrupted run's input was not kept: %d IEs", n)
 	}
 }

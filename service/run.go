@@ -83,6 +83,13 @@ func (s *Service) run(ctx context.Context, scenarioID int64, trigger []weft.Bund
 		return nil, err
 	}
 	out := &RunResult{Scenario: sc, Execution: ex, Result: res}
+	if ctx.Err() != nil {
+		// Stopped from outside (shutdown, Ctrl-C): the run did not end on its own, so it
+		// neither counts as an error nor deactivates anything. It stays "running" in the
+		// store; Recover hands it back (queued payload) or keeps it as an incomplete
+		// execution (direct run) when weft starts again.
+		return out, fmt.Errorf("execution %s interrupted: %w (it is recovered when weft starts again)", execID, ctx.Err())
+	}
 	err = s.st.InTx(context.WithoutCancel(ctx), func(q store.Queries) error {
 		out.Incomplete, out.Discarded = nil, 0
 		sc, err := q.GetScenario(ctx, sc.ID)
