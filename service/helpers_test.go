@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -87,7 +88,7 @@ type env struct {
 	st    store.Store
 	clock *clock
 	dir   string
-	ids   int
+	ids   atomic.Int64
 }
 
 func newEnv(t *testing.T, cfg ...func(*service.Config)) *env {
@@ -104,7 +105,7 @@ func newEnv(t *testing.T, cfg ...func(*service.Config)) *env {
 	}
 	e := &env{t: t, st: st, clock: &clock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}, dir: dir}
 	c := service.Config{Store: st, Registry: reg, Clock: e.clock.Now,
-		NewID:  func() string { e.ids++; return fmt.Sprintf("id%04d", e.ids) },
+		NewID:  func() string { return fmt.Sprintf("id%04d", e.ids.Add(1)) },
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, f := range cfg {
 		f(&c)
