@@ -24,11 +24,16 @@ func jsonList[T any](xs []T) (string, error) {
 	return string(b), err
 }
 
-// ClaimDue claims due retries in the caller's write transaction. It works per
-// scenario rather than over every due row: for each scenario that may start a retry
-// it reads the first few due rows from the partial index incomplete_due_scenario,
-// so its cost and memory follow the number of scenarios and claims, never the number
-// of pending rows (a million pending rows behind one busy scenario cost nothing).
+// ClaimDue claims due retries in the caller's write transaction. Its cost follows the
+// number of scenarios and of claims, never the number of pending rows:
+//
+//  1. One statement finds, for every scenario that may start a retry (below its
+//     per-scenario limit, no live run, not skipped), its first due row from the
+//     partial index incomplete_due_scenario, and keeps the `limit` scenarios whose
+//     first row comes earliest. No other scenario can place a row in the answer:
+//     those `limit` first rows all come before any of its rows.
+//  2. Each kept scenario gives its first few due rows (as many as its free slots).
+//  3. The earliest `limit` of those are marked in progress.
 func (q *queries) ClaimDue(ctx context.Context, now time.Time, limit, perScenario int, skip []int64) ([]*weft.Incomplete, error) {
 	if limit < 0 || perScenario < 0 {
 		return nil, fmt.Errorf("claim due incomplete executions: limit %d and per-scenario limit %d must not be negative", limit, perScenario)
@@ -43,26 +48,30 @@ func (q *queries) ClaimDue(ctx context.Context, now time.Time, limit, perScenari
 	at := toDB(now)
 	type scen struct {
 		id   int64
-		busy int
+		free int
 	}
 	var scens []scen
 	err = q.each(ctx, func(rows *sql.Rows) error {
 		var s scen
-		if err := rows.Scan(&s.id, &s.busy); err != nil {
+		if err := rows.Scan(&s.id, &s.free); err != nil {
 			return err
 		}
-		if s.busy < perScenario {
-			scens = append(scens, s)
-		}
+		scens = append(scens, s)
 		return nil
-	}, `SELECT s.id,
-		(SELECT count(*) FROM incomplete b WHERE b.scenario_id = s.id AND b.status = 'in_progress')
-		FROM scenario s
-		WHERE EXISTS (SELECT 1 FROM incomplete p WHERE p.scenario_id = s.id
-			AND p.status = 'pending' AND p.next_attempt_at <= ?1)
-		AND NOT EXISTS (SELECT 1 FROM execution e WHERE e.scenario_id = s.id
-			AND e.status = 'running' AND e.kind = 'run')
-		AND s.id NOT IN (SELECT value FROM json_each(?2))`, at, skipJSON)
+	}, `WITH first AS (
+			SELECT s.id AS scenario_id,
+				(SELECT p.seq FROM incomplete p WHERE p.scenario_id = s.id AND p.status = 'pending'
+					AND p.next_attempt_at <= ?1 ORDER BY p.next_attempt_at, p.seq LIMIT 1) AS seq,
+				?3 - (SELECT count(*) FROM incomplete b WHERE b.scenario_id = s.id
+					AND b.status = 'in_progress') AS free
+			FROM scenario s
+			WHERE NOT EXISTS (SELECT 1 FROM execution e WHERE e.scenario_id = s.id
+				AND e.status = 'running' AND e.kind = 'run')
+			AND s.id NOT IN (SELECT value FROM json_each(?2))
+		)
+		SELECT f.scenario_id, f.free FROM first f JOIN incomplete i ON i.seq = f.seq
+		WHERE f.free > 0
+		ORDER BY i.next_attempt_at, i.seq LIMIT ?4`, at, skipJSON, perScenario, limit)
 	if err != nil {
 		return nil, wrap(err, "claim due incomplete executions: scenarios")
 	}
@@ -81,7 +90,7 @@ func (q *queries) ClaimDue(ctx context.Context, now time.Time, limit, perScenari
 			return nil
 		}, `SELECT seq, next_attempt_at FROM incomplete
 			WHERE scenario_id = ? AND status = 'pending' AND next_attempt_at <= ?
-			ORDER BY next_attempt_at, seq LIMIT ?`, s.id, at, min(perScenario-s.busy, limit))
+			ORDER BY next_attempt_at, seq LIMIT ?`, s.id, at, min(s.free, limit))
 		if err != nil {
 			return nil, wrap(err, "claim due incomplete executions of scenario %d", s.id)
 		}

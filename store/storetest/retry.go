@@ -60,6 +60,32 @@ func testClaimDue(t *testing.T, s store.Store) {
 	equal(t, statusOf(t, s, "b-future"), weft.IncompletePending, "rows not yet due stay pending")
 }
 
+// The earliest rows win across scenarios, however they are spread.
+func testClaimDueOrder(t *testing.T, s store.Store) {
+	ctx := ctxT(t)
+	a, b, c := newScenario(t, s, "A"), newScenario(t, s, "B"), newScenario(t, s, "C")
+	pending(t, s, "a10", a.ID, 10)
+	pending(t, s, "a20", a.ID, 20)
+	pending(t, s, "a30", a.ID, 30)
+	pending(t, s, "b25", b.ID, 25)
+	pending(t, s, "c5", c.ID, 5)
+	pending(t, s, "c40", c.ID, 40)
+	pending(t, s, "b20", b.ID, 20) // ties with a20: stored later, so after it
+	for _, step := range []struct {
+		limit int
+		want  []string
+	}{
+		{2, []string{"c5", "a10"}},
+		{2, []string{"a20", "b20"}},
+		{1, []string{"b25"}},
+		{5, []string{"a30", "c40"}},
+	} {
+		got, err := s.ClaimDue(ctx, at(100), step.limit, 3, nil)
+		must(t, err, "claim")
+		equal(t, ids(got), step.want, "claim in due order")
+	}
+}
+
 func testClaimDuePerScenario(t *testing.T, s store.Store) {
 	ctx := ctxT(t)
 	a, b := newScenario(t, s, "A"), newScenario(t, s, "B")

@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListIncompleteCursor", testListIncompleteCursor},
 		{"IncompleteBytes", testIncompleteBytes},
 		{"ClaimDue", testClaimDue},
+		{"ClaimDueOrder", testClaimDueOrder},
 		{"ClaimDuePerScenario", testClaimDuePerScenario},
 		{"ClaimDueRunningAndSkip", testClaimDueRunningAndSkip},
 		{"NextDue", testNextDue},
