@@ -57,6 +57,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DataStoreValues", testDataStoreValues},
 		{"InTxCommit", testInTxCommit},
 		{"InTxRollback", testInTxRollback},
+		{"InTxPanic", testInTxPanic},
+		{"BadInput", testBadInput},
 		{"Timestamps", testTimestamps},
 		{"ConcurrentClaimDue", testConcurrentClaimDue},
 		{"ConcurrentClaimQueued", testConcurrentClaimQueued},

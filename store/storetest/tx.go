@@ -127,3 +127,55 @@ func testTimestamps(t *testing.T, s store.Store) {
 	}
 	equal(t, *e.FinishedAt, far, "far finish")
 }
+
+// A panic in fn rolls the transaction back, reaches the caller, and leaves the store
+// usable (the write connection is not lost).
+func testInTxPanic(t *testing.T, s store.Store) {
+	ctx := ctxT(t)
+	func() {
+		defer func() {
+			if p := recover(); p != "boom" {
+				t.Fatalf("recovered %v, want the panic of fn", p)
+			}
+		}()
+		_ = s.InTx(ctx, func(q store.Queries) error {
+			must(t, q.PutRecord(ctx, "ds", "k", weft.Bundle{}, false), "put in tx")
+			panic("boom")
+		})
+	}()
+	_, err := s.GetRecord(ctx, "ds", "k")
+	wantErr(t, err, store.ErrNotFound, "record of the panicked transaction")
+	must(t, s.PutRecord(ctx, "ds", "k", weft.Bundle{}, false), "write after the panic")
+}
+
+// Nil or empty arguments are errors, never panics.
+func testBadInput(t *testing.T, s store.Store) {
+	ctx := ctxT(t)
+	calls := map[string]func() error{
+		"CreateScenario(nil)":  func() error { return s.CreateScenario(ctx, nil, nil) },
+		"UpdateScenario(nil)":  func() error { return s.UpdateScenario(ctx, nil) },
+		"CreateExecution(nil)": func() error { return s.CreateExecution(ctx, nil) },
+		"CreateExecution(no id)": func() error {
+			return s.CreateExecution(ctx, &weft.Execution{Kind: weft.KindRun, Status: weft.ExecutionRunning})
+		},
+		"UpdateExecution(nil)":  func() error { return s.UpdateExecution(ctx, nil) },
+		"CreateIncomplete(nil)": func() error { return s.CreateIncomplete(ctx, nil) },
+		"UpdateIncomplete(nil)": func() error { return s.UpdateIncomplete(ctx, nil) },
+		"AddAttempt(nil)":       func() error { return s.AddAttempt(ctx, nil) },
+		"UpdateAttempt(nil)":    func() error { return s.UpdateAttempt(ctx, nil) },
+		"Enqueue(nil)":          func() error { return s.Enqueue(ctx, nil) },
+		"ListRecords(-1)": func() error {
+			_, err := s.ListRecords(ctx, "ds", -1)
+			return err
+		},
+		"ClaimQueued(-1)": func() error {
+			_, err := s.ClaimQueued(ctx, -1, nil, counter())
+			return err
+		},
+	}
+	for name, call := range calls {
+		if err := call(); err == nil {
+			t.Errorf("%s: want an error", name)
+		}
+	}
+}
