@@ -83,15 +83,13 @@ func newExecutionsCmd() *cobra.Command {
 					return fmt.Errorf("execution %s: log: %w", ex.ID, err)
 				}
 			}
-			ies, err := svc.Store().ListIncomplete(cmd.Context(), store.IncompleteFilter{ScenarioID: ex.ScenarioID, Limit: 1000})
+			ies, err := svc.Store().ListIncomplete(cmd.Context(), store.IncompleteFilter{ExecutionID: ex.ID, Limit: 1000})
 			if err != nil {
 				return err
 			}
 			var stored []string
 			for _, ie := range ies {
-				if ie.ExecutionID == ex.ID {
-					stored = append(stored, ie.ID)
-				}
+				stored = append(stored, ie.ID)
 			}
 			if showJSON {
 				writeJSON(cmd.OutOrStdout(), map[string]any{"execution": viewExecution(ex), "log": log,

@@ -93,6 +93,8 @@ type IncompleteFilter struct {
 	Status     []weft.IncompleteStatus
 	ErrorType  weft.ErrorType
 	ModuleID   int
+	// ExecutionID selects those stored by one execution (a run or an attempt).
+	ExecutionID string
 	// After is a cursor: only incomplete executions after this one (its id) in order.
 	After string
 	Limit int // 0: 50

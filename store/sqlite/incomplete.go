@@ -146,6 +146,9 @@ func incompleteWhere(f store.IncompleteFilter) ([]string, []any, error) {
 	if f.ModuleID != 0 {
 		where, args = append(where, "i.failed_module_id = ?"), append(args, f.ModuleID)
 	}
+	if f.ExecutionID != "" {
+		where, args = append(where, "i.execution_id = ?"), append(args, f.ExecutionID)
+	}
 	return where, args, nil
 }
 

@@ -110,6 +110,8 @@ func testListIncompleteFilters(t *testing.T, s store.Store) {
 		{"everything at once", store.IncompleteFilter{ScenarioID: a.ID, ModuleID: 3, ErrorType: "ConnectionError",
 			Status: []weft.IncompleteStatus{weft.IncompleteUnresolved}}, []string{"a1"}},
 		{"limit", store.IncompleteFilter{Limit: 2}, []string{"a1", "a2"}},
+		{"origin execution", store.IncompleteFilter{ExecutionID: "exec-a3"}, []string{"a3"}},
+		{"origin execution of another scenario", store.IncompleteFilter{ScenarioID: b.ID, ExecutionID: "exec-a3"}, []string{}},
 		{"nothing", store.IncompleteFilter{ScenarioID: b.ID, ModuleID: 3}, []string{}},
 	}
 	for _, c := range cases {
