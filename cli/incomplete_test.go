@@ -143,10 +143,16 @@ func TestConfidentialIncompleteShowsNoData(t *testing.T) {
 		"metadata":{"version":1,"scenario":{"confidential":true}}}`)
 	code, out, _ := weft(t, "", "run", file, "--input", `{"raw":"secret-token-123"}`, "--json")
 	var run struct {
+		Execution  string   `json:"executionId"`
 		Incomplete []string `json:"incompleteExecutions"`
 	}
 	if err := json.Unmarshal([]byte(out), &run); err != nil || code != 0 || len(run.Incomplete) != 1 {
 		t.Fatalf("exit %d %s", code, out)
+	}
+	// The execution's page links the incomplete execution it stored, and shows no data.
+	code, out, _ = weft(t, "", "executions", "show", run.Execution, "--json")
+	if code != 0 || !strings.Contains(out, `"incompleteExecutions":["`+run.Incomplete[0]+`"]`) || strings.Contains(out, "secret-token-123") {
+		t.Fatalf("executions show: exit %d %s", code, out)
 	}
 	for _, args := range [][]string{{"incomplete", "show", run.Incomplete[0], "--json"}, {"incomplete", "show", run.Incomplete[0]}} {
 		code, out, _ = weft(t, "", args...)
