@@ -154,7 +154,9 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 	now := s.now()
 	ex := &weft.Execution{ID: execID, ScenarioID: ie.ScenarioID, Version: ie.Version, Kind: weft.KindRetry,
 		Status: weft.ExecutionRunning, IncompleteID: ie.ID, StartedAt: now}
-	att := &weft.Attempt{IncompleteID: ie.ID, N: ie.Attempts + 1, Manual: manual, StartedAt: now, ExecutionID: execID}
+	// N zero: the store numbers it after the last attempt. ie.Attempts does not count
+	// interrupted attempts, so Attempts+1 may already be taken after a crash.
+	att := &weft.Attempt{IncompleteID: ie.ID, Manual: manual, StartedAt: now, ExecutionID: execID}
 	err := s.st.InTx(ctx, func(q store.Queries) error {
 		if err := q.CreateExecution(ctx, ex); err != nil {
 			return err
