@@ -506,10 +506,40 @@ func checkRetriesApartFromRuns(p *problems, w *world) {
 }
 
 // checkAfterKill looks at the database right after a SIGKILL, before any recovery:
-// every execution left running is accounted for, and no incomplete execution has more
-// than one unfinished attempt.
+// every execution left running is accounted for (a run with its payload and input, a
+// retry with its incomplete execution in progress and its one unfinished attempt),
+// and no incomplete execution has more than one unfinished attempt.
 func checkAfterKill(ctx context.Context, st store.Store, pl *plan) ([]string, error) {
 	var out []string
+	ies, err := st.ListIncomplete(ctx, store.IncompleteFilter{Limit: everything})
+	if err != nil {
+		return nil, err
+	}
+	status := map[string]weft.IncompleteStatus{}
+	openAttempt := map[string]string{} // incomplete execution → execution of its unfinished attempt
+	for _, ie := range ies {
+		status[ie.ID] = ie.Status
+		atts, err := st.ListAttempts(ctx, ie.ID)
+		if err != nil {
+			return nil, err
+		}
+		open := 0
+		for _, a := range atts {
+			if a.FinishedAt == nil {
+				open++
+				openAttempt[ie.ID] = a.ExecutionID
+			}
+		}
+		switch {
+		case open > 1:
+			out = append(out, fmt.Sprintf("incomplete execution %s has %d unfinished attempts at once", ie.ID, open))
+		case open == 1 && ie.Status != weft.IncompleteInProgress:
+			out = append(out, fmt.Sprintf("incomplete execution %s has an unfinished attempt but is %s", ie.ID, ie.Status))
+		}
+		if ie.Status == weft.IncompletePending && ie.NextAttemptAt == nil {
+			out = append(out, fmt.Sprintf("incomplete execution %s is pending with no next attempt time", ie.ID))
+		}
+	}
 	running, err := st.RunningExecutions(ctx)
 	if err != nil {
 		return nil, err
@@ -524,39 +554,14 @@ func checkAfterKill(ctx context.Context, st store.Store, pl *plan) ([]string, er
 				out = append(out, fmt.Sprintf("running execution %s has no stored input to recover from", e.ID))
 			}
 		case weft.KindRetry:
-			ie, err := st.GetIncomplete(ctx, e.IncompleteID)
-			if err != nil {
-				out = append(out, fmt.Sprintf("running retry %s: incomplete execution %s: %v", e.ID, e.IncompleteID, err))
-				continue
+			switch ieStatus, ok := status[e.IncompleteID]; {
+			case !ok:
+				out = append(out, fmt.Sprintf("running retry %s: its incomplete execution %q does not exist", e.ID, e.IncompleteID))
+			case ieStatus != weft.IncompleteInProgress:
+				out = append(out, fmt.Sprintf("running retry %s: its incomplete execution %s is %s, not in progress", e.ID, e.IncompleteID, ieStatus))
+			case openAttempt[e.IncompleteID] != e.ID:
+				out = append(out, fmt.Sprintf("running retry %s: the unfinished attempt of %s is %q", e.ID, e.IncompleteID, openAttempt[e.IncompleteID]))
 			}
-			if ie.Status != weft.IncompleteInProgress {
-				out = append(out, fmt.Sprintf("running retry %s: its incomplete execution %s is %s, not in progress", e.ID, ie.ID, ie.Status))
-			}
-		}
-	}
-	ies, err := st.ListIncomplete(ctx, store.IncompleteFilter{Limit: everything})
-	if err != nil {
-		return nil, err
-	}
-	for _, ie := range ies {
-		atts, err := st.ListAttempts(ctx, ie.ID)
-		if err != nil {
-			return nil, err
-		}
-		open := 0
-		for _, a := range atts {
-			if a.FinishedAt == nil {
-				open++
-			}
-		}
-		switch {
-		case open > 1:
-			out = append(out, fmt.Sprintf("incomplete execution %s has %d unfinished attempts at once", ie.ID, open))
-		case open == 1 && ie.Status != weft.IncompleteInProgress:
-			out = append(out, fmt.Sprintf("incomplete execution %s has an unfinished attempt but is %s", ie.ID, ie.Status))
-		}
-		if ie.Status == weft.IncompletePending && ie.NextAttemptAt == nil {
-			out = append(out, fmt.Sprintf("incomplete execution %s is pending with no next attempt time", ie.ID))
 		}
 	}
 	return out, nil

@@ -154,7 +154,7 @@ func (h *harness) killRound(i int, wave []*payload, viaCLI *payload) {
 	if err := w.stop(syscall.SIGKILL, 10*time.Second); err != nil && !isKilled(err) {
 		t.Fatalf("round %d: %v\n%s", i, err, tail(logPath, 4000))
 	}
-	h.afterStop(i, logPath)
+	h.afterStop(fmt.Sprintf("round %d", i), logPath)
 	// Every other round, look at what the kill left before weft recovers it (the
 	// other rounds leave the WAL for weft itself to recover).
 	if i%2 == 1 {
@@ -181,15 +181,15 @@ func (h *harness) gracefulRound(i int) {
 		t.Fatalf("round %d: weft work did not stop cleanly on SIGTERM: %v\n%s", i, err, tail(logPath, 4000))
 	}
 	h.graceful++
-	h.afterStop(i, logPath)
+	h.afterStop(fmt.Sprintf("round %d (SIGTERM)", i), logPath)
 }
 
 // afterStop waits for the stand-in to finish the dead process's calls (so they do not
 // count as overlapping the next process's) and works around the known bug.
-func (h *harness) afterStop(i int, logPath string) {
+func (h *harness) afterStop(round, logPath string) {
 	t := h.t
 	if err := h.stand.waitIdle(15 * time.Second); err != nil {
-		t.Fatalf("round %d: %v", i, err)
+		t.Fatalf("%s: %v", round, err)
 	}
 	if os.Getenv(debugEnv) != "" {
 		calls, _ := h.stand.snapshot()
@@ -199,14 +199,14 @@ func (h *harness) afterStop(i int, logPath string) {
 		}
 		running, _ := st.RunningExecutions(h.ctx)
 		st.Close()
-		t.Logf("round %d: %d calls so far, %d execution(s) running at the stop; log %s", i, len(calls), len(running), logPath)
+		t.Logf("%s: %d calls so far, %d execution(s) running at the stop; log %s", round, len(calls), len(running), logPath)
 	}
 	orphans, err := releaseOrphanClaims(h.ctx, h.dbPath)
 	if err != nil {
-		t.Fatalf("round %d: %v", i, err)
+		t.Fatalf("%s: %v", round, err)
 	}
 	for _, o := range orphans {
-		h.knownBug = append(h.knownBug, fmt.Sprintf("round %d: %s", i, o))
+		h.knownBug = append(h.knownBug, fmt.Sprintf("%s: %s", round, o))
 	}
 }
 
