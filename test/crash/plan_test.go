@@ -194,8 +194,8 @@ func mk(key, k string) call {
 	return call{Key: key, Kind: kind, N: n}
 }
 
-// newPlan builds the scenarios and their payloads (282 in all, 10 of them enqueued
-// through the CLI while weft works).
+// newPlan builds the scenarios and their 272 payloads; cliPayloads and latePayloads add
+// 12 more.
 func newPlan() *plan {
 	pl := &plan{byID: map[string]*payload{}, byQueue: map[int64]*payload{}}
 

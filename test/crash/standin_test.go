@@ -42,7 +42,7 @@ type standIn struct {
 	srv *httptest.Server
 
 	mu       sync.Mutex
-	idle     *sync.Cond // signalled when a call ends
+	idle     *sync.Cond // signalled when a call starts or ends
 	calls    map[string]int
 	inflight map[string]int // per key, and per "scenario:NAME" for serialScenarios
 	total    int            // calls in flight
@@ -97,6 +97,7 @@ func (s *standIn) serve(w http.ResponseWriter, r *http.Request) {
 			s.overlaps = append(s.overlaps, fmt.Sprintf("%s: %d calls in flight at once (the latest from execution %s)", g, s.inflight[g], req.Exec))
 		}
 	}
+	s.idle.Broadcast()
 	s.mu.Unlock()
 
 	req.Status = s.answer(w, r, req)
