@@ -37,6 +37,13 @@ func (s *Service) Recover(ctx context.Context) (recovered int, err error) {
 		}
 		recovered++
 	}
+	// Queue claims whose run was never recorded (a crash between the claim and the
+	// run's record): the payload goes back to the queue.
+	orphans, err := s.st.ReleaseOrphanedQueued(ctx)
+	if err != nil {
+		return recovered, fmt.Errorf("recover: %w", err)
+	}
+	recovered += orphans
 	// Claimed but never started (a crash between the claim and the attempt's record).
 	stuck, err := s.st.ListIncomplete(ctx, store.IncompleteFilter{Status: []weft.IncompleteStatus{weft.IncompleteInProgress}, Limit: 10000})
 	if err != nil {

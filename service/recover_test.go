@@ -132,3 +132,32 @@ func TestInterruptedRunIsRecoveredNotCounted(t *testing.T) {
 		t.Fatalf("the interrupted run's input was not kept: %d IEs", n)
 	}
 }
+
+// A crash between claiming a queued payload and recording its run left the claim
+// behind; Recover hands the payload back.
+func TestRecoverReleasesOrphanedQueueClaims(t *testing.T) {
+	e := newEnv(t)
+	s := newStandIn(t, answer{status: 200})
+	id := e.scenario(httpFlow(s.URL, ""), "")
+	if _, err := e.svc.SetActive(t.Context(), id, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Enqueue(t.Context(), id, bundle(`{"id":"o"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := e.st.ClaimQueued(t.Context(), 1, nil, func() string { return "never-written" }); err != nil || len(got) != 1 {
+		t.Fatalf("claim %v %v", got, err)
+	}
+	if n, _ := e.svc.DrainQueue(t.Context()); n != 0 {
+		t.Fatal("a claimed payload ran twice")
+	}
+	if n, err := e.svc.Recover(t.Context()); err != nil || n != 1 {
+		t.Fatalf("recovered %d (%v)", n, err)
+	}
+	if n, err := e.svc.DrainQueue(t.Context()); err != nil || n != 1 {
+		t.Fatalf("drained %d (%v)", n, err)
+	}
+	if d, _ := e.st.QueueDepth(t.Context(), id); d != 0 || len(s.requests()) != 1 {
+		t.Fatalf("depth %d, requests %d", d, len(s.requests()))
+	}
+}

@@ -34,7 +34,19 @@ func (s *Service) Run(ctx context.Context, scenarioID int64, trigger []weft.Bund
 }
 
 // run carries out one run; queueID/execID are set when it consumes a queued payload.
-func (s *Service) run(ctx context.Context, scenarioID int64, trigger []weft.Bundle, queueID int64, execID string) (*RunResult, error) {
+func (s *Service) run(ctx context.Context, scenarioID int64, trigger []weft.Bundle, queueID int64, execID string) (_ *RunResult, err error) {
+	recorded := false
+	if queueID != 0 {
+		defer func() {
+			// A queued payload whose run could not even be recorded goes back to the
+			// queue (unless weft is stopping: Recover releases it at the next start).
+			if err != nil && !recorded && ctx.Err() == nil {
+				if rerr := s.st.ReleaseQueued(context.WithoutCancel(ctx), queueID); rerr != nil && !isNotFound(rerr) {
+					s.log.Error("hand back a queued payload", "item", queueID, "err", rerr)
+				}
+			}
+		}()
+	}
 	sc, err := s.st.GetScenario(ctx, scenarioID)
 	if err != nil {
 		return nil, fmt.Errorf("scenario %d: %w", scenarioID, err)
@@ -47,6 +59,7 @@ func (s *Service) run(ctx context.Context, scenarioID int64, trigger []weft.Bund
 	if err != nil {
 		if queueID != 0 {
 			s.refuseQueued(ctx, sc.ID, queueID, err)
+			recorded = true // refuseQueued handed the payload back
 		}
 		return nil, fmt.Errorf("scenario %d cannot run: %w", sc.ID, err)
 	}
@@ -77,6 +90,7 @@ func (s *Service) run(ctx context.Context, scenarioID int64, trigger []weft.Bund
 	if err := s.st.CreateExecution(ctx, ex); err != nil {
 		return nil, fmt.Errorf("record execution: %w", err)
 	}
+	recorded = true
 	res, err := s.eng.Run(ctx, plan, engine.Input{Trigger: [][]weft.Bundle{trigger}, ExecutionID: execID,
 		Scenario: engine.ScenarioInfo{ID: fmt.Sprint(sc.ID), Name: sc.Name}})
 	if err != nil {

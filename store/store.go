@@ -151,6 +151,9 @@ type QueueQueries interface {
 	ClaimQueued(ctx context.Context, limit int, skip []int64, newID func() string) ([]*weft.QueueItem, error)
 	// ReleaseQueued puts a taken item back (its run was rolled back or interrupted).
 	ReleaseQueued(ctx context.Context, id int64) error
+	// ReleaseOrphanedQueued puts back every taken item whose execution is not running:
+	// a claim that outlived a crash before its run was recorded. Returns how many.
+	ReleaseOrphanedQueued(ctx context.Context) (int, error)
 	// DeleteQueued removes an item whose run finished.
 	DeleteQueued(ctx context.Context, id int64) error
 	QueueDepth(ctx context.Context, scenarioID int64) (int, error)

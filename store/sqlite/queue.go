@@ -81,6 +81,17 @@ func (q *queries) ReleaseQueued(ctx context.Context, id int64) error {
 	return mustAffect(res, "release queued item "+itoa(id))
 }
 
+func (q *queries) ReleaseOrphanedQueued(ctx context.Context) (int, error) {
+	res, err := q.db.ExecContext(ctx, `UPDATE queue_item SET execution_id = NULL
+		WHERE execution_id IS NOT NULL
+		  AND execution_id NOT IN (SELECT id FROM execution WHERE status = 'running')`)
+	if err != nil {
+		return 0, wrap(err, "release orphaned queue claims")
+	}
+	n, err := res.RowsAffected()
+	return int(n), wrap(err, "release orphaned queue claims")
+}
+
 func (q *queries) DeleteQueued(ctx context.Context, id int64) error {
 	res, err := q.db.ExecContext(ctx, `DELETE FROM queue_item WHERE id = ?`, id)
 	if err != nil {

@@ -141,6 +141,10 @@ func (s *Store) ReleaseQueued(ctx context.Context, id int64) error {
 	return s.write(ctx, func(q *queries) error { return q.ReleaseQueued(ctx, id) })
 }
 
+func (s *Store) ReleaseOrphanedQueued(ctx context.Context) (int, error) {
+	return writeValue(s, ctx, func(q *queries) (int, error) { return q.ReleaseOrphanedQueued(ctx) })
+}
+
 func (s *Store) DeleteQueued(ctx context.Context, id int64) error {
 	return s.write(ctx, func(q *queries) error { return q.DeleteQueued(ctx, id) })
 }

@@ -82,6 +82,7 @@ func testQueue(t *testing.T, s store.Store) {
 	must(t, err, "claim b2")
 	equal(t, len(got), 1, "one item")
 	equal(t, got[0].ID, b2.ID, "B's second item")
+	b2Exec := got[0].ExecutionID
 
 	got, err = s.ClaimQueued(ctx, 0, nil, newID)
 	must(t, err, "limit 0")
@@ -89,6 +90,21 @@ func testQueue(t *testing.T, s store.Store) {
 	if _, err := s.ClaimQueued(ctx, 1, nil, nil); err == nil {
 		t.Fatal("claim without an id generator: want an error")
 	}
+	// A claim whose run was never recorded (a crash between the claim and the run's
+	// record) is released; a claim whose execution is running is kept.
+	must(t, s.CreateExecution(ctx, &weft.Execution{ID: b2Exec, ScenarioID: b.ID, Version: 1,
+		Kind: weft.KindRun, Status: weft.ExecutionRunning, QueueItemID: b2.ID, StartedAt: at(10)}), "b2's run")
+	orphan, err := s.ClaimQueued(ctx, 10, nil, newID) // a2 and c1 are still taken, never recorded
+	must(t, err, "claim")
+	equal(t, len(orphan), 0, "nothing else claimable")
+	released, err := s.ReleaseOrphanedQueued(ctx)
+	must(t, err, "release orphans")
+	equal(t, released, 2, "orphaned claims released (a2's and c1's)")
+	got, err = s.ClaimQueued(ctx, 10, nil, newID)
+	must(t, err, "claim after release")
+	equal(t, len(got), 2, "a2 and c1 again, B's b2 still taken")
+	equal(t, []int64{got[0].ID, got[1].ID}, []int64{a2.ID, c1.ID}, "claimable again, oldest first")
+
 	// Ids are never reused: a new item after deletes gets a new id.
 	d := enq(a, 9, `{}`)
 	for _, old := range []int64{a1.ID, a2.ID, b1.ID, b2.ID, c1.ID} {

@@ -107,9 +107,6 @@ func TestNothingLostUnderSIGKILL(t *testing.T) {
 	}
 
 	probs := h.verify(len(late))
-	for _, k := range h.knownBug {
-		probs.add("known bug, orphaned queue claim: %s", k)
-	}
 	if len(probs.list) > 0 {
 		const show = 40
 		msg := probs.list
@@ -132,7 +129,6 @@ type harness struct {
 	pl       *plan
 	enq      *enqueuer
 	graceful int
-	knownBug []string
 }
 
 // killRound starts weft, enqueues the round's payloads while it works, and kills it
@@ -185,7 +181,7 @@ func (h *harness) gracefulRound(i int) {
 }
 
 // afterStop waits for the stand-in to finish the dead process's calls (so they do not
-// count as overlapping the next process's) and works around the known bug.
+// count as overlapping the next process's).
 func (h *harness) afterStop(round, logPath string) {
 	t := h.t
 	if err := h.stand.waitIdle(15 * time.Second); err != nil {
@@ -200,13 +196,6 @@ func (h *harness) afterStop(round, logPath string) {
 		running, _ := st.RunningExecutions(h.ctx)
 		st.Close()
 		t.Logf("%s: %d calls so far, %d execution(s) running at the stop; log %s", round, len(calls), len(running), logPath)
-	}
-	orphans, err := releaseOrphanClaims(h.ctx, h.dbPath)
-	if err != nil {
-		t.Fatalf("%s: %v", round, err)
-	}
-	for _, o := range orphans {
-		h.knownBug = append(h.knownBug, fmt.Sprintf("%s: %s", round, o))
 	}
 }
 
