@@ -24,9 +24,13 @@ type Scenario struct {
 	// Deactivated holds why the scenario was deactivated by weft, or "".
 	Deactivated string `json:"deactivated,omitempty"`
 	// Source identifies where the blueprint came from (a file path for `weft run`).
-	Source    string    `json:"source,omitempty"`
-	CreatedAt time.Time `json:"createdAt"`
-	UpdatedAt time.Time `json:"updatedAt"`
+	Source string `json:"source,omitempty"`
+	// Schedule is when the scenario runs on its own; NextRunAt its next due time
+	// (nil when it has none or is inactive).
+	Schedule  Schedule   `json:"schedule"`
+	NextRunAt *time.Time `json:"nextRunAt,omitempty"`
+	CreatedAt time.Time  `json:"createdAt"`
+	UpdatedAt time.Time  `json:"updatedAt"`
 }
 
 // Version is one stored blueprint version of a scenario.
@@ -173,4 +177,52 @@ type QueueItem struct {
 type Record struct {
 	Key  string `json:"key"`
 	Data Bundle `json:"data"`
+}
+
+// Token is an API token. The token itself is shown once at creation; only its SHA-256
+// hash is stored.
+type Token struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Scopes     []string   `json:"scopes"`
+	Hash       []byte     `json:"-"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	LastUsedAt *time.Time `json:"lastUsedAt"`
+	RevokedAt  *time.Time `json:"revokedAt"`
+}
+
+// Hook is a scenario's webhook address: POST|GET|PUT /hooks/{Token}.
+type Hook struct {
+	// Token is the unguessable part of the URL (32 random bytes, base32).
+	Token      string `json:"token"`
+	ScenarioID int64  `json:"scenarioId"`
+	// Secret, when set, is the HMAC-SHA256 key a caller signs payloads with; stored
+	// encrypted like connections (SecretKeyID names the key).
+	Secret      []byte    `json:"-"`
+	SecretKeyID string    `json:"-"`
+	CreatedAt   time.Time `json:"createdAt"`
+}
+
+// Connection holds an app's credentials (Make's __IMTCONN__, keychains). Data is the
+// credentials as JSON, encrypted at rest with the key KeyID names; the API never
+// returns it.
+type Connection struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	Type      string    `json:"type"`
+	Data      []byte    `json:"-"`
+	KeyID     string    `json:"-"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// Schedule says when a scenario runs on its own: every N minutes, on a cron expression
+// in a time zone, or once at a time. The zero value means "on demand" (only triggers
+// and manual runs).
+type Schedule struct {
+	Type     string     `json:"type"`               // "", "interval", "cron", "once"
+	Interval int        `json:"interval,omitempty"` // minutes, for interval
+	Cron     string     `json:"cron,omitempty"`     // five-field cron expression
+	Timezone string     `json:"timezone,omitempty"` // IANA name for cron (default UTC)
+	At       *time.Time `json:"at,omitempty"`       // for once
 }

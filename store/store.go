@@ -42,6 +42,8 @@ type Queries interface {
 	IncompleteQueries
 	QueueQueries
 	DataStoreQueries
+	// TokenQueries, HookQueries and ConnectionQueries join here once store/sqlite
+	// implements them (the server issue).
 }
 
 // ScenarioQueries store scenarios and their blueprint versions.
@@ -55,12 +57,53 @@ type ScenarioQueries interface {
 	FindScenarioBySource(ctx context.Context, source string) (*weft.Scenario, error)
 	ListScenarios(ctx context.Context) ([]*weft.Scenario, error)
 	// UpdateScenario writes name, active, instant, consecutive errors, paused,
-	// deactivated and updated-at.
+	// deactivated, schedule, next run and updated-at.
 	UpdateScenario(ctx context.Context, s *weft.Scenario) error
 	GetVersion(ctx context.Context, scenarioID int64, version int) (*weft.Version, error)
 	// ListVersions returns every version, oldest first, without blueprint bodies.
 	ListVersions(ctx context.Context, scenarioID int64) ([]weft.Version, error)
 	DeleteScenario(ctx context.Context, id int64) error
+}
+
+// ScheduleQueries fire scheduled scenarios (joins ScenarioQueries with the server issue).
+type ScheduleQueries interface {
+	// ClaimDueSchedules returns up to limit active scenarios whose NextRunAt is due at
+	// now, earliest first, and moves each one's NextRunAt to next(scenario) (nil: no
+	// further run) in the same transaction, so a restart never fires a tick twice.
+	ClaimDueSchedules(ctx context.Context, now time.Time, limit int, next func(*weft.Scenario) *time.Time) ([]*weft.Scenario, error)
+}
+
+// TokenQueries store API tokens.
+type TokenQueries interface {
+	CreateToken(ctx context.Context, t *weft.Token) error
+	// TokenByHash returns the token with that hash, revoked or not (ErrNotFound if none).
+	TokenByHash(ctx context.Context, hash []byte) (*weft.Token, error)
+	ListTokens(ctx context.Context) ([]*weft.Token, error)
+	RevokeToken(ctx context.Context, id string, at time.Time) error
+	// TouchToken records a use (at most the caller's precision; it may skip writes).
+	TouchToken(ctx context.Context, id string, at time.Time) error
+}
+
+// HookQueries store webhook addresses.
+type HookQueries interface {
+	CreateHook(ctx context.Context, h *weft.Hook) error
+	GetHook(ctx context.Context, token string) (*weft.Hook, error)
+	// HookOfScenario returns the scenario's hook (ErrNotFound if it has none).
+	HookOfScenario(ctx context.Context, scenarioID int64) (*weft.Hook, error)
+	UpdateHook(ctx context.Context, h *weft.Hook) error
+	DeleteHook(ctx context.Context, token string) error
+	ListHooks(ctx context.Context) ([]*weft.Hook, error)
+}
+
+// ConnectionQueries store app credentials (already encrypted by the caller).
+type ConnectionQueries interface {
+	CreateConnection(ctx context.Context, c *weft.Connection) error
+	GetConnection(ctx context.Context, id int64) (*weft.Connection, error)
+	ListConnections(ctx context.Context) ([]*weft.Connection, error)
+	// UpdateConnection writes name, type, data, key id and updated-at (key rotation
+	// rewrites data and key id).
+	UpdateConnection(ctx context.Context, c *weft.Connection) error
+	DeleteConnection(ctx context.Context, id int64) error
 }
 
 // ExecutionFilter selects executions, newest first.
