@@ -191,6 +191,7 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 		return nil, ctx.Err()
 	}
 	out := &RunResult{Scenario: sc, Execution: ex, Result: res}
+	before := *sc
 	err = s.st.InTx(context.WithoutCancel(ctx), func(q store.Queries) error {
 		cur, err := q.GetIncomplete(ctx, ie.ID)
 		if err != nil {
@@ -246,6 +247,7 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 			return err
 		}
 		out.Incomplete, out.Discarded = more, discarded
+		out.Scenario = sc
 		if cur.ErrorType == weft.InvalidConfigurationError || cur.ErrorType == weft.InvalidAccessTokenError {
 			if cur.Status != weft.IncompleteResolved && sc.Paused == "" {
 				sc.Paused = fmt.Sprintf("incomplete execution %s has a %s that needs a person", cur.ID, cur.ErrorType)
@@ -256,6 +258,7 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 	if err != nil {
 		return out, fmt.Errorf("record attempt of %s: %w", ie.ID, err)
 	}
+	s.observeRun(out, before.Active, before.Paused)
 	if err := s.unpause(ctx, ie.ScenarioID); err != nil {
 		return out, err
 	}

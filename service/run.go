@@ -104,12 +104,14 @@ func (s *Service) run(ctx context.Context, scenarioID int64, trigger []weft.Bund
 		// execution (direct run) when weft starts again.
 		return out, fmt.Errorf("execution %s interrupted: %w (it is recovered when weft starts again)", execID, ctx.Err())
 	}
+	wasActive, wasPaused := sc.Active, sc.Paused
 	err = s.st.InTx(context.WithoutCancel(ctx), func(q store.Queries) error {
 		out.Incomplete, out.Discarded = nil, 0
 		sc, err := q.GetScenario(ctx, sc.ID)
 		if err != nil {
 			return err
 		}
+		wasActive, wasPaused = sc.Active, sc.Paused
 		out.Scenario = sc
 		ies, discarded, err := s.storeIncompletes(ctx, q, sc, plan.Settings.DataLoss, plan.Settings.Confidential, v.Blueprint, sc.Version, execID, res.Incomplete)
 		if err != nil {
@@ -140,10 +142,25 @@ func (s *Service) run(ctx context.Context, scenarioID int64, trigger []weft.Bund
 		// into an incomplete execution on the next start. Nothing is lost.
 		return out, fmt.Errorf("record the end of execution %s: %w", execID, err)
 	}
+	s.observeRun(out, wasActive, wasPaused)
 	if len(out.Incomplete) > 0 {
 		s.notify()
 	}
 	return out, nil
+}
+
+// observeRun tells the observer what a recorded run did.
+func (s *Service) observeRun(out *RunResult, wasActive bool, wasPaused string) {
+	o := s.cfg.Observer
+	o.RunFinished(out.Scenario, out.Execution, out.Result)
+	for _, ie := range out.Incomplete {
+		o.IncompleteStored(out.Scenario, ie)
+	}
+	if wasActive && !out.Scenario.Active {
+		o.ScenarioDeactivated(out.Scenario, out.Scenario.Deactivated)
+	} else if wasPaused == "" && out.Scenario.Paused != "" {
+		o.ScenarioDeactivated(out.Scenario, out.Scenario.Paused)
+	}
 }
 
 // finishExecution copies a run's outcome into its execution record.

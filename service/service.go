@@ -52,7 +52,28 @@ type Config struct {
 	Logger *slog.Logger
 	// Connections resolves module connections. Defaults to none.
 	Connections func(ref any) (weft.Bundle, error)
+	// Observer is told about finished runs, stored incomplete executions and
+	// deactivated scenarios (metrics, notifications). Defaults to none.
+	Observer Observer
 }
+
+// Observer receives the service's events. Calls happen after the event is stored, on
+// the goroutine that caused it: implementations must be quick and never block (queue
+// slow work such as an outgoing notification).
+type Observer interface {
+	// RunFinished is called for every recorded execution (runs and retry attempts).
+	RunFinished(sc *weft.Scenario, ex *weft.Execution, res *engine.Result)
+	// IncompleteStored is called for every incomplete execution stored.
+	IncompleteStored(sc *weft.Scenario, ie *weft.Incomplete)
+	// ScenarioDeactivated is called when weft deactivates or pauses a scenario.
+	ScenarioDeactivated(sc *weft.Scenario, reason string)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) RunFinished(*weft.Scenario, *weft.Execution, *engine.Result) {}
+func (nopObserver) IncompleteStored(*weft.Scenario, *weft.Incomplete)           {}
+func (nopObserver) ScenarioDeactivated(*weft.Scenario, string)                  {}
 
 // WithDefaults fills unset fields.
 func (c Config) WithDefaults() Config {
@@ -85,6 +106,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.Observer == nil {
+		c.Observer = nopObserver{}
 	}
 	return c
 }
