@@ -15,3 +15,16 @@ var Demo []byte
 //
 //go:embed demo-order-input.json
 var DemoInput []byte
+
+// DemoFlaky forwards orders to a partner API that `weft serve --demo` plays and that
+// fails two requests out of three: incomplete executions appear, retry and resolve.
+// {{WEFT_BASE_URL}} is replaced with the server's address when it is seeded.
+//
+//go:embed demo-flaky-partner.json
+var DemoFlaky []byte
+
+// ParseGreeting answers a webhook with a greeting read from a JSON text field; broken
+// JSON stops at module 2 with a DataError that waits for a person.
+//
+//go:embed parse-greeting.json
+var ParseGreeting []byte

@@ -135,6 +135,8 @@ type Service struct {
 	plans planCache
 	gate  gate
 	wake  chan struct{}
+	// responders caches, per compiled plan, whether it answers webhook callers.
+	responders sync.Map
 }
 
 // New returns a Service.
@@ -197,6 +199,7 @@ func (s *Service) plan(raw []byte) (*engine.Plan, error) {
 	s.plans.mu.Lock()
 	if len(s.plans.m) >= planCacheSize {
 		clear(s.plans.m) // simple and bounded; recompiling is cheap next to a run
+		s.responders.Clear()
 	}
 	s.plans.m[key] = p
 	s.plans.mu.Unlock()

@@ -10,15 +10,36 @@ import (
 // until ctx is cancelled. It sleeps until the next retry is due, a payload arrives, or
 // poll passes.
 func (s *Service) Work(ctx context.Context, poll time.Duration) error {
+	return s.work(ctx, ctx.Done(), poll, true)
+}
+
+// WorkUntil is Work that stops taking new work when stop is closed but lets the runs
+// and retries in flight finish (they end early only if ctx is cancelled). It does not
+// recover: the caller has.
+func (s *Service) WorkUntil(ctx context.Context, stop <-chan struct{}, poll time.Duration) error {
+	return s.work(ctx, stop, poll, false)
+}
+
+func (s *Service) work(ctx context.Context, stop <-chan struct{}, poll time.Duration, recover bool) error {
+	stopped := func() bool {
+		select {
+		case <-stop:
+			return true
+		default:
+			return ctx.Err() != nil
+		}
+	}
 	if poll <= 0 {
 		poll = time.Second
 	}
-	if _, err := s.Recover(ctx); err != nil {
-		return err
+	if recover {
+		if _, err := s.Recover(ctx); err != nil {
+			return err
+		}
 	}
 	var lastHousekeeping time.Time
 	for {
-		if ctx.Err() != nil {
+		if stopped() {
 			return nil
 		}
 		retries, err := s.RunDue(ctx)
@@ -47,6 +68,9 @@ func (s *Service) Work(ctx context.Context, poll time.Duration) error {
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-stop:
 			t.Stop()
 			return nil
 		case <-s.wake:
