@@ -2,37 +2,76 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/weftworks/weft"
 )
 
 const scenarioColumns = `id, name, version, active, instant, consecutive_errors, paused,
-	deactivated, source, created_at, updated_at`
+	deactivated, source, created_at, updated_at, schedule, next_run_at`
 
 func scanScenario(row interface{ Scan(...any) error }) (*weft.Scenario, error) {
 	var s weft.Scenario
 	var created, updated int64
+	var schedule string
+	var next sql.NullInt64
 	err := row.Scan(&s.ID, &s.Name, &s.Version, &s.Active, &s.Instant, &s.ConsecutiveErrors,
-		&s.Paused, &s.Deactivated, &s.Source, &created, &updated)
+		&s.Paused, &s.Deactivated, &s.Source, &created, &updated, &schedule, &next)
 	if err != nil {
 		return nil, err
 	}
-	s.CreatedAt, s.UpdatedAt = fromDB(created), fromDB(updated)
+	s.CreatedAt, s.UpdatedAt, s.NextRunAt = fromDB(created), fromDB(updated), fromDBPtr(next)
+	if s.Schedule, err = scheduleFrom(schedule); err != nil {
+		return nil, fmt.Errorf("scenario %d: %w", s.ID, err)
+	}
 	return &s, nil
+}
+
+// scheduleJSON encodes a schedule for the schedule column. Its time is stored like
+// every other: UTC, to the microsecond, so it reads back as the instant the other
+// columns would give.
+func scheduleJSON(sc weft.Schedule) (string, error) {
+	if sc.At != nil {
+		at := fromDB(toDB(*sc.At))
+		sc.At = &at
+	}
+	b, err := json.Marshal(sc)
+	if err != nil {
+		return "", fmt.Errorf("encode schedule: %w", err)
+	}
+	return string(b), nil
+}
+
+func scheduleFrom(text string) (weft.Schedule, error) {
+	var sc weft.Schedule
+	if err := json.Unmarshal([]byte(text), &sc); err != nil {
+		return weft.Schedule{}, fmt.Errorf("stored schedule %q: %w", text, err)
+	}
+	if sc.At != nil {
+		at := sc.At.UTC()
+		sc.At = &at
+	}
+	return sc, nil
 }
 
 func (q *queries) CreateScenario(ctx context.Context, s *weft.Scenario, blueprint []byte) error {
 	if s == nil {
 		return errors.New("create scenario: nil scenario")
 	}
+	schedule, err := scheduleJSON(s.Schedule)
+	if err != nil {
+		return fmt.Errorf("create scenario %q: %w", s.Name, err)
+	}
 	var id int64
-	err := q.db.QueryRowContext(ctx, `INSERT INTO scenario (name, version, active, instant,
-		consecutive_errors, paused, deactivated, source, created_at, updated_at)
-		VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+	err = q.db.QueryRowContext(ctx, `INSERT INTO scenario (name, version, active, instant,
+		consecutive_errors, paused, deactivated, source, created_at, updated_at, schedule,
+		next_run_at) VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		s.Name, s.Active, s.Instant, s.ConsecutiveErrors, s.Paused, s.Deactivated, s.Source,
-		toDB(s.CreatedAt), toDB(s.UpdatedAt)).Scan(&id)
+		toDB(s.CreatedAt), toDB(s.UpdatedAt), schedule, toDBPtr(s.NextRunAt)).Scan(&id)
 	if err != nil {
 		return wrap(err, "create scenario %q", s.Name)
 	}
@@ -103,10 +142,15 @@ func (q *queries) UpdateScenario(ctx context.Context, s *weft.Scenario) error {
 	if s == nil {
 		return errors.New("update scenario: nil scenario")
 	}
+	schedule, err := scheduleJSON(s.Schedule)
+	if err != nil {
+		return fmt.Errorf("update scenario %d: %w", s.ID, err)
+	}
 	res, err := q.db.ExecContext(ctx, `UPDATE scenario SET name = ?, active = ?, instant = ?,
-		consecutive_errors = ?, paused = ?, deactivated = ?, updated_at = ? WHERE id = ?`,
-		s.Name, s.Active, s.Instant, s.ConsecutiveErrors, s.Paused, s.Deactivated,
-		toDB(s.UpdatedAt), s.ID)
+		consecutive_errors = ?, paused = ?, deactivated = ?, schedule = ?, next_run_at = ?,
+		updated_at = ? WHERE id = ?`,
+		s.Name, s.Active, s.Instant, s.ConsecutiveErrors, s.Paused, s.Deactivated, schedule,
+		toDBPtr(s.NextRunAt), toDB(s.UpdatedAt), s.ID)
 	if err != nil {
 		return wrap(err, "update scenario %d", s.ID)
 	}
@@ -157,7 +201,7 @@ func (q *queries) ListVersions(ctx context.Context, scenarioID int64) ([]weft.Ve
 
 func (q *queries) DeleteScenario(ctx context.Context, id int64) error {
 	// Foreign keys cascade to versions, executions, incomplete executions (with their
-	// bodies and attempts) and queued payloads.
+	// bodies and attempts), queued payloads and the webhook.
 	res, err := q.db.ExecContext(ctx, `DELETE FROM scenario WHERE id = ?`, id)
 	if err != nil {
 		return wrap(err, "delete scenario %d", id)
