@@ -42,8 +42,10 @@ type Queries interface {
 	IncompleteQueries
 	QueueQueries
 	DataStoreQueries
-	// TokenQueries, HookQueries and ConnectionQueries join here once store/sqlite
-	// implements them (the server issue).
+	ScheduleQueries
+	TokenQueries
+	HookQueries
+	ConnectionQueries
 }
 
 // ScenarioQueries store scenarios and their blueprint versions.
@@ -65,11 +67,14 @@ type ScenarioQueries interface {
 	DeleteScenario(ctx context.Context, id int64) error
 }
 
-// ScheduleQueries fire scheduled scenarios (joins ScenarioQueries with the server issue).
+// ScheduleQueries fire scheduled scenarios.
 type ScheduleQueries interface {
 	// ClaimDueSchedules returns up to limit active scenarios whose NextRunAt is due at
 	// now, earliest first, and moves each one's NextRunAt to next(scenario) (nil: no
-	// further run) in the same transaction, so a restart never fires a tick twice.
+	// further run) in the same transaction, so a restart never fires a tick twice and
+	// concurrent calls never return a scenario twice for one due time. The scenarios
+	// come back with NextRunAt at the due time being fired; next must return a time
+	// after it (or nil), else the claim fails naming the scenario.
 	ClaimDueSchedules(ctx context.Context, now time.Time, limit int, next func(*weft.Scenario) *time.Time) ([]*weft.Scenario, error)
 }
 
