@@ -1,0 +1,274 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/engine"
+	"github.com/weftworks/weft/service"
+	"github.com/weftworks/weft/store"
+	"github.com/weftworks/weft/value"
+)
+
+func (a *api) listIncomplete(w http.ResponseWriter, r *http.Request) error {
+	limit, cursor, err := paging(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	f := store.IncompleteFilter{After: cursor, Limit: limit + 1}
+	if f.ScenarioID, err = int64Query(r, "scenario"); err != nil {
+		return err
+	}
+	for _, s := range q["status"] {
+		for _, one := range strings.Split(s, ",") {
+			st := weft.IncompleteStatus(strings.TrimSpace(one))
+			if !st.Valid() {
+				return invalid("status", "%q: want unresolved, pending, in_progress or resolved (several: comma-separated)", one)
+			}
+			f.Status = append(f.Status, st)
+		}
+	}
+	if s := q.Get("errorType"); s != "" {
+		if !weft.ErrorType(s).Valid() {
+			return invalid("errorType", "%q is not an error type", s)
+		}
+		f.ErrorType = weft.ErrorType(s)
+	}
+	if s := q.Get("module"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return invalid("module", "%q is not a module id", s)
+		}
+		f.ModuleID = n
+	}
+	ies, err := a.st.ListIncomplete(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	next := ""
+	if len(ies) > limit {
+		ies = ies[:limit]
+		next = ies[limit-1].ID
+	}
+	items := make([]incompleteView, len(ies))
+	for i, ie := range ies {
+		items[i] = viewIncomplete(ie)
+	}
+	writeJSON(w, http.StatusOK, newPage(items, next))
+	return nil
+}
+
+func (a *api) getIncomplete(w http.ResponseWriter, r *http.Request) error {
+	ie, err := a.st.GetIncomplete(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewIncomplete(ie))
+	return nil
+}
+
+func (a *api) incompleteBlueprint(w http.ResponseWriter, r *http.Request) error {
+	ie, err := a.st.GetIncomplete(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeRaw(w, http.StatusOK, ie.Blueprint)
+	return nil
+}
+
+// replaceIncompleteBlueprint stores an edited blueprint for the incomplete execution's
+// next attempt (service.EditIncomplete): it must validate and still hold the failing
+// module.
+func (a *api) replaceIncompleteBlueprint(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	raw, err := blueprintBody(r)
+	if err != nil {
+		return err
+	}
+	if _, err := a.st.GetIncomplete(r.Context(), id); err != nil {
+		return err
+	}
+	ie, err := a.svc.EditIncomplete(r.Context(), id, nil, raw)
+	if err != nil {
+		return editError(err)
+	}
+	writeJSON(w, http.StatusOK, viewIncomplete(ie))
+	return nil
+}
+
+// editError classifies EditIncomplete's refusals: busy or missing as usual; anything
+// else it returns is about the blueprint given (it lacks the failing module, does not
+// validate, cannot run), so a 422.
+func editError(err error) error {
+	var ib *service.InvalidBlueprintError
+	var inv *engine.InvalidError
+	switch {
+	case errors.Is(err, service.ErrBusy), errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrFull),
+		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.As(err, &ib):
+		return err
+	case errors.As(err, &inv):
+		return &Error{Status: http.StatusUnprocessableEntity, Code: codeInvalidBlueprint, Message: err.Error(),
+			Details: map[string]any{"problems": nonNilSlice(inv.Report.Problems), "unsupported": nonNilSlice(inv.Report.Unsupported)}}
+	}
+	return &Error{Status: http.StatusUnprocessableEntity, Code: codeInvalidBlueprint, Message: err.Error(),
+		Details: map[string]any{"problems": []any{map[string]any{"pointer": "", "message": err.Error(), "severity": "error"}},
+			"unsupported": []any{}}}
+}
+
+// bundleView is what an incomplete execution holds of the run: the failing module's
+// input and the outputs upstream of it (null for a confidential scenario).
+type bundleView struct {
+	Confidential bool            `json:"confidential"`
+	Input        json.RawMessage `json:"input"`
+	Outputs      json.RawMessage `json:"outputs"`
+}
+
+func (a *api) incompleteBundle(w http.ResponseWriter, r *http.Request) error {
+	ie, err := a.st.GetIncomplete(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v := bundleView{Confidential: ie.Confidential, Input: json.RawMessage("null"), Outputs: json.RawMessage("null")}
+	if !ie.Confidential {
+		st, err := value.UnmarshalTagged(ie.State)
+		if err != nil {
+			return err
+		}
+		if m, ok := st.(map[string]any); ok {
+			v.Input, v.Outputs = value.JSON(m["input"]), value.JSON(m["outputs"])
+		}
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func (a *api) incompleteAttempts(w http.ResponseWriter, r *http.Request) error {
+	ie, err := a.st.GetIncomplete(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	atts, err := a.st.ListAttempts(r.Context(), ie.ID)
+	if err != nil {
+		return err
+	}
+	items := make([]attemptView, len(atts))
+	for i, at := range atts {
+		items[i] = viewAttempt(at)
+	}
+	writeJSON(w, http.StatusOK, newPage(items, ""))
+	return nil
+}
+
+// retryView is the outcome of retrying one incomplete execution now.
+type retryView struct {
+	Run                 runView        `json:"run"`
+	IncompleteExecution incompleteView `json:"incompleteExecution"`
+}
+
+func (a *api) retryIncomplete(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	before, err := a.st.GetIncomplete(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	switch before.Status {
+	case weft.IncompleteResolved:
+		return conflict(map[string]any{"incompleteExecution": viewIncomplete(before)}, "incomplete execution %s is already resolved", id)
+	case weft.IncompleteInProgress:
+		return conflict(map[string]any{"incompleteExecution": viewIncomplete(before)}, "incomplete execution %s is being retried right now", id)
+	}
+	// Like a run, a started attempt is carried to its end even if the client hangs up.
+	ctx := context.WithoutCancel(r.Context())
+	rr, after, err := a.svc.RetryNow(ctx, id)
+	if err != nil {
+		if errors.Is(err, service.ErrBusy) || errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		// An attempt that could not even run (its blueprint no longer compiles) is
+		// recorded as failed: the incomplete execution shows it.
+		if cur, gerr := a.st.GetIncomplete(ctx, id); gerr == nil && cur.Attempts > before.Attempts {
+			return conflict(map[string]any{"incompleteExecution": viewIncomplete(cur)}, "the attempt could not run: %v", err)
+		}
+		return err
+	}
+	writeJSON(w, http.StatusOK, retryView{Run: viewRun(rr), IncompleteExecution: viewIncomplete(after)})
+	return nil
+}
+
+func (a *api) deleteIncomplete(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	ie, err := a.st.GetIncomplete(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if ie.Status == weft.IncompleteInProgress {
+		return conflict(nil, "incomplete execution %s is being retried right now; delete it after the attempt", id)
+	}
+	n, err := a.svc.Delete(r.Context(), store.Selection{IDs: []string{id}, ScenarioID: ie.ScenarioID}, false)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return conflict(nil, "incomplete execution %s is being retried right now; delete it after the attempt", id)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (a *api) bulkRetry(w http.ResponseWriter, r *http.Request) error {
+	var b selectionBody
+	if err := decode(r, &b); err != nil {
+		return err
+	}
+	if b.Confirmed {
+		return invalid("confirmed", "only applies to bulk delete")
+	}
+	if err := b.check(); err != nil {
+		return err
+	}
+	if err := a.scenarioExists(r, b.ScenarioID); err != nil {
+		return err
+	}
+	n, err := a.svc.Retry(r.Context(), store.Selection{IDs: b.IDs, ScenarioID: b.ScenarioID, All: b.All, Except: b.Except})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, map[string]int{"queued": n})
+	return nil
+}
+
+func (a *api) bulkDelete(w http.ResponseWriter, r *http.Request) error {
+	var b selectionBody
+	if err := decode(r, &b); err != nil {
+		return err
+	}
+	if err := b.check(); err != nil {
+		return err
+	}
+	if b.All && !b.Confirmed {
+		return invalid("confirmed", "must be true to delete all incomplete executions of scenario %d", b.ScenarioID)
+	}
+	if err := a.scenarioExists(r, b.ScenarioID); err != nil {
+		return err
+	}
+	n, err := a.svc.Delete(r.Context(), store.Selection{IDs: b.IDs, ScenarioID: b.ScenarioID, All: b.All, Except: b.Except}, b.Confirmed)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"deleted": n})
+	return nil
+}
+
+func (a *api) scenarioExists(r *http.Request, id int64) error {
+	if id == 0 {
+		return nil
+	}
+	_, err := a.st.GetScenario(r.Context(), id)
+	return err
+}

@@ -1,0 +1,73 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/weftworks/weft/auth"
+)
+
+// route is one endpoint: method, path under Prefix (ServeMux syntax), the scope a token
+// needs ("" for none) and the handler. The OpenAPI test checks this table against the
+// document both ways.
+type route struct {
+	Method string
+	Path   string
+	Scope  string
+	Handle func(a *api, w http.ResponseWriter, r *http.Request) error
+}
+
+var routes = []route{
+	{"GET", "/openapi.json", "", (*api).openAPIDoc},
+
+	{"GET", "/scenarios", auth.ScenariosRead, (*api).listScenarios},
+	{"POST", "/scenarios", auth.ScenariosWrite, (*api).createScenario},
+	{"GET", "/scenarios/{id}", auth.ScenariosRead, (*api).getScenario},
+	{"PUT", "/scenarios/{id}", auth.ScenariosWrite, (*api).updateScenario},
+	{"DELETE", "/scenarios/{id}", auth.ScenariosWrite, (*api).deleteScenario},
+	{"GET", "/scenarios/{id}/blueprint", auth.ScenariosRead, (*api).exportScenario},
+	{"GET", "/scenarios/{id}/versions", auth.ScenariosRead, (*api).listVersions},
+	{"GET", "/scenarios/{id}/versions/{version}/blueprint", auth.ScenariosRead, (*api).versionBlueprint},
+	{"POST", "/scenarios/{id}/activate", auth.ScenariosWrite, (*api).activate},
+	{"POST", "/scenarios/{id}/deactivate", auth.ScenariosWrite, (*api).deactivate},
+	{"POST", "/scenarios/{id}/run", auth.ScenariosWrite, (*api).runScenario},
+	{"POST", "/scenarios/{id}/clone", auth.ScenariosWrite, (*api).cloneScenario},
+	{"GET", "/scenarios/{id}/schedule", auth.ScenariosRead, (*api).getSchedule},
+	{"PUT", "/scenarios/{id}/schedule", auth.ScenariosWrite, (*api).putSchedule},
+
+	{"GET", "/executions", auth.ExecutionsRead, (*api).listExecutions},
+	{"GET", "/executions/{id}", auth.ExecutionsRead, (*api).getExecution},
+	{"GET", "/executions/{id}/log", auth.ExecutionsRead, (*api).executionLog},
+
+	{"GET", "/incomplete-executions", auth.IncompleteRead, (*api).listIncomplete},
+	{"POST", "/incomplete-executions/retry", auth.IncompleteWrite, (*api).bulkRetry},
+	{"POST", "/incomplete-executions/delete", auth.IncompleteWrite, (*api).bulkDelete},
+	{"GET", "/incomplete-executions/{id}", auth.IncompleteRead, (*api).getIncomplete},
+	{"DELETE", "/incomplete-executions/{id}", auth.IncompleteWrite, (*api).deleteIncomplete},
+	{"GET", "/incomplete-executions/{id}/blueprint", auth.IncompleteRead, (*api).incompleteBlueprint},
+	{"PUT", "/incomplete-executions/{id}/blueprint", auth.IncompleteWrite, (*api).replaceIncompleteBlueprint},
+	{"GET", "/incomplete-executions/{id}/bundle", auth.IncompleteRead, (*api).incompleteBundle},
+	{"GET", "/incomplete-executions/{id}/attempts", auth.IncompleteRead, (*api).incompleteAttempts},
+	{"POST", "/incomplete-executions/{id}/retry", auth.IncompleteWrite, (*api).retryIncomplete},
+
+	{"GET", "/connections", auth.ConnectionsRead, (*api).listConnections},
+	{"POST", "/connections", auth.ConnectionsWrite, (*api).createConnection},
+	{"GET", "/connections/{id}", auth.ConnectionsRead, (*api).getConnection},
+	{"PATCH", "/connections/{id}", auth.ConnectionsWrite, (*api).updateConnection},
+	{"DELETE", "/connections/{id}", auth.ConnectionsWrite, (*api).deleteConnection},
+
+	{"GET", "/datastores/{store}/records", auth.DataStoresRead, (*api).listRecords},
+	{"GET", "/datastores/{store}/records/{key}", auth.DataStoresRead, (*api).getRecord},
+	{"PUT", "/datastores/{store}/records/{key}", auth.DataStoresWrite, (*api).putRecord},
+	{"DELETE", "/datastores/{store}/records/{key}", auth.DataStoresWrite, (*api).deleteRecord},
+
+	{"GET", "/hooks", auth.WebhooksRead, (*api).listHooks},
+	{"GET", "/scenarios/{id}/hook", auth.WebhooksRead, (*api).getHook},
+	{"POST", "/scenarios/{id}/hook/rotate", auth.WebhooksWrite, (*api).rotateHook},
+	{"PUT", "/scenarios/{id}/hook/secret", auth.WebhooksWrite, (*api).setHookSecret},
+	{"DELETE", "/scenarios/{id}/hook/secret", auth.WebhooksWrite, (*api).clearHookSecret},
+}
+
+func (a *api) openAPIDoc(w http.ResponseWriter, _ *http.Request) error {
+	writeRaw(w, http.StatusOK, openAPI)
+	return nil
+}

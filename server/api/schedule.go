@@ -1,0 +1,98 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/schedule"
+	"github.com/weftworks/weft/store"
+)
+
+// scheduleView is a scenario's schedule and its next due run.
+type scheduleView struct {
+	ScenarioID int64         `json:"scenarioId"`
+	Schedule   weft.Schedule `json:"schedule"`
+	NextRunAt  *string       `json:"nextRunAt"`
+}
+
+func (a *api) getSchedule(w http.ResponseWriter, r *http.Request) error {
+	id, err := int64Path(r, "id")
+	if err != nil {
+		return err
+	}
+	sc, err := a.st.GetScenario(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, scheduleView{ScenarioID: sc.ID, Schedule: sc.Schedule, NextRunAt: optTime(sc.NextRunAt)})
+	return nil
+}
+
+func (a *api) putSchedule(w http.ResponseWriter, r *http.Request) error {
+	id, err := int64Path(r, "id")
+	if err != nil {
+		return err
+	}
+	var s weft.Schedule
+	if err := decode(r, &s); err != nil {
+		return err
+	}
+	if err := scheduleError(schedule.Validate(s)); err != nil {
+		return err
+	}
+	sc, err := a.setSchedule(r, id, s)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, scheduleView{ScenarioID: sc.ID, Schedule: sc.Schedule, NextRunAt: optTime(sc.NextRunAt)})
+	return nil
+}
+
+// scheduleError turns schedule.Validate's problems into a 400 naming the first field
+// and listing all of them.
+func scheduleError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var errs []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	} else {
+		errs = []error{err}
+	}
+	field := "schedule"
+	var problems []map[string]string
+	for _, e := range errs {
+		var se *schedule.Error
+		f := "schedule"
+		if errors.As(e, &se) {
+			f = se.Field
+		}
+		if field == "schedule" {
+			field = f
+		}
+		problems = append(problems, map[string]string{"field": f, "message": e.Error()})
+	}
+	return &Error{Status: http.StatusBadRequest, Code: codeInvalid, Message: err.Error(),
+		Details: map[string]any{"field": field, "problems": problems}}
+}
+
+// setSchedule stores a validated schedule and the next due run (only while active).
+// TODO(schedules): call service.SetSchedule once service/schedule.go lands.
+func (a *api) setSchedule(r *http.Request, id int64, s weft.Schedule) (*weft.Scenario, error) {
+	var sc *weft.Scenario
+	err := a.st.InTx(r.Context(), func(q store.Queries) error {
+		var err error
+		if sc, err = q.GetScenario(r.Context(), id); err != nil {
+			return err
+		}
+		now := a.Now().UTC()
+		sc.Schedule, sc.NextRunAt, sc.UpdatedAt = s, nil, now
+		if sc.Active {
+			sc.NextRunAt = schedule.Next(s, now)
+		}
+		return q.UpdateScenario(r.Context(), sc)
+	})
+	return sc, err
+}

@@ -1,0 +1,203 @@
+package api
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/engine"
+	"github.com/weftworks/weft/service"
+)
+
+// Times are RFC 3339 in UTC, to the second, as the CLI prints them.
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func optTime(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := rfc3339(*t)
+	return &s
+}
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// scenarioView is a scenario.
+type scenarioView struct {
+	ID                int64         `json:"id"`
+	Name              string        `json:"name"`
+	Version           int           `json:"version"`
+	Active            bool          `json:"active"`
+	Instant           bool          `json:"instant"`
+	ConsecutiveErrors int           `json:"consecutiveErrors"`
+	Paused            *string       `json:"paused"`
+	Deactivated       *string       `json:"deactivated"`
+	Source            string        `json:"source"`
+	Schedule          weft.Schedule `json:"schedule"`
+	NextRunAt         *string       `json:"nextRunAt"`
+	HookURL           *string       `json:"hookUrl"`
+	CreatedAt         string        `json:"createdAt"`
+	UpdatedAt         string        `json:"updatedAt"`
+}
+
+func (a *api) viewScenario(s *weft.Scenario, hook *weft.Hook) scenarioView {
+	v := scenarioView{ID: s.ID, Name: s.Name, Version: s.Version, Active: s.Active, Instant: s.Instant,
+		ConsecutiveErrors: s.ConsecutiveErrors, Paused: optString(s.Paused), Deactivated: optString(s.Deactivated),
+		Source: s.Source, Schedule: s.Schedule, NextRunAt: optTime(s.NextRunAt),
+		CreatedAt: rfc3339(s.CreatedAt), UpdatedAt: rfc3339(s.UpdatedAt)}
+	if hook != nil {
+		u := a.hookURL(hook)
+		v.HookURL = &u
+	}
+	return v
+}
+
+func (a *api) hookURL(h *weft.Hook) string { return a.BaseURL + "/hooks/" + h.Token }
+
+// versionView is a blueprint version (without the blueprint).
+type versionView struct {
+	Version   int    `json:"version"`
+	CreatedAt string `json:"createdAt"`
+}
+
+// executionView is an execution in a listing.
+type executionView struct {
+	ID           string               `json:"id"`
+	ScenarioID   int64                `json:"scenarioId"`
+	Version      int                  `json:"version"`
+	Kind         weft.ExecutionKind   `json:"kind"`
+	Status       weft.ExecutionStatus `json:"status"`
+	Operations   int                  `json:"operations"`
+	Error        *engine.RunError     `json:"error"`
+	IncompleteID *string              `json:"incompleteId"`
+	StartedAt    string               `json:"startedAt"`
+	FinishedAt   *string              `json:"finishedAt"`
+}
+
+func viewExecution(e *weft.Execution) executionView {
+	v := executionView{ID: e.ID, ScenarioID: e.ScenarioID, Version: e.Version, Kind: e.Kind, Status: e.Status,
+		Operations: e.Operations, IncompleteID: optString(e.IncompleteID), StartedAt: rfc3339(e.StartedAt),
+		FinishedAt: optTime(e.FinishedAt)}
+	if e.ErrorType != "" {
+		v.Error = &engine.RunError{Type: e.ErrorType, Message: e.ErrorMsg, ModuleID: e.ErrorModule}
+	}
+	return v
+}
+
+// executionDetail is one execution: the listing's fields, the webhook response it
+// answered and the incomplete executions it stored.
+type executionDetail struct {
+	executionView
+	Response             json.RawMessage `json:"response"`
+	IncompleteExecutions []string        `json:"incompleteExecutions"`
+}
+
+// incompleteView is an incomplete execution: exactly the 13 fields of
+// docs/incomplete-executions.md, as `weft incomplete list --json` prints them.
+type incompleteView struct {
+	ID             string                `json:"id"`
+	ScenarioID     int64                 `json:"scenarioId"`
+	ExecutionID    string                `json:"executionId"`
+	FailedModuleID int                   `json:"failedModuleId"`
+	ErrorType      weft.ErrorType        `json:"errorType"`
+	ErrorMessage   string                `json:"errorMessage"`
+	Status         weft.IncompleteStatus `json:"status"`
+	AutoRetry      bool                  `json:"autoRetry"`
+	Attempts       int                   `json:"attempts"`
+	NextAttemptAt  *string               `json:"nextAttemptAt"`
+	SizeBytes      int64                 `json:"sizeBytes"`
+	CreatedAt      string                `json:"createdAt"`
+	ResolvedAt     *string               `json:"resolvedAt"`
+}
+
+func viewIncomplete(ie *weft.Incomplete) incompleteView {
+	return incompleteView{ID: ie.ID, ScenarioID: ie.ScenarioID, ExecutionID: ie.ExecutionID,
+		FailedModuleID: ie.FailedModuleID, ErrorType: ie.ErrorType, ErrorMessage: ie.ErrorMessage,
+		Status: ie.Status, AutoRetry: ie.AutoRetry, Attempts: ie.Attempts, NextAttemptAt: optTime(ie.NextAttemptAt),
+		SizeBytes: ie.SizeBytes, CreatedAt: rfc3339(ie.CreatedAt), ResolvedAt: optTime(ie.ResolvedAt)}
+}
+
+// attemptView is one retry attempt.
+type attemptView struct {
+	N            int                 `json:"n"`
+	Manual       bool                `json:"manual"`
+	StartedAt    string              `json:"startedAt"`
+	FinishedAt   *string             `json:"finishedAt"`
+	Outcome      weft.AttemptOutcome `json:"outcome"`
+	ErrorType    *weft.ErrorType     `json:"errorType"`
+	ErrorMessage *string             `json:"errorMessage"`
+	ExecutionID  string              `json:"executionId"`
+}
+
+func viewAttempt(at weft.Attempt) attemptView {
+	v := attemptView{N: at.N, Manual: at.Manual, StartedAt: rfc3339(at.StartedAt), FinishedAt: optTime(at.FinishedAt),
+		Outcome: at.Outcome, ErrorMessage: optString(at.ErrorMessage), ExecutionID: at.ExecutionID}
+	if at.ErrorType != "" {
+		t := at.ErrorType
+		v.ErrorType = &t
+	}
+	return v
+}
+
+// runView is the outcome of a run: the fields of `weft run --json`.
+type runView struct {
+	ExecutionID          string           `json:"executionId"`
+	ScenarioID           int64            `json:"scenarioId"`
+	Status               weft.Status      `json:"status"`
+	Operations           int              `json:"operations"`
+	Error                *engine.RunError `json:"error"`
+	Response             *responseView    `json:"response"`
+	IncompleteExecutions []string         `json:"incompleteExecutions"`
+}
+
+type responseView struct {
+	Status  int               `json:"status"`
+	Headers map[string]string `json:"headers"`
+	Body    string            `json:"body"`
+}
+
+func viewRun(rr *service.RunResult) runView {
+	res := rr.Result
+	v := runView{ExecutionID: res.ExecutionID, ScenarioID: rr.Scenario.ID, Status: res.Status,
+		Operations: res.Operations, Error: res.Error, IncompleteExecutions: []string{}}
+	for _, ie := range rr.Incomplete {
+		v.IncompleteExecutions = append(v.IncompleteExecutions, ie.ID)
+	}
+	if r := res.Response; r != nil {
+		v.Response = &responseView{Status: r.Status, Headers: r.Headers, Body: r.Body}
+		if v.Response.Headers == nil {
+			v.Response.Headers = map[string]string{}
+		}
+	}
+	return v
+}
+
+// hookView is a webhook: its address, never its secret.
+type hookView struct {
+	ScenarioID int64  `json:"scenarioId"`
+	URL        string `json:"url"`
+	HasSecret  bool   `json:"hasSecret"`
+	CreatedAt  string `json:"createdAt"`
+}
+
+func (a *api) viewHook(h *weft.Hook) hookView {
+	return hookView{ScenarioID: h.ScenarioID, URL: a.hookURL(h), HasSecret: len(h.Secret) > 0, CreatedAt: rfc3339(h.CreatedAt)}
+}
+
+// connectionView is a connection without its credentials.
+type connectionView struct {
+	ID        int64  `json:"id"`
+	Name      string `json:"name"`
+	Type      string `json:"type"`
+	CreatedAt string `json:"createdAt"`
+	UpdatedAt string `json:"updatedAt"`
+}
+
+func viewConnection(c *weft.Connection) connectionView {
+	return connectionView{ID: c.ID, Name: c.Name, Type: c.Type, CreatedAt: rfc3339(c.CreatedAt), UpdatedAt: rfc3339(c.UpdatedAt)}
+}
