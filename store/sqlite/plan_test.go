@@ -41,6 +41,9 @@ func TestQueryPlans(t *testing.T) {
 			WHERE +status IN ('unresolved', 'pending') AND scenario_id = 1`, "(scenario_id=?)"},
 		{"executions of a scenario", `SELECT ` + executionColumns + ` FROM execution WHERE scenario_id = 1
 			ORDER BY started_at DESC, id DESC LIMIT 50`, "execution_scenario (scenario_id=?)"},
+		{"due schedules", `SELECT ` + scenarioColumns + ` FROM scenario WHERE active = 1
+			AND next_run_at IS NOT NULL AND next_run_at <= 5 ORDER BY next_run_at, id LIMIT 3`,
+			"USING INDEX scenario_due"},
 		{"attempt executions", `SELECT id FROM execution WHERE incomplete_id = 'x' AND incomplete_id <> ''
 			ORDER BY started_at DESC, id DESC`, "execution_incomplete (incomplete_id=?)"},
 	}

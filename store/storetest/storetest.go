@@ -62,6 +62,12 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Timestamps", testTimestamps},
 		{"ConcurrentClaimDue", testConcurrentClaimDue},
 		{"ConcurrentClaimQueued", testConcurrentClaimQueued},
+		{"ScheduleFields", testScheduleFields},
+		{"ClaimDueSchedules", testClaimDueSchedules},
+		{"ConcurrentClaimDueSchedules", testConcurrentClaimDueSchedules},
+		{"Tokens", testTokens},
+		{"Hooks", testHooks},
+		{"Connections", testConnections},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
