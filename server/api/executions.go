@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 
 	"github.com/weftworks/weft"
@@ -42,6 +43,9 @@ func (a *api) listExecutions(w http.ResponseWriter, r *http.Request) error {
 	for len(items) <= limit {
 		f.Limit = batch
 		exs, err := a.st.ListExecutions(r.Context(), f)
+		if errors.Is(err, store.ErrNotFound) && cursor != "" {
+			return invalid("cursor", "points at a record that no longer exists; start again without a cursor")
+		}
 		if err != nil {
 			return err
 		}

@@ -48,6 +48,9 @@ func (a *api) listIncomplete(w http.ResponseWriter, r *http.Request) error {
 		f.ModuleID = n
 	}
 	ies, err := a.st.ListIncomplete(r.Context(), f)
+	if errors.Is(err, store.ErrNotFound) && cursor != "" {
+		return invalid("cursor", "points at a record that no longer exists; start again without a cursor")
+	}
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,303 @@
+package api_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestExecutions(t *testing.T) {
+	e := newEnv(t)
+	e.create(greeting)
+	e.must(200, e.do("POST", "/scenarios/1/run", `{"raw":"{\"name\":\"Ada\"}"}`)) // id0001
+	ie := e.failGreeting("1", 1)[0]                                               // run id0002, IE id0003
+	e.must(200, e.do("POST", "/incomplete-executions/"+ie+"/retry", nil))         // attempt id0004 (fails again)
+
+	all := e.must(200, e.do("GET", "/executions", nil))
+	var ids []string
+	for _, it := range all["items"].([]any) {
+		ids = append(ids, it.(map[string]any)["id"].(string))
+	}
+	if strings.Join(ids, ",") != "id0004,id0002,id0001" || all["nextCursor"] != nil {
+		t.Fatalf("executions %v", all)
+	}
+	for q, want := range map[string]string{
+		"kind=retry": "id0004", "kind=run": "id0002,id0001", "status=success": "id0001",
+		"status=warning&kind=run": "id0002", "scenario=1&status=error": "", "scenario=2": "",
+	} {
+		p := e.must(200, e.do("GET", "/executions?"+q, nil))
+		var got []string
+		for _, it := range p["items"].([]any) {
+			got = append(got, it.(map[string]any)["id"].(string))
+		}
+		if strings.Join(got, ",") != want {
+			t.Errorf("%s: %v, want %s", q, got, want)
+		}
+	}
+	// Pages of one, with and without the kind filter.
+	for q, want := range map[string]string{"": "id0004,id0002,id0001", "&kind=run": "id0002,id0001"} {
+		var got []string
+		path := "/executions?limit=1" + q
+		for range 5 {
+			p := e.must(200, e.do("GET", path, nil))
+			for _, it := range p["items"].([]any) {
+				got = append(got, it.(map[string]any)["id"].(string))
+			}
+			if p["nextCursor"] == nil {
+				break
+			}
+			path = "/executions?limit=1" + q + "&cursor=" + p["nextCursor"].(string)
+		}
+		if strings.Join(got, ",") != want {
+			t.Errorf("pages %q: %v", q, got)
+		}
+	}
+	for _, q := range []string{"kind=manual", "status=ok", "scenario=x", "limit=-1"} {
+		r := e.do("GET", "/executions?"+q, nil)
+		if code, _, d := r.err(t); r.status != 400 || code != "invalid_input" || d["field"] != strings.Split(q, "=")[0] {
+			t.Errorf("%s: %s", q, r)
+		}
+	}
+
+	ex := e.must(200, e.do("GET", "/executions/id0002", nil))
+	want := `map[error:map[message:json: invalid JSON at line 1, column 2 (offset 1): invalid character 'b' looking for beginning of object key string moduleId:2 type:DataError] finishedAt:2026-05-01T12:00:00Z id:id0002 incompleteExecutions:[id0003] incompleteId:<nil> kind:run operations:2 response:<nil> scenarioId:1 startedAt:2026-05-01T12:00:00Z status:warning version:1]`
+	if fmt.Sprint(ex) != want {
+		t.Fatalf("execution\n%v\nwant\n%v", ex, want)
+	}
+	ok := e.must(200, e.do("GET", "/executions/id0001", nil))
+	if fmt.Sprint(ok["response"]) != "map[body:Hello, Ada! headers:map[] status:200]" || ok["error"] != nil {
+		t.Fatalf("execution with a response %v", ok)
+	}
+	retry := e.must(200, e.do("GET", "/executions/id0004", nil))
+	if retry["kind"] != "retry" || retry["incompleteId"] != ie {
+		t.Fatalf("attempt %v", retry)
+	}
+	log := e.must(200, e.do("GET", "/executions/id0001/log", nil))
+	entries := log["log"].([]any)
+	if log["executionId"] != "id0001" || len(entries) != 4 {
+		t.Fatalf("log %v", log)
+	}
+	var modules []string
+	for _, en := range entries {
+		modules = append(modules, en.(map[string]any)["module"].(string))
+	}
+	if strings.Join(modules, ",") != "gateway:CustomWebHook,json:ParseJSON,util:ComposeTransformer,gateway:WebhookRespond" {
+		t.Fatalf("log modules %v", modules)
+	}
+	for _, p := range []string{"/executions/nope", "/executions/nope/log"} {
+		if r := e.do("GET", p, nil); r.status != 404 {
+			t.Errorf("%s: %s", p, r)
+		}
+	}
+}
+
+// ieFields are the 13 fields of docs/incomplete-executions.md.
+var ieFields = []string{"attempts", "autoRetry", "createdAt", "errorMessage", "errorType", "executionId", "failedModuleId",
+	"id", "nextAttemptAt", "resolvedAt", "scenarioId", "sizeBytes", "status"}
+
+func keys(m map[string]any) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+func TestIncompleteListAndGet(t *testing.T) {
+	e := newEnv(t)
+	e.create(greeting)
+	ies := e.failGreeting("1", 3)
+	p := e.must(200, e.do("GET", "/incomplete-executions", nil))
+	items := p["items"].([]any)
+	if len(items) != 3 || p["nextCursor"] != nil {
+		t.Fatalf("list %v", p)
+	}
+	first := items[0].(map[string]any)
+	if !slices.Equal(keys(first), ieFields) {
+		t.Fatalf("fields %v", keys(first))
+	}
+	if first["id"] != ies[0] || first["scenarioId"] != 1.0 || first["executionId"] != "id0001" || first["failedModuleId"] != 2.0 ||
+		first["errorType"] != "DataError" || first["status"] != "unresolved" || first["autoRetry"] != false ||
+		first["attempts"] != 0.0 || first["nextAttemptAt"] != nil || first["resolvedAt"] != nil ||
+		first["createdAt"] != "2026-05-01T12:00:00Z" || first["sizeBytes"].(float64) < 100 {
+		t.Fatalf("incomplete execution %v", first)
+	}
+	got := e.must(200, e.do("GET", "/incomplete-executions/"+ies[0], nil))
+	if fmt.Sprint(got) != fmt.Sprint(first) {
+		t.Fatalf("get %v\nlist %v", got, first)
+	}
+	var seen []string
+	path := "/incomplete-executions?limit=2"
+	for range 4 {
+		p := e.must(200, e.do("GET", path, nil))
+		for _, it := range p["items"].([]any) {
+			seen = append(seen, it.(map[string]any)["id"].(string))
+		}
+		if p["nextCursor"] == nil {
+			break
+		}
+		path = "/incomplete-executions?limit=2&cursor=" + p["nextCursor"].(string)
+	}
+	if !slices.Equal(seen, ies) {
+		t.Fatalf("pages %v, want %v", seen, ies)
+	}
+	for q, n := range map[string]int{"scenario=1": 3, "scenario=2": 0, "status=unresolved,pending": 3, "status=resolved": 0,
+		"status=pending&status=unresolved": 3, "errorType=DataError": 3, "errorType=ConnectionError": 0, "module=2": 3, "module=3": 0} {
+		if got := e.must(200, e.do("GET", "/incomplete-executions?"+q, nil))["items"].([]any); len(got) != n {
+			t.Errorf("%s: %d items, want %d", q, len(got), n)
+		}
+	}
+	for _, q := range []string{"status=broken", "errorType=Oops", "module=x", "scenario=-1", "cursor=bm9wZQ"} {
+		r := e.do("GET", "/incomplete-executions?"+q, nil)
+		if code, _, d := r.err(t); r.status != 400 || code != "invalid_input" || d["field"] != strings.Split(q, "=")[0] {
+			t.Errorf("%s: %s", q, r)
+		}
+	}
+	if r := e.do("GET", "/incomplete-executions/nope", nil); r.status != 404 {
+		t.Fatalf("missing: %s", r)
+	}
+}
+
+func TestIncompleteBundleBlueprintAttempts(t *testing.T) {
+	e := newEnv(t)
+	e.create(greeting)
+	ie := e.failGreeting("1", 1)[0]
+	b := e.must(200, e.do("GET", "/incomplete-executions/"+ie+"/bundle", nil))
+	if fmt.Sprint(b) != "map[confidential:false input:map[json:{broken 0] outputs:map[1:map[raw:{broken 0]]]" {
+		t.Fatalf("bundle %v", b)
+	}
+	bp := e.do("GET", "/incomplete-executions/"+ie+"/blueprint", nil)
+	if bp.status != 200 || string(bp.body) != greeting {
+		t.Fatalf("blueprint %s", bp)
+	}
+	if a := e.must(200, e.do("GET", "/incomplete-executions/"+ie+"/attempts", nil)); fmt.Sprint(a) != "map[items:[] nextCursor:<nil>]" {
+		t.Fatalf("attempts %v", a)
+	}
+	// Fix the mapping and retry: the attempt resolves it.
+	fixed := strings.Replace(greeting, `"{{1.raw}}"`, `"{\"name\": \"Ada\"}"`, 1)
+	edited := e.must(200, e.do("PUT", "/incomplete-executions/"+ie+"/blueprint", fixed))
+	if edited["status"] != "unresolved" || edited["id"] != ie {
+		t.Fatalf("edited %v", edited)
+	}
+	if got := e.do("GET", "/incomplete-executions/"+ie+"/blueprint", nil); !strings.Contains(string(got.body), `"json": "{\"name\": \"Ada\"}"`) {
+		t.Fatalf("stored blueprint %s", got.body)
+	}
+	res := e.must(200, e.do("POST", "/incomplete-executions/"+ie+"/retry", nil))
+	run, after := res["run"].(map[string]any), res["incompleteExecution"].(map[string]any)
+	if run["status"] != "success" || run["response"].(map[string]any)["body"] != "Hello, Ada!" ||
+		after["status"] != "resolved" || after["attempts"] != 1.0 || after["resolvedAt"] != "2026-05-01T12:00:00Z" {
+		t.Fatalf("retry %v", res)
+	}
+	atts := e.must(200, e.do("GET", "/incomplete-executions/"+ie+"/attempts", nil))["items"].([]any)
+	if len(atts) != 1 || fmt.Sprint(atts[0]) != fmt.Sprintf("map[errorMessage:<nil> errorType:<nil> executionId:%s finishedAt:2026-05-01T12:00:00Z manual:true n:1 outcome:resolved startedAt:2026-05-01T12:00:00Z]", run["executionId"]) {
+		t.Fatalf("attempts %v", atts)
+	}
+	// A resolved one is neither retried nor edited again.
+	r := e.do("POST", "/incomplete-executions/"+ie+"/retry", nil)
+	if code, msg, _ := r.err(t); r.status != 409 || code != "conflict" || !strings.Contains(msg, "already resolved") {
+		t.Fatalf("retry of a resolved one: %s", r)
+	}
+	if r := e.do("PUT", "/incomplete-executions/"+ie+"/blueprint", fixed); r.status != 409 {
+		t.Fatalf("edit of a resolved one: %s", r)
+	}
+	for _, p := range []string{"/bundle", "/blueprint", "/attempts"} {
+		if r := e.do("GET", "/incomplete-executions/nope"+p, nil); r.status != 404 {
+			t.Errorf("%s of a missing one: %s", p, r)
+		}
+	}
+	if r := e.do("POST", "/incomplete-executions/nope/retry", nil); r.status != 404 {
+		t.Fatalf("retry of a missing one: %s", r)
+	}
+}
+
+func TestIncompleteBlueprintRefusals(t *testing.T) {
+	e := newEnv(t)
+	e.create(greeting)
+	ie := e.failGreeting("1", 1)[0]
+	withoutModule2 := `{"name":"x","flow":[{"id":1,"module":"gateway:CustomWebHook","version":1,"mapper":{}}],"metadata":{"version":1,"scenario":{}}}`
+	for _, tc := range []struct {
+		body   string
+		status int
+		msg    string
+	}{
+		{`{`, 400, "body: is not valid JSON"},
+		{withoutModule2, 422, "has no module 2"},
+		{strings.Replace(greeting, "{{2.name}}!", "{{2.name!", 1), 422, "not valid"},
+		{strings.Replace(greeting, "json:ParseJSON", "slack:Nope", 1), 422, "slack:Nope"},
+	} {
+		r := e.do("PUT", "/incomplete-executions/"+ie+"/blueprint", tc.body)
+		if _, msg, _ := r.err(t); r.status != tc.status || !strings.Contains(msg, tc.msg) {
+			t.Errorf("%s: %s", tc.body, r)
+		}
+	}
+	if got := e.do("GET", "/incomplete-executions/"+ie+"/blueprint", nil); string(got.body) != greeting {
+		t.Fatal("a refused blueprint was stored")
+	}
+}
+
+func TestConfidentialBundleHidden(t *testing.T) {
+	e := newEnv(t)
+	e.create(strings.Replace(greeting, `"dlq": true`, `"dlq": true, "confidential": true`, 1))
+	ie := e.failGreeting("1", 1)[0]
+	b := e.must(200, e.do("GET", "/incomplete-executions/"+ie+"/bundle", nil))
+	if fmt.Sprint(b) != "map[confidential:true input:<nil> outputs:<nil>]" {
+		t.Fatalf("confidential bundle %v", b)
+	}
+}
+
+func TestIncompleteDeleteAndBulk(t *testing.T) {
+	e := newEnv(t)
+	e.create(greeting)
+	ies := e.failGreeting("1", 5)
+	if r := e.do("DELETE", "/incomplete-executions/"+ies[0], nil); r.status != 204 {
+		t.Fatalf("delete one: %s", r)
+	}
+	if r := e.do("DELETE", "/incomplete-executions/"+ies[0], nil); r.status != 404 {
+		t.Fatalf("delete again: %s", r)
+	}
+	// Bulk retry queues them for the worker: pending, due now.
+	if got := e.must(202, e.do("POST", "/incomplete-executions/retry", map[string]any{"ids": []string{ies[1]}})); got["queued"] != 1.0 {
+		t.Fatalf("retry by ids %v", got)
+	}
+	if st := e.must(200, e.do("GET", "/incomplete-executions/"+ies[1], nil)); st["status"] != "pending" || st["nextAttemptAt"] != "2026-05-01T12:00:00Z" {
+		t.Fatalf("queued one %v", st)
+	}
+	got := e.must(202, e.do("POST", "/incomplete-executions/retry", map[string]any{"scenarioId": 1, "all": true, "except": []string{ies[2]}}))
+	if got["queued"] != 3.0 {
+		t.Fatalf("retry all but one %v", got)
+	}
+	for _, tc := range []struct {
+		path, body, field string
+	}{
+		{"retry", `{}`, "ids"},
+		{"retry", `{"ids":["a"],"all":true,"scenarioId":1}`, "all"},
+		{"retry", `{"all":true}`, "scenarioId"},
+		{"retry", `{"ids":["a"],"except":["b"]}`, "except"},
+		{"retry", `{"ids":[""]}`, "ids[0]"},
+		{"retry", `{"ids":"a"}`, "ids"},
+		{"retry", `{"ids":["a"],"confirmed":true}`, "confirmed"},
+		{"retry", `{"ids":["a"],"scenarioId":1}`, "scenarioId"},
+		{"delete", `{"scenarioId":1,"all":true}`, "confirmed"},
+		{"delete", ``, "body"},
+	} {
+		r := e.do("POST", "/incomplete-executions/"+tc.path, tc.body)
+		if code, _, d := r.err(t); r.status != 400 || code != "invalid_input" || d["field"] != tc.field {
+			t.Errorf("%s %s: %s", tc.path, tc.body, r)
+		}
+	}
+	if r := e.do("POST", "/incomplete-executions/retry", `{"scenarioId":9,"all":true}`); r.status != 404 {
+		t.Fatalf("retry all of a missing scenario: %s", r)
+	}
+	if got := e.must(200, e.do("POST", "/incomplete-executions/delete", `{"ids":["`+ies[1]+`","nope"]}`)); got["deleted"] != 1.0 {
+		t.Fatalf("delete by ids %v", got)
+	}
+	if got := e.must(200, e.do("POST", "/incomplete-executions/delete", `{"scenarioId":1,"all":true,"except":["`+ies[2]+`"],"confirmed":true}`)); got["deleted"] != 2.0 {
+		t.Fatalf("delete all but one %v", got)
+	}
+	left := e.must(200, e.do("GET", "/incomplete-executions", nil))["items"].([]any)
+	if len(left) != 1 || left[0].(map[string]any)["id"] != ies[2] {
+		t.Fatalf("left %v", left)
+	}
+}
