@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -12,6 +13,17 @@ import (
 // Data stores are global and named as the datastore:* modules name them (Make's numeric
 // id as text, or a name). The store keeps no list of stores, so there is no endpoint
 // listing them.
+
+// recordView is a record; its data is encoded as the modules see it (integers beyond
+// 2^53 exact, dates in ISO 8601).
+type recordView struct {
+	Key  string          `json:"key"`
+	Data json.RawMessage `json:"data"`
+}
+
+func viewRecord(key string, data weft.Bundle) recordView {
+	return recordView{Key: key, Data: value.JSON(map[string]any(data))}
+}
 
 func (a *api) listRecords(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("store")
@@ -25,7 +37,7 @@ func (a *api) listRecords(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	items := make([]weft.Record, 0, limit)
+	items := make([]recordView, 0, limit)
 	next := ""
 	for _, rec := range recs {
 		if cursor != "" && rec.Key <= cursor {
@@ -35,7 +47,7 @@ func (a *api) listRecords(w http.ResponseWriter, r *http.Request) error {
 			next = items[len(items)-1].Key
 			break
 		}
-		items = append(items, rec)
+		items = append(items, viewRecord(rec.Key, rec.Data))
 	}
 	writeJSON(w, http.StatusOK, newPage(items, next))
 	return nil
@@ -47,7 +59,7 @@ func (a *api) getRecord(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, weft.Record{Key: key, Data: data})
+	writeJSON(w, http.StatusOK, viewRecord(key, data))
 	return nil
 }
 
@@ -76,7 +88,7 @@ func (a *api) putRecord(w http.ResponseWriter, r *http.Request) error {
 	if err := a.st.PutRecord(r.Context(), name, key, data, true); err != nil {
 		return err
 	}
-	writeJSON(w, status, weft.Record{Key: key, Data: data})
+	writeJSON(w, status, viewRecord(key, data))
 	return nil
 }
 

@@ -71,3 +71,21 @@ func (a *api) openAPIDoc(w http.ResponseWriter, _ *http.Request) error {
 	writeRaw(w, http.StatusOK, openAPI)
 	return nil
 }
+
+// Endpoint describes one route of the API.
+type Endpoint struct {
+	Method string
+	// Path is under Prefix, with {name} parameters ("/scenarios/{id}").
+	Path string
+	// Scope is what a token needs; "" for none.
+	Scope string
+}
+
+// Endpoints lists every route (for documentation and tests).
+func Endpoints() []Endpoint {
+	out := make([]Endpoint, len(routes))
+	for i, r := range routes {
+		out[i] = Endpoint{Method: r.Method, Path: r.Path, Scope: r.Scope}
+	}
+	return out
+}
