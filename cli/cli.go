@@ -52,9 +52,11 @@ func NewRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.PersistentFlags().String("data", "", "data folder (default $WEFT_DATA or ./weft-data)")
 	root.PersistentFlags().String("timezone", "", "default time zone of date functions (IANA name; default UTC)")
+	root.PersistentFlags().String("log-format", "text", "log format: text or json")
+	root.PersistentFlags().String("log-level", "info", "log level: debug, info, warn, error")
 	root.PersistentPreRunE = checkTimezone
 	root.AddCommand(newValidateCmd(), newRunCmd(), newModulesCmd(), newExecutionsCmd(), newIncompleteCmd(),
-		newScenariosCmd(), newEnqueueCmd(), newWorkCmd())
+		newScenariosCmd(), newEnqueueCmd(), newWorkCmd(), newServeCmd(), newBenchCmd())
 	return root
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -96,4 +97,19 @@ func checkTimezone(cmd *cobra.Command, _ []string) error {
 		}
 	}
 	return nil
+}
+
+// logger is the process logger: --log-format text|json, --log-level.
+func logger(cmd *cobra.Command) *slog.Logger {
+	format, _ := cmd.Flags().GetString("log-format")
+	level, _ := cmd.Flags().GetString("log-level")
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		lv = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), opts))
+	}
+	return slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), opts))
 }

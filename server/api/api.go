@@ -5,10 +5,10 @@
 package api
 
 import (
-	_ "embed"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/weftworks/weft/auth"
@@ -19,11 +19,17 @@ import (
 // Prefix is where the API lives.
 const Prefix = "/api/v1"
 
-//go:embed openapi.json
-var openAPI []byte
+var (
+	openAPIOnce sync.Once
+	openAPIDoc  []byte
+)
 
-// OpenAPI returns the OpenAPI 3.1 document of the API.
-func OpenAPI() []byte { return openAPI }
+// OpenAPI returns the OpenAPI 3.1 document of the API (built once, from the operation
+// table in openapi.go).
+func OpenAPI() []byte {
+	openAPIOnce.Do(func() { openAPIDoc = buildOpenAPI() })
+	return openAPIDoc
+}
 
 // Deps is what the API needs.
 type Deps struct {
@@ -48,6 +54,7 @@ type api struct {
 	svc *service.Service
 	st  store.Store
 	mux *http.ServeMux
+	doc []byte
 }
 
 // New returns the API's handler. Mount it at /api/v1 (mux.Handle("/api/v1/", h));
@@ -66,7 +73,7 @@ func New(d Deps) http.Handler {
 		d.MaxBodyBytes = 10 << 20
 	}
 	d.BaseURL = strings.TrimRight(d.BaseURL, "/")
-	a := &api{Deps: d, svc: d.Service, st: d.Store, mux: http.NewServeMux()}
+	a := &api{Deps: d, svc: d.Service, st: d.Store, mux: http.NewServeMux(), doc: OpenAPI()}
 	for _, rt := range routes {
 		h := a.wrap(rt)
 		if rt.Scope != "" {

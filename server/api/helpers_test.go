@@ -163,7 +163,11 @@ func (e *env) doAs(token, method, path string, body any) resp {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return resp{status: res.StatusCode, header: res.Header, body: data}
+	r := resp{status: res.StatusCode, header: res.Header, body: data}
+	if err := checkResponse(method, path, r); err != nil {
+		e.t.Error(err)
+	}
+	return r
 }
 
 // must checks the status and returns the decoded body (nil for an empty one).

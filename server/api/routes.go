@@ -17,7 +17,7 @@ type route struct {
 }
 
 var routes = []route{
-	{"GET", "/openapi.json", "", (*api).openAPIDoc},
+	{"GET", "/openapi.json", "", (*api).serveOpenAPI},
 
 	{"GET", "/scenarios", auth.ScenariosRead, (*api).listScenarios},
 	{"POST", "/scenarios", auth.ScenariosWrite, (*api).createScenario},
@@ -67,8 +67,8 @@ var routes = []route{
 	{"DELETE", "/scenarios/{id}/hook/secret", auth.WebhooksWrite, (*api).clearHookSecret},
 }
 
-func (a *api) openAPIDoc(w http.ResponseWriter, _ *http.Request) error {
-	writeRaw(w, http.StatusOK, openAPI)
+func (a *api) serveOpenAPI(w http.ResponseWriter, _ *http.Request) error {
+	writeRaw(w, http.StatusOK, a.doc)
 	return nil
 }
 

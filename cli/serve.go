@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/weftworks/weft/server"
+)
+
+func newServeCmd() *cobra.Command {
+	var (
+		addr, baseURL string
+		demo          bool
+		demoEvery     time.Duration
+		shutdown      time.Duration
+	)
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Run weft as a service: webhooks, the REST API, schedules and automatic retries",
+		Long: "serve owns the data folder (--data, $WEFT_DATA, ./weft-data): it recovers anything a\n" +
+			"previous process left unfinished, then serves webhooks at /hooks/{token}, the REST API\n" +
+			"at /api/v1, /healthz, /readyz and /metrics, and carries out retries, schedules and\n" +
+			"queued runs. SIGINT/SIGTERM stop it gracefully. --demo seeds example scenarios,\n" +
+			"including one that calls a flaky partner API weft plays itself, so incomplete\n" +
+			"executions appear, are retried and resolve within minutes.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			svc, done, err := openService(cmd, true)
+			if err != nil {
+				return err
+			}
+			defer done()
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return fmt.Errorf("listen on %s: %w", addr, err)
+			}
+			if baseURL == "" {
+				baseURL = "http://" + ln.Addr().String()
+			}
+			baseURL = strings.TrimRight(baseURL, "/")
+			srv, err := server.New(server.Config{Service: svc, Store: svc.Store(), Logger: logger(cmd),
+				ShutdownTimeout: shutdown})
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "weft serving on %s (data folder %s)\n", baseURL, dataDir(cmd))
+			if demo {
+				scs, err := srv.Demo(cmd.Context(), baseURL, demoEvery)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(out, "demo scenarios:")
+				for _, d := range scs {
+					fmt.Fprintf(out, "  %d  %-50s POST %s\n", d.Scenario.ID, d.Scenario.Name, d.HookURL)
+				}
+				fmt.Fprintf(out, "a demo order reaches scenario %d every %s; watch: weft incomplete list --data %s\n",
+					scs[1].Scenario.ID, demoEvery, dataDir(cmd))
+			}
+			return srv.Serve(cmd.Context(), ln)
+		},
+	}
+	c.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "listen address")
+	c.Flags().StringVar(&baseURL, "base-url", "", "public base URL for webhook addresses (default http://ADDR)")
+	c.Flags().BoolVar(&demo, "demo", false, "seed example scenarios and send demo traffic")
+	c.Flags().DurationVar(&demoEvery, "demo-every", 20*time.Second, "how often a demo order arrives")
+	c.Flags().DurationVar(&shutdown, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for runs in flight")
+	return c
+}

@@ -1,0 +1,196 @@
+// Package server is `weft serve`: one HTTP server in front of the service — webhooks
+// (/hooks/{token}), the REST API (/api/v1, package server/api), health and readiness
+// (/healthz, /readyz) and Prometheus metrics (/metrics) — plus the worker that carries
+// out retries, schedules and queued runs, and a graceful shutdown.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/weftworks/weft/service"
+	"github.com/weftworks/weft/store"
+)
+
+// Config configures a Server.
+type Config struct {
+	// Service runs scenarios. Required.
+	Service *service.Service
+	// Store is the service's store. Required.
+	Store store.Store
+	// API serves /api/v1 (nil: no API).
+	API http.Handler
+	// Metrics serves /metrics (nil: no metrics).
+	Metrics http.Handler
+	// OnWebhook is told the outcome of every webhook request ("accepted", "responded",
+	// "not_found", "too_large", "queue_full", "bad_signature", "invalid", "error").
+	OnWebhook func(outcome string)
+	// Logger receives request and lifecycle logs. Defaults to slog.Default().
+	Logger *slog.Logger
+	// MaxPayload is the largest webhook payload accepted. Defaults to 5 MB (→ 413).
+	MaxPayload int64
+	// QueueLimit is how many payloads one scenario may have waiting. Defaults to 10,000
+	// (→ 429 with Retry-After).
+	QueueLimit int
+	// ResponseTimeout is how long a webhook caller waits for the scenario's webhook
+	// response before getting 202 Accepted. Defaults to 40 s.
+	ResponseTimeout time.Duration
+	// MaxInline is how many runs webhook requests carry out at once; beyond it payloads
+	// wait in the queue for the worker. Defaults to 64.
+	MaxInline int
+	// ShutdownTimeout is how long a shutdown waits for runs in flight before
+	// interrupting them (Recover hands them back at the next start). Defaults to 30 s.
+	ShutdownTimeout time.Duration
+	// Poll is how often the worker looks for work when idle. Defaults to 1 s.
+	Poll time.Duration
+	// HookSecret returns the HMAC key of a hook (decrypted), or nil when it has none.
+	HookSecret func(ctx context.Context, token string) ([]byte, error)
+}
+
+func (c Config) withDefaults() Config {
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.MaxPayload == 0 {
+		c.MaxPayload = 5 << 20
+	}
+	if c.QueueLimit == 0 {
+		c.QueueLimit = 10_000
+	}
+	if c.ResponseTimeout == 0 {
+		c.ResponseTimeout = 40 * time.Second
+	}
+	if c.MaxInline == 0 {
+		c.MaxInline = 64
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = 30 * time.Second
+	}
+	if c.Poll == 0 {
+		c.Poll = time.Second
+	}
+	if c.OnWebhook == nil {
+		c.OnWebhook = func(string) {}
+	}
+	return c
+}
+
+// Server is a running weft.
+type Server struct {
+	cfg    Config
+	svc    *service.Service
+	st     store.Store
+	log    *slog.Logger
+	mux    *http.ServeMux
+	inline chan struct{} // semaphore of inline runs
+	runs   sync.WaitGroup
+	// runCtx is the context of runs; cancelled when a shutdown gives up waiting.
+	runCtx    context.Context
+	cancelRun context.CancelFunc
+	ready     atomic.Bool
+	stopping  atomic.Bool
+}
+
+// New returns a server.
+func New(cfg Config) (*Server, error) {
+	cfg = cfg.withDefaults()
+	if cfg.Service == nil || cfg.Store == nil {
+		return nil, errors.New("server: Config.Service and Config.Store are required")
+	}
+	s := &Server{cfg: cfg, svc: cfg.Service, st: cfg.Store, log: cfg.Logger, mux: http.NewServeMux(),
+		inline: make(chan struct{}, cfg.MaxInline)}
+	s.runCtx, s.cancelRun = context.WithCancel(context.Background())
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("/hooks/{token}", s.hook)
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"status":"ok"}`)
+	})
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	if s.cfg.Metrics != nil {
+		s.mux.Handle("GET /metrics", s.cfg.Metrics)
+	}
+	if s.cfg.API != nil {
+		s.mux.Handle("/api/v1/", http.StripPrefix("/api/v1", s.cfg.API))
+	}
+}
+
+// Handler is the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	if !s.ready.Load() || s.stopping.Load() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprint(w, `{"status":"starting or stopping"}`)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if _, err := s.st.ListScenarios(ctx); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, `{"status":"store unavailable"}`)
+		return
+	}
+	fmt.Fprint(w, `{"status":"ready"}`)
+}
+
+// Serve recovers interrupted work, then serves on ln and runs the worker until ctx is
+// cancelled; then it shuts down gracefully: no new requests, runs in flight get
+// ShutdownTimeout to finish, the rest are interrupted and recovered at the next start.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if _, err := s.svc.Recover(ctx); err != nil {
+		return fmt.Errorf("recover: %w", err)
+	}
+	hs := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return s.runCtx }}
+	stopWork := make(chan struct{})
+	workDone := make(chan error, 1)
+	go func() { workDone <- s.svc.WorkUntil(s.runCtx, stopWork, s.cfg.Poll) }()
+	serveDone := make(chan error, 1)
+	go func() { serveDone <- hs.Serve(ln) }()
+	s.ready.Store(true)
+	s.log.Info("weft serving", "addr", ln.Addr().String())
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveDone:
+		close(stopWork)
+		s.cancelRun()
+		<-workDone
+		return err
+	}
+	s.stopping.Store(true)
+	s.log.Info("shutting down: finishing runs in flight", "timeout", s.cfg.ShutdownTimeout)
+	deadline, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	close(stopWork) // the worker takes no more work; its runs in flight may finish
+	// Stop accepting; wait for handlers (and the inline runs they carry) to finish.
+	shutErr := hs.Shutdown(deadline)
+	runsDone := make(chan struct{})
+	go func() { s.runs.Wait(); close(runsDone) }()
+	select {
+	case <-runsDone:
+	case <-deadline.Done():
+		s.log.Warn("shutdown timeout: interrupting runs in flight (recovered at the next start)")
+		s.cancelRun()
+		<-runsDone
+	}
+	s.cancelRun()
+	<-workDone
+	if shutErr != nil && !errors.Is(shutErr, context.DeadlineExceeded) {
+		return shutErr
+	}
+	return nil
+}
