@@ -202,8 +202,6 @@ func checkErrors(t *testing.T, appName, module string, creds weft.Bundle, mapper
 	}
 }
 
-
-
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func jsonOf(v any) []byte { return value.JSON(v) }
