@@ -205,5 +205,6 @@ func isConnectionFailure(err error) bool {
 // (pgx and the SQLite driver check this before sending anything).
 func argCountError(err error) bool {
 	s := err.Error()
-	return strings.Contains(s, "arguments, got") || strings.Contains(s, "missing argument")
+	return strings.Contains(s, "arguments, got") || strings.Contains(s, "missing argument") ||
+		strings.Contains(s, "missing named argument")
 }

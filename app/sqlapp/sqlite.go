@@ -39,6 +39,10 @@ func parseSQLite(conn weft.Bundle, o Options) (*dbConfig, error) {
 	// SQLite leaves foreign keys unchecked unless asked, per connection; a database
 	// that declares them expects them enforced.
 	q.Add("_pragma", "foreign_keys(1)")
+	// Without this, SQLite reads a quoted name that matches no column as a string
+	// ("nope" = 1 is just false): a misspelt column in where would match nothing
+	// instead of failing.
+	q.Set("_dqs", "0")
 	dsn := "file:" + (&url.URL{Path: abs}).EscapedPath() + "?" + q.Encode()
 	name := fmt.Sprintf("sqlite database %s", abs)
 	return &dbConfig{key: "sqlite\x00" + dsn, name: name, open: func() (database, error) {

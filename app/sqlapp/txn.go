@@ -146,6 +146,10 @@ func (rt *runTxns) end(ctx context.Context, commit bool) error {
 			err = fmt.Errorf("its writes were lost when a later statement failed: %w", t.broken)
 		case commit:
 			err = t.sess.commit(ctx)
+		case t.broken != nil:
+			// Already undone by the database (SQLite ends a transaction on a full disk
+			// or an interrupt): the rollback's "no transaction" is the wanted outcome.
+			_ = t.sess.rollback(ctx)
 		default:
 			err = t.sess.rollback(ctx)
 		}
