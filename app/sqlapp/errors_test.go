@@ -212,7 +212,7 @@ func TestSQLiteErrors(t *testing.T) {
 			want: weft.InvalidConfigurationError, msg: "argument"},
 		{name: "module deadline", module: "ExecuteQuery", timeout: 200 * time.Millisecond,
 			mapper: query("WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c) SELECT count(*) FROM c"),
-			want: weft.ModuleTimeoutError},
+			want:   weft.ModuleTimeoutError},
 		{name: "missing file", conn: weft.Bundle{"path": filepath.Join(dir, "typo.db")}, module: "SelectRows",
 			mapper: weft.Bundle{"table": "users"}, want: weft.InvalidConfigurationError, code: 14},
 		{name: "not a database", conn: weft.Bundle{"path": junk}, module: "SelectRows",

@@ -90,7 +90,7 @@ func TestExecuteQuery(t *testing.T) {
 			"query": "-- a comment first\nSELECT email, age FROM users WHERE age >= $1 ORDER BY id", "params": []any{"7"}})
 		eq(t, "select", out, []weft.Bundle{{"email": "b@x.io", "age": 7.0, "__IMTINDEX__": 1.0, "__IMTLENGTH__": 1.0}})
 		out = h.must("ExecuteQuery", nil, weft.Bundle{
-			"query": "WITH gone AS (SELECT id FROM users WHERE age = $1) DELETE FROM users WHERE id IN (SELECT id FROM gone)",
+			"query":  "WITH gone AS (SELECT id FROM users WHERE age = $1) DELETE FROM users WHERE id IN (SELECT id FROM gone)",
 			"params": []any{6.0}})
 		eq(t, "WITH … DELETE", out, []weft.Bundle{{"rowsAffected": 1.0}})
 		out = h.must("ExecuteQuery", nil, weft.Bundle{"query": "CREATE TABLE extra (n INTEGER)"})
