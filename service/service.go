@@ -17,6 +17,7 @@ import (
 	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/blueprint"
 	"github.com/weftworks/weft/engine"
+	"github.com/weftworks/weft/secrets"
 	"github.com/weftworks/weft/store"
 )
 
@@ -50,8 +51,12 @@ type Config struct {
 	Workers int
 	// Logger receives operational messages. Defaults to slog.Default().
 	Logger *slog.Logger
-	// Connections resolves module connections. Defaults to none.
+	// Connections resolves module connections. Defaults to the stored connections
+	// (ResolveConnection) when Secrets is set, else to none.
 	Connections func(ref any) (weft.Bundle, error)
+	// Secrets encrypts stored connections and webhook secrets (docs/connections.md).
+	// Without it connections cannot be stored or used.
+	Secrets *secrets.Keyring
 	// Observer is told about finished runs, stored incomplete executions and
 	// deactivated scenarios (metrics, notifications). Defaults to none.
 	Observer Observer
@@ -145,14 +150,19 @@ func New(cfg Config) (*Service, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	s := &Service{cfg: cfg, st: cfg.Store, log: cfg.Logger,
+		plans: planCache{m: map[[32]byte]*engine.Plan{}}, gate: gate{live: map[int64]int{}, retries: map[int64]int{}},
+		wake: make(chan struct{}, 1)}
+	if s.cfg.Connections == nil && s.cfg.Secrets != nil {
+		s.cfg.Connections = s.ResolveConnection
+	}
 	eng, err := engine.New(engine.Options{Registry: cfg.Registry, Clock: cfg.Clock, NewID: cfg.NewID,
-		Location: cfg.Location, ModuleTimeout: cfg.ModuleTimeout, Connections: cfg.Connections})
+		Location: cfg.Location, ModuleTimeout: cfg.ModuleTimeout, Connections: s.cfg.Connections})
 	if err != nil {
 		return nil, err
 	}
-	return &Service{cfg: cfg, st: cfg.Store, eng: eng, log: cfg.Logger,
-		plans: planCache{m: map[[32]byte]*engine.Plan{}}, gate: gate{live: map[int64]int{}, retries: map[int64]int{}},
-		wake: make(chan struct{}, 1)}, nil
+	s.eng = eng
+	return s, nil
 }
 
 // Store returns the service's store (read-only use by the CLI and the API).
