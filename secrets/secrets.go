@@ -138,8 +138,9 @@ func (kr *Keyring) Decrypt(ciphertext []byte, keyID string, aad []byte) ([]byte,
 // ConnectionAAD binds a connection's ciphertext to its id.
 func ConnectionAAD(id int64) []byte { return []byte("weft/connection/" + strconv.FormatInt(id, 10)) }
 
-// HookAAD binds a webhook signing secret's ciphertext to the hook's token.
-func HookAAD(token string) []byte { return []byte("weft/hook/" + token) }
+// HookAAD binds a webhook signing secret's ciphertext to the hook's scenario (not to
+// its token: a new address for the scenario keeps its secret).
+func HookAAD(scenarioID int64) []byte { return []byte("weft/hook/" + strconv.FormatInt(scenarioID, 10)) }
 
 // GenerateKey makes a new key with a random id, read from random (crypto/rand when
 // nil).

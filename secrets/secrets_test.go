@@ -83,7 +83,7 @@ func TestTamperAndWrongKey(t *testing.T) {
 		{"truncated", kr, ct[:20], id, secrets.ConnectionAAD(1), secrets.ErrDecrypt},
 		{"empty", kr, nil, id, secrets.ConnectionAAD(1), secrets.ErrDecrypt},
 		{"copied to another connection", kr, ct, id, secrets.ConnectionAAD(2), secrets.ErrDecrypt},
-		{"copied to a hook", kr, ct, id, secrets.HookAAD("1"), secrets.ErrDecrypt},
+		{"copied to a hook", kr, ct, id, secrets.HookAAD(1), secrets.ErrDecrypt},
 		{"another key under the same id", sameID, ct, id, secrets.ConnectionAAD(1), secrets.ErrDecrypt},
 		{"unknown key id", kr, ct, "gone", secrets.ConnectionAAD(1), secrets.ErrUnknownKey},
 	}
