@@ -140,7 +140,9 @@ func ConnectionAAD(id int64) []byte { return []byte("weft/connection/" + strconv
 
 // HookAAD binds a webhook signing secret's ciphertext to the hook's scenario (not to
 // its token: a new address for the scenario keeps its secret).
-func HookAAD(scenarioID int64) []byte { return []byte("weft/hook/" + strconv.FormatInt(scenarioID, 10)) }
+func HookAAD(scenarioID int64) []byte {
+	return []byte("weft/hook/" + strconv.FormatInt(scenarioID, 10))
+}
 
 // GenerateKey makes a new key with a random id, read from random (crypto/rand when
 // nil).
