@@ -1,0 +1,239 @@
+package api
+
+// The OpenAPI document's schemas. Every object schema is closed
+// (additionalProperties: false), so the tests that validate real responses against
+// them catch a field added to a view but not documented.
+
+type obj = map[string]any
+
+func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
+
+func str(desc string) obj {
+	s := obj{"type": "string"}
+	if desc != "" {
+		s["description"] = desc
+	}
+	return s
+}
+
+func integer(desc string) obj {
+	s := obj{"type": "integer"}
+	if desc != "" {
+		s["description"] = desc
+	}
+	return s
+}
+
+func boolean(desc string) obj {
+	s := obj{"type": "boolean"}
+	if desc != "" {
+		s["description"] = desc
+	}
+	return s
+}
+
+func dateTime(desc string) obj {
+	s := obj{"type": "string", "format": "date-time"}
+	if desc != "" {
+		s["description"] = desc
+	}
+	return s
+}
+
+func enum(desc string, values ...string) obj {
+	s := obj{"type": "string", "enum": values}
+	if desc != "" {
+		s["description"] = desc
+	}
+	return s
+}
+
+func nullable(s obj) obj { return obj{"anyOf": []any{s, obj{"type": "null"}}} }
+
+func array(items obj) obj { return obj{"type": "array", "items": items} }
+
+// object is a closed object; every property is required unless listed in optional.
+func object(desc string, props obj, optional ...string) obj {
+	var req []string
+	for k := range props {
+		opt := false
+		for _, o := range optional {
+			opt = opt || o == k
+		}
+		if !opt {
+			req = append(req, k)
+		}
+	}
+	sortStrings(req)
+	s := obj{"type": "object", "properties": props, "additionalProperties": false}
+	if len(req) > 0 {
+		s["required"] = req
+	}
+	if desc != "" {
+		s["description"] = desc
+	}
+	return s
+}
+
+func pageOf(item string) obj {
+	return object("One page of a listing; nextCursor is null on the last page.", obj{
+		"items":      array(ref(item)),
+		"nextCursor": nullable(str("pass as ?cursor= for the next page")),
+	})
+}
+
+func merge(a, b obj) obj {
+	out := obj{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}
+
+var errorTypes = []string{"DataError", "ConnectionError", "RateLimitError", "OutOfSpaceError", "ModuleTimeoutError",
+	"InvalidConfigurationError", "InvalidAccessTokenError", "UnexpectedError", "MaxFileSizeExceededError",
+	"MaxResultsExceededError", "DuplicateDataError", "IncompleteDataError", "BundleValidationError", "RuntimeError", "InconsistencyError"}
+
+func executionProps() obj {
+	return obj{
+		"id":           str("execution id"),
+		"scenarioId":   integer(""),
+		"version":      integer("the blueprint version it ran"),
+		"kind":         enum("run: a trigger or a manual run; retry: an attempt of an incomplete execution", "run", "retry"),
+		"status":       enum("", "running", "success", "warning", "error"),
+		"operations":   integer(""),
+		"error":        nullable(ref("RunError")),
+		"incompleteId": nullable(str("the incomplete execution this is an attempt of")),
+		"startedAt":    dateTime(""),
+		"finishedAt":   nullable(dateTime("")),
+	}
+}
+
+func schemas() obj {
+	scenario := obj{
+		"id":                integer(""),
+		"name":              str("the blueprint's name"),
+		"version":           integer("the current blueprint version"),
+		"active":            boolean("runs on its trigger and schedule"),
+		"instant":           boolean("the trigger is a webhook"),
+		"consecutiveErrors": integer(""),
+		"paused":            nullable(str("why automatic runs are held")),
+		"deactivated":       nullable(str("why weft deactivated it")),
+		"source":            str("where the blueprint came from (api, clone:ID, file:PATH)"),
+		"schedule":          ref("Schedule"),
+		"nextRunAt":         nullable(dateTime("")),
+		"hookUrl":           nullable(str("the webhook address, for a gateway:CustomWebHook trigger")),
+		"createdAt":         dateTime(""),
+		"updatedAt":         dateTime(""),
+	}
+	hook := obj{
+		"scenarioId": integer(""),
+		"url":        str("POST, GET or PUT payloads here"),
+		"hasSecret":  boolean("payloads must be signed (HMAC-SHA256)"),
+		"createdAt":  dateTime(""),
+	}
+	return obj{
+		"Error": object("Every error answer.", obj{"error": object("", obj{
+			"code":    enum("stable text to switch on", "invalid_input", "unauthorized", "forbidden", "not_found", "method_not_allowed", "conflict", "too_large", "invalid_blueprint", "internal", "not_implemented", "storage_full"),
+			"message": str("what is wrong, naming the field or resource"),
+			"details": obj{"description": "invalid_input: {field}; invalid_blueprint and refused activations: {problems, unsupported}; refused deletions: {incompleteExecutions, total}"},
+		})}),
+		"Blueprint": obj{"type": "object", "description": "A Make blueprint (name, flow, metadata), stored and exported byte for byte."},
+		"Bundle":    obj{"description": "A trigger bundle: any JSON; a value that is not an object becomes {\"value\": …}."},
+		"Schedule": object("When the scenario runs on its own. type \"\" is on demand.", obj{
+			"type":     enum("", "", "interval", "cron", "once"),
+			"interval": obj{"type": "integer", "minimum": 1, "maximum": 44640, "description": "minutes, for interval"},
+			"cron":     str("five fields, for cron"),
+			"timezone": str("IANA name for cron (default UTC)"),
+			"at":       dateTime("for once"),
+		}, "interval", "cron", "timezone", "at"),
+		"ScheduleState": object("", obj{"scenarioId": integer(""), "schedule": ref("Schedule"), "nextRunAt": nullable(dateTime(""))}),
+		"Scenario":      object("", scenario),
+		"ScenarioPage":  pageOf("Scenario"),
+		"Version":       object("", obj{"version": integer(""), "createdAt": dateTime("")}),
+		"VersionPage":   pageOf("Version"),
+		"CloneRequest":  object("", obj{"name": str("default: the original's name + \" (copy)\"")}, "name"),
+		"RunError":      object("", obj{"type": enum("", errorTypes...), "message": str(""), "moduleId": integer("")}),
+		"WebhookResponse": object("", obj{"status": integer(""),
+			"headers": obj{"type": "object", "additionalProperties": obj{"type": "string"}}, "body": str("")}),
+		"RunResult": object("The outcome of a run, as `weft run --json` prints it.", obj{
+			"executionId":          str(""),
+			"scenarioId":           integer(""),
+			"status":               enum("", "success", "warning", "error"),
+			"operations":           integer(""),
+			"error":                nullable(ref("RunError")),
+			"response":             nullable(ref("WebhookResponse")),
+			"incompleteExecutions": array(str("")),
+		}),
+		"Execution":     object("", executionProps()),
+		"ExecutionPage": pageOf("Execution"),
+		"ExecutionDetail": object("", merge(executionProps(), obj{
+			"response":             obj{"description": "the webhook response the run answered (status, headers, body), or null"},
+			"incompleteExecutions": array(str("ids of the incomplete executions it stored")),
+		})),
+		"ExecutionLog": object("", obj{"executionId": str(""), "log": array(obj{"type": "object",
+			"description": "one module handling one bundle: seq, cycle, moduleId, module, input, output, error, outcome, start, durationNs",
+			"required":    []string{"seq", "moduleId", "module"}})}),
+		"Incomplete": object("An incomplete execution: the 13 fields of docs/incomplete-executions.md.", obj{
+			"id":             str(""),
+			"scenarioId":     integer(""),
+			"executionId":    str("the run it came from"),
+			"failedModuleId": integer(""),
+			"errorType":      enum("", errorTypes...),
+			"errorMessage":   str(""),
+			"status":         enum("", "unresolved", "pending", "in_progress", "resolved"),
+			"autoRetry":      boolean(""),
+			"attempts":       integer(""),
+			"nextAttemptAt":  nullable(dateTime("")),
+			"sizeBytes":      integer(""),
+			"createdAt":      dateTime(""),
+			"resolvedAt":     nullable(dateTime("")),
+		}),
+		"IncompletePage": pageOf("Incomplete"),
+		"IncompleteBundle": object("What the incomplete execution keeps of the run (null for a confidential scenario).", obj{
+			"confidential": boolean(""),
+			"input":        obj{"description": "the failing module's input, or null"},
+			"outputs":      obj{"description": "the outputs of the modules upstream, by module id, or null"},
+		}),
+		"Attempt": object("", obj{
+			"n":            integer(""),
+			"manual":       boolean(""),
+			"startedAt":    dateTime(""),
+			"finishedAt":   nullable(dateTime("")),
+			"outcome":      enum("empty while it runs", "", "resolved", "failed", "interrupted"),
+			"errorType":    nullable(str("")),
+			"errorMessage": nullable(str("")),
+			"executionId":  str(""),
+		}),
+		"AttemptPage": pageOf("Attempt"),
+		"RetryResult": object("", obj{"run": ref("RunResult"), "incompleteExecution": ref("Incomplete")}),
+		"Selection": object("Incomplete executions by ids, or all of a scenario except some.", obj{
+			"ids":        array(str("")),
+			"scenarioId": integer(""),
+			"all":        boolean(""),
+			"except":     array(str("")),
+			"confirmed":  boolean("required (true) to delete all of a scenario's"),
+		}, "ids", "scenarioId", "all", "except", "confirmed"),
+		"Queued":  object("", obj{"queued": integer("how many were scheduled for a retry now")}),
+		"Deleted": object("", obj{"deleted": integer("")}),
+		"Connection": object("A connection; its credentials are never returned.", obj{
+			"id": integer(""), "name": str(""), "type": str(""), "createdAt": dateTime(""), "updatedAt": dateTime(""),
+		}),
+		"ConnectionPage": pageOf("Connection"),
+		"ConnectionCreate": object("", obj{"name": str(""), "type": str("the app, e.g. http, slack"),
+			"data": obj{"type": "object", "description": "the credentials (stored encrypted)"}}),
+		"ConnectionUpdate": object("Fields left out keep their value.", obj{"name": str(""),
+			"data": obj{"type": "object", "description": "replaces the credentials"}}, "name", "data"),
+		"Record":     object("", obj{"key": str(""), "data": obj{"type": "object"}}),
+		"RecordPage": pageOf("Record"),
+		"RecordData": obj{"type": "object", "description": "the record's data"},
+		"Hook":       object("A webhook; its secret is never returned after it is set.", hook),
+		"HookPage":   pageOf("Hook"),
+		"HookSecretRequest": object("", obj{"secret": obj{"type": "string", "minLength": 16,
+			"description": "left out: weft generates one"}}, "secret"),
+		"HookWithSecret": object("The secret is shown this once.", merge(hook, obj{"secret": str("")})),
+	}
+}
