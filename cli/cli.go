@@ -56,7 +56,7 @@ func NewRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.PersistentFlags().String("log-level", "info", "log level: debug, info, warn, error")
 	root.PersistentPreRunE = checkTimezone
 	root.AddCommand(newValidateCmd(), newRunCmd(), newModulesCmd(), newExecutionsCmd(), newIncompleteCmd(),
-		newScenariosCmd(), newEnqueueCmd(), newWorkCmd(), newServeCmd(), newBenchCmd())
+		newScenariosCmd(), newEnqueueCmd(), newWorkCmd(), newServeCmd(), newBenchCmd(), newTokensCmd())
 	return root
 }
 
