@@ -17,6 +17,7 @@ import (
 
 	"github.com/weftworks/weft/app/all"
 	"github.com/weftworks/weft/auth"
+	"github.com/weftworks/weft/secrets"
 	"github.com/weftworks/weft/server/api"
 	"github.com/weftworks/weft/service"
 	"github.com/weftworks/weft/store"
@@ -62,7 +63,15 @@ func newEnv(t *testing.T, cfg ...func(*service.Config)) *env {
 	}
 	e := &env{t: t, st: st, clock: &clock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	c := service.Config{Store: st, Registry: reg, Clock: e.clock.Now, Logger: quiet,
+	key, err := secrets.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr, err := secrets.NewKeyring(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := service.Config{Store: st, Registry: reg, Clock: e.clock.Now, Logger: quiet, Secrets: kr,
 		NewID: func() string { return fmt.Sprintf("id%04d", e.ids.Add(1)) }}
 	for _, f := range cfg {
 		f(&c)

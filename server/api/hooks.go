@@ -1,6 +1,8 @@
 package api
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"net/http"
 	"strconv"
 )
@@ -62,6 +64,66 @@ func (a *api) rotateHook(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	h, err := a.svc.RotateHook(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a.viewHook(h))
+	return nil
+}
+
+type hookSecretBody struct {
+	Secret *string `json:"secret"`
+}
+
+// hookWithSecret shows a newly set secret this once.
+type hookWithSecret struct {
+	hookView
+	Secret string `json:"secret"`
+}
+
+// setHookSecret sets the key callers sign payloads with (HMAC-SHA256); without one in
+// the body weft generates 32 random bytes (hex).
+func (a *api) setHookSecret(w http.ResponseWriter, r *http.Request) error {
+	id, err := int64Path(r, "id")
+	if err != nil {
+		return err
+	}
+	var b hookSecretBody
+	if err := decodeOptional(r, &b); err != nil {
+		return err
+	}
+	secret := ""
+	if b.Secret != nil {
+		if secret = *b.Secret; len(secret) < 16 {
+			return invalid("secret", "%d characters: at least 16 (or leave it out and weft generates one)", len(secret))
+		}
+	} else {
+		raw := make([]byte, 32)
+		if _, err := rand.Read(raw); err != nil {
+			return err
+		}
+		secret = hex.EncodeToString(raw)
+	}
+	if _, err := a.st.GetScenario(r.Context(), id); err != nil {
+		return err
+	}
+	h, err := a.svc.SetHookSecret(r.Context(), id, []byte(secret))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, hookWithSecret{hookView: a.viewHook(h), Secret: secret})
+	return nil
+}
+
+func (a *api) clearHookSecret(w http.ResponseWriter, r *http.Request) error {
+	id, err := int64Path(r, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := a.st.GetScenario(r.Context(), id); err != nil {
+		return err
+	}
+	h, err := a.svc.SetHookSecret(r.Context(), id, nil)
 	if err != nil {
 		return err
 	}
