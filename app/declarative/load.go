@@ -186,8 +186,9 @@ func jsonProblem(data []byte, err error) string {
 		se = &json.SyntaxError{Offset: ue.Offset}
 		err = errors.New(ue.Error())
 	}
+	// Offset counts the bytes read, the offending one included.
 	line, col := 1, 1
-	for i := 0; i < int(se.Offset) && i < len(data); i++ {
+	for i := 0; i < int(se.Offset)-1 && i < len(data); i++ {
 		if data[i] == '\n' {
 			line, col = line+1, 1
 		} else {
