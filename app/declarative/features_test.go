@@ -142,7 +142,9 @@ func TestPaginationByPageNumber(t *testing.T) {
 
 func TestMaxPagesBoundsPaging(t *testing.T) {
 	s := newStandIn(t)
-	s.fn = func(*http.Request, string) reply { return ok(`{"data":[{"name":"n","age":1}],"next":"/people?again=1"}`) }
+	s.fn = func(*http.Request, string) reply {
+		return ok(`{"data":[{"name":"n","age":1}],"next":"/people?again=1"}`)
+	}
 	out, err := run(t, lookup(t, testApp(t, pagedDef, s), "paged:ByCursor"), weft.Bundle{"key": "k"}, `{}`)
 	if err != nil {
 		t.Fatal(err)
