@@ -2,9 +2,13 @@ package api_test
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/weftworks/weft/server/api"
 )
 
 var hookURL = regexp.MustCompile(`^https://weft\.example\.com/hooks/[a-z2-7]{52}$`)
@@ -353,5 +357,28 @@ func TestRouting(t *testing.T) {
 	r = e.do("POST", "/scenarios", big)
 	if code, _, _ := r.err(t); r.status != 413 || code != "too_large" {
 		t.Fatalf("large body: %s", r.String()[:200])
+	}
+}
+
+// The lead's server mounts the API with http.StripPrefix; both mounts route alike.
+func TestMountedBehindStripPrefix(t *testing.T) {
+	e := newEnv(t)
+	e.create(composeOnly)
+	h := api.New(api.Deps{Service: e.svc, Auth: e.auth, BaseURL: baseURL})
+	mux := http.NewServeMux()
+	mux.Handle("/api/v1/", http.StripPrefix("/api/v1", h))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	for path, want := range map[string]int{"/api/v1/scenarios/1": 200, "/api/v1/nope": 404, "/api/v1/openapi.json": 200} {
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+e.admin)
+		res, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("%s: %d, want %d", path, res.StatusCode, want)
+		}
 	}
 }
