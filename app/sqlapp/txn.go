@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/weftworks/weft/app"
@@ -41,6 +42,8 @@ type txn struct {
 	// rolled back as soon as its statement fails: no module is tracked for it, so no
 	// Commit or Rollback would ever end it.
 	ops int
+	// wrote is set once a statement in it changed rows.
+	wrote bool
 	// broken is why the transaction can no longer be committed (a failed statement
 	// could not be undone on its own); its commit then fails rather than half apply.
 	broken error
@@ -113,6 +116,7 @@ func (rt *runTxns) exec(ctx context.Context, key string, db database, st *statem
 		}
 	}
 	t.ops++
+	t.wrote = t.wrote || st.write || res.write
 	return res, nil
 }
 
@@ -138,7 +142,20 @@ func (rt *runTxns) end(ctx context.Context, commit bool) error {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	var errs []error
-	for _, t := range rt.open.take() {
+	txs := rt.open.take()
+	// Read-only transactions end first: in SQLite's rollback-journal mode a reader's
+	// shared lock (the same run reading the file through another connection) would
+	// make the writer's COMMIT wait for a lock this very loop releases later.
+	slices.SortStableFunc(txs, func(a, b *txn) int {
+		switch {
+		case a.wrote == b.wrote:
+			return 0
+		case a.wrote:
+			return 1
+		}
+		return -1
+	})
+	for _, t := range txs {
 		var err error
 		switch {
 		case t.broken != nil && commit:
