@@ -274,8 +274,10 @@ func arrayLiteral(a []any) string {
 // pgValue converts a value pgx decoded into a canonical value.
 func pgValue(v any) any {
 	switch x := v.(type) {
-	case nil, string, bool, float64, time.Time:
+	case nil, string, bool, float64:
 		return x
+	case time.Time:
+		return x.UTC() // pgx gives timestamptz in the process's zone; weft keeps UTC
 	case []byte:
 		return bytes.Clone(x)
 	case int16:
