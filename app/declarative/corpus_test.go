@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,18 +24,21 @@ import (
 )
 
 // fullRegistry is every shipped app: app/all plus the declarative apps, their base URLs
-// pointed at the stand-ins.
+// pointed at the stand-ins through the environment, so the test holds whether app/all
+// registers the declarative apps itself or not.
 func fullRegistry(t *testing.T, urls map[string]string) *app.Registry {
 	t.Helper()
+	for name, u := range urls {
+		t.Setenv(declarative.EnvVar(name), u)
+	}
 	r, err := all.Registry()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, registered := r.Lookup("slack:CreateMessage"); registered {
-		t.Fatal("app/all registers the declarative apps itself now: build the stand-in registry with all.Registry's options instead")
-	}
-	if err := declarative.Register(r, declarative.Options{BaseURLs: urls, Getenv: noEnv}); err != nil {
-		t.Fatal(err)
+	if _, registered := r.Lookup("slack:CreateMessage"); !registered {
+		if err := declarative.Register(r, declarative.Options{}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return r
 }
@@ -220,6 +224,42 @@ func TestCorpus011NeedsAConnection(t *testing.T) {
 	}
 }
 
+type corpusBlueprint struct {
+	file string
+	bp   *blueprint.Blueprint
+}
+
+var (
+	corpusOnce   sync.Once
+	corpusParsed []corpusBlueprint
+	corpusErr    error
+)
+
+// corpusBlueprints parses the corpus once for the tests that read all of it.
+func corpusBlueprints(t *testing.T) []corpusBlueprint {
+	t.Helper()
+	files := corpus.Files(t)
+	corpusOnce.Do(func() {
+		for _, file := range files {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				corpusErr = err
+				return
+			}
+			bp, err := blueprint.Parse(data)
+			if err != nil {
+				corpusErr = fmt.Errorf("%s: %w", file, err)
+				return
+			}
+			corpusParsed = append(corpusParsed, corpusBlueprint{file, bp})
+		}
+	})
+	if corpusErr != nil {
+		t.Fatal(corpusErr)
+	}
+	return corpusParsed
+}
+
 // endToEnd lists the corpus blueprints that use a declarative app and run with the
 // registered apps, each tested end to end above. When another app joins app/all, more
 // blueprints qualify and this test names them.
@@ -228,15 +268,8 @@ var endToEnd = []string{"011", "021", "037"}
 func TestCorpusBlueprintsThatRunAreTested(t *testing.T) {
 	r := fullRegistry(t, nil)
 	var runnable []string
-	for _, file := range corpus.Files(t) {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		bp, err := blueprint.Parse(data)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, cb := range corpusBlueprints(t) {
+		file, bp := cb.file, cb.bp
 		usesOurs, all := false, true
 		bp.Walk(func(m *blueprint.Module, _ string) bool {
 			spec, ok := r.Lookup(m.Type)
@@ -270,15 +303,8 @@ func isDeclarative(module string) bool {
 func TestCorpusMapperKeysAreDeclared(t *testing.T) {
 	r := registry(t, nil)
 	seen := map[string]int{}
-	for _, file := range corpus.Files(t) {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		bp, err := blueprint.Parse(data)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, cb := range corpusBlueprints(t) {
+		file, bp := cb.file, cb.bp
 		bp.Walk(func(m *blueprint.Module, ptr string) bool {
 			spec, ok := r.Lookup(m.Type)
 			if !ok {
