@@ -31,11 +31,14 @@ type connDef struct {
 	typ    string // none, custom, apiKey, basic, bearer
 	param  string // the module parameter naming the connection (Make's __IMTCONN__)
 	fields []app.Field
-	in     string // apiKey: header or query
-	name   string // apiKey: header or query parameter name
-	value  node   // apiKey value, bearer token
-	user   node   // basic
-	pass   node   // basic
+	// secrets names the fields removed from every message: those declared with type
+	// password, or every field when none is declared.
+	secrets []string
+	in      string // apiKey: header or query
+	name    string // apiKey: header or query parameter name
+	value   node   // apiKey value, bearer token
+	user    node   // basic
+	pass    node   // basic
 }
 
 type moduleDef struct {
@@ -354,6 +357,13 @@ func decodeConnection(a *appDef, root obj) error {
 	}
 	if a.conn.fields, err = decodeFields(c, "fields"); err != nil {
 		return err
+	}
+	if list, ok := c.m["fields"].([]any); ok {
+		for _, f := range list {
+			if m, ok := f.(map[string]any); ok && m["type"] == "password" {
+				a.conn.secrets = append(a.conn.secrets, value.Text(m["name"]))
+			}
+		}
 	}
 	allowed := map[string][]string{
 		"none": {}, "custom": {}, "apiKey": {"in", "name", "value"}, "bearer": {"token"},

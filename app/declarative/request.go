@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -380,10 +381,13 @@ func (m *module) connection(exec app.Execution, params map[string]any) (weft.Bun
 			return nil, nil, weft.Errorf(weft.InvalidAccessTokenError, "connection %s has no %s", value.Text(ref), f.Name)
 		}
 	}
+	// Credentials are kept out of messages also where a definition places them itself
+	// (Telegram's token is part of the URL path).
 	var secrets []string
-	for _, v := range conn {
-		// Every stored credential text is kept out of messages, also where a
-		// definition places it itself (Telegram's token is part of the URL path).
+	for k, v := range conn {
+		if len(c.secrets) > 0 && !slices.Contains(c.secrets, k) {
+			continue
+		}
 		if s, ok := v.(string); ok && len(s) >= 4 {
 			secrets = append(secrets, s)
 		}
