@@ -25,9 +25,9 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 type target struct {
 	dialect string // "postgres" or "sqlite": the module name prefix
 	conn    weft.Bundle
-	exec    func(t *testing.T, q string, args ...any)
+	exec    func(t testing.TB, q string, args ...any)
 	// dump returns the rows of a query as "a|b;c|d" (fmt.Sprint of each value).
-	dump func(t *testing.T, q string, args ...any) string
+	dump func(t testing.TB, q string, args ...any) string
 }
 
 // schema is the tables most tests use, valid in both dialects.
@@ -38,7 +38,7 @@ CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE,
 INSERT INTO teams (id, name) VALUES (1, 'core'), (2, 'apps');`
 
 // postgresTarget is a fresh database on the test server.
-func postgresTarget(t *testing.T) *target {
+func postgresTarget(t testing.TB) *target {
 	t.Helper()
 	dsn := pgtest.NewDatabase(t)
 	ctx := context.Background()
@@ -48,13 +48,13 @@ func postgresTarget(t *testing.T) *target {
 	}
 	t.Cleanup(func() { conn.Close(ctx) })
 	tg := &target{dialect: "postgres", conn: weft.Bundle{"dsn": dsn}}
-	tg.exec = func(t *testing.T, q string, args ...any) {
+	tg.exec = func(t testing.TB, q string, args ...any) {
 		t.Helper()
 		if _, err := conn.Exec(ctx, q, args...); err != nil {
 			t.Fatalf("setup %q: %v", q, err)
 		}
 	}
-	tg.dump = func(t *testing.T, q string, args ...any) string {
+	tg.dump = func(t testing.TB, q string, args ...any) string {
 		t.Helper()
 		rows, err := conn.Query(ctx, q, args...)
 		if err != nil {
@@ -83,7 +83,7 @@ func postgresTarget(t *testing.T) *target {
 }
 
 // sqliteTarget is a fresh database file.
-func sqliteTarget(t *testing.T) *target {
+func sqliteTarget(t testing.TB) *target {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "app.db")
 	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)")
@@ -92,13 +92,13 @@ func sqliteTarget(t *testing.T) *target {
 	}
 	t.Cleanup(func() { db.Close() })
 	tg := &target{dialect: "sqlite", conn: weft.Bundle{"path": path}}
-	tg.exec = func(t *testing.T, q string, args ...any) {
+	tg.exec = func(t testing.TB, q string, args ...any) {
 		t.Helper()
 		if _, err := db.Exec(q, args...); err != nil {
 			t.Fatalf("setup %q: %v", q, err)
 		}
 	}
-	tg.dump = func(t *testing.T, q string, args ...any) string {
+	tg.dump = func(t testing.TB, q string, args ...any) string {
 		t.Helper()
 		rows, err := db.Query(q, args...)
 		if err != nil {
@@ -147,13 +147,13 @@ func targets(t *testing.T, f func(t *testing.T, tg *target)) {
 // harness runs modules outside an engine the way the engine does with autoCommit:
 // prepare the input, run, commit right after a success.
 type harness struct {
-	t    *testing.T
+	t    testing.TB
 	tg   *target
 	reg  *app.Registry
 	exec *apptest.Exec
 }
 
-func newHarness(t *testing.T, tg *target, o sqlapp.Options) *harness {
+func newHarness(t testing.TB, tg *target, o sqlapp.Options) *harness {
 	t.Helper()
 	a := sqlapp.New(o)
 	t.Cleanup(a.Close) // before the test database is dropped (cleanups run last-first)
