@@ -88,7 +88,7 @@ type testServer struct {
 }
 
 // startSMTP runs a go-smtp server on 127.0.0.1 answering as sc says.
-func startSMTP(t *testing.T, sc script) *testServer {
+func startSMTP(t testing.TB, sc script) *testServer {
 	t.Helper()
 	ts := &testServer{sc: sc}
 	cert, _ := testCert()
@@ -212,7 +212,7 @@ func sendOpts() Options {
 	return Options{RootCAs: pool, NewID: func() string { return "fixed-id" }, Timeout: 5 * time.Second, HELO: "weft.test"}
 }
 
-func sendSpecFor(t *testing.T, o Options) *app.Spec {
+func sendSpecFor(t testing.TB, o Options) *app.Spec {
 	t.Helper()
 	for _, s := range Specs(o) {
 		if s.Name == "email:ActionSendEmail" {
@@ -224,7 +224,7 @@ func sendSpecFor(t *testing.T, o Options) *app.Spec {
 }
 
 // send runs email:ActionSendEmail once against a connection bundle named "smtp".
-func send(t *testing.T, ctx context.Context, o Options, conn weft.Bundle, mapper weft.Bundle) ([]weft.Bundle, error) {
+func send(t testing.TB, ctx context.Context, o Options, conn weft.Bundle, mapper weft.Bundle) ([]weft.Bundle, error) {
 	t.Helper()
 	exec := apptest.NewExec()
 	exec.Connections["smtp"] = conn

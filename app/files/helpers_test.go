@@ -16,7 +16,7 @@ import (
 )
 
 // specFor returns one module type built with o and ops.
-func specFor(t *testing.T, name string, o Options, ops fileOps) *app.Spec {
+func specFor(t testing.TB, name string, o Options, ops fileOps) *app.Spec {
 	t.Helper()
 	for _, s := range specs(o.withDefaults(), ops) {
 		if s.Name == name {
