@@ -59,8 +59,9 @@ func (s *Service) DrainQueue(ctx context.Context) (int, error) {
 }
 
 // blockedScenarios are the scenarios whose queued payloads must wait: inactive or
-// paused ones, sequential ones with incomplete executions to resolve (SPEC §5.5), and
-// those retrying right now.
+// paused ones, sequential ones with incomplete executions to resolve (SPEC §5.5),
+// those retrying right now, and webhook scenarios with a schedule (FireDue processes
+// their payloads on the schedule, as cycles of one run).
 func (s *Service) blockedScenarios(ctx context.Context) ([]int64, error) {
 	scs, err := s.st.ListScenarios(ctx)
 	if err != nil {
@@ -74,7 +75,7 @@ func (s *Service) blockedScenarios(ctx context.Context) ([]int64, error) {
 	s.gate.mu.Unlock()
 	var skip []int64
 	for _, sc := range scs {
-		if !sc.Active || sc.Paused != "" || retrying[sc.ID] {
+		if !sc.Active || sc.Paused != "" || retrying[sc.ID] || (sc.Instant && sc.Schedule.Type != "") {
 			skip = append(skip, sc.ID)
 			continue
 		}

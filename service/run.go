@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/weftworks/weft"
@@ -33,16 +34,31 @@ func (s *Service) Run(ctx context.Context, scenarioID int64, trigger []weft.Bund
 	return s.run(ctx, scenarioID, trigger, 0, "")
 }
 
-// run carries out one run; queueID/execID are set when it consumes a queued payload.
-func (s *Service) run(ctx context.Context, scenarioID int64, trigger []weft.Bundle, queueID int64, execID string) (_ *RunResult, err error) {
-	recorded := false
+// run carries out one run of one cycle; queueID/execID are set when it consumes a
+// queued payload.
+func (s *Service) run(ctx context.Context, scenarioID int64, trigger []weft.Bundle, queueID int64, execID string) (*RunResult, error) {
+	var queueIDs []int64
 	if queueID != 0 {
+		queueIDs = []int64{queueID}
+	}
+	return s.runCycles(ctx, scenarioID, [][]weft.Bundle{trigger}, queueIDs, execID)
+}
+
+// runCycles carries out one run whose trigger emits cycles[i] in cycle i+1. When it
+// consumes queued payloads, queueIDs[i] is the one of cycle i+1, all claimed by execID.
+func (s *Service) runCycles(ctx context.Context, scenarioID int64, cycles [][]weft.Bundle, queueIDs []int64, execID string) (_ *RunResult, err error) {
+	recorded := false
+	var queueID int64 // the first payload: the execution record names it for Recover
+	if len(queueIDs) > 0 {
+		queueID = queueIDs[0]
 		defer func() {
-			// A queued payload whose run could not even be recorded goes back to the
-			// queue (unless weft is stopping: Recover releases it at the next start).
+			// Queued payloads whose run could not even be recorded go back to the queue
+			// (unless weft is stopping: Recover releases them at the next start).
 			if err != nil && !recorded && ctx.Err() == nil {
-				if rerr := s.st.ReleaseQueued(context.WithoutCancel(ctx), queueID); rerr != nil && !isNotFound(rerr) {
-					s.log.Error("hand back a queued payload", "item", queueID, "err", rerr)
+				for _, id := range queueIDs {
+					if rerr := s.st.ReleaseQueued(context.WithoutCancel(ctx), id); rerr != nil && !isNotFound(rerr) {
+						s.log.Error("hand back a queued payload", "item", id, "err", rerr)
+					}
 				}
 			}
 		}()
@@ -58,8 +74,8 @@ func (s *Service) run(ctx context.Context, scenarioID int64, trigger []weft.Bund
 	plan, err := s.plan(v.Blueprint)
 	if err != nil {
 		if queueID != 0 {
-			s.refuseQueued(ctx, sc.ID, queueID, err)
-			recorded = true // refuseQueued handed the payload back
+			s.refuseQueued(ctx, sc.ID, queueIDs, err)
+			recorded = true // refuseQueued handed the payloads back
 		}
 		return nil, fmt.Errorf("scenario %d cannot run: %w", sc.ID, err)
 	}
@@ -76,7 +92,7 @@ func (s *Service) run(ctx context.Context, scenarioID int64, trigger []weft.Bund
 	s.gate.enterRun(sc.ID)
 	defer s.gate.leaveRun(sc.ID)
 
-	input, err := encodeBundles(trigger)
+	input, err := encodeBundles(slices.Concat(cycles...))
 	if err != nil {
 		return nil, fmt.Errorf("trigger input: %w", err)
 	}
@@ -91,7 +107,7 @@ func (s *Service) run(ctx context.Context, scenarioID int64, trigger []weft.Bund
 		return nil, fmt.Errorf("record execution: %w", err)
 	}
 	recorded = true
-	res, err := s.eng.Run(ctx, plan, engine.Input{Trigger: [][]weft.Bundle{trigger}, ExecutionID: execID,
+	res, err := s.eng.Run(ctx, plan, engine.Input{Trigger: cycles, ExecutionID: execID,
 		Scenario: engine.ScenarioInfo{ID: fmt.Sprint(sc.ID), Name: sc.Name}})
 	if err != nil {
 		return nil, err
@@ -126,15 +142,7 @@ func (s *Service) run(ctx context.Context, scenarioID int64, trigger []weft.Bund
 		if err := q.UpdateScenario(ctx, sc); err != nil {
 			return err
 		}
-		if queueID != 0 {
-			if res.Status == weft.StatusError && sc.Instant {
-				// Make puts an instant trigger's payload back on a rollback; the scenario
-				// is deactivated, so the payload waits for a person to reactivate it.
-				return q.ReleaseQueued(ctx, queueID)
-			}
-			return q.DeleteQueued(ctx, queueID)
-		}
-		return nil
+		return settleQueued(ctx, q, queueIDs, res, sc.Instant)
 	})
 	if err != nil {
 		// The run happened but its end could not be recorded (disk full…): the
@@ -161,6 +169,40 @@ func (s *Service) observeRun(out *RunResult, wasActive bool, wasPaused string) {
 	} else if wasPaused == "" && out.Scenario.Paused != "" {
 		o.ScenarioDeactivated(out.Scenario, out.Scenario.Paused)
 	}
+}
+
+// settleQueued deletes the queued payloads a run consumed and hands back those it did
+// not: the payloads of cycles that never ran (a Commit or Rollback directive or an
+// error stopped the run early), and — as Make puts an instant trigger's payload back on
+// a rollback — the payload of the cycle that ended the run in error for an instant
+// trigger. The scenario is deactivated then, so it waits for a person to reactivate it.
+func settleQueued(ctx context.Context, q store.Queries, queueIDs []int64, res *engine.Result, instant bool) error {
+	ran := len(queueIDs)
+	if n := cyclesRun(res); n > 0 && n < ran {
+		ran = n
+	}
+	for i, id := range queueIDs {
+		var err error
+		if i >= ran || (i == ran-1 && res.Status == weft.StatusError && instant) {
+			err = q.ReleaseQueued(ctx, id)
+		} else {
+			err = q.DeleteQueued(ctx, id)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cyclesRun is the number of cycles a run started (0 when its log does not say): the
+// trigger is logged once per cycle.
+func cyclesRun(res *engine.Result) int {
+	n := 0
+	for i := range res.Log {
+		n = max(n, res.Log[i].Cycle)
+	}
+	return n
 }
 
 // finishExecution copies a run's outcome into its execution record.
@@ -348,13 +390,15 @@ func decodeBundles(raw []byte) ([]weft.Bundle, error) {
 	return out, nil
 }
 
-// refuseQueued hands a queued payload back when its scenario cannot run at all (its
+// refuseQueued hands queued payloads back when their scenario cannot run at all (its
 // current version uses modules weft cannot run) and deactivates the scenario, so the
-// payload waits for a person instead of being retried in a loop.
-func (s *Service) refuseQueued(ctx context.Context, scenarioID, queueID int64, cause error) {
+// payloads wait for a person instead of being retried in a loop.
+func (s *Service) refuseQueued(ctx context.Context, scenarioID int64, queueIDs []int64, cause error) {
 	err := s.st.InTx(context.WithoutCancel(ctx), func(q store.Queries) error {
-		if err := q.ReleaseQueued(ctx, queueID); err != nil {
-			return err
+		for _, id := range queueIDs {
+			if err := q.ReleaseQueued(ctx, id); err != nil {
+				return err
+			}
 		}
 		sc, err := q.GetScenario(ctx, scenarioID)
 		if err != nil {
@@ -364,6 +408,6 @@ func (s *Service) refuseQueued(ctx context.Context, scenarioID, queueID int64, c
 		return q.UpdateScenario(ctx, sc)
 	})
 	if err != nil {
-		s.log.Error("hand back a queued payload", "scenario", scenarioID, "item", queueID, "err", err)
+		s.log.Error("hand back queued payloads", "scenario", scenarioID, "items", queueIDs, "err", err)
 	}
 }

@@ -115,7 +115,9 @@ func (s *Service) SetActive(ctx context.Context, id int64, active bool) (*weft.S
 			}
 			sc.Deactivated, sc.Paused, sc.ConsecutiveErrors = "", "", 0
 		}
+		wasActive := sc.Active
 		sc.Active, sc.UpdatedAt = active, s.now()
+		sc.NextRunAt = activationNextRun(sc, wasActive, s.now()) // see service/schedule.go
 		return q.UpdateScenario(ctx, sc)
 	})
 	if err != nil {
