@@ -50,13 +50,17 @@ func (s *Service) work(ctx context.Context, stop <-chan struct{}, poll time.Dura
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("queued runs", "err", err)
 		}
+		scheduled, err := s.FireDue(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("scheduled runs", "err", err)
+		}
 		if now := s.now(); now.Sub(lastHousekeeping) >= time.Hour {
 			if _, err := s.Housekeep(ctx); err != nil && ctx.Err() == nil {
 				s.log.Error("housekeeping", "err", err)
 			}
 			lastHousekeeping = now
 		}
-		if retries+runs > 0 {
+		if retries+runs+scheduled > 0 {
 			continue
 		}
 		wait := poll
