@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/engine"
 	"github.com/weftworks/weft/schedule"
 	"github.com/weftworks/weft/service"
 )
@@ -484,5 +485,39 @@ func TestInterruptedCyclesAreHandedBack(t *testing.T) {
 	}
 	if d := e.depth(id); d != 0 {
 		t.Fatalf("depth %d", d)
+	}
+}
+
+// runSignal is an Observer that reports every finished run.
+type runSignal chan *weft.Execution
+
+func (r runSignal) RunFinished(_ *weft.Scenario, ex *weft.Execution, _ *engine.Result) { r <- ex }
+func (runSignal) IncompleteStored(*weft.Scenario, *weft.Incomplete)                    {}
+func (runSignal) ScenarioDeactivated(*weft.Scenario, string)                           {}
+
+// The worker loop fires due schedules on its own.
+func TestWorkerFiresSchedules(t *testing.T) {
+	runs := make(runSignal, 4)
+	e := newEnv(t, func(c *service.Config) { c.Observer = runs })
+	id := e.scenario(tickFlow, "")
+	e.setSchedule(id, every15)
+	e.activate(id)
+	e.clock.Add(15 * time.Minute)
+	ctx, stop := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- e.svc.Work(ctx, 5*time.Millisecond) }()
+	ex := <-runs // the test's own deadline bounds the wait
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if ex.ScenarioID != id || ex.Status != weft.ExecutionSuccess {
+		t.Fatalf("execution %+v", ex)
+	}
+	if got := e.nextRun(id); got != "2026-05-01T12:30:00Z" {
+		t.Fatalf("next run %s", got)
+	}
+	if n := len(e.executions(id)); n != 1 {
+		t.Fatalf("%d executions for one tick", n)
 	}
 }
