@@ -42,6 +42,7 @@ func BenchmarkConcurrentWrites(b *testing.B) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	errs := make(chan error, goroutines)
+	batches0, funcs0 := s.w.batches.Load(), s.w.funcs.Load()
 	b.ResetTimer()
 	start := time.Now()
 	for g := range goroutines {
@@ -91,4 +92,7 @@ func BenchmarkConcurrentWrites(b *testing.B) {
 	perSec := float64(b.N) / elapsed.Seconds()
 	b.ReportMetric(perSec, "executions/s")
 	b.ReportMetric(2*perSec, "writes/s")
+	if n := s.w.batches.Load() - batches0; n > 0 {
+		b.ReportMetric(float64(s.w.funcs.Load()-funcs0)/float64(n), "writes/commit")
+	}
 }

@@ -12,12 +12,22 @@ import (
 	"github.com/weftworks/weft/value"
 )
 
-// dbtx is what a queries runs statements on: always a transaction (a write
-// transaction on the writer, or a read transaction on the read pool).
+// dbtx is what a queries runs statements on: always a transaction (the writer's batch
+// transaction through stmtTx, or a read transaction on the read pool through readTx).
 type dbtx interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryRowContext(ctx context.Context, query string, args ...any) rowScanner
+}
+
+// rowScanner is a single-row result (*sql.Row, or stmtTx's checked row).
+type rowScanner interface{ Scan(dest ...any) error }
+
+// readTx adapts a read transaction to dbtx.
+type readTx struct{ *sql.Tx }
+
+func (t readTx) QueryRowContext(ctx context.Context, query string, args ...any) rowScanner {
+	return t.Tx.QueryRowContext(ctx, query, args...)
 }
 
 // queries implements store.Queries on one transaction. The Store's own methods wrap

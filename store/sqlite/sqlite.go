@@ -3,9 +3,10 @@
 //
 // Durability first: the database runs in WAL mode with synchronous=FULL, so a commit
 // returns only once it is fsync'd (an incomplete execution is on disk before the run
-// reports it, SPEC §5.7). Writes go through one connection and take the write lock at
-// BEGIN (BEGIN IMMEDIATE), so two transactions never deadlock upgrading a read lock;
-// reads outside a transaction use a separate pool of read-only connections and never
+// reports it, SPEC §5.7). Writes go through one connection, owned by one goroutine
+// that commits concurrent writes together (group commit, writer.go), and take the write
+// lock at BEGIN (BEGIN IMMEDIATE), so two transactions never deadlock upgrading a read
+// lock; reads outside a transaction use a separate pool of read-only connections and never
 // wait for a writer (WAL readers see the last committed state).
 package sqlite
 
@@ -71,6 +72,7 @@ func (o Options) validate() error {
 type Store struct {
 	path   string
 	writer *sql.DB // exactly one connection: SQLite has one writer
+	w      *writer // owns writer once Open returns: every write goes through it
 	reader *sql.DB // read-only pool for reads outside a transaction
 }
 
@@ -139,6 +141,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite store %s: read pool: %w", abs, err)
 	}
 	s.reader = reader
+	s.w = newWriter(writer)
 	return s, nil
 }
 
@@ -161,6 +164,8 @@ func (s *Store) Path() string { return s.path }
 // Close closes every connection. The writer runs PRAGMA optimize first, as SQLite
 // advises for long-lived connections, so the planner's statistics stay current.
 func (s *Store) Close() error {
+	// Writes already queued are committed first; later ones are refused.
+	s.w.close()
 	var errs []error
 	if s.reader != nil {
 		errs = append(errs, s.reader.Close())
@@ -175,34 +180,18 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// InTx runs fn in one write transaction (BEGIN IMMEDIATE): committed when fn returns
-// nil, rolled back when it returns an error or panics.
+// InTx runs fn in one write transaction (BEGIN IMMEDIATE), possibly shared with other
+// callers' writes, each in its own savepoint (writer.go): fn's writes are committed
+// when it returns nil and undone when it returns an error or panics (the panic reaches
+// the caller). InTx returns once the commit is fsync'd.
 func (s *Store) InTx(ctx context.Context, fn func(q store.Queries) error) error {
 	return s.write(ctx, func(q *queries) error { return fn(q) })
 }
 
-// write runs fn in a write transaction on the single writer connection.
-func (s *Store) write(ctx context.Context, fn func(q *queries) error) (err error) {
-	tx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin write transaction: %w", classify(err))
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			_ = tx.Rollback()
-			panic(p)
-		}
-	}()
-	if err := fn(&queries{db: tx}); err != nil {
-		// SQLite may already have rolled back (SQLITE_FULL does); the rollback error
-		// says nothing new then.
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", classify(err))
-	}
-	return nil
+// write runs fn in a write transaction: the writer's next batch (writer.go). It
+// returns once that transaction is committed (fsync'd) or fn's writes are undone.
+func (s *Store) write(ctx context.Context, fn func(q *queries) error) error {
+	return s.w.write(ctx, fn)
 }
 
 // read runs fn in a read transaction on the read pool: one consistent snapshot for
@@ -213,7 +202,7 @@ func (s *Store) read(ctx context.Context, fn func(q *queries) error) error {
 		return fmt.Errorf("begin read transaction: %w", classify(err))
 	}
 	defer tx.Rollback() //nolint:errcheck // a read transaction has nothing to keep
-	return fn(&queries{db: tx})
+	return fn(&queries{db: readTx{tx}})
 }
 
 func readValue[T any](s *Store, ctx context.Context, fn func(q *queries) (T, error)) (T, error) {
