@@ -36,11 +36,10 @@ func (s *Service) Accept(ctx context.Context, scenarioID int64, payload weft.Bun
 		return nil, fmt.Errorf("payload: %w", err)
 	}
 	a := &Accepted{payload: payload}
-	v, err := s.st.GetVersion(ctx, sc.ID, sc.Version)
-	if err != nil {
-		return nil, fmt.Errorf("scenario %d version %d: %w", sc.ID, sc.Version, err)
+	plan, bp, perr := s.versionPlan(ctx, sc)
+	if perr != nil && bp == nil {
+		return nil, perr
 	}
-	plan, perr := s.plan(v.Blueprint)
 	if perr == nil {
 		a.Responds = s.responds(plan)
 		a.Inline = inline && sc.Active && sc.Paused == "" && !plan.Settings.Sequential && sc.Schedule.Type == ""

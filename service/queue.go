@@ -99,12 +99,11 @@ func (s *Service) blockedScenarios(ctx context.Context) ([]int64, error) {
 }
 
 func (s *Service) sequential(ctx context.Context, sc *weft.Scenario) (bool, error) {
-	v, err := s.st.GetVersion(ctx, sc.ID, sc.Version)
+	p, bp, err := s.versionPlan(ctx, sc)
 	if err != nil {
-		return false, err
-	}
-	p, err := s.plan(v.Blueprint)
-	if err != nil {
+		if bp == nil {
+			return false, err
+		}
 		return false, nil // cannot run anyway; the run itself reports why
 	}
 	return p.Settings.Sequential, nil

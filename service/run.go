@@ -67,12 +67,11 @@ func (s *Service) runCycles(ctx context.Context, scenarioID int64, cycles [][]we
 	if err != nil {
 		return nil, fmt.Errorf("scenario %d: %w", scenarioID, err)
 	}
-	v, err := s.st.GetVersion(ctx, sc.ID, sc.Version)
+	plan, bp, err := s.versionPlan(ctx, sc)
 	if err != nil {
-		return nil, fmt.Errorf("scenario %d version %d: %w", sc.ID, sc.Version, err)
-	}
-	plan, err := s.plan(v.Blueprint)
-	if err != nil {
+		if bp == nil {
+			return nil, err
+		}
 		if queueID != 0 {
 			s.refuseQueued(ctx, sc.ID, queueIDs, err)
 			recorded = true // refuseQueued handed the payloads back
@@ -129,7 +128,7 @@ func (s *Service) runCycles(ctx context.Context, scenarioID int64, cycles [][]we
 		}
 		wasActive, wasPaused = sc.Active, sc.Paused
 		out.Scenario = sc
-		ies, discarded, err := s.storeIncompletes(ctx, q, sc, plan.Settings.DataLoss, plan.Settings.Confidential, v.Blueprint, sc.Version, execID, res.Incomplete)
+		ies, discarded, err := s.storeIncompletes(ctx, q, sc, plan.Settings.DataLoss, plan.Settings.Confidential, bp, sc.Version, execID, res.Incomplete)
 		if err != nil {
 			return err
 		}

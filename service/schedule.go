@@ -143,11 +143,7 @@ func (s *Service) RunQueued(ctx context.Context, scenarioID int64) (*RunResult, 
 	if err != nil {
 		return nil, fmt.Errorf("scenario %d: %w", scenarioID, err)
 	}
-	v, err := s.st.GetVersion(ctx, sc.ID, sc.Version)
-	if err != nil {
-		return nil, fmt.Errorf("scenario %d version %d: %w", sc.ID, sc.Version, err)
-	}
-	plan, err := s.plan(v.Blueprint)
+	plan, _, err := s.versionPlan(ctx, sc)
 	if err != nil {
 		// Nothing is claimed: the payloads wait while the scenario cannot run.
 		return nil, fmt.Errorf("scenario %d cannot run: %w", sc.ID, err)

@@ -7,10 +7,13 @@
 package service
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/weftworks/weft"
@@ -142,6 +145,9 @@ type Service struct {
 	wake  chan struct{}
 	// responders caches, per compiled plan, whether it answers webhook callers.
 	responders sync.Map
+	// versions caches compiled plans by scenario version (versionKey → versionPlan).
+	versions     sync.Map
+	versionCount atomic.Int64
 }
 
 // New returns a Service.
@@ -179,6 +185,42 @@ func (s *Service) notify() {
 	case s.wake <- struct{}{}:
 	default:
 	}
+}
+
+// versionKey names an immutable blueprint version.
+type versionKey struct {
+	scenario int64
+	version  int
+}
+
+type versionPlan struct {
+	plan      *engine.Plan
+	blueprint []byte
+}
+
+// versionPlan returns the compiled plan of a scenario's current version and its
+// blueprint. Versions never change once stored, so each is read and compiled once: a
+// webhook request does not reread and rehash the blueprint.
+func (s *Service) versionPlan(ctx context.Context, sc *weft.Scenario) (*engine.Plan, []byte, error) {
+	key := versionKey{sc.ID, sc.Version}
+	if v, ok := s.versions.Load(key); ok {
+		vp := v.(versionPlan)
+		return vp.plan, vp.blueprint, nil
+	}
+	v, err := s.st.GetVersion(ctx, sc.ID, sc.Version)
+	if err != nil {
+		return nil, nil, fmt.Errorf("scenario %d version %d: %w", sc.ID, sc.Version, err)
+	}
+	p, err := s.plan(v.Blueprint)
+	if err != nil {
+		return nil, v.Blueprint, err
+	}
+	if s.versionCount.Add(1) > planCacheSize {
+		s.versions.Clear()
+		s.versionCount.Store(0)
+	}
+	s.versions.Store(key, versionPlan{p, v.Blueprint})
+	return p, v.Blueprint, nil
 }
 
 // planCache keeps compiled plans by blueprint content: a version compiles once, and an
