@@ -325,11 +325,16 @@ func TestSchedule(t *testing.T) {
 	if got := e.must(200, e.do("GET", "/scenarios/1/schedule", nil)); fmt.Sprint(got) != fmt.Sprint(s) {
 		t.Fatalf("get %v, put %v", got, s)
 	}
+	s = e.must(200, e.do("PUT", "/scenarios/1/schedule", `{"type":"once","at":"2026-05-03T10:00:00+02:00"}`))
+	if s["nextRunAt"] != "2026-05-03T08:00:00Z" {
+		t.Fatalf("once schedule %v", s)
+	}
 	for _, tc := range []struct{ body, field string }{
 		{`{"type":"interval","interval":0}`, "interval"},
 		{`{"type":"cron","cron":"61 * * * *"}`, "cron"},
 		{`{"type":"weekly"}`, "type"},
 		{`{"type":"once"}`, "at"},
+		{`{"type":"once","at":"2026-05-01T11:59:00Z"}`, "at"},
 		{`{"type":"interval","interval":"5"}`, "interval"},
 		{`{"type":"interval","interval":5,"every":1}`, "every"},
 	} {

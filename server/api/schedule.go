@@ -6,7 +6,6 @@ import (
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/schedule"
-	"github.com/weftworks/weft/store"
 )
 
 // scheduleView is a scenario's schedule and its next due run.
@@ -41,7 +40,15 @@ func (a *api) putSchedule(w http.ResponseWriter, r *http.Request) error {
 	if err := scheduleError(schedule.Validate(s)); err != nil {
 		return err
 	}
-	sc, err := a.setSchedule(r, id, s)
+	if _, err := a.st.GetScenario(r.Context(), id); err != nil {
+		return err
+	}
+	sc, err := a.svc.SetSchedule(r.Context(), id, s)
+	var se *schedule.Error
+	if errors.As(err, &se) {
+		// A once-time in the past: valid in shape, refused against the present.
+		return scheduleError(se)
+	}
 	if err != nil {
 		return err
 	}
@@ -76,23 +83,4 @@ func scheduleError(err error) error {
 	}
 	return &Error{Status: http.StatusBadRequest, Code: codeInvalid, Message: err.Error(),
 		Details: map[string]any{"field": field, "problems": problems}}
-}
-
-// setSchedule stores a validated schedule and the next due run (only while active).
-// TODO(schedules): call service.SetSchedule once service/schedule.go lands.
-func (a *api) setSchedule(r *http.Request, id int64, s weft.Schedule) (*weft.Scenario, error) {
-	var sc *weft.Scenario
-	err := a.st.InTx(r.Context(), func(q store.Queries) error {
-		var err error
-		if sc, err = q.GetScenario(r.Context(), id); err != nil {
-			return err
-		}
-		now := a.Now().UTC()
-		sc.Schedule, sc.NextRunAt, sc.UpdatedAt = s, nil, now
-		if sc.Active {
-			sc.NextRunAt = schedule.Next(s, now)
-		}
-		return q.UpdateScenario(r.Context(), sc)
-	})
-	return sc, err
 }
