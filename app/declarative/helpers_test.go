@@ -42,7 +42,7 @@ type reply struct {
 
 func ok(body string) reply { return reply{status: 200, body: body} }
 
-func newStandIn(t *testing.T, replies ...reply) *standIn {
+func newStandIn(t testing.TB, replies ...reply) *standIn {
 	t.Helper()
 	s := &standIn{replies: replies}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -94,7 +94,7 @@ func (s *standIn) only(t *testing.T) got {
 }
 
 // registry registers the shipped apps with every base URL pointed at the stand-ins.
-func registry(t *testing.T, urls map[string]string) *app.Registry {
+func registry(t testing.TB, urls map[string]string) *app.Registry {
 	t.Helper()
 	r := app.NewRegistry()
 	if err := declarative.Register(r, declarative.Options{BaseURLs: urls, Getenv: noEnv}); err != nil {
@@ -106,7 +106,7 @@ func registry(t *testing.T, urls map[string]string) *app.Registry {
 func noEnv(string) string { return "" }
 
 // shipped returns one shipped module's spec with its app pointed at s.
-func shipped(t *testing.T, appName, module string, s *standIn) *app.Spec {
+func shipped(t testing.TB, appName, module string, s *standIn) *app.Spec {
 	t.Helper()
 	spec, found := registry(t, map[string]string{appName: s.URL}).Lookup(appName + ":" + module)
 	if !found {
@@ -144,7 +144,7 @@ func run(t *testing.T, spec *app.Spec, creds weft.Bundle, mapper string) ([]weft
 	return apptest.Run(context.Background(), spec, weft.Bundle{"__IMTCONN__": "conn"}, decode(t, mapper), exec)
 }
 
-func decode(t *testing.T, js string) weft.Bundle {
+func decode(t testing.TB, js string) weft.Bundle {
 	t.Helper()
 	if js == "" {
 		return weft.Bundle{}

@@ -20,8 +20,12 @@ type collector struct {
 	it     *iterDef
 	filter *iml.Filter
 	conds  []filterCond
-	desc   bool
-	out    []entry
+	// ops and bs hold the operands of the element being matched; fenv passes them to
+	// the filter. Reused for every element (a run's collector is its own).
+	ops, bs map[string]any
+	fenv    *iml.Env
+	desc    bool
+	out     []entry
 }
 
 type entry struct {
@@ -68,6 +72,12 @@ func (m *module) newCollector(env *iml.Env, vars map[string]any) (*collector, er
 		return nil, weft.Errorf(weft.DataError, "filter: %v", err)
 	}
 	c.filter, c.conds = f, conds
+	c.ops, c.bs = make(map[string]any, len(conds)), make(map[string]any, len(conds))
+	for _, fc := range conds {
+		c.bs[fc.id] = fc.cond["b"]
+	}
+	c.fenv = &iml.Env{Now: env.Now, Location: env.Location, ExecutionID: env.ExecutionID,
+		Variables: map[string]any{"operand": c.ops, "b": c.bs}}
 	return c, nil
 }
 
@@ -173,19 +183,16 @@ func (c *collector) page(rvars map[string]any) (int, error) {
 // match applies the input's filter to one element: each condition's a is resolved by
 // the definition's operand template, b is the mapped value as is.
 func (c *collector) match(ivars map[string]any) (bool, error) {
-	ops := make(map[string]any, len(c.conds))
-	bs := make(map[string]any, len(c.conds))
-	ovars := maps.Clone(ivars)
+	defer delete(ivars, rootCondition)
 	for _, fc := range c.conds {
-		ovars[rootCondition] = fc.cond
-		v, err := evalVars(c.it.filter.operand, c.env, ovars)
+		ivars[rootCondition] = fc.cond
+		v, err := evalVars(c.it.filter.operand, c.env, ivars)
 		if err != nil {
 			return false, c.unexpected("filter operand", err)
 		}
-		ops[fc.id], bs[fc.id] = v, fc.cond["b"]
+		c.ops[fc.id] = v
 	}
-	ok, err := c.filter.Match(&iml.Env{Now: c.env.Now, Location: c.env.Location, ExecutionID: c.env.ExecutionID,
-		Variables: map[string]any{"operand": ops, "b": bs}})
+	ok, err := c.filter.Match(c.fenv)
 	if err != nil {
 		return false, weft.Errorf(weft.DataError, "filter: %v", err)
 	}
