@@ -213,3 +213,11 @@ func TestRequire(t *testing.T) {
 		}
 	}
 }
+
+func sqliteOpen(b *testing.B) (*sqlite.Store, error) {
+	st, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "weft.db"), sqlite.Options{})
+	if err == nil {
+		b.Cleanup(func() { st.Close() })
+	}
+	return st, err
+}

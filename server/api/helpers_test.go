@@ -38,7 +38,7 @@ func (c *clock) Add(d time.Duration) {
 
 // env is the API over real HTTP on a real SQLite store and a real service.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *httptest.Server
 	svc   *service.Service
 	st    store.Store
@@ -50,7 +50,7 @@ type env struct {
 
 const baseURL = "https://weft.example.com"
 
-func newEnv(t *testing.T, cfg ...func(*service.Config)) *env {
+func newEnv(t testing.TB, cfg ...func(*service.Config)) *env {
 	t.Helper()
 	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "weft.db"), sqlite.Options{})
 	if err != nil {
@@ -139,6 +139,20 @@ func (e *env) do(method, path string, body any) resp {
 
 func (e *env) doAs(token, method, path string, body any) resp {
 	e.t.Helper()
+	r := e.send(token, method, path, body)
+	if err := checkResponse(method, path, r); err != nil {
+		e.t.Error(err)
+	}
+	return r
+}
+
+// raw sends with the admin token without validating the answer (benchmarks).
+func (e *env) raw(method, path string, body any) resp {
+	return e.send(e.admin, method, path, body)
+}
+
+func (e *env) send(token, method, path string, body any) resp {
+	e.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -172,11 +186,7 @@ func (e *env) doAs(token, method, path string, body any) resp {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	r := resp{status: res.StatusCode, header: res.Header, body: data}
-	if err := checkResponse(method, path, r); err != nil {
-		e.t.Error(err)
-	}
-	return r
+	return resp{status: res.StatusCode, header: res.Header, body: data}
 }
 
 // must checks the status and returns the decoded body (nil for an empty one).
