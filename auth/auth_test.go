@@ -57,7 +57,11 @@ func TestCreateVerifyRevoke(t *testing.T) {
 	if err != nil || got.ID != tok.ID {
 		t.Fatalf("Verify = %+v, %v", got, err)
 	}
-	for _, bad := range []string{"", "weft_", plain + "A", strings.Replace(plain, "weft_", "WEFT_", 1), plain[:len(plain)-1] + "Q"} {
+	last := "Q"
+	if strings.HasSuffix(plain, "Q") {
+		last = "R"
+	}
+	for _, bad := range []string{"", "weft_", plain + "A", strings.Replace(plain, "weft_", "WEFT_", 1), plain[:len(plain)-1] + last} {
 		if _, err := a.Verify(t.Context(), bad); !errors.Is(err, auth.ErrInvalid) {
 			t.Errorf("Verify(%q) = %v, want ErrInvalid", bad, err)
 		}
