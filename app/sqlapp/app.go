@@ -103,7 +103,10 @@ func (a *App) spec(d dialect, def moduleDef) app.Spec {
 		Mapper:     def.mapper,
 		New: func(cfg app.Config) (app.Module, error) {
 			ref := cfg.Parameters[paramAccount.Name]
-			if ref == nil {
+			if ref == nil || ref == "" {
+				ref = cfg.Parameters["__IMTCONN__"]
+			}
+			if ref == nil || ref == "" {
 				return nil, weft.Errorf(weft.InvalidConfigurationError, "%s: parameter account: no connection chosen", name)
 			}
 			return &module{app: a, dialect: d, name: name, account: ref, params: cfg.Parameters, run: def.run}, nil

@@ -141,3 +141,38 @@ func TestSignificantDigits(t *testing.T) {
 		}
 	}
 }
+
+// A module needs a connection: account, or Make's __IMTCONN__.
+func TestConnectionParameter(t *testing.T) {
+	reg := app.NewRegistry()
+	if err := New(Options{}).Register(reg); err != nil {
+		t.Fatal(err)
+	}
+	spec, _ := reg.Lookup("postgres:SelectRows")
+	for _, tc := range []struct {
+		params weft.Bundle
+		err    string
+	}{
+		{weft.Bundle{"account": 12.0}, ""},
+		{weft.Bundle{"__IMTCONN__": 12.0}, ""},
+		{weft.Bundle{}, "InvalidConfigurationError: postgres:SelectRows: parameter account: no connection chosen"},
+		{weft.Bundle{"account": ""}, "InvalidConfigurationError: postgres:SelectRows: parameter account: no connection chosen"},
+	} {
+		p, err := app.PrepareParameters(spec, tc.params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = spec.New(app.Config{Parameters: p})
+		if (err == nil) != (tc.err == "") || err != nil && err.Error() != tc.err {
+			t.Errorf("%v: %v, want %q", tc.params, err, tc.err)
+		}
+	}
+	if n := len(reg.Specs()); n != 10 {
+		t.Errorf("%d module types, want 10 (5 for each app)", n)
+	}
+	for _, s := range reg.Specs() {
+		if !s.ACID || s.New == nil {
+			t.Errorf("%s: ACID %v, New %v", s.Name, s.ACID, s.New != nil)
+		}
+	}
+}

@@ -4,8 +4,10 @@ import "github.com/weftworks/weft/app"
 
 // The fields, declared once: validation, docs and forms read these declarations.
 var (
-	paramAccount = app.Field{Name: "account", Label: "Connection", Type: app.TypeAny, Required: true,
-		Help: "The database connection: Postgres {dsn} or {host, port, user, password, database, sslmode}; SQLite {path}."}
+	// Not Required in the declaration: Make's app modules may name their connection
+	// __IMTCONN__ instead; New insists on one of the two.
+	paramAccount = app.Field{Name: "account", Label: "Connection", Type: app.TypeAny,
+		Help: "The database connection (required): Postgres {dsn} or {host, port, user, password, database, sslmode}; SQLite {path}. __IMTCONN__ is read when account is absent."}
 
 	paramContinue = app.Field{Name: "continueWhenNoRes", Label: "Continue the execution of the route even if the module returns no rows",
 		Type: app.TypeBoolean, Default: false,
