@@ -57,6 +57,11 @@ func openServiceWith(cmd *cobra.Command, exclusive bool, configure func(*service
 		return nil, nil, err
 	}
 	cfg := service.Config{Store: st, Registry: reg, Location: timezone(cmd)}
+	if cfg.Secrets, err = loadSecrets(cmd, false); err != nil { // stored connections (cli/connections.go)
+		st.Close()
+		unlock()
+		return nil, nil, err
+	}
 	if configure != nil {
 		configure(&cfg)
 	}
