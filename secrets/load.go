@@ -34,7 +34,14 @@ type Config struct {
 	Random io.Reader
 	// Getenv reads the environment. Defaults to os.Getenv.
 	Getenv func(string) string
+	// NoCreate makes Load return ErrNoKeys instead of creating a missing key file
+	// (commands that only read, and those that run scenarios without connections).
+	NoCreate bool
 }
+
+// ErrNoKeys is returned by Load with NoCreate when neither the variable nor the file
+// holds keys.
+var ErrNoKeys = errors.New("no secret keys")
 
 // Load builds the keyring Config describes: from the environment variable when it is
 // set, else from the key file, which is created with a fresh key on first start.
@@ -56,9 +63,12 @@ func Load(cfg Config) (*Keyring, error) {
 		return kr.withRandom(cfg.Random), nil
 	}
 	if cfg.KeyFile == "" {
-		return nil, fmt.Errorf("secrets: no keys: $%s is unset and no key file is configured", cfg.KeyEnv)
+		return nil, fmt.Errorf("secrets: %w: $%s is unset and no key file is configured", ErrNoKeys, cfg.KeyEnv)
 	}
 	raw, err := os.ReadFile(cfg.KeyFile)
+	if errors.Is(err, fs.ErrNotExist) && cfg.NoCreate {
+		return nil, fmt.Errorf("secrets: %w: $%s is unset and %s does not exist", ErrNoKeys, cfg.KeyEnv, cfg.KeyFile)
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		key, err := createKeyFile(cfg.KeyFile, cfg.Random)
 		if err != nil {

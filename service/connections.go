@@ -49,8 +49,9 @@ func (s *Service) keyring() (*secrets.Keyring, error) {
 	return s.cfg.Secrets, nil
 }
 
-// checkConnection validates what a person gives a connection.
-func checkConnection(name, typ string) error {
+// CheckConnection validates a connection's name and type (commands check before they
+// create a key file).
+func CheckConnection(name, typ string) error {
 	switch {
 	case strings.TrimSpace(name) == "":
 		return errors.New("a connection needs a name")
@@ -86,7 +87,7 @@ func (s *Service) CreateConnection(ctx context.Context, name, typ string, data m
 		return nil, fmt.Errorf("create connection: %w", err)
 	}
 	name, typ = strings.TrimSpace(name), strings.TrimSpace(typ)
-	if err := checkConnection(name, typ); err != nil {
+	if err := CheckConnection(name, typ); err != nil {
 		return nil, fmt.Errorf("create connection: %w", err)
 	}
 	now := s.now()
@@ -123,7 +124,7 @@ func (s *Service) UpdateConnection(ctx context.Context, id int64, name *string, 
 		if name != nil {
 			c.Name = strings.TrimSpace(*name)
 		}
-		if err := checkConnection(c.Name, c.Type); err != nil {
+		if err := CheckConnection(c.Name, c.Type); err != nil {
 			return err
 		}
 		if data != nil {
