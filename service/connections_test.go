@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 	"github.com/weftworks/weft/secrets"
 	"github.com/weftworks/weft/service"
 	"github.com/weftworks/weft/store"
+	"github.com/weftworks/weft/store/sqlite"
 )
 
 func keyring(t *testing.T, ids ...string) *secrets.Keyring {
@@ -499,5 +501,33 @@ func TestConnectionRefsInRealBlueprints(t *testing.T) {
 	}
 	if _, err := service.ConnectionRefs([]byte("{")); err == nil {
 		t.Error("broken blueprint: no error")
+	}
+}
+
+// BenchmarkResolveConnection is what a module pays per call for its credentials: one
+// SQLite read and one decryption.
+func BenchmarkResolveConnection(b *testing.B) {
+	st, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "weft.db"), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	reg, err := all.Registry()
+	if err != nil {
+		b.Fatal(err)
+	}
+	kr, _ := secrets.NewKeyring(secrets.Key{ID: "a", Key: bytes.Repeat([]byte{1}, secrets.KeySize)})
+	svc, err := service.New(service.Config{Store: st, Registry: reg, Secrets: kr, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := svc.CreateConnection(b.Context(), "P", "apikey", map[string]any{"key": strings.Repeat("k", 40), "name": "X-API-Key"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := svc.ResolveConnection(c.ID); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
