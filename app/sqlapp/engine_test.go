@@ -9,7 +9,10 @@ import (
 	"time"
 
 	"github.com/weftworks/weft"
-	"github.com/weftworks/weft/app/all"
+	"github.com/weftworks/weft/app"
+	"github.com/weftworks/weft/app/builtin"
+	"github.com/weftworks/weft/app/jsonmod"
+	"github.com/weftworks/weft/app/tools"
 	"github.com/weftworks/weft/app/sqlapp"
 	"github.com/weftworks/weft/blueprint"
 	"github.com/weftworks/weft/engine"
@@ -25,9 +28,12 @@ type scenario struct {
 
 func newScenario(t *testing.T, tg *target) *scenario {
 	t.Helper()
-	reg, err := all.Registry()
-	if err != nil {
-		t.Fatal(err)
+	// The shipped apps without the default SQL app: this test registers its own.
+	reg := app.NewRegistry()
+	for _, register := range []func(*app.Registry) error{builtin.Register, tools.Register, jsonmod.Register} {
+		if err := register(reg); err != nil {
+			t.Fatal(err)
+		}
 	}
 	a := sqlapp.New(sqlapp.Options{})
 	t.Cleanup(a.Close)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -146,7 +147,10 @@ func (s *pgSession) run(ctx context.Context, st *statement) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.tx.Query(ctx, st.sql, args...)
+	// Results in text format: pgx decodes every type it knows from text just as well,
+	// and a type it has no Go value for (a range, a composite) is then available as
+	// Postgres' own text.
+	rows, err := s.tx.Query(ctx, st.sql, append([]any{pgx.QueryResultFormats{pgx.TextFormatCode}}, args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -160,8 +164,11 @@ func (s *pgSession) run(ctx context.Context, st *statement) (*result, error) {
 		if err != nil {
 			return nil, err
 		}
+		raw := rows.RawValues()
 		for i, v := range vals {
-			vals[i] = pgValue(v)
+			if vals[i] = pgValue(v); !canonical(vals[i]) {
+				vals[i] = string(raw[i])
+			}
 		}
 		res.rows = append(res.rows, vals)
 	}
@@ -316,6 +323,15 @@ func pgValue(v any) any {
 	return value.Normalize(v)
 }
 
+// canonical reports whether v is one of weft's value types.
+func canonical(v any) bool {
+	switch v.(type) {
+	case nil, bool, float64, int64, string, []any, map[string]any, time.Time, []byte:
+		return true
+	}
+	return false
+}
+
 // numericValue turns a numeric into a number when a float64 holds it exactly enough
 // (15 significant digits), else into its exact text: money amounts stay numbers,
 // 30-digit values keep every digit.
@@ -329,8 +345,8 @@ func numericValue(n pgtype.Numeric) any {
 		return s
 	}
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil { // NaN, Infinity
-		return s
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return s // "NaN", "Infinity": text, which JSON can carry
 	}
 	return f
 }

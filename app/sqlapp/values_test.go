@@ -34,6 +34,11 @@ func TestPostgresValues(t *testing.T) {
 		"i8": int64(9007199254740993), "txt": "x, y",
 		"__IMTINDEX__": 1.0, "__IMTLENGTH__": 1.0,
 	}})
+	// Values weft has no type for come back as text.
+	out = h.must("ExecuteQuery", nil, query(`SELECT 'NaN'::numeric AS nan, 'infinity'::timestamptz AS inf,
+		'1 day 2 hours'::interval AS iv, '10.0.0.0/8'::cidr AS net, int4range(1, 5) AS r`))
+	eq(t, "other types", out, []weft.Bundle{{"nan": "NaN", "inf": "infinity", "iv": "1 day 02:00:00",
+		"net": "10.0.0.0/8", "r": "[1,5)", "__IMTINDEX__": 1.0, "__IMTLENGTH__": 1.0}})
 	// Text that is not a valid value of the column is the server's DataError.
 	_, err := h.run("InsertRow", nil, weft.Bundle{"table": "v", "values": map[string]any{"id": 2.0, "ts": "not a date"}})
 	if weft.TypeOf(err) != weft.DataError {
