@@ -17,6 +17,8 @@ import (
 type FieldError struct {
 	Path    string
 	Message string
+	// Missing: a required field has no value (rather than a wrong one).
+	Missing bool
 }
 
 func (e *FieldError) Error() string { return fmt.Sprintf("%s: %s", e.Path, e.Message) }
@@ -92,7 +94,9 @@ func prepareField(f *Field, out weft.Bundle, prefix string) error {
 			return nil
 		}
 		if f.Required {
-			return invalid(prefix+f.Name, "missing value of required field")
+			err := invalid(prefix+f.Name, "missing value of required field")
+			err.(*weft.Error).Err.(*FieldError).Missing = true
+			return err
 		}
 		if present && v != nil && f.Type != TypeText && f.Type != TypeAny && f.Type != TypeArray {
 			// An empty text in a number/boolean/select field means "not set".

@@ -264,7 +264,14 @@ func (a *analyzer) node(m *Module, p string, v *vis, handler *Node) *Node {
 	}
 	if n.Spec != nil && len(n.Spec.Parameters) > 0 {
 		if _, err := app.PrepareParameters(n.Spec, m.Parameters); err != nil {
-			a.errorf(p+"/parameters", m.ID, "%s", paramMessage(err))
+			var fe *app.FieldError
+			if errors.As(err, &fe) && fe.Missing {
+				// Make exports leave connections and ids to be chosen after import: the
+				// blueprint is valid, but the scenario cannot run until they are set.
+				a.warnf(p+"/parameters", m.ID, "%s: set it before the scenario can run", paramMessage(err))
+			} else {
+				a.errorf(p+"/parameters", m.ID, "%s", paramMessage(err))
+			}
 		}
 	}
 	return n

@@ -79,7 +79,7 @@ func TestValidateProblems(t *testing.T) {
 }
 
 func TestValidateReportsEverythingAtOnce(t *testing.T) {
-	rep := validate(t, `[`+wh+`,`+compose(2, "{{9.x}}")+`,`+compose(2, "{{upper(}}")+`,{"id":4,"module":"slack:CreateMessage","mapper":{"text":"{{1.a}}"}}]`)
+	rep := validate(t, `[`+wh+`,`+compose(2, "{{9.x}}")+`,`+compose(2, "{{upper(}}")+`,{"id":4,"module":"acme:CreateWidget","mapper":{"text":"{{1.a}}"}}]`)
 	if n := len(rep.Errors()); n != 3 {
 		t.Fatalf("want 3 errors (bad reference, duplicate id, parse error), got %d: %v", n, rep.Problems)
 	}

@@ -3,29 +3,52 @@
 package all
 
 import (
+	"io/fs"
+
 	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/app/builtin"
 	"github.com/weftworks/weft/app/datastore"
+	"github.com/weftworks/weft/app/declarative"
+	"github.com/weftworks/weft/app/email"
+	"github.com/weftworks/weft/app/files"
 	"github.com/weftworks/weft/app/httpmod"
 	"github.com/weftworks/weft/app/jsonmod"
 	"github.com/weftworks/weft/app/markdown"
+	"github.com/weftworks/weft/app/sqlapp"
 	"github.com/weftworks/weft/app/textparser"
 	"github.com/weftworks/weft/app/tools"
 	"github.com/weftworks/weft/store"
 )
 
+// Deps are what some apps need from the process.
+type Deps struct {
+	// Store backs the data store modules (nil: declared for validation only).
+	Store store.Store
+	// FilesBase confines the files app: every root must lie inside it ("": any folder).
+	FilesBase string
+	// Definitions are extra declarative app definitions (e.g. DATA/apps).
+	Definitions []fs.FS
+}
+
 // Registry returns a registry holding every built-in app, for validation and for runs
 // that need no store (the data store modules are declared but cannot be built).
-func Registry() (*app.Registry, error) { return WithStore(nil) }
+func Registry() (*app.Registry, error) { return New(Deps{}) }
 
 // WithStore returns a registry holding every built-in app, the data store modules
 // working on st.
-func WithStore(st store.Store) (*app.Registry, error) {
+func WithStore(st store.Store) (*app.Registry, error) { return New(Deps{Store: st}) }
+
+// New returns a registry holding every built-in app wired to deps.
+func New(deps Deps) (*app.Registry, error) {
 	r := app.NewRegistry()
 	for _, register := range []func(*app.Registry) error{
 		builtin.Register, tools.Register, jsonmod.Register, textparser.Register,
-		markdown.Register, httpmod.Register,
-		func(r *app.Registry) error { return datastore.Register(r, st) },
+		markdown.Register, httpmod.Register, email.Register, sqlapp.Register,
+		func(r *app.Registry) error { return datastore.Register(r, deps.Store) },
+		func(r *app.Registry) error { return files.RegisterOptions(r, files.Options{Base: deps.FilesBase}) },
+		func(r *app.Registry) error {
+			return declarative.Register(r, declarative.Options{Extra: deps.Definitions})
+		},
 	} {
 		if err := register(r); err != nil {
 			return nil, err

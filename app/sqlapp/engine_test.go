@@ -12,8 +12,8 @@ import (
 	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/app/builtin"
 	"github.com/weftworks/weft/app/jsonmod"
-	"github.com/weftworks/weft/app/tools"
 	"github.com/weftworks/weft/app/sqlapp"
+	"github.com/weftworks/weft/app/tools"
 	"github.com/weftworks/weft/blueprint"
 	"github.com/weftworks/weft/engine"
 )
