@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -130,7 +131,7 @@ func runBench(cmd *cobra.Command, clients int, duration time.Duration, rate floa
 	if _, err := svc.SetActive(ctx, sc.ID, true); err != nil {
 		return err
 	}
-	hook, err := server.EnsureHook(ctx, st, sc.ID, time.Now().UTC())
+	hook, err := svc.EnsureHook(ctx, sc.ID)
 	if err != nil {
 		return err
 	}
@@ -173,6 +174,16 @@ func runBench(cmd *cobra.Command, clients int, duration time.Duration, rate floa
 			jobs <- time.Now()
 		}
 	}()
+	if path := os.Getenv("WEFT_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	start := time.Now()
 	var wg sync.WaitGroup
 	for range clients {

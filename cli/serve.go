@@ -1,13 +1,19 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/weftworks/weft/auth"
+	"github.com/weftworks/weft/metrics"
+	"github.com/weftworks/weft/notify"
 	"github.com/weftworks/weft/server"
+	"github.com/weftworks/weft/server/api"
+	"github.com/weftworks/weft/service"
 )
 
 func newServeCmd() *cobra.Command {
@@ -16,6 +22,7 @@ func newServeCmd() *cobra.Command {
 		demo          bool
 		demoEvery     time.Duration
 		shutdown      time.Duration
+		notifyURL     string
 	)
 	c := &cobra.Command{
 		Use:   "serve",
@@ -41,8 +48,23 @@ func newServeCmd() *cobra.Command {
 				baseURL = "http://" + ln.Addr().String()
 			}
 			baseURL = strings.TrimRight(baseURL, "/")
-			srv, err := server.New(server.Config{Service: svc, Store: svc.Store(), Logger: logger(cmd),
-				ShutdownTimeout: shutdown})
+			log := logger(cmd)
+			m := metrics.New(svc.Store())
+			observers := []service.Observer{m}
+			if notifyURL != "" {
+				if err := notify.CheckURL(notifyURL); err != nil {
+					return fmt.Errorf("--notify-url: %w", err)
+				}
+				n := notify.New(notifyURL, nil, log)
+				defer n.Close(context.Background())
+				m.Notifications(n.Stats)
+				observers = append(observers, n)
+			}
+			svc.SetObserver(notify.Multi(observers...))
+			a := auth.New(svc.Store(), auth.WithLogger(log))
+			apiHandler := api.New(api.Deps{Service: svc, Store: svc.Store(), Auth: a, BaseURL: baseURL, Logger: log})
+			srv, err := server.New(server.Config{Service: svc, Store: svc.Store(), Logger: log, API: apiHandler,
+				Metrics: m.Handler(), OnWebhook: m.Webhook, HookSecret: svc.HookSecret, ShutdownTimeout: shutdown})
 			if err != nil {
 				return err
 			}
@@ -68,5 +90,6 @@ func newServeCmd() *cobra.Command {
 	c.Flags().BoolVar(&demo, "demo", false, "seed example scenarios and send demo traffic")
 	c.Flags().DurationVar(&demoEvery, "demo-every", 20*time.Second, "how often a demo order arrives")
 	c.Flags().DurationVar(&shutdown, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for runs in flight")
+	c.Flags().StringVar(&notifyURL, "notify-url", "", "POST a JSON notification here when an incomplete execution is stored or a scenario deactivated")
 	return c
 }

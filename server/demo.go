@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base32"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,33 +11,7 @@ import (
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/examples"
-	"github.com/weftworks/weft/store"
 )
-
-// NewHookToken returns an unguessable webhook token (32 random bytes, base32).
-func NewHookToken() string {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(fmt.Sprintf("crypto/rand: %v", err))
-	}
-	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
-}
-
-// EnsureHook returns the scenario's webhook, creating one when it has none.
-func EnsureHook(ctx context.Context, st store.Store, scenarioID int64, now time.Time) (*weft.Hook, error) {
-	h, err := st.HookOfScenario(ctx, scenarioID)
-	if err == nil {
-		return h, nil
-	}
-	if !errors.Is(err, store.ErrNotFound) {
-		return nil, err
-	}
-	h = &weft.Hook{Token: NewHookToken(), ScenarioID: scenarioID, CreatedAt: now}
-	if err := st.CreateHook(ctx, h); err != nil {
-		return nil, err
-	}
-	return h, nil
-}
 
 // DemoScenario is one scenario `weft serve --demo` seeds.
 type DemoScenario struct {
@@ -78,7 +50,10 @@ func (s *Server) Demo(ctx context.Context, baseURL string, interval time.Duratio
 				return nil, fmt.Errorf("demo scenario %s: %w", seed.source, err)
 			}
 		}
-		h, err := EnsureHook(ctx, s.st, sc.ID, time.Now().UTC())
+		h, err := s.svc.EnsureHook(ctx, sc.ID)
+		if err == nil && h == nil {
+			err = errors.New("its trigger is not a webhook")
+		}
 		if err != nil {
 			return nil, fmt.Errorf("demo scenario %s: hook: %w", seed.source, err)
 		}

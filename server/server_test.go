@@ -113,9 +113,9 @@ func (e *env) scenario(blueprint string) (int64, string) {
 	if _, err := e.svc.SetActive(e.t.Context(), sc.ID, true); err != nil {
 		e.t.Fatal(err)
 	}
-	h, err := server.EnsureHook(e.t.Context(), e.st, sc.ID, time.Now())
-	if err != nil {
-		e.t.Fatal(err)
+	h, err := e.svc.EnsureHook(e.t.Context(), sc.ID)
+	if err != nil || h == nil {
+		e.t.Fatalf("hook %v %v", h, err)
 	}
 	return sc.ID, e.base + "/hooks/" + h.Token
 }

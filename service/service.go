@@ -171,6 +171,15 @@ func New(cfg Config) (*Service, error) {
 	return s, nil
 }
 
+// SetObserver replaces the observer. Call it before the service runs anything (the
+// server creates its metrics after the service).
+func (s *Service) SetObserver(o Observer) {
+	if o == nil {
+		o = nopObserver{}
+	}
+	s.cfg.Observer = o
+}
+
 // Store returns the service's store (read-only use by the CLI and the API).
 func (s *Service) Store() store.Store { return s.st }
 
