@@ -24,15 +24,6 @@ import (
 	"github.com/weftworks/weft/value"
 )
 
-// 029 runs now that app/all ships the email app; TestCorpusBlueprintsThatRunAreTested
-// lists it with the others (added here so this file alone brings the test in).
-func init() {
-	if !slices.Contains(endToEnd, "029") {
-		endToEnd = append(endToEnd, "029")
-		slices.Sort(endToEnd)
-	}
-}
-
 // An order with two line items, as the shop's webhook sends it.
 const order029 = `{"order_id":"A-1001","order_timestamp":"2026-03-04T05:00:00Z","customer_name":"Ada Lovelace",
 	"customer_email":"ada@example.com","payment_status":"paid","total_amount":59.5,"line_items":[

@@ -219,7 +219,7 @@ func TestCorpus011NeedsAConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = eng.Compile(bp)
-	if err == nil || !strings.Contains(err.Error(), "/flow/2/parameters: __IMTCONN__: missing value of required field") {
+	if err == nil || !strings.Contains(err.Error(), "/flow/2") || !strings.Contains(err.Error(), "__IMTCONN__: missing value of required field") {
 		t.Fatalf("compile error = %v", err)
 	}
 }
@@ -263,7 +263,7 @@ func corpusBlueprints(t *testing.T) []corpusBlueprint {
 // endToEnd lists the corpus blueprints that use a declarative app and run with the
 // registered apps, each tested end to end above. When another app joins app/all, more
 // blueprints qualify and this test names them.
-var endToEnd = []string{"011", "021", "037"}
+var endToEnd = []string{"011", "021", "029", "037"}
 
 func TestCorpusBlueprintsThatRunAreTested(t *testing.T) {
 	r := fullRegistry(t, nil)
