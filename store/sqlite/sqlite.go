@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -74,6 +75,9 @@ type Store struct {
 	writer *sql.DB // exactly one connection: SQLite has one writer
 	w      *writer // owns writer once Open returns: every write goes through it
 	reader *sql.DB // read-only pool for reads outside a transaction
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 var _ store.Store = (*Store)(nil)
@@ -164,6 +168,11 @@ func (s *Store) Path() string { return s.path }
 // Close closes every connection. The writer runs PRAGMA optimize first, as SQLite
 // advises for long-lived connections, so the planner's statistics stay current.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.close() })
+	return s.closeErr
+}
+
+func (s *Store) close() error {
 	// Writes already queued are committed first; later ones are refused.
 	s.w.close()
 	var errs []error

@@ -237,8 +237,8 @@ func (w *writer) runTx(reqs []*writeReq) (rest []*writeReq) {
 		}
 		return nil
 	}
+	// Kept for afterGoexit (rolling back a finished transaction is a harmless no-op).
 	w.tx = tx
-	defer func() { w.tx = nil }()
 	savepoints := len(reqs) > 1
 	var in []*writeReq // functions whose writes this transaction holds
 	for i, r := range reqs {
@@ -319,7 +319,7 @@ func (w *writer) apply(tx *sql.Tx, r *writeReq, savepoint bool) (lost error) {
 	}
 	cause := func(err error) error {
 		if st.fatal != nil {
-			return fmt.Errorf("write transaction rolled back by SQLite with its whole batch: %w", st.fatal)
+			return fmt.Errorf("write transaction lost: SQLite rolled it back with its whole batch: %w", st.fatal)
 		}
 		return fmt.Errorf("write transaction lost: %w", classify(err))
 	}
