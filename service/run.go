@@ -239,6 +239,9 @@ func (s *Service) consequences(sc *weft.Scenario, res *engine.Result, stored []*
 	} else {
 		sc.ConsecutiveErrors = 0
 	}
+	if !sc.Active {
+		sc.NextRunAt = nil // an inactive scenario has no next scheduled run
+	}
 	for _, ie := range stored {
 		if ie.ErrorType == weft.InvalidConfigurationError || ie.ErrorType == weft.InvalidAccessTokenError {
 			sc.Paused = fmt.Sprintf("incomplete execution %s has a %s that needs a person", ie.ID, ie.ErrorType)
