@@ -54,7 +54,7 @@ func NewRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.PersistentFlags().String("timezone", "", "default time zone of date functions (IANA name; default UTC)")
 	root.PersistentFlags().String("log-format", "text", "log format: text or json")
 	root.PersistentFlags().String("log-level", "info", "log level: debug, info, warn, error")
-	root.PersistentPreRunE = checkTimezone
+	root.PersistentPreRunE = checkFlags
 	root.AddCommand(newValidateCmd(), newRunCmd(), newModulesCmd(), newExecutionsCmd(), newIncompleteCmd(),
 		newScenariosCmd(), newEnqueueCmd(), newWorkCmd(), newServeCmd(), newBenchCmd(), newTokensCmd())
 	root.AddCommand(newConnectionsCmd())

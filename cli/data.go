@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"github.com/weftworks/weft/logging"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -104,17 +106,34 @@ func checkTimezone(cmd *cobra.Command, _ []string) error {
 	return nil
 }
 
-// logger is the process logger: --log-format text|json, --log-level.
+// logger is the process logger: --log-format text|json, --log-level (checked by
+// checkFlags before any command runs).
 func logger(cmd *cobra.Command) *slog.Logger {
 	format, _ := cmd.Flags().GetString("log-format")
 	level, _ := cmd.Flags().GetString("log-level")
-	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(level)); err != nil {
+	lv, err := logging.ParseLevel(level)
+	if err != nil {
 		lv = slog.LevelInfo
 	}
-	opts := &slog.HandlerOptions{Level: lv}
-	if format == "json" {
-		return slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), opts))
+	l, err := logging.NewLogger(cmd.ErrOrStderr(), format, lv)
+	if err != nil {
+		return slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: lv}))
 	}
-	return slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), opts))
+	return l
+}
+
+// checkFlags rejects bad global flags before a command runs.
+func checkFlags(cmd *cobra.Command, args []string) error {
+	if err := checkTimezone(cmd, args); err != nil {
+		return err
+	}
+	level, _ := cmd.Flags().GetString("log-level")
+	if _, err := logging.ParseLevel(level); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	format, _ := cmd.Flags().GetString("log-format")
+	if _, err := logging.NewLogger(io.Discard, format, slog.LevelInfo); err != nil {
+		return fmt.Errorf("--log-format: %w", err)
+	}
+	return nil
 }

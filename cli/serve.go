@@ -35,6 +35,10 @@ func newServeCmd() *cobra.Command {
 			"executions appear, are retried and resolve within minutes.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// The first start creates the secret key file (connections, webhook secrets).
+			if _, err := loadSecrets(cmd, true); err != nil {
+				return err
+			}
 			svc, done, err := openService(cmd, true)
 			if err != nil {
 				return err
