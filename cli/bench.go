@@ -163,12 +163,10 @@ func runBench(cmd *cobra.Command, clients int, duration time.Duration, rate floa
 		defer close(jobs)
 		for time.Now().Before(deadline) && ctx.Err() == nil {
 			if tick != nil {
-				at := <-tick
-				select {
-				case jobs <- at:
-				default: // clients saturated: the request is late; count it from its due time
-					jobs <- at
-				}
+				// Open loop: each request is due at its tick; when the clients fall behind
+				// it waits in jobs, and its latency counts from the tick (no coordinated
+				// omission).
+				jobs <- <-tick
 				continue
 			}
 			jobs <- time.Now()

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/weftworks/weft"
@@ -39,7 +40,7 @@ func (s *Server) hook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	h, err := s.st.GetHook(ctx, r.PathValue("token"))
+	h, err := s.hooks.get(ctx, s.st, r.PathValue("token"))
 	if errors.Is(err, store.ErrNotFound) {
 		s.hookError(w, http.StatusNotFound, "not_found", "no webhook at this address")
 		return
@@ -284,4 +285,41 @@ func addValues(b weft.Bundle, vals url.Values) {
 		}
 		b[k] = arr
 	}
+}
+
+// hookCache keeps webhook lookups for a second: a storm of requests to one address does
+// not read the same row thousands of times a second. A deleted or rotated address stops
+// answering within a second.
+type hookCache struct {
+	mu sync.Mutex
+	m  map[string]hookEntry
+}
+
+type hookEntry struct {
+	h   *weft.Hook
+	err error
+	at  time.Time
+}
+
+const hookTTL = time.Second
+
+func (c *hookCache) get(ctx context.Context, st store.Store, token string) (*weft.Hook, error) {
+	now := time.Now()
+	c.mu.Lock()
+	e, ok := c.m[token]
+	c.mu.Unlock()
+	if ok && now.Sub(e.at) < hookTTL {
+		return e.h, e.err
+	}
+	h, err := st.GetHook(ctx, token)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err // not cached: a store failure is not an answer
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) > 10_000 {
+		c.m = map[string]hookEntry{}
+	}
+	c.m[token] = hookEntry{h, err, now}
+	c.mu.Unlock()
+	return h, err
 }

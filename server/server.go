@@ -96,6 +96,7 @@ type Server struct {
 	cancelRun context.CancelFunc
 	ready     atomic.Bool
 	stopping  atomic.Bool
+	hooks     hookCache
 }
 
 // New returns a server.

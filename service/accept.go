@@ -21,6 +21,7 @@ type Accepted struct {
 	// Responds: the scenario answers webhook callers (it has gateway:WebhookRespond).
 	Responds bool
 	payload  weft.Bundle
+	scenario *weft.Scenario
 }
 
 // Accept stores a trigger payload for a scenario (fsync'd before it returns: a caller
@@ -35,7 +36,7 @@ func (s *Service) Accept(ctx context.Context, scenarioID int64, payload weft.Bun
 	if err != nil {
 		return nil, fmt.Errorf("payload: %w", err)
 	}
-	a := &Accepted{payload: payload}
+	a := &Accepted{payload: payload, scenario: sc}
 	plan, bp, perr := s.versionPlan(ctx, sc)
 	if perr != nil && bp == nil {
 		return nil, perr
@@ -65,7 +66,7 @@ func (s *Service) RunAccepted(ctx context.Context, a *Accepted) (*RunResult, err
 	if !a.Inline {
 		return nil, fmt.Errorf("payload %d is queued for the worker, not for an inline run", a.Item.ID)
 	}
-	return s.run(ctx, a.Item.ScenarioID, []weft.Bundle{a.payload}, a.Item.ID, a.Item.ExecutionID)
+	return s.runCycles(ctx, a.Item.ScenarioID, a.scenario, [][]weft.Bundle{{a.payload}}, []int64{a.Item.ID}, a.Item.ExecutionID)
 }
 
 // responds reports whether a plan has a webhook response module (computed once per

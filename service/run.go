@@ -41,12 +41,14 @@ func (s *Service) run(ctx context.Context, scenarioID int64, trigger []weft.Bund
 	if queueID != 0 {
 		queueIDs = []int64{queueID}
 	}
-	return s.runCycles(ctx, scenarioID, [][]weft.Bundle{trigger}, queueIDs, execID)
+	return s.runCycles(ctx, scenarioID, nil, [][]weft.Bundle{trigger}, queueIDs, execID)
 }
 
 // runCycles carries out one run whose trigger emits cycles[i] in cycle i+1. When it
 // consumes queued payloads, queueIDs[i] is the one of cycle i+1, all claimed by execID.
-func (s *Service) runCycles(ctx context.Context, scenarioID int64, cycles [][]weft.Bundle, queueIDs []int64, execID string) (_ *RunResult, err error) {
+// sc, when given, is the scenario as the caller just read it (saves a read per run on
+// the webhook path); the run's end rereads it in its transaction anyway.
+func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scenario, cycles [][]weft.Bundle, queueIDs []int64, execID string) (_ *RunResult, err error) {
 	recorded := false
 	var queueID int64 // the first payload: the execution record names it for Recover
 	if len(queueIDs) > 0 {
@@ -63,9 +65,10 @@ func (s *Service) runCycles(ctx context.Context, scenarioID int64, cycles [][]we
 			}
 		}()
 	}
-	sc, err := s.st.GetScenario(ctx, scenarioID)
-	if err != nil {
-		return nil, fmt.Errorf("scenario %d: %w", scenarioID, err)
+	if sc == nil {
+		if sc, err = s.st.GetScenario(ctx, scenarioID); err != nil {
+			return nil, fmt.Errorf("scenario %d: %w", scenarioID, err)
+		}
 	}
 	plan, bp, err := s.versionPlan(ctx, sc)
 	if err != nil {

@@ -178,7 +178,7 @@ func (s *Service) RunQueued(ctx context.Context, scenarioID int64) (*RunResult, 
 		}
 		cycles[i] = []weft.Bundle{b}
 	}
-	return s.runCycles(ctx, sc.ID, cycles, ids, execID)
+	return s.runCycles(ctx, sc.ID, sc, cycles, ids, execID)
 }
 
 // handBackQueued releases claimed items whose run never started.

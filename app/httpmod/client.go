@@ -66,11 +66,14 @@ func newClient(o Options) *client {
 	o = o.withDefaults()
 	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Resolver: o.Resolver}
 	tr := &http.Transport{
-		Proxy:                 o.Proxy,
-		DialContext:           dialer.DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          100,
-		MaxIdleConnsPerHost:   10,
+		Proxy:             o.Proxy,
+		DialContext:       dialer.DialContext,
+		ForceAttemptHTTP2: true,
+		// Many runs call the same API at once: keep their connections for reuse rather
+		// than closing all but a few after each call (which leaves thousands of sockets
+		// in TIME_WAIT under load).
+		MaxIdleConns:          1024,
+		MaxIdleConnsPerHost:   256,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
