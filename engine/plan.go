@@ -167,7 +167,16 @@ func (c *compiler) build() error {
 		m := an.Module
 		n := &node{slot: i, id: m.ID, typ: m.Type, pointer: an.Pointer, spec: an.Spec, kind: an.Kind, fallback: -1}
 		if err := c.prepare(n, m); err != nil {
-			return fmt.Errorf("compile %s (module %d): %w", an.Pointer, m.ID, err)
+			// A module that cannot be built (a connection or id still to choose, a
+			// pattern that does not compile) makes the blueprint unrunnable: reported like
+			// a validation problem, with its place, so callers refuse with the reason.
+			msg := err.Error()
+			if we, ok := err.(*weft.Error); ok {
+				msg = we.Message
+			}
+			return &InvalidError{Report: blueprint.Report{Problems: []blueprint.Problem{{
+				Pointer: an.Pointer + "/parameters", ModuleID: m.ID, Severity: blueprint.SeverityError,
+				Message: fmt.Sprintf("module %d (%s) cannot be built: %s", m.ID, m.Type, msg)}}}}
 		}
 		c.nodes[m] = n
 		p.nodes = append(p.nodes, n)

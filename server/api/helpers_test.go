@@ -230,7 +230,7 @@ const echo = `{"name":"Echo","flow":[{"id":1,"module":"gateway:CustomWebHook","v
 	{"id":2,"module":"gateway:WebhookRespond","version":1,"mapper":{"status":"200","body":"got {{1.value}}"}}],"metadata":{"version":1,"scenario":{}}}`
 
 // unsupported uses a module weft cannot run: stored, never activated.
-const unsupported = `{"name":"Slack","flow":[{"id":1,"module":"slack:CreateMessage","version":1,"mapper":{"text":"hi"}}],"metadata":{"version":1,"scenario":{}}}`
+const unsupported = `{"name":"Slack","flow":[{"id":1,"module":"acme:CreateWidget","version":1,"mapper":{"text":"hi"}}],"metadata":{"version":1,"scenario":{}}}`
 
 // create stores a blueprint through the API and returns the scenario.
 func (e *env) create(bp string) map[string]any {

@@ -190,10 +190,10 @@ func TestActivateDeactivate(t *testing.T) {
 	e.create(unsupported)
 	r := e.do("POST", "/scenarios/2/activate", nil)
 	code, msg, details := r.err(t)
-	if r.status != 409 || code != "conflict" || !strings.Contains(msg, "slack:CreateMessage") {
+	if r.status != 409 || code != "conflict" || !strings.Contains(msg, "acme:CreateWidget") {
 		t.Fatalf("activating an unsupported scenario: %s", r)
 	}
-	if u := details["unsupported"].([]any); len(u) != 1 || u[0].(map[string]any)["module"] != "slack:CreateMessage" {
+	if u := details["unsupported"].([]any); len(u) != 1 || u[0].(map[string]any)["module"] != "acme:CreateWidget" {
 		t.Fatalf("details %v", details)
 	}
 	if r := e.do("POST", "/scenarios/7/activate", nil); r.status != 404 {
@@ -384,6 +384,20 @@ func TestMountedBehindStripPrefix(t *testing.T) {
 		res.Body.Close()
 		if res.StatusCode != want {
 			t.Errorf("%s: %d, want %d", path, res.StatusCode, want)
+		}
+	}
+}
+
+// A scenario whose module still needs its connection chosen (a Make export) is stored,
+// but activating or running it is refused with the reason, not a 500.
+func TestActivateRefusedWhileAConnectionIsMissing(t *testing.T) {
+	e := newEnv(t)
+	e.create(`{"name":"Slack","flow":[{"id":1,"module":"slack:CreateMessage","version":1,"parameters":{},"mapper":{"channel":"C1","text":"hi"}}],"metadata":{"version":1,"scenario":{}}}`)
+	for _, path := range []string{"/scenarios/1/activate", "/scenarios/1/run"} {
+		r := e.do("POST", path, nil)
+		code, msg, _ := r.err(t)
+		if r.status != 409 || code != "conflict" || !strings.Contains(msg, "__IMTCONN__") {
+			t.Fatalf("%s: %s", path, r)
 		}
 	}
 }
