@@ -169,6 +169,10 @@ type Execution interface {
 	// first use. Modules keep per-run state here (a transaction's write set, a cookie
 	// jar), never in the module instance, which concurrent runs share.
 	State(key any, init func() any) any
+	// IdempotencyKey is a key for the module call in progress that stays the same
+	// across every retry of the same incomplete execution (and differs for every other
+	// call): send it to services that deduplicate (HTTP's Idempotency-Key).
+	IdempotencyKey() string
 }
 
 // Response is the HTTP answer a webhook caller receives.

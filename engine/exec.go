@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"time"
 
 	"github.com/weftworks/weft"
@@ -47,4 +50,17 @@ func (r *run) State(key any, init func() any) any {
 		r.state[key] = v
 	}
 	return v
+}
+
+func (r *run) IdempotencyKey() string {
+	id := 0
+	if r.current != nil {
+		id = r.current.id
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s|%d", r.origin, id)
+	for _, p := range r.path {
+		fmt.Fprintf(h, "|%d", p)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"maps"
+	"slices"
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/app"
@@ -120,6 +121,7 @@ func errorBundle(we *weft.Error) weft.Bundle {
 // on with its other bundles (SPEC §3.3).
 func (r *run) storeIncomplete(n *node, we *weft.Error, input weft.Bundle, auto bool, brk *builtin.BreakSettings) {
 	ie := &Incomplete{ModuleID: n.id, Error: we, Input: input, AutoRetry: auto, Break: brk, Cycle: r.cyc,
+		Origin: r.origin, Path: slices.Clone(r.path),
 		Outputs: make(map[int]any, len(n.visible)), Variables: r.snapshotVars()}
 	for _, s := range n.visible {
 		if v := r.slots[s]; v != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -97,6 +98,17 @@ func newFixture(t *testing.T) *fixture {
 					return out, nil
 				}), nil
 			}},
+		app.Spec{Name: "test:Key", Timeout: -1,
+			Mapper: []app.Field{{Name: "fail", Type: app.TypeBoolean}},
+			New: func(app.Config) (app.Module, error) {
+				return app.ModuleFunc(func(_ context.Context, c *app.Call) ([]weft.Bundle, error) {
+					rec.add("key:"+c.Exec.IdempotencyKey(), nil)
+					if c.Input["fail"] == true {
+						return nil, weft.Errorf(weft.ConnectionError, "refused")
+					}
+					return []weft.Bundle{{}}, nil
+				}), nil
+			}},
 		app.Spec{Name: "test:Panic", Timeout: -1,
 			New: func(app.Config) (app.Module, error) {
 				return app.ModuleFunc(func(context.Context, *app.Call) ([]weft.Bundle, error) { panic("boom") }), nil
@@ -117,6 +129,17 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	return &fixture{t: t, rec: rec, eng: eng, now: now}
+}
+
+// keys returns the idempotency keys test:Key modules saw, in order.
+func (f *fixture) keys() []string {
+	var out []string
+	for _, tag := range f.rec.tags() {
+		if k, ok := strings.CutPrefix(tag, "key:"); ok {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // plan compiles a blueprint given as its flow (JSON array) and settings (JSON object).

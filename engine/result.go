@@ -72,6 +72,11 @@ type Incomplete struct {
 	// Break holds Break's retry settings when a Break directive stored this.
 	Break *builtin.BreakSettings `json:"break,omitempty"`
 	Cycle int                    `json:"cycle"`
+	// Origin is the execution the bundle first ran in and Path its place among the
+	// bundles (cycle, then the position at each module that emitted several): together
+	// they keep idempotency keys the same across every attempt.
+	Origin string  `json:"origin,omitempty"`
+	Path   []int32 `json:"path,omitempty"`
 }
 
 // Variable is a variable set by util:SetVariable*, with its scope.

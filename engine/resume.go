@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 )
 
 // ResumeInput continues an incomplete execution.
@@ -26,7 +27,11 @@ func (e *Engine) Resume(ctx context.Context, p *Plan, ie *Incomplete, in ResumeI
 		return nil, fmt.Errorf("resume: module %d is not in the blueprint", ie.ModuleID)
 	}
 	r := e.newRun(ctx, p, in.ExecutionID, in.Scenario, in.Inputs)
-	r.cyc = 1
+	r.cyc = max(ie.Cycle, 1)
+	if ie.Origin != "" {
+		r.origin = ie.Origin
+	}
+	r.path = slices.Clone(ie.Path)
 	for id, v := range ie.Outputs {
 		if s := p.slot(id); s >= 0 {
 			r.slots[s] = v

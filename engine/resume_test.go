@@ -126,3 +126,29 @@ func TestResumeUnknownModule(t *testing.T) {
 	}
 	_ = blueprint.Report{}
 }
+
+// The idempotency key of a module call is the same in the run that failed and in every
+// attempt that resumes it, and differs between bundles.
+func TestIdempotencyKeyStableAcrossResume(t *testing.T) {
+	f := newFixture(t)
+	p := f.plan(`[`+hook+`,
+		{"id":2,"module":"builtin:BasicFeeder","version":1,"mapper":{"array":"{{1.items}}"}},
+		{"id":3,"module":"test:Key","version":1,"mapper":{"fail":"{{2.value = 2}}"}}]`, "")
+	res := f.run(p, bundle(`{"items":[1,2,3]}`))
+	if len(res.Incomplete) != 1 {
+		t.Fatalf("IEs %d", len(res.Incomplete))
+	}
+	got := f.keys()
+	if len(got) != 3 || got[0] == got[1] || got[1] == got[2] {
+		t.Fatalf("keys of the three bundles %v", got)
+	}
+	for i := 0; i < 2; i++ {
+		if _, err := f.eng.Resume(t.Context(), p, res.Incomplete[0], engine.ResumeInput{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all := f.keys()
+	if len(all) != 5 || all[3] != got[1] || all[4] != got[1] {
+		t.Fatalf("the failing bundle's key changed across attempts: first run %v, attempts %v", got, all[3:])
+	}
+}

@@ -61,6 +61,11 @@ type run struct {
 	commit  bool      // how a stopped run ends
 	pending []app.Transactional
 	state   map[any]any
+	// origin and path identify the bundle being carried (idempotency keys); current is
+	// the module whose Run is in progress.
+	origin  string
+	path    []int32
+	current *node
 }
 
 type loopFrame struct {
@@ -95,6 +100,7 @@ func (e *Engine) Run(ctx context.Context, p *Plan, in Input) (*Result, error) {
 			break
 		}
 		r.cyc = i + 1
+		r.path = append(r.path[:0], int32(i))
 		r.startCycle()
 		r.runTrigger(bundles)
 		r.endCycle()
@@ -106,7 +112,7 @@ func (e *Engine) newRun(ctx context.Context, p *Plan, id string, sc ScenarioInfo
 	if id == "" {
 		id = e.opts.NewID()
 	}
-	r := &run{e: e, p: p, ctx: ctx, id: id, conf: p.Settings.Confidential,
+	r := &run{e: e, p: p, ctx: ctx, id: id, origin: id, conf: p.Settings.Confidential,
 		slots: make([]any, len(p.nodes)), branch: make([]int, len(p.nodes)),
 		vars: map[string]Variable{}, commit: true}
 	r.res = &Result{ExecutionID: id, Status: weft.StatusSuccess, Started: e.opts.Clock()}
@@ -279,13 +285,16 @@ func (r *run) step(n *node) *node {
 func (r *run) emit(n *node, out []weft.Bundle) *node {
 	if len(n.aggs) > 0 {
 		f := r.openLoop(n, n.aggs)
-		for _, b := range out {
+		r.path = append(r.path, 0)
+		for i, b := range out {
 			if r.halted() {
 				break
 			}
+			r.path[len(r.path)-1] = int32(i)
 			r.slots[n.slot] = b
 			r.walk(n.next, false)
 		}
+		r.path = r.path[:len(r.path)-1]
 		r.closeLoop(f)
 		return nil
 	}
@@ -293,13 +302,16 @@ func (r *run) emit(n *node, out []weft.Bundle) *node {
 		r.slots[n.slot] = out[0]
 		return n.next
 	}
-	for _, b := range out {
+	r.path = append(r.path, 0)
+	for i, b := range out {
 		if r.halted() {
 			break
 		}
+		r.path[len(r.path)-1] = int32(i)
 		r.slots[n.slot] = b
 		r.walk(n.next, false)
 	}
+	r.path = r.path[:len(r.path)-1]
 	return nil
 }
 
@@ -432,7 +444,9 @@ func (r *run) call(n *node) ([]weft.Bundle, error) {
 // safeRun runs a module, turning a panic into a RuntimeError: one broken module must
 // not take the process (and every other run) down.
 func (r *run) safeRun(ctx context.Context, n *node, in weft.Bundle) (out []weft.Bundle, err error) {
+	r.current = n
 	defer func() {
+		r.current = nil
 		if p := recover(); p != nil {
 			out, err = nil, weft.Errorf(weft.RuntimeError, "module %s panicked: %v", n.typ, p)
 		}

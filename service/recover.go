@@ -132,7 +132,7 @@ func (s *Service) storeInterrupted(ctx context.Context, q store.Queries, ex *wef
 	if err != nil {
 		return err
 	}
-	e := &engine.Incomplete{ModuleID: first.ID, Outputs: outputs, Cycle: 1,
+	e := &engine.Incomplete{ModuleID: first.ID, Outputs: outputs, Cycle: 1, Origin: ex.ID, Path: []int32{0},
 		Error: &weft.Error{Type: weft.RuntimeError, Message: interrupted + "; modules may have run in part — check before retrying"}}
 	ie, err := s.newIncomplete(sc.ID, ex.ID, ex.Version, v.Blueprint, e, bp.Metadata.Scenario.Confidential, now)
 	if err != nil {

@@ -30,8 +30,12 @@ func encodeState(e *engine.Incomplete) ([]byte, error) {
 	for i, l := range e.Loops {
 		loops[i] = float64(l)
 	}
+	path := make([]any, len(e.Path))
+	for i, p := range e.Path {
+		path[i] = float64(p)
+	}
 	st := map[string]any{"module": float64(e.ModuleID), "outputs": outputs, "branches": branches,
-		"variables": vars, "loops": loops, "cycle": float64(e.Cycle)}
+		"variables": vars, "loops": loops, "cycle": float64(e.Cycle), "origin": e.Origin, "path": path}
 	if e.Input != nil {
 		st["input"] = map[string]any(e.Input)
 	}
@@ -92,6 +96,15 @@ func decodeState(ie *weft.Incomplete) (*engine.Incomplete, error) {
 	}
 	if c, ok := st["cycle"].(float64); ok {
 		e.Cycle = int(c)
+	}
+	if o, ok := st["origin"].(string); ok {
+		e.Origin = o
+	}
+	if path, ok := st["path"].([]any); ok {
+		for _, p := range path {
+			f, _ := p.(float64)
+			e.Path = append(e.Path, int32(f))
+		}
 	}
 	return e, nil
 }

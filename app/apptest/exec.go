@@ -22,6 +22,7 @@ type Exec struct {
 	Responses   []app.Response
 	Secret      bool
 	Connections map[string]weft.Bundle
+	Key         string // IdempotencyKey's answer
 	state       map[any]any
 }
 
@@ -65,6 +66,14 @@ func (e *Exec) Connection(ref any) (weft.Bundle, error) {
 		return nil, weft.Errorf(weft.InvalidConfigurationError, "connection %q not found", key)
 	}
 	return c, nil
+}
+
+// IdempotencyKey returns Key, or "test-key" when it is empty.
+func (e *Exec) IdempotencyKey() string {
+	if e.Key != "" {
+		return e.Key
+	}
+	return "test-key"
 }
 
 func (e *Exec) State(key any, init func() any) any {
