@@ -7,14 +7,14 @@ import (
 	"compress/zlib"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
-	"errors"
+		"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/weftworks/weft"
@@ -60,6 +60,10 @@ func (o Options) withDefaults() Options {
 type client struct {
 	opts      Options
 	transport *http.Transport
+	tokens    *tokenCache // OAuth 2 access tokens per connection
+
+	mu       sync.Mutex
+	tlsPools map[string]*http.Transport // by tlsSettings.fingerprint
 }
 
 func newClient(o Options) *client {
@@ -81,7 +85,7 @@ func newClient(o Options) *client {
 		// and keeps the Content-Encoding header in its output, as Make does.
 		DisableCompression: true,
 	}
-	return &client{opts: o, transport: tr}
+	return &client{opts: o, transport: tr, tokens: newTokenCache(), tlsPools: map[string]*http.Transport{}}
 }
 
 // request is one HTTP call as the modules describe it.
@@ -96,7 +100,9 @@ type request struct {
 	follow     func(method string) bool
 	compressed bool        // ask for and decode gzip/deflate
 	tls        *tls.Config // nil: the shared default
-	secrets    []string    // values removed from URLs in messages (API keys in the query)
+	tlsKey     string      // the fingerprint of the settings tls was built from
+	jar        http.CookieJar
+	secrets    []string // values removed from URLs in messages (API keys in the query)
 }
 
 // response is what came back, the body read in full (within the cap) and decoded.
@@ -169,15 +175,7 @@ func (c *client) send(ctx context.Context, r *request) (*response, error) {
 	if r.compressed && req.Header.Get("Accept-Encoding") == "" {
 		req.Header.Set("Accept-Encoding", "gzip, deflate")
 	}
-	tr := c.transport
-	if r.tls != nil {
-		// A module-specific TLS setting (own CA, no verification) gets its own
-		// connections, so it never leaks into the shared pool.
-		tr = c.transport.Clone()
-		tr.TLSClientConfig = r.tls
-		defer tr.CloseIdleConnections()
-	}
-	hc := &http.Client{Transport: tr, CheckRedirect: func(next *http.Request, via []*http.Request) error {
+	hc := &http.Client{Transport: c.transportFor(r.tls, r.tlsKey), Jar: r.jar, CheckRedirect: func(next *http.Request, via []*http.Request) error {
 		if !r.follow(via[0].Method) {
 			return http.ErrUseLastResponse
 		}
@@ -261,30 +259,4 @@ func tooLarge(size, max int64) error {
 
 func unexpected(format string, args ...any) *weft.Error {
 	return &weft.Error{Type: weft.UnexpectedError, Message: fmt.Sprintf(format, args...)}
-}
-
-// tlsConfig builds the TLS settings of a request: nil (the shared default) unless
-// certificate checks are off or an own CA (PEM) is trusted besides the system's.
-func tlsConfig(verify bool, caPEM string) (*tls.Config, error) {
-	caPEM = strings.TrimSpace(caPEM)
-	if verify && caPEM == "" {
-		return nil, nil
-	}
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	if !verify {
-		// The user switched verification off for a self-signed service (Make's
-		// rejectUnauthorized: false).
-		cfg.InsecureSkipVerify = true
-	}
-	if caPEM != "" {
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM([]byte(caPEM)) {
-			return nil, configError("ca", "no PEM certificate found in the CA field")
-		}
-		cfg.RootCAs = pool
-	}
-	return cfg, nil
 }

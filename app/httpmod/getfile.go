@@ -25,7 +25,7 @@ func getFileSpec(c *client) app.Spec {
 			{Name: "method", Label: "Method", Type: app.TypeText, Default: "get", Options: []string{"get"}},
 			{Name: "serializeUrl", Label: "Serialize URL", Type: app.TypeBoolean, Default: false},
 			{Name: "shareCookies", Label: "Share cookies with other HTTP modules", Type: app.TypeBoolean,
-				Help: "Accepted and ignored: weft keeps no cookie jar yet."},
+				Help: "Cookies received are kept for the run and sent by every HTTP module of the run that shares cookies."},
 		},
 		New: func(cfg app.Config) (app.Module, error) {
 			t, err := ParseErrorTable(cfg.Parameters["errorTypes"])
@@ -55,7 +55,8 @@ func (m *getFile) Run(ctx context.Context, c *app.Call) ([]weft.Bundle, error) {
 	r := &request{method: "GET", url: u, header: map[string][]string{},
 		timeout:    legacyTimeout * time.Second,
 		compressed: true, // a Content-Encoding is transport, not the file
-		follow:     func(string) bool { return true }}
+		follow:     func(string) bool { return true },
+		jar:        cookieJar(c.Exec, boolOf(in, "shareCookies", false))}
 	resp, err := m.c.do(ctx, r)
 	if err != nil {
 		return nil, err

@@ -39,10 +39,15 @@ func makeRequestSpec(c *client) app.Spec {
 				Help: `Connection {"key", "placement": "header"|"query", "name"}; used with apiKey.`},
 			{Name: "basicAuthKeychain", Label: "Basic auth connection", Type: app.TypeAny,
 				Help: `Connection {"username", "password"}; used with basicAuth.`},
+			{Name: "oAuthKeychain", Label: "OAuth 2 connection", Type: app.TypeAny,
+				Help: `Connection {"tokenUrl", "clientId", "clientSecret", "scope"} or with a "refreshToken"; used with oAuth.`},
 			{Name: "tlsType", Label: "Transport layer security", Type: app.TypeText,
-				Help: "Only the default (empty) is supported so far."},
+				Help: `Empty: the system's trusted certificates; "tls": also the connection's ca; "mTls": a client certificate too.`},
+			{Name: "tlsKeychain", Label: "TLS connection", Type: app.TypeAny,
+				Help: `Connection {"ca", "certificate", "privateKey"} (PEM); used with tlsType tls or mTls.`},
 			{Name: "proxyKeychain", Label: "Proxy", Type: app.TypeAny,
 				Help: "Not supported yet; weft uses the HTTPS_PROXY/HTTP_PROXY environment."},
+			idempotencyField,
 			errorTypesField,
 		},
 		Mapper: []app.Field{
@@ -73,7 +78,7 @@ func makeRequestSpec(c *client) app.Spec {
 			{Name: "timeout", Label: "Timeout (seconds)", Type: app.TypeUInteger, Min: 1, Max: 300, Default: float64(40)},
 			{Name: "allowRedirects", Label: "Allow redirects", Type: app.TypeBoolean, Default: true},
 			{Name: "shareCookies", Label: "Share cookies with other HTTP modules", Type: app.TypeBoolean,
-				Help: "Accepted and ignored: weft keeps no cookie jar yet."},
+				Help: "Cookies received are kept for the run and sent by every HTTP module of the run that shares cookies."},
 			{Name: "requestCompressedContent", Label: "Request compressed content", Type: app.TypeBoolean, Default: true},
 			{Name: "paginationType", Label: "Pagination", Type: app.TypeText,
 				Help: "Not supported yet; a value is an InvalidConfigurationError."},
@@ -87,12 +92,17 @@ type makeRequest struct {
 	auth     string
 	keyRef   any
 	basicRef any
+	oauth    *oauthAuth
+	tlsType  string
+	tlsRef   any
+	idem     bool
 	table    ErrorTable
 }
 
 func newMakeRequest(c *client, p weft.Bundle) (*makeRequest, error) {
 	m := &makeRequest{c: c, auth: value.Text(p["authenticationType"]),
-		keyRef: p["apiKeyKeychain"], basicRef: p["basicAuthKeychain"]}
+		keyRef: p["apiKeyKeychain"], basicRef: p["basicAuthKeychain"],
+		tlsType: value.Text(p["tlsType"]), tlsRef: p["tlsKeychain"], idem: boolOf(p, "idempotencyKey", true)}
 	switch m.auth {
 	case "", "noAuth":
 	case "apiKey":
@@ -103,11 +113,22 @@ func newMakeRequest(c *client, p weft.Bundle) (*makeRequest, error) {
 		if value.IsEmpty(m.basicRef) {
 			return nil, configError("parameters.basicAuthKeychain", "authenticationType basicAuth needs a basic auth connection")
 		}
+	case "oAuth":
+		if value.IsEmpty(p["oAuthKeychain"]) {
+			return nil, configError("parameters.oAuthKeychain", "authenticationType oAuth needs an OAuth 2 connection")
+		}
+		m.oauth = &oauthAuth{ref: p["oAuthKeychain"], param: "oAuthKeychain"}
 	default:
-		return nil, configError("parameters.authenticationType", "%q is not yet supported by weft (use noAuth, apiKey or basicAuth)", m.auth)
+		return nil, configError("parameters.authenticationType", "%q is not noAuth, apiKey, basicAuth or oAuth", m.auth)
 	}
-	if t := value.Text(p["tlsType"]); t != "" {
-		return nil, configError("parameters.tlsType", "%q is not yet supported by weft (leave it empty)", t)
+	switch m.tlsType {
+	case "":
+	case "tls", "mTls":
+		if value.IsEmpty(m.tlsRef) {
+			return nil, configError("parameters.tlsKeychain", "tlsType %s needs a TLS connection", m.tlsType)
+		}
+	default:
+		return nil, configError("parameters.tlsType", "%q is not tls or mTls (or empty)", m.tlsType)
 	}
 	if !value.IsEmpty(p["proxyKeychain"]) {
 		return nil, configError("parameters.proxyKeychain", "proxies per module are not yet supported by weft")
@@ -141,7 +162,18 @@ func (m *makeRequest) Run(ctx context.Context, c *app.Call) ([]weft.Bundle, erro
 		}
 		setBasicAuth(r, user, pass)
 	}
-	resp, err := m.c.do(ctx, r)
+	if m.tlsType != "" {
+		s, err := tlsConnection(c.Exec, m.tlsRef, "tlsKeychain", m.tlsType == "mTls")
+		if err != nil {
+			return nil, err
+		}
+		if err := r.setTLS(s, c.Exec.Now()); err != nil {
+			return nil, err
+		}
+	}
+	r.jar = cookieJar(c.Exec, boolOf(in, "shareCookies", false))
+	setIdempotencyKey(r, c.Exec, m.idem)
+	resp, err := m.c.exchange(ctx, c.Exec, r, m.oauth)
 	if err != nil {
 		return nil, err
 	}
@@ -152,11 +184,17 @@ func (m *makeRequest) Run(ctx context.Context, c *app.Call) ([]weft.Bundle, erro
 	if err != nil {
 		return nil, err
 	}
-	return []weft.Bundle{{
+	out := weft.Bundle{
 		"data":       data,
 		"statusCode": float64(resp.status),
 		"headers":    headerMap(resp.header),
-	}}, nil
+	}
+	if _, binary := data.([]byte); binary {
+		// A file: named as Get a file names it, so it can go to an upload as is.
+		out["fileName"] = fileName(resp)
+		out["fileSize"] = float64(len(resp.body))
+	}
+	return []weft.Bundle{out}, nil
 }
 
 // build turns the v4 mapper into a request (without credentials).

@@ -202,10 +202,12 @@ func TestMakeRequestUnsupportedConfiguration(t *testing.T) {
 		params weft.Bundle
 		msg    string
 	}{
-		{weft.Bundle{"authenticationType": "oAuth"}, `parameters.authenticationType: "oAuth" is not yet supported by weft`},
+		{weft.Bundle{"authenticationType": "digest"}, `authenticationType: "digest" is not one of noAuth, apiKey, basicAuth, oAuth`},
+		{weft.Bundle{"authenticationType": "oAuth"}, "parameters.oAuthKeychain: authenticationType oAuth needs an OAuth 2 connection"},
 		{weft.Bundle{"authenticationType": "apiKey"}, "parameters.apiKeyKeychain: authenticationType apiKey needs an API key connection"},
 		{weft.Bundle{"authenticationType": "basicAuth"}, "parameters.basicAuthKeychain: authenticationType basicAuth needs a basic auth connection"},
-		{weft.Bundle{"tlsType": "mTls"}, `parameters.tlsType: "mTls" is not yet supported by weft`},
+		{weft.Bundle{"tlsType": "mTls"}, "parameters.tlsKeychain: tlsType mTls needs a TLS connection"},
+		{weft.Bundle{"tlsType": "ssl"}, `parameters.tlsType: "ssl" is not tls or mTls (or empty)`},
 		{weft.Bundle{"proxyKeychain": 12.0}, "parameters.proxyKeychain: proxies per module are not yet supported"},
 	}
 	for _, tt := range tests {
@@ -315,7 +317,8 @@ func TestSendDataBadInput(t *testing.T) {
 			map[string]any{"fieldType": "file", "key": "f", "fileName": "a.txt"}}}, weft.DataError, "formDataFields/0/data: a file part needs data"},
 		{weft.Bundle{"url": "http://127.0.0.1:1", "bodyType": "multipart_form_data", "formDataFields": []any{
 			map[string]any{"fieldType": "blob", "key": "f"}}}, weft.DataError, `formDataFields/0/fieldType: "blob" is not text or file`},
-		{weft.Bundle{"url": "http://127.0.0.1:1", "useMtls": true}, weft.InvalidConfigurationError, "useMtls: mutual TLS is not yet supported"},
+		{weft.Bundle{"url": "http://127.0.0.1:1", "useMtls": true}, weft.InvalidConfigurationError,
+			"parameters.tlsKeychain: useMtls needs a TLS connection with the client certificate"},
 	}
 	for _, tt := range tests {
 		_, err := run(t, "http:ActionSendData", nil, tt.mapper)

@@ -93,11 +93,11 @@ func looksTextual(b []byte) bool { return utf8.Valid(b) && bytes.IndexByte(b, 0)
 
 // decodeBody turns a response body into the module's data output:
 //   - parse and a JSON type (or no type / text/plain and a body that looks like JSON):
-//     the parsed value;
+//     the parsed value; parse and an XML type: the collection of parseXML;
 //   - a textual type, or no type and a UTF-8 body: text (Latin-1 bodies converted);
 //   - anything else: the bytes.
 //
-// A body whose type claims JSON but does not parse is an UnexpectedError when strict
+// A body whose type claims JSON or XML but does not parse is an UnexpectedError when strict
 // (the module was asked to parse a success response), text otherwise.
 func decodeBody(h http.Header, body []byte, parse, strict bool) (any, error) {
 	if len(body) == 0 {
@@ -115,6 +115,17 @@ func decodeBody(h http.Header, body []byte, parse, strict bool) (any, error) {
 			if strict {
 				return nil, &weft.Error{Type: weft.UnexpectedError,
 					Message: "the response says " + typ + " but its body is not valid JSON: " + err.Error() +
+						": " + excerpt(body, messageExcerpt),
+					Details: map[string]any{"body": excerptDetails(body)}, Err: err}
+			}
+		case isXMLType(typ):
+			v, err := parseXML(body, charset)
+			if err == nil {
+				return v, nil
+			}
+			if strict {
+				return nil, &weft.Error{Type: weft.UnexpectedError,
+					Message: "the response says " + typ + " but its body is not well-formed XML: " + err.Error() +
 						": " + excerpt(body, messageExcerpt),
 					Details: map[string]any{"body": excerptDetails(body)}, Err: err}
 			}

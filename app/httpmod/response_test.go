@@ -37,7 +37,8 @@ func TestResponseData(t *testing.T) {
 		{"sniffed but not JSON stays text", reply(200, `{not json`, "Content-Type", "text/plain"), true, "{not json"},
 		{"JSON not parsed when parseResponse is off", reply(200, `{"a":1}`, "Content-Type", "application/json"), false, `{"a":1}`},
 		{"HTML is text", reply(200, "<p>hi</p>", "Content-Type", "text/html"), true, "<p>hi</p>"},
-		{"XML is text", reply(200, "<a/>", "Content-Type", "application/xml"), true, "<a/>"},
+		{"XML parsed", reply(200, "<a/>", "Content-Type", "application/xml"), true, map[string]any{"a": []any{map[string]any{}}}},
+		{"XML text when parseResponse is off", reply(200, "<a/>", "Content-Type", "application/xml"), false, "<a/>"},
 		{"Latin-1 text converted", reply(200, "caf\xe9", "Content-Type", "text/plain; charset=ISO-8859-1"), true, "café"},
 		{"binary stays bytes", reply(200, string(png), "Content-Type", "image/png"), true, png},
 		{"binary without type stays bytes", reply(200, "\x00\x01\x02"), false, []byte{0, 1, 2}},
@@ -333,7 +334,8 @@ func TestRegister(t *testing.T) {
 			t.Errorf("%s: timeout %s, kind %s", s.Name, s.Timeout, s.Kind)
 		}
 	}
-	deepEqual(t, "names", names, []string{"http:ActionGetFile", "http:ActionSendData", "http:ActionSendDataAPIKeyAuth", "http:MakeRequest"})
+	deepEqual(t, "names", names, []string{"http:ActionGetFile", "http:ActionSendData", "http:ActionSendDataAPIKeyAuth",
+		"http:ActionSendDataOAuth", "http:MakeRequest"})
 	if err := Register(r); err == nil || !strings.Contains(err.Error(), "already registered") {
 		t.Errorf("second Register: %v", err)
 	}

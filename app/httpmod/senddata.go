@@ -39,7 +39,7 @@ func sendDataMapper(withBasic bool) []app.Field {
 		{Name: "parseResponse", Label: "Parse response", Type: app.TypeBoolean, Default: false},
 		{Name: "timeout", Label: "Timeout (seconds)", Type: app.TypeUInteger, Min: 1, Max: 300, Default: float64(legacyTimeout)},
 		{Name: "shareCookies", Label: "Share cookies with other HTTP modules", Type: app.TypeBoolean,
-			Help: "Accepted and ignored: weft keeps no cookie jar yet."},
+			Help: "Cookies received are kept for the run and sent by every HTTP module of the run that shares cookies."},
 		{Name: "ca", Label: "Self-signed certificate", Type: app.TypeText},
 		{Name: "rejectUnauthorized", Label: "Reject connections that are using unverified (self-signed) certificates",
 			Type: app.TypeBoolean, Default: true},
@@ -58,16 +58,27 @@ func sendDataMapper(withBasic bool) []app.Field {
 	return f
 }
 
+// tlsKeychainField names the client certificate connection of the v3 modules' useMtls.
+var tlsKeychainField = app.Field{Name: "tlsKeychain", Label: "Mutual TLS connection", Type: app.TypeAny,
+	Help: `Connection {"certificate", "privateKey", "ca"?} (PEM); used with useMtls.`}
+
+// The v3 modules' ways to authenticate.
+const (
+	authBasic  = "basic" // authUser/authPass in the mapper (http:ActionSendData)
+	authAPIKey = "apiKey"
+	authOAuth  = "oauth"
+)
+
 func sendDataSpec(c *client) app.Spec {
 	return app.Spec{
 		Name:       "http:ActionSendData",
 		Label:      "HTTP: Make a request (legacy)",
 		Help:       "Sends an HTTP request and outputs the response (Make's legacy HTTP app, version 3).",
 		Timeout:    specTimeout,
-		Parameters: []app.Field{handleErrorsField, errorTypesField},
+		Parameters: []app.Field{handleErrorsField, errorTypesField, idempotencyField, tlsKeychainField},
 		Mapper:     sendDataMapper(true),
 		New: func(cfg app.Config) (app.Module, error) {
-			return newSendData(c, cfg.Parameters, false)
+			return newSendData(c, cfg.Parameters, authBasic)
 		},
 	}
 }
@@ -81,11 +92,29 @@ func sendDataAPIKeySpec(c *client) app.Spec {
 		Parameters: []app.Field{
 			{Name: "auth", Label: "Credentials", Type: app.TypeAny, Required: true,
 				Help: `Connection {"key", "placement": "header"|"query", "name"}.`},
-			handleErrorsField, errorTypesField,
+			handleErrorsField, errorTypesField, idempotencyField, tlsKeychainField,
 		},
 		Mapper: sendDataMapper(false),
 		New: func(cfg app.Config) (app.Module, error) {
-			return newSendData(c, cfg.Parameters, true)
+			return newSendData(c, cfg.Parameters, authAPIKey)
+		},
+	}
+}
+
+func sendDataOAuthSpec(c *client) app.Spec {
+	return app.Spec{
+		Name:    "http:ActionSendDataOAuth",
+		Label:   "HTTP: Make an OAuth 2.0 request (legacy)",
+		Help:    "As Make a request, with an access token of an OAuth 2 connection, renewed automatically.",
+		Timeout: specTimeout,
+		Parameters: []app.Field{
+			{Name: "account", Label: "Connection", Type: app.TypeAny, Required: true,
+				Help: `OAuth 2 connection {"tokenUrl", "clientId", "clientSecret", "scope"} or with a "refreshToken".`},
+			handleErrorsField, errorTypesField, idempotencyField, tlsKeychainField,
+		},
+		Mapper: sendDataMapper(false),
+		New: func(cfg app.Config) (app.Module, error) {
+			return newSendData(c, cfg.Parameters, authOAuth)
 		},
 	}
 }
@@ -93,40 +122,55 @@ func sendDataAPIKeySpec(c *client) app.Spec {
 type sendData struct {
 	c            *client
 	handleErrors bool
+	idem         bool
 	table        ErrorTable
-	keyRef       any // http:ActionSendDataAPIKeyAuth's connection; nil otherwise
-	apiKey       bool
+	auth         string
+	keyRef       any // http:ActionSendDataAPIKeyAuth's connection
+	oauth        *oauthAuth
+	tlsRef       any
 }
 
-func newSendData(c *client, p weft.Bundle, apiKey bool) (*sendData, error) {
+func newSendData(c *client, p weft.Bundle, auth string) (*sendData, error) {
 	t, err := ParseErrorTable(p["errorTypes"])
 	if err != nil {
 		return nil, err
 	}
-	m := &sendData{c: c, handleErrors: boolOf(p, "handleErrors", true), table: t, apiKey: apiKey}
-	if apiKey {
+	m := &sendData{c: c, handleErrors: boolOf(p, "handleErrors", true), idem: boolOf(p, "idempotencyKey", true),
+		table: t, auth: auth, tlsRef: p["tlsKeychain"]}
+	switch auth {
+	case authAPIKey:
 		m.keyRef = p["auth"]
 		if value.IsEmpty(m.keyRef) {
 			return nil, configError("parameters.auth", "an API key connection is required")
 		}
+	case authOAuth:
+		if value.IsEmpty(p["account"]) {
+			return nil, configError("parameters.account", "an OAuth 2 connection is required")
+		}
+		m.oauth = &oauthAuth{ref: p["account"], param: "account"}
 	}
 	return m, nil
 }
 
 func (m *sendData) Run(ctx context.Context, c *app.Call) ([]weft.Bundle, error) {
 	in := c.Input
-	r, err := m.build(in)
+	r, err := m.build(c)
 	if err != nil {
 		return nil, err
 	}
-	if m.apiKey {
+	switch m.auth {
+	case authAPIKey:
 		if err := applyAPIKey(c.Exec, m.keyRef, "auth", r); err != nil {
 			return nil, err
 		}
-	} else if user := value.Text(in["authUser"]); user != "" {
-		setBasicAuth(r, user, value.Text(in["authPass"]))
+	case authBasic:
+		if user := value.Text(in["authUser"]); user != "" {
+			setBasicAuth(r, user, value.Text(in["authPass"]))
+		}
 	}
-	resp, err := m.c.do(ctx, r)
+	r.jar = cookieJar(c.Exec, boolOf(in, "shareCookies", false))
+	setIdempotencyKey(r, c.Exec, m.idem)
+	resp, err := m.c.exchange(ctx, c.Exec, r, m.oauth)
 	if err != nil {
 		return nil, err
 	}
@@ -137,13 +181,17 @@ func (m *sendData) Run(ctx context.Context, c *app.Call) ([]weft.Bundle, error) 
 	if err != nil {
 		return nil, err
 	}
-	return []weft.Bundle{{
+	out := weft.Bundle{
 		"statusCode":    float64(resp.status),
 		"headers":       headerList(resp.header),
 		"cookieHeaders": cookieHeaders(resp.header),
 		"data":          data,
 		"fileSize":      float64(len(resp.body)),
-	}}, nil
+	}
+	if _, binary := data.([]byte); binary {
+		out["fileName"] = fileName(resp)
+	}
+	return []weft.Bundle{out}, nil
 }
 
 // checkStatus returns the typed error of an HTTP error status when the module treats
@@ -161,10 +209,8 @@ func checkStatus(enabled bool, table ErrorTable, r *request, resp *response, now
 	return e
 }
 
-func (m *sendData) build(in weft.Bundle) (*request, error) {
-	if boolOf(in, "useMtls", false) {
-		return nil, configError("useMtls", "mutual TLS is not yet supported by weft")
-	}
+func (m *sendData) build(c *app.Call) (*request, error) {
+	in := c.Input
 	meth, err := method(in, "method")
 	if err != nil {
 		return nil, err
@@ -178,13 +224,25 @@ func (m *sendData) build(in weft.Bundle) (*request, error) {
 		return nil, err
 	}
 	addQuery(u, encodeQS(in, boolOf(in, "useQuerystring", false)))
-	tc, err := tlsConfig(boolOf(in, "rejectUnauthorized", true), value.Text(in["ca"]))
-	if err != nil {
-		return nil, err
+	var ts tlsSettings
+	if boolOf(in, "useMtls", false) {
+		if value.IsEmpty(m.tlsRef) {
+			return nil, configError("parameters.tlsKeychain", "useMtls needs a TLS connection with the client certificate")
+		}
+		if ts, err = tlsConnection(c.Exec, m.tlsRef, "tlsKeychain", true); err != nil {
+			return nil, err
+		}
 	}
-	r := &request{method: meth, url: u, header: h, tls: tc,
+	if ca := strings.TrimSpace(value.Text(in["ca"])); ca != "" {
+		ts.ca, ts.caAt = ca, "ca" // the mapper's CA wins over the connection's
+	}
+	ts.insecure = !boolOf(in, "rejectUnauthorized", true)
+	r := &request{method: meth, url: u, header: h,
 		timeout:    time.Duration(timeoutOf(in, legacyTimeout) * float64(time.Second)),
 		compressed: boolOf(in, "gzip", true)}
+	if err := r.setTLS(ts, c.Exec.Now()); err != nil {
+		return nil, err
+	}
 	followGet, followAll := boolOf(in, "followRedirect", true), boolOf(in, "followAllRedirects", false)
 	r.follow = func(meth string) bool {
 		// Node's request library: followRedirect covers GET (and HEAD), followAllRedirects
