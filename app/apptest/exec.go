@@ -4,6 +4,7 @@ package apptest
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -91,22 +92,34 @@ func (e *Exec) State(key any, init func() any) any {
 }
 
 // Run builds the module from spec with params, prepares mapper as the engine does and
-// runs it once.
+// runs it once. mapper's top level is converted in place, as the engine does with the
+// map its mapping evaluates to.
 func Run(ctx context.Context, spec *app.Spec, params, mapper weft.Bundle, exec app.Execution) ([]weft.Bundle, error) {
+	out, _, err := runStaged(ctx, spec, params, mapper, exec)
+	return out, err
+}
+
+// runStaged is Run that also tells whether the module was built: an error before that
+// is one the engine reports when it compiles the blueprint, not when it runs.
+func runStaged(ctx context.Context, spec *app.Spec, params, mapper weft.Bundle, exec app.Execution) (out []weft.Bundle, built bool, err error) {
 	p, err := app.PrepareParameters(spec, params)
 	if err != nil {
-		return nil, err
+		return nil, false, err
+	}
+	if spec.New == nil {
+		return nil, false, fmt.Errorf("apptest: %s has no New: a %s is not run as a module", spec.Name, spec.Kind)
 	}
 	m, err := spec.New(app.Config{ModuleID: 1, Version: 1, Parameters: p})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	in, err := app.PrepareInput(spec, mapper)
 	if err != nil {
-		return nil, err
+		return nil, true, err
 	}
 	if exec == nil {
 		exec = NewExec()
 	}
-	return m.Run(ctx, &app.Call{ModuleID: 1, Input: in, Params: p, Exec: exec})
+	out, err = m.Run(ctx, &app.Call{ModuleID: 1, Input: in, Params: p, Exec: exec})
+	return out, true, err
 }
