@@ -7,7 +7,7 @@ import (
 	"compress/zlib"
 	"context"
 	"crypto/tls"
-		"errors"
+	"errors"
 	"fmt"
 	"io"
 	"net"

@@ -141,9 +141,11 @@ func newTokenCache() *tokenCache { return &tokenCache{entries: map[string]*token
 // (with rotation, all but the first would fail). It is a channel so waiting honours
 // the run's context.
 type tokenEntry struct {
-	lock chan struct{}
+	lock       chan struct{}
+	tokenState // guarded by lock
+}
 
-	// Guarded by lock.
+type tokenState struct {
 	config    string          // fingerprint of the connection the tokens belong to
 	known     map[string]bool // refresh tokens this entry stands for (stored and rotated)
 	refresh   string          // the newest refresh token
@@ -182,7 +184,7 @@ func (e *tokenEntry) sync(o *oauthConn) {
 	if e.config == fp && (o.refreshToken == "" || e.known[o.refreshToken]) {
 		return
 	}
-	*e = tokenEntry{lock: e.lock, config: fp, known: map[string]bool{}, refresh: o.refreshToken}
+	e.tokenState = tokenState{config: fp, known: map[string]bool{}, refresh: o.refreshToken}
 	if o.refreshToken != "" {
 		e.known[o.refreshToken] = true
 	}

@@ -29,10 +29,10 @@ import (
 type tlsSettings struct {
 	insecure bool   // certificate checks off (v3 rejectUnauthorized: false)
 	ca       string // PEM trusted besides the system roots
-	caAt    string // where ca came from, for messages
+	caAt     string // where ca came from, for messages
 	cert     string // client certificate chain (PEM), mutual TLS
 	key      string // its private key (PEM)
-	idAt    string // where the client identity came from
+	idAt     string // where the client identity came from
 }
 
 func (s tlsSettings) isDefault() bool {
