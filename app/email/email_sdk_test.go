@@ -33,7 +33,7 @@ func TestSendErrorTable(t *testing.T) {
 	}
 	apptest.CheckErrors(t, sendSpecFor(t, sendOpts()), []apptest.ErrorCase{
 		{Name: "421 at EHLO", Params: account, Mapper: mail, Want: weft.ConnectionError,
-			Setup: smtpServer(script{ehloErr: replyErr(421, 4, 3, 2, "Service not available")}, nil),
+			Setup:       smtpServer(script{ehloErr: replyErr(421, 4, 3, 2, "Service not available")}, nil),
 			WantMessage: "SMTP server replied 421"},
 		{Name: "450 greylisted", Params: account, Mapper: mail, Want: weft.ConnectionError,
 			Setup: smtpServer(rcpt(450, 4, 2, 0, "Greylisted"), nil)},
