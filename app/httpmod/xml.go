@@ -85,8 +85,11 @@ func parseXML(body []byte, charset string) (map[string]any, error) {
 			}
 			stack = append(stack, f)
 		case xml.EndElement:
-			if len(stack) == 0 || stack[len(stack)-1].name != qname(t.Name) {
+			if len(stack) == 0 {
 				return nil, fmt.Errorf("unexpected end element </%s>", qname(t.Name))
+			}
+			if open := stack[len(stack)-1].name; open != qname(t.Name) {
+				return nil, fmt.Errorf("element <%s> closed by </%s>", open, qname(t.Name))
 			}
 			f := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
