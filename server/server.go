@@ -29,6 +29,8 @@ type Config struct {
 	API http.Handler
 	// Metrics serves /metrics (nil: no metrics).
 	Metrics http.Handler
+	// UI serves the web UI at / (every path the routes above do not take; nil: none).
+	UI http.Handler
 	// OnWebhook is told the outcome of every webhook request ("accepted", "responded",
 	// "not_found", "too_large", "queue_full", "bad_signature", "invalid", "error").
 	OnWebhook func(outcome string)
@@ -125,6 +127,9 @@ func (s *Server) routes() {
 	if s.cfg.API != nil {
 		s.mux.Handle("/api/v1/", http.StripPrefix("/api/v1", s.cfg.API))
 	}
+	if s.cfg.UI != nil {
+		s.mux.Handle("/", s.cfg.UI)
+	}
 }
 
 // Handler is the server's HTTP handler.
@@ -179,17 +184,19 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	close(stopWork) // the worker takes no more work; its runs in flight may finish
 	// Stop accepting; wait for handlers (and the inline runs they carry) to finish.
 	shutErr := hs.Shutdown(deadline)
-	runsDone := make(chan struct{})
-	go func() { s.runs.Wait(); close(runsDone) }()
+	// Wait for the runs webhook requests started and for the worker's runs in flight:
+	// interrupting a run that already committed data store writes would make its payload
+	// run twice after recovery, so only the deadline cuts them short.
+	done := make(chan struct{})
+	go func() { s.runs.Wait(); <-workDone; close(done) }()
 	select {
-	case <-runsDone:
+	case <-done:
 	case <-deadline.Done():
 		s.log.Warn("shutdown timeout: interrupting runs in flight (recovered at the next start)")
 		s.cancelRun()
-		<-runsDone
+		<-done
 	}
 	s.cancelRun()
-	<-workDone
 	if shutErr != nil && !errors.Is(shutErr, context.DeadlineExceeded) {
 		return shutErr
 	}
