@@ -1,0 +1,76 @@
+// weft UI: the few behaviours htmx does not cover. No framework, no build step.
+(function () {
+  "use strict";
+
+  // "Scheduled in": every element with data-until counts down to that instant.
+  function fmt(ms) {
+    if (ms <= 0) return "due now";
+    var s = Math.round(ms / 1000), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+    s = s % 60;
+    if (h > 0) return "in " + h + " h " + m + " min";
+    if (m > 0) return "in " + m + " min " + s + " s";
+    return "in " + s + " s";
+  }
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("[data-until]").forEach(function (el) {
+      var t = Date.parse(el.getAttribute("data-until"));
+      if (!isNaN(t)) el.textContent = fmt(t - now);
+    });
+  }
+  setInterval(tick, 1000);
+
+  // A run's outcome, live: the panel names its event stream in data-events.
+  function follow(root) {
+    root.querySelectorAll("[data-events]").forEach(function (panel) {
+      var url = panel.getAttribute("data-events");
+      panel.removeAttribute("data-events");
+      var status = panel.querySelector(".job-status");
+      var es = new EventSource(url);
+      es.addEventListener("status", function (e) { if (status) status.textContent = e.data; });
+      es.addEventListener("outcome", function (e) {
+        es.close();
+        panel.innerHTML = e.data;
+        panel.classList.add("done");
+        if (window.htmx) window.htmx.process(panel);
+      });
+      es.onerror = function () {
+        if (es.readyState === EventSource.CLOSED && status) status.textContent = "connection lost; reload the page to see the outcome";
+      };
+    });
+  }
+
+  // Bulk selection: a page checkbox ticks every row; "select all matching" selects
+  // every incomplete execution the filter matches, on every page.
+  function selection(root) {
+    root.querySelectorAll("[data-select-page]").forEach(function (box) {
+      if (box.dataset.bound) return;
+      box.dataset.bound = "1";
+      box.addEventListener("change", function () {
+        var form = box.closest("form");
+        form.querySelectorAll("input[name=id]").forEach(function (c) { c.checked = box.checked; });
+        var banner = form.querySelector("[data-select-all-banner]");
+        if (banner) banner.hidden = !box.checked;
+        if (!box.checked) setAll(form, false);
+      });
+    });
+    root.querySelectorAll("[data-select-all]").forEach(function (btn) {
+      if (btn.dataset.bound) return;
+      btn.dataset.bound = "1";
+      btn.addEventListener("click", function (e) {
+        e.preventDefault();
+        setAll(btn.closest("form"), true);
+      });
+    });
+  }
+  function setAll(form, on) {
+    var all = form.querySelector("input[name=all]");
+    if (all) all.value = on ? "1" : "";
+    var note = form.querySelector("[data-all-note]");
+    if (note) note.hidden = !on;
+  }
+
+  function init(root) { follow(root); selection(root); tick(); }
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:load", function (e) { init(e.target); });
+})();
