@@ -8,12 +8,14 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/auth"
 	"github.com/weftworks/weft/metrics"
 	"github.com/weftworks/weft/notify"
 	"github.com/weftworks/weft/server"
 	"github.com/weftworks/weft/server/api"
 	"github.com/weftworks/weft/service"
+	"github.com/weftworks/weft/ui"
 )
 
 func newServeCmd() *cobra.Command {
@@ -29,8 +31,9 @@ func newServeCmd() *cobra.Command {
 		Short: "Run weft as a service: webhooks, the REST API, schedules and automatic retries",
 		Long: "serve owns the data folder (--data, $WEFT_DATA, ./weft-data): it recovers anything a\n" +
 			"previous process left unfinished, then serves webhooks at /hooks/{token}, the REST API\n" +
-			"at /api/v1, /healthz, /readyz and /metrics, and carries out retries, schedules and\n" +
-			"queued runs. SIGINT/SIGTERM stop it gracefully. --demo seeds example scenarios,\n" +
+			"at /api/v1, /healthz, /readyz and /metrics and the web UI at / (sign in with an API\n" +
+			"token), and carries out retries, schedules and queued runs. SIGINT/SIGTERM stop it\n" +
+			"gracefully. --demo seeds example scenarios,\n" +
 			"including one that calls a flaky partner API weft plays itself, so incomplete\n" +
 			"executions appear, are retried and resolve within minutes.",
 		Args: cobra.NoArgs,
@@ -39,7 +42,8 @@ func newServeCmd() *cobra.Command {
 			if _, err := loadSecrets(cmd, true); err != nil {
 				return err
 			}
-			svc, done, err := openService(cmd, true)
+			var reg *app.Registry
+			svc, done, err := openServiceWith(cmd, true, func(c *service.Config) { reg = c.Registry })
 			if err != nil {
 				return err
 			}
@@ -67,7 +71,12 @@ func newServeCmd() *cobra.Command {
 			svc.SetObserver(notify.Multi(observers...))
 			a := auth.New(svc.Store(), auth.WithLogger(log))
 			apiHandler := api.New(api.Deps{Service: svc, Store: svc.Store(), Auth: a, BaseURL: baseURL, Logger: log})
-			srv, err := server.New(server.Config{Service: svc, Store: svc.Store(), Logger: log, API: apiHandler,
+			webUI, err := ui.New(ui.Config{Service: svc, Auth: a, Registry: reg, BaseURL: baseURL, Logger: log,
+				SecureCookies: strings.HasPrefix(baseURL, "https://")})
+			if err != nil {
+				return err
+			}
+			srv, err := server.New(server.Config{Service: svc, Store: svc.Store(), Logger: log, API: apiHandler, UI: webUI,
 				Metrics: m.Handler(), OnWebhook: m.Webhook, HookSecret: svc.HookSecret, ShutdownTimeout: shutdown})
 			if err != nil {
 				return err
