@@ -1,5 +1,8 @@
-// Package apptest helps test modules without an engine: a recording Execution and a
-// Call helper that prepares input exactly as the engine does.
+// Package apptest helps test an app's modules: a recording Execution (NewExec) and Run,
+// which calls a module once with its input prepared exactly as the engine does; RunEngine
+// and Engine, which run it inside a scenario on the real engine; and CheckErrors, which
+// checks an app's error table end to end — the type of each failure and what weft then
+// does with the bundle (SPEC §3.2). docs/app-sdk.md shows them in use.
 package apptest
 
 import (

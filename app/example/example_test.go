@@ -239,3 +239,42 @@ func TestSaveReadingRunsAreIsolated(t *testing.T) {
 		t.Errorf("latest reading %+v; want the one observed at %s", got, newer)
 	}
 }
+
+// One GetWeather call against the stand-in: a request on a kept-alive connection, JSON
+// decoding and the output bundle.
+func BenchmarkGetWeather(b *testing.B) {
+	api := startStandIn(b)
+	s := spec(b, "example:GetWeather", example.Options{})
+	exec := execWith(api.conn())
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := apptest.Run(context.Background(), s, conn1, weft.Bundle{"city": "Paris"}, exec); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// The same call through the engine, compiled once: what the engine adds per run.
+func BenchmarkGetWeatherInEngine(b *testing.B) {
+	api := startStandIn(b)
+	exec := execWith(api.conn())
+	eng, err := apptest.Engine(exec, spec(b, "example:GetWeather", example.Options{}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	flow, err := apptest.ModuleFlow("example:GetWeather", conn1, weft.Bundle{"city": nil})
+	if err != nil {
+		b.Fatal(err)
+	}
+	plan, err := apptest.Compile(eng, flow, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := eng.Run(context.Background(), plan, engine.Input{Trigger: [][]weft.Bundle{{{"city": "Paris"}}}})
+		if err != nil || res.Status != weft.StatusSuccess {
+			b.Fatalf("run: %v %+v", err, res)
+		}
+	}
+}
