@@ -20,7 +20,6 @@ import (
 	"github.com/weftworks/weft/metrics"
 	"github.com/weftworks/weft/notify"
 	"github.com/weftworks/weft/service"
-	"github.com/weftworks/weft/store"
 	"github.com/weftworks/weft/store/sqlite"
 )
 
@@ -39,21 +38,6 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// dueStore is the SQLite store plus a CountDue, standing in for a backend that counts
-// due retries with one query (the metric must appear exactly when a store can).
-type dueStore struct{ *sqlite.Store }
-
-func (d dueStore) CountDue(ctx context.Context, now time.Time) (int, error) {
-	ies, err := d.ListIncomplete(ctx, store.IncompleteFilter{Status: []weft.IncompleteStatus{weft.IncompletePending}, Limit: 1000})
-	n := 0
-	for _, ie := range ies {
-		if ie.NextAttemptAt != nil && !ie.NextAttemptAt.After(now) {
-			n++
-		}
-	}
-	return n, err
-}
-
 type env struct {
 	st      *sqlite.Store
 	svc     *service.Service
@@ -63,7 +47,7 @@ type env struct {
 	status  atomic.Int32
 }
 
-func newEnv(t *testing.T, withDue bool) *env {
+func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{clock: &clock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}}
 	e.status.Store(200)
@@ -77,17 +61,13 @@ func newEnv(t *testing.T, withDue bool) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.st.Close() })
-	var st store.Store = e.st
-	if withDue {
-		st = dueStore{e.st}
-	}
-	e.m = metrics.New(st, metrics.Options{Clock: e.clock.Now, Logger: quiet(), NoProcess: true})
+	e.m = metrics.New(e.st, metrics.Options{Clock: e.clock.Now, Logger: quiet(), NoProcess: true})
 	reg, err := all.Registry()
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ids atomic.Int64
-	e.svc, err = service.New(service.Config{Store: st, Registry: reg, Clock: e.clock.Now, Logger: quiet(),
+	e.svc, err = service.New(service.Config{Store: e.st, Registry: reg, Clock: e.clock.Now, Logger: quiet(),
 		NewID: func() string { return fmt.Sprintf("id%04d", ids.Add(1)) }, Observer: e.m})
 	if err != nil {
 		t.Fatal(err)
@@ -157,7 +137,7 @@ func diff(t *testing.T, got, want []string) {
 }
 
 func TestMetricsFromRealRuns(t *testing.T) {
-	e := newEnv(t, true)
+	e := newEnv(t)
 	id := e.scenario(t)
 	e.run(t, id, 200)                          // success
 	ieID := e.run(t, id, 503).Incomplete[0].ID // warning: a ConnectionError incomplete execution
@@ -215,8 +195,8 @@ func TestMetricsFromRealRuns(t *testing.T) {
 	}
 }
 
-func TestDeactivationAndStoresWithoutCountDue(t *testing.T) {
-	e := newEnv(t, false)
+func TestDeactivation(t *testing.T) {
+	e := newEnv(t)
 	id := e.scenario(t)
 	// A webhook scenario is deactivated by its first error run; the second run (asked
 	// for directly) finds it inactive and deactivates nothing more.
@@ -228,17 +208,12 @@ func TestDeactivationAndStoresWithoutCountDue(t *testing.T) {
 			t.Errorf("missing %s in %v", w, got)
 		}
 	}
-	for _, l := range got {
-		if strings.HasPrefix(l, "weft_retry_queue_depth") {
-			t.Errorf("a store without CountDue exports %s", l)
-		}
-	}
 }
 
 // TestScrapeSurvivesAStoreFailure: with the store closed, the scrape still answers;
 // the store gauges are left out and the failures counted.
 func TestScrapeSurvivesAStoreFailure(t *testing.T) {
-	e := newEnv(t, true)
+	e := newEnv(t)
 	e.m.Webhook("accepted")
 	e.st.Close()
 	diff(t, scrape(t, e.m), []string{
@@ -249,7 +224,7 @@ func TestScrapeSurvivesAStoreFailure(t *testing.T) {
 }
 
 func TestNotifierCounts(t *testing.T) {
-	e := newEnv(t, false)
+	e := newEnv(t)
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer receiver.Close()
 	n := notify.New(receiver.URL, nil, quiet(), notify.Options{QueueSize: 1})

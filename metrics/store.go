@@ -11,13 +11,6 @@ import (
 	"github.com/weftworks/weft/store"
 )
 
-// DueCounter is implemented by stores that count the pending incomplete executions
-// due at a time with one indexed query. The retry queue depth is exported only for
-// such stores: counting it any other way would read every pending row at each scrape.
-type DueCounter interface {
-	CountDue(ctx context.Context, now time.Time) (int, error)
-}
-
 var (
 	incompleteDesc = prometheus.NewDesc("weft_incomplete_executions",
 		"Stored incomplete executions by status.", []string{"status"}, nil)
@@ -37,7 +30,6 @@ var incompleteStatuses = []weft.IncompleteStatus{weft.IncompleteUnresolved, weft
 // storeCollector reads its gauges from the store at scrape time: count queries only.
 type storeCollector struct {
 	st      store.Store
-	due     DueCounter // nil when the store cannot count due retries
 	clock   func() time.Time
 	log     *slog.Logger
 	timeout time.Duration
@@ -46,15 +38,12 @@ type storeCollector struct {
 
 func newStoreCollector(st store.Store, o Options) *storeCollector {
 	c := &storeCollector{st: st, clock: o.Clock, log: o.Logger, timeout: o.ScrapeTimeout}
-	c.due, _ = st.(DueCounter)
 	return c
 }
 
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- incompleteDesc
-	if c.due != nil {
-		ch <- retryQueueDesc
-	}
+	ch <- retryQueueDesc
 	ch <- webhookQueueDesc
 	ch <- storeErrorsDesc
 }
@@ -69,11 +58,8 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(incompleteDesc, prometheus.GaugeValue, float64(n), string(s))
 	}
-	if c.due != nil {
-		n, err := c.due.CountDue(ctx, c.clock().UTC())
-		if !c.failed(err, "count due retries") {
-			ch <- prometheus.MustNewConstMetric(retryQueueDesc, prometheus.GaugeValue, float64(n))
-		}
+	if n, err := c.st.CountDue(ctx, c.clock().UTC()); !c.failed(err, "count due retries") {
+		ch <- prometheus.MustNewConstMetric(retryQueueDesc, prometheus.GaugeValue, float64(n))
 	}
 	n, err := c.st.QueueDepth(ctx, 0)
 	if !c.failed(err, "count queued payloads") {

@@ -129,6 +129,16 @@ func TestWebhookStorm(t *testing.T) {
 		ies, _ := e.st.CountIncomplete(t.Context(), store.IncompleteFilter{})
 		run, _ := e.st.RunningExecutions(t.Context())
 		t.Logf("once %d/%d, seq %d/%d, queue %d, IEs %d, running %d", n, onceWant, m, seqN+1, d, ies, len(run))
+		if t.Failed() {
+			for _, id := range []int64{onceID, seqID} {
+				sc, _ := e.st.GetScenario(t.Context(), id)
+				t.Logf("scenario %d: active %t paused %q deactivated %q errors %d", id, sc.Active, sc.Paused, sc.Deactivated, sc.ConsecutiveErrors)
+				exs, _ := e.st.ListExecutions(t.Context(), store.ExecutionFilter{ScenarioID: id, Status: weft.ExecutionError, Limit: 5})
+				for _, ex := range exs {
+					t.Logf("  error run %s: %s at module %d: %s", ex.ID, ex.ErrorType, ex.ErrorModule, ex.ErrorMsg)
+				}
+			}
+		}
 	}()
 	e.waitForWithin(2*time.Minute, func() bool {
 		n, _ := e.st.CountRecords(t.Context(), "once")

@@ -190,36 +190,9 @@ func (s *Service) handBackQueued(ctx context.Context, items []*weft.QueueItem) {
 	}
 }
 
-// QueueBatchClaimer is the store method that takes several queued payloads of one
-// scenario for one run: up to limit of its oldest items, in arrival order, all marked
-// taken by executionID — none when its oldest item is already taken (a run of it is in
-// flight). store.QueueQueries.ClaimQueued takes only one item per scenario; a store
-// without this method runs a scheduled webhook scenario one payload per run.
-type QueueBatchClaimer interface {
-	ClaimQueuedBatch(ctx context.Context, scenarioID int64, limit int, executionID string) ([]*weft.QueueItem, error)
-}
-
 // claimQueuedOf takes up to limit queued payloads of one scenario for execID.
 func (s *Service) claimQueuedOf(ctx context.Context, scenarioID int64, limit int, execID string) ([]*weft.QueueItem, error) {
-	if bc, ok := s.st.(QueueBatchClaimer); ok {
-		items, err := bc.ClaimQueuedBatch(ctx, scenarioID, limit, execID)
-		if err != nil {
-			return nil, fmt.Errorf("claim queued payloads of scenario %d: %w", scenarioID, err)
-		}
-		return items, nil
-	}
-	// One item: ClaimQueued takes the head of every scenario not skipped.
-	scs, err := s.st.ListScenarios(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list scenarios: %w", err)
-	}
-	skip := make([]int64, 0, len(scs))
-	for _, o := range scs {
-		if o.ID != scenarioID {
-			skip = append(skip, o.ID)
-		}
-	}
-	items, err := s.st.ClaimQueued(ctx, 1, skip, func() string { return execID })
+	items, err := s.st.ClaimQueuedBatch(ctx, scenarioID, limit, execID)
 	if err != nil {
 		return nil, fmt.Errorf("claim queued payloads of scenario %d: %w", scenarioID, err)
 	}

@@ -1,14 +1,10 @@
 package service_test
 
 import (
-	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
-	"testing"
 	"time"
 
 	"github.com/weftworks/weft"
@@ -16,61 +12,6 @@ import (
 	"github.com/weftworks/weft/service"
 	"github.com/weftworks/weft/store"
 )
-
-// batchStore adds service.QueueBatchClaimer to the real SQLite store of a test, on the
-// same database file, until store/sqlite implements ClaimQueuedBatch itself (then this
-// wrapper goes and the tests run on the plain store). One UPDATE takes the items, so
-// the claim is atomic like the store's own.
-type batchStore struct {
-	store.Store
-	db *sql.DB
-}
-
-// withBatchClaims is a newEnv option: the service's store gets the batch claim.
-func withBatchClaims(t *testing.T) func(*service.Config) {
-	return func(c *service.Config) {
-		p, ok := c.Store.(interface{ Path() string })
-		if !ok {
-			t.Fatal("the test store does not say its path")
-		}
-		u := url.URL{Path: p.Path()}
-		db, err := sql.Open("sqlite", "file:"+u.EscapedPath()+"?_pragma=busy_timeout(5000)&_txlock=immediate")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		c.Store = &batchStore{Store: c.Store, db: db}
-	}
-}
-
-func (b *batchStore) ClaimQueuedBatch(ctx context.Context, scenarioID int64, limit int, executionID string) ([]*weft.QueueItem, error) {
-	rows, err := b.db.QueryContext(ctx, `UPDATE queue_item SET execution_id = ?
-		WHERE id IN (SELECT id FROM queue_item WHERE scenario_id = ? ORDER BY id LIMIT ?)
-		  AND NOT EXISTS (SELECT 1 FROM queue_item WHERE scenario_id = ? AND execution_id IS NOT NULL)
-		RETURNING id, payload`, executionID, scenarioID, limit, scenarioID)
-	if err != nil {
-		return nil, fmt.Errorf("claim queued batch: %w", err)
-	}
-	defer rows.Close()
-	var out []*weft.QueueItem
-	for rows.Next() {
-		it := &weft.QueueItem{ScenarioID: scenarioID, ExecutionID: executionID}
-		if err := rows.Scan(&it.ID, &it.Payload); err != nil {
-			return nil, err
-		}
-		out = append(out, it)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	// RETURNING gives no order guarantee.
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].ID < out[j-1].ID; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out, nil
-}
 
 // restart is a new Service on the same store and clock: weft started again.
 func (e *env) restart() *service.Service {

@@ -326,7 +326,7 @@ func TestScheduledRunSkipsTicksItCannotRun(t *testing.T) {
 // A scheduled webhook scenario keeps its payloads queued until the schedule fires,
 // then processes up to roundtrips of them as the cycles of one execution.
 func TestScheduledWebhookRunsQueuedPayloadsAsCycles(t *testing.T) {
-	e := newEnv(t, withBatchClaims(t))
+	e := newEnv(t)
 	s := newStandIn(t, answer{status: 200})
 	id := e.scenario(httpFlow(s.URL, ""), `{"roundtrips":3}`)
 	e.setSchedule(id, weft.Schedule{Type: schedule.Interval, Interval: 5})
@@ -368,37 +368,11 @@ func TestScheduledWebhookRunsQueuedPayloadsAsCycles(t *testing.T) {
 	}
 }
 
-// A store without ClaimQueuedBatch still runs a scheduled webhook scenario, one
-// payload per run.
-func TestScheduledWebhookWithoutBatchClaims(t *testing.T) {
-	e := newEnv(t)
-	if _, ok := e.st.(service.QueueBatchClaimer); ok {
-		t.Log("store/sqlite implements ClaimQueuedBatch: the one-payload fallback is not used with it")
-	}
-	s := newStandIn(t, answer{status: 200})
-	id := e.scenario(httpFlow(s.URL, ""), `{"roundtrips":3}`)
-	e.setSchedule(id, weft.Schedule{Type: schedule.Interval, Interval: 5})
-	e.activate(id)
-	e.enqueue(id, `{"id":"a"}`, `{"id":"b"}`)
-	e.clock.Add(5 * time.Minute)
-	if n := e.fire(nil); n != 1 {
-		t.Fatalf("%d runs", n)
-	}
-	exs := e.executions(id)
-	want := [][]string{{"a"}, {"b"}}
-	if _, ok := e.st.(service.QueueBatchClaimer); !ok {
-		want = want[:1]
-	}
-	if got := e.cyclesOf(exs[0].ID); len(exs) != 1 || !reflect.DeepEqual(got, want) {
-		t.Fatalf("%d executions, cycles %v, want %v", len(exs), got, want)
-	}
-}
-
 // A cycle that ends the run in error: the cycles before it are done (their payloads
 // deleted); its payload and those of the cycles that never ran go back to the queue,
 // and the instant scenario is deactivated until a person reactivates it.
 func TestScheduledWebhookErrorHandsBackUnprocessedPayloads(t *testing.T) {
-	e := newEnv(t, withBatchClaims(t))
+	e := newEnv(t)
 	s := newStandIn(t, answer{status: 200}, answer{status: 500}, answer{status: 200})
 	id := e.scenario(httpFlow(s.URL, ""), `{"roundtrips":3,"dlq":false}`)
 	e.setSchedule(id, weft.Schedule{Type: schedule.Interval, Interval: 5})
@@ -435,7 +409,7 @@ func TestScheduledWebhookErrorHandsBackUnprocessedPayloads(t *testing.T) {
 // weft stopped in the middle of a multi-cycle run: at the next start every payload of
 // that run is back in the queue, and the next tick processes them again.
 func TestInterruptedCyclesAreHandedBack(t *testing.T) {
-	e := newEnv(t, withBatchClaims(t))
+	e := newEnv(t)
 	arrived, release := make(chan struct{}, 8), make(chan struct{})
 	var calls atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

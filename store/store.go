@@ -175,6 +175,9 @@ type IncompleteQueries interface {
 	// execution of kind run, and none for the scenarios in skip (the caller's own live
 	// runs, which may not have their execution row yet).
 	ClaimDue(ctx context.Context, now time.Time, limit, perScenario int, skip []int64) ([]*weft.Incomplete, error)
+	// CountDue counts pending incomplete executions whose next attempt is due at now
+	// (the retry queue's depth).
+	CountDue(ctx context.Context, now time.Time) (int, error)
 	// NextDue is the earliest next attempt time of a pending incomplete execution.
 	NextDue(ctx context.Context) (*time.Time, error)
 	// Requeue schedules the selected unresolved or pending incomplete executions for a
@@ -197,6 +200,10 @@ type QueueQueries interface {
 	// item per scenario, so each scenario's items run in arrival order), skipping
 	// scenarios in skip, and marks each taken by a new execution id from newID.
 	ClaimQueued(ctx context.Context, limit int, skip []int64, newID func() string) ([]*weft.QueueItem, error)
+	// ClaimQueuedBatch takes up to limit of one scenario's oldest waiting items, in
+	// arrival order, for one run (the cycles of a scheduled run), all marked taken by
+	// executionID — none when the scenario's oldest item is already taken.
+	ClaimQueuedBatch(ctx context.Context, scenarioID int64, limit int, executionID string) ([]*weft.QueueItem, error)
 	// ReleaseQueued puts a taken item back (its run was rolled back or interrupted).
 	ReleaseQueued(ctx context.Context, id int64) error
 	// ReleaseOrphanedQueued puts back every taken item whose execution is not running:

@@ -73,6 +73,42 @@ func (q *queries) ClaimQueued(ctx context.Context, limit int, skip []int64, newI
 	return out, nil
 }
 
+func (q *queries) ClaimQueuedBatch(ctx context.Context, scenarioID int64, limit int, executionID string) ([]*weft.QueueItem, error) {
+	if limit < 0 {
+		return nil, fmt.Errorf("claim queued items of scenario %d: limit %d must not be negative", scenarioID, limit)
+	}
+	if executionID == "" {
+		return nil, fmt.Errorf("claim queued items of scenario %d: empty execution id", scenarioID)
+	}
+	if limit == 0 {
+		return nil, nil
+	}
+	var out []*weft.QueueItem
+	err := q.each(ctx, func(rows *sql.Rows) error {
+		var it weft.QueueItem
+		var at int64
+		var payload []byte
+		if err := rows.Scan(&it.ID, &it.ScenarioID, &at, &payload); err != nil {
+			return err
+		}
+		it.EnqueuedAt, it.Payload, it.ExecutionID = fromDB(at), nilIfEmpty(payload), executionID
+		out = append(out, &it)
+		return nil
+	}, `SELECT id, scenario_id, enqueued_at, payload FROM queue_item
+		WHERE scenario_id = ? AND execution_id IS NULL
+		  AND NOT EXISTS (SELECT 1 FROM queue_item t WHERE t.scenario_id = ? AND t.execution_id IS NOT NULL)
+		ORDER BY id LIMIT ?`, scenarioID, scenarioID, limit)
+	if err != nil {
+		return nil, wrap(err, "claim queued items of scenario %d", scenarioID)
+	}
+	for _, it := range out {
+		if _, err := q.db.ExecContext(ctx, `UPDATE queue_item SET execution_id = ? WHERE id = ?`, executionID, it.ID); err != nil {
+			return nil, wrap(err, "claim queued item %d", it.ID)
+		}
+	}
+	return out, nil
+}
+
 func (q *queries) ReleaseQueued(ctx context.Context, id int64) error {
 	res, err := q.db.ExecContext(ctx, `UPDATE queue_item SET execution_id = NULL WHERE id = ?`, id)
 	if err != nil {

@@ -307,3 +307,10 @@ func (q *queries) ListAttempts(ctx context.Context, incompleteID string) ([]weft
 		FROM attempt WHERE incomplete_id = ? ORDER BY n`, incompleteID)
 	return out, wrap(err, "list attempts of incomplete execution %s", incompleteID)
 }
+
+func (q *queries) CountDue(ctx context.Context, now time.Time) (int, error) {
+	var n int
+	err := q.db.QueryRowContext(ctx, `SELECT count(*) FROM incomplete INDEXED BY incomplete_due
+		WHERE status = 'pending' AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?`, toDB(now)).Scan(&n)
+	return n, wrap(err, "count due incomplete executions")
+}

@@ -137,6 +137,16 @@ func (s *Store) ClaimQueued(ctx context.Context, limit int, skip []int64, newID 
 	return writeValue(s, ctx, func(q *queries) ([]*weft.QueueItem, error) { return q.ClaimQueued(ctx, limit, skip, newID) })
 }
 
+func (s *Store) ClaimQueuedBatch(ctx context.Context, scenarioID int64, limit int, executionID string) ([]*weft.QueueItem, error) {
+	return writeValue(s, ctx, func(q *queries) ([]*weft.QueueItem, error) {
+		return q.ClaimQueuedBatch(ctx, scenarioID, limit, executionID)
+	})
+}
+
+func (s *Store) CountDue(ctx context.Context, now time.Time) (int, error) {
+	return readValue(s, ctx, func(q *queries) (int, error) { return q.CountDue(ctx, now) })
+}
+
 func (s *Store) ReleaseQueued(ctx context.Context, id int64) error {
 	return s.write(ctx, func(q *queries) error { return q.ReleaseQueued(ctx, id) })
 }

@@ -119,3 +119,50 @@ func testQueueNotFound(t *testing.T, s store.Store) {
 	wantErr(t, s.ReleaseQueued(ctx, 404), store.ErrNotFound, "ReleaseQueued")
 	wantErr(t, s.DeleteQueued(ctx, 404), store.ErrNotFound, "DeleteQueued")
 }
+
+func testClaimQueuedBatch(t *testing.T, s store.Store) {
+	ctx := ctxT(t)
+	a, b := newScenario(t, s, "A"), newScenario(t, s, "B")
+	var as []int64
+	for i := 0; i < 4; i++ {
+		it := &weft.QueueItem{ScenarioID: a.ID, Payload: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i)), EnqueuedAt: at(i)}
+		must(t, s.Enqueue(ctx, it), "enqueue a")
+		as = append(as, it.ID)
+	}
+	must(t, s.Enqueue(ctx, &weft.QueueItem{ScenarioID: b.ID, Payload: json.RawMessage(`{}`), EnqueuedAt: at(0)}), "enqueue b")
+	got, err := s.ClaimQueuedBatch(ctx, a.ID, 3, "run-1")
+	must(t, err, "batch")
+	equal(t, len(got), 3, "three of A's four")
+	for i, it := range got {
+		equal(t, it.ID, as[i], "arrival order")
+		equal(t, it.ExecutionID, "run-1", "taken by the run")
+	}
+	// While A has items taken, a second batch takes nothing.
+	got, err = s.ClaimQueuedBatch(ctx, a.ID, 3, "run-2")
+	must(t, err, "second batch")
+	equal(t, len(got), 0, "nothing while a run holds A's items")
+	for _, id := range as[:3] {
+		must(t, s.DeleteQueued(ctx, id), "finish")
+	}
+	got, err = s.ClaimQueuedBatch(ctx, a.ID, 3, "run-3")
+	must(t, err, "third batch")
+	equal(t, len(got), 1, "the fourth")
+	equal(t, got[0].ID, as[3], "the fourth item")
+	if _, err := s.ClaimQueuedBatch(ctx, b.ID, 1, ""); err == nil {
+		t.Fatal("an empty execution id: want an error")
+	}
+}
+
+func testCountDue(t *testing.T, s store.Store) {
+	ctx := ctxT(t)
+	sc := newScenario(t, s, "A")
+	for i, st := range []weft.IncompleteStatus{weft.IncompletePending, weft.IncompletePending, weft.IncompletePending, weft.IncompleteUnresolved} {
+		ie := newIE(fmt.Sprintf("d%d", i), sc.ID, st, at(0))
+		next := at(10 * i)
+		ie.NextAttemptAt = &next
+		createIE(t, s, ie)
+	}
+	n, err := s.CountDue(ctx, at(10))
+	must(t, err, "count due")
+	equal(t, n, 2, "pending and due by minute 10 (not the unresolved one, not minute 20)")
+}

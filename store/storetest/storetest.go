@@ -53,6 +53,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Attempts", testAttempts},
 		{"Queue", testQueue},
 		{"QueueNotFound", testQueueNotFound},
+		{"ClaimQueuedBatch", testClaimQueuedBatch},
+		{"CountDue", testCountDue},
 		{"DataStore", testDataStore},
 		{"DataStoreValues", testDataStoreValues},
 		{"InTxCommit", testInTxCommit},
