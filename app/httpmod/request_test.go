@@ -244,6 +244,11 @@ func TestSendDataBodies(t *testing.T) {
 			"customContentType": "text/csv", "data": "a,b\n1,2\n"},
 		method: "PUT", ctype: "text/csv", body: "a,b\n1,2\n",
 	}, {
+		name: "raw binary body",
+		mapper: weft.Bundle{"url": srv.URL, "method": "post", "bodyType": "raw", "contentType": "custom",
+			"customContentType": "image/png", "data": []byte("\x89PNG\x00\xff")},
+		method: "POST", ctype: "image/png", body: "\x89PNG\x00\xff",
+	}, {
 		name: "form fields as in blueprint 023",
 		mapper: weft.Bundle{"url": srv.URL, "method": "post", "qs": []any{}, "headers": []any{}, "authUser": "", "authPass": "",
 			"timeout": "", "bodyType": "x_www_form_urlencoded", "formFields": []any{
