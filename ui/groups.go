@@ -23,7 +23,7 @@ import (
 var (
 	reQuoted = regexp.MustCompile(`"[^"]*"|'[^']*'|“[^”]*”`)
 	reEmail  = regexp.MustCompile(`[\w.+-]+@[\w-]+(\.[\w-]+)+`)
-	reURL    = regexp.MustCompile(`https?://\S+`)
+	reURL    = regexp.MustCompile(`https?://\S*[^\s.,;:!?)\]]`)
 	reUUID   = regexp.MustCompile(`(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`)
 	reHexID  = regexp.MustCompile(`(?i)\b[0-9a-f]{8,}\b`)
 	reNumber = regexp.MustCompile(`\d+(\.\d+)?`)

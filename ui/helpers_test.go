@@ -282,14 +282,19 @@ func (e *env) failRuns(sc *weft.Scenario, n int) []string {
 
 func mustContain(t testing.TB, body string, want ...string) {
 	t.Helper()
+	missing := false
 	for _, w := range want {
 		if !strings.Contains(body, w) {
 			t.Errorf("page lacks %q", w)
+			missing = true
 		}
 	}
-	if t.Failed() {
-		if len(body) > 4000 {
-			body = body[:4000] + "…"
+	if missing {
+		if i := strings.Index(body, "<main>"); i > 0 {
+			body = body[i:]
+		}
+		if len(body) > 6000 {
+			body = body[:6000] + "…"
 		}
 		t.Logf("page: %s", body)
 	}
