@@ -2,7 +2,11 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/app/email"
+	"github.com/weftworks/weft/store"
 	"net"
 	"strings"
 	"time"
@@ -25,6 +29,8 @@ func newServeCmd() *cobra.Command {
 		demoEvery     time.Duration
 		shutdown      time.Duration
 		notifyURL     string
+		mailAddr      string
+		mailDomain    string
 	)
 	c := &cobra.Command{
 		Use:   "serve",
@@ -95,6 +101,14 @@ func newServeCmd() *cobra.Command {
 				fmt.Fprintf(out, "a demo order reaches scenario %d every %s; watch: weft incomplete list --data %s\n",
 					scs[1].Scenario.ID, demoEvery, dataDir(cmd))
 			}
+			if mailAddr != "" {
+				mh, err := startMailhook(cmd, svc, mailAddr, mailDomain)
+				if err != nil {
+					return err
+				}
+				defer mh.Close()
+				fmt.Fprintf(out, "mailhooks: SMTP on %s for TOKEN@%s\n", mailAddr, mailDomain)
+			}
 			return srv.Serve(cmd.Context(), ln)
 		},
 	}
@@ -103,6 +117,48 @@ func newServeCmd() *cobra.Command {
 	c.Flags().BoolVar(&demo, "demo", false, "seed example scenarios and send demo traffic")
 	c.Flags().DurationVar(&demoEvery, "demo-every", 20*time.Second, "how often a demo order arrives")
 	c.Flags().DurationVar(&shutdown, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for runs in flight")
+	c.Flags().StringVar(&mailAddr, "mailhook-addr", "", "receive mail for gateway:CustomMailHook scenarios on this SMTP address (e.g. 127.0.0.1:2525)")
+	c.Flags().StringVar(&mailDomain, "mailhook-domain", "weft.localhost", "the domain of mailhook addresses (TOKEN@DOMAIN)")
 	c.Flags().StringVar(&notifyURL, "notify-url", "", "POST a JSON notification here when an incomplete execution is stored or a scenario deactivated")
 	return c
+}
+
+// startMailhook receives mail for mailhook scenarios: TOKEN@DOMAIN delivers the message,
+// as a trigger bundle, to the scenario whose hook token is TOKEN (queued durably before
+// the SMTP server answers 250, so an accepted message is never lost).
+func startMailhook(cmd *cobra.Command, svc *service.Service, addr, domain string) (*email.MailhookServer, error) {
+	lookup := func(rcpt string) (int64, error) {
+		local, dom, ok := strings.Cut(strings.ToLower(rcpt), "@")
+		if !ok || dom != strings.ToLower(domain) {
+			return 0, email.ErrUnknownMailbox
+		}
+		h, err := svc.Store().GetHook(cmd.Context(), local)
+		if errors.Is(err, store.ErrNotFound) {
+			return 0, email.ErrUnknownMailbox
+		}
+		if err != nil {
+			return 0, err
+		}
+		return h.ScenarioID, nil
+	}
+	mh := email.NewMailhookServer(addr, func(rcpt string, b weft.Bundle) error {
+		id, err := lookup(rcpt)
+		if err != nil {
+			return err
+		}
+		_, err = svc.Accept(context.WithoutCancel(cmd.Context()), id, b, false)
+		return err
+	})
+	mh.Domain = domain
+	mh.Accept = func(rcpt string) error { _, err := lookup(rcpt); return err }
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--mailhook-addr %s: %w", addr, err)
+	}
+	go func() {
+		if err := mh.Serve(ln); err != nil {
+			logger(cmd).Error("mailhook server", "err", err)
+		}
+	}()
+	return mh, nil
 }

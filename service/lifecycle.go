@@ -177,6 +177,10 @@ func TriggerType(raw []byte) (string, error) {
 // WebhookTrigger is the trigger that gets a webhook address.
 const WebhookTrigger = "gateway:CustomWebHook"
 
+// MailhookTrigger is the trigger that gets a mail address: its hook token as the local
+// part, at the domain `weft serve --mailhook-addr` receives for.
+const MailhookTrigger = "gateway:CustomMailHook"
+
 var hookEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 // newHookToken is 32 random bytes in lower-case base32: unguessable, and safe in a URL.
@@ -197,7 +201,7 @@ func (s *Service) EnsureHook(ctx context.Context, scenarioID int64) (*weft.Hook,
 		return nil, err
 	}
 	trig, err := TriggerType(raw)
-	if err != nil || trig != WebhookTrigger {
+	if err != nil || (trig != WebhookTrigger && trig != MailhookTrigger) {
 		return nil, err
 	}
 	var h *weft.Hook
