@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,6 +17,7 @@ import (
 func newScenariosCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "scenarios", Short: "Create, list, activate and deactivate stored scenarios"}
 	var asJSON, activate bool
+	var baseURL string
 	create := &cobra.Command{
 		Use:   "create FILE",
 		Short: "Store a blueprint as a new scenario",
@@ -40,11 +42,12 @@ func newScenariosCmd() *cobra.Command {
 					return err
 				}
 			}
-			return printScenario(cmd, sc, asJSON)
+			return printScenarioHook(cmd, svc, sc, asJSON, baseURL)
 		},
 	}
 	create.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	create.Flags().BoolVar(&activate, "activate", false, "activate it at once")
+	create.Flags().StringVar(&baseURL, "base-url", "http://127.0.0.1:8080", "weft serve's public address, for the webhook URL")
 	var listJSON bool
 	list := &cobra.Command{
 		Use:   "list",
@@ -79,7 +82,8 @@ func newScenariosCmd() *cobra.Command {
 		},
 	}
 	list.Flags().BoolVar(&listJSON, "json", false, "print JSON")
-	cmd.AddCommand(create, list, setActiveCmd("activate", true), setActiveCmd("deactivate", false))
+	cmd.AddCommand(create, list, setActiveCmd("activate", true), setActiveCmd("deactivate", false),
+		newScenarioUpdate(), newScenarioShow(), newScenarioExport(), newScenarioDelete())
 	return cmd
 }
 
@@ -184,5 +188,213 @@ func newWorkCmd() *cobra.Command {
 	c.Flags().DurationVar(&poll, "poll", time.Second, "how often to look for new work when idle")
 	c.Flags().DurationSliceVar(&schedule, "retry-schedule", nil, "delays before automatic attempts (default SPEC §5.3: 1m,10m,10m,30m,30m,30m,3h,3h); for tests")
 	_ = c.Flags().MarkHidden("retry-schedule")
+	return c
+}
+
+// scenarioID reads a scenario id argument.
+func scenarioID(arg string) (int64, error) {
+	id, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("%q is not a scenario id", arg)
+	}
+	return id, nil
+}
+
+// printScenarioHook prints a scenario with its webhook URL when its trigger is a
+// webhook (the hook is created on first use).
+func printScenarioHook(cmd *cobra.Command, svc *service.Service, sc *weft.Scenario, asJSON bool, baseURL string) error {
+	h, err := svc.EnsureHook(cmd.Context(), sc.ID)
+	if err != nil {
+		return err
+	}
+	hookURL := ""
+	if h != nil {
+		hookURL = strings.TrimRight(baseURL, "/") + "/hooks/" + h.Token
+	}
+	if asJSON {
+		v := struct {
+			scenarioView
+			HookURL *string `json:"hookUrl"`
+		}{scenarioView: viewScenario(sc)}
+		if hookURL != "" {
+			v.HookURL = &hookURL
+		}
+		writeJSON(cmd.OutOrStdout(), v)
+		return nil
+	}
+	if err := printScenario(cmd, sc, false); err != nil {
+		return err
+	}
+	if hookURL != "" {
+		fmt.Fprintf(cmd.OutOrStdout(), "webhook: POST %s\n", hookURL)
+	}
+	return nil
+}
+
+func newScenarioUpdate() *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "update ID FILE",
+		Short: "Store FILE as the scenario's new current version (old versions are kept)",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := scenarioID(args[0])
+			if err != nil {
+				return err
+			}
+			raw, err := readFile(cmd, args[1])
+			if err != nil {
+				return err
+			}
+			svc, done, err := openService(cmd, true)
+			if err != nil {
+				return err
+			}
+			defer done()
+			sc, err := svc.UpdateScenario(cmd.Context(), id, raw)
+			if err != nil {
+				return err
+			}
+			return printScenario(cmd, sc, asJSON)
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return c
+}
+
+func newScenarioShow() *cobra.Command {
+	var asJSON bool
+	var baseURL string
+	c := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show a scenario, its versions and its webhook",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := scenarioID(args[0])
+			if err != nil {
+				return err
+			}
+			svc, done, err := openService(cmd, false)
+			if err != nil {
+				return err
+			}
+			defer done()
+			sc, err := svc.Store().GetScenario(cmd.Context(), id)
+			if err != nil {
+				return fmt.Errorf("scenario %d: %w", id, err)
+			}
+			versions, err := svc.Store().ListVersions(cmd.Context(), id)
+			if err != nil {
+				return err
+			}
+			hookURL := ""
+			if h, err := svc.Store().HookOfScenario(cmd.Context(), id); err == nil {
+				hookURL = strings.TrimRight(baseURL, "/") + "/hooks/" + h.Token
+			}
+			if asJSON {
+				type version struct {
+					Version   int    `json:"version"`
+					CreatedAt string `json:"createdAt"`
+				}
+				vs := make([]version, len(versions))
+				for i, v := range versions {
+					vs[i] = version{v.Version, rfc3339(v.CreatedAt)}
+				}
+				var hu *string
+				if hookURL != "" {
+					hu = &hookURL
+				}
+				writeJSON(cmd.OutOrStdout(), map[string]any{"scenario": viewScenario(sc), "versions": vs, "hookUrl": hu})
+				return nil
+			}
+			if err := printScenario(cmd, sc, false); err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if sc.Deactivated != "" {
+				fmt.Fprintf(w, "  deactivated by weft: %s\n", sc.Deactivated)
+			}
+			if sc.Paused != "" {
+				fmt.Fprintf(w, "  paused: %s\n", sc.Paused)
+			}
+			for _, v := range versions {
+				fmt.Fprintf(w, "  version %d  %s\n", v.Version, rfc3339(v.CreatedAt))
+			}
+			if hookURL != "" {
+				fmt.Fprintf(w, "  webhook: POST %s\n", hookURL)
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.Flags().StringVar(&baseURL, "base-url", "http://127.0.0.1:8080", "weft serve's public address, for the webhook URL")
+	return c
+}
+
+func newScenarioExport() *cobra.Command {
+	var version int
+	c := &cobra.Command{
+		Use:   "export ID",
+		Short: "Print the scenario's blueprint (current version, or --version N) as stored",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := scenarioID(args[0])
+			if err != nil {
+				return err
+			}
+			svc, done, err := openService(cmd, false)
+			if err != nil {
+				return err
+			}
+			defer done()
+			if version == 0 {
+				raw, err := svc.ExportScenario(cmd.Context(), id)
+				if err != nil {
+					return err
+				}
+				_, err = cmd.OutOrStdout().Write(raw)
+				return err
+			}
+			v, err := svc.Store().GetVersion(cmd.Context(), id, version)
+			if err != nil {
+				return fmt.Errorf("scenario %d version %d: %w", id, version, err)
+			}
+			_, err = cmd.OutOrStdout().Write(v.Blueprint)
+			return err
+		},
+	}
+	c.Flags().IntVar(&version, "version", 0, "an older version")
+	return c
+}
+
+func newScenarioDelete() *cobra.Command {
+	var force, asJSON bool
+	c := &cobra.Command{
+		Use:   "delete ID [--force]",
+		Short: "Delete a scenario (refused while it has unresolved incomplete executions, unless --force)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := scenarioID(args[0])
+			if err != nil {
+				return err
+			}
+			svc, done, err := openService(cmd, true)
+			if err != nil {
+				return err
+			}
+			defer done()
+			if err := svc.DeleteScenario(cmd.Context(), id, force); err != nil {
+				return err
+			}
+			if asJSON {
+				writeJSON(cmd.OutOrStdout(), map[string]any{"deleted": id})
+			} else {
+				fmt.Fprintf(cmd.OutOrStdout(), "scenario %d deleted\n", id)
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&force, "force", false, "delete even with unresolved incomplete executions")
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return c
 }
