@@ -7,6 +7,7 @@
 package engine
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -39,6 +40,9 @@ type Options struct {
 	// Connections resolves the connections modules name in their parameters. Defaults
 	// to none: every lookup is an InvalidConfigurationError.
 	Connections func(ref any) (weft.Bundle, error)
+	// SaveConnection stores credentials a module renewed (an OAuth server's rotated
+	// refresh token). Defaults to none: renewed credentials live in memory only.
+	SaveConnection func(ctx context.Context, ref any, data weft.Bundle) error
 }
 
 // WithDefaults returns the options with every unset field given its default.

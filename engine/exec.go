@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -63,4 +64,12 @@ func (r *run) IdempotencyKey() string {
 		fmt.Fprintf(h, "|%d", p)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// SaveConnection hands renewed credentials to the store (httpmod.ConnectionSaver).
+func (r *run) SaveConnection(ctx context.Context, ref any, data weft.Bundle) error {
+	if r.e.opts.SaveConnection == nil {
+		return fmt.Errorf("connection %v: renewed credentials cannot be stored (no connection store)", ref)
+	}
+	return r.e.opts.SaveConnection(ctx, ref, data)
 }

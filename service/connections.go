@@ -454,3 +454,14 @@ func (s *Service) HookSecret(ctx context.Context, token string) ([]byte, error) 
 	}
 	return plain, nil
 }
+
+// saveConnection stores credentials a module renewed during a run (an OAuth server's
+// rotated refresh token), encrypted like any update.
+func (s *Service) saveConnection(ctx context.Context, ref any, data weft.Bundle) error {
+	id, ok := connectionID(ref)
+	if !ok {
+		return fmt.Errorf("connection %v: not a stored connection id", ref)
+	}
+	_, err := s.UpdateConnection(ctx, id, nil, data)
+	return err
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/weftworks/weft/app"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -528,6 +529,48 @@ func BenchmarkResolveConnection(b *testing.B) {
 	for b.Loop() {
 		if _, err := svc.ResolveConnection(c.ID); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// A module that renews credentials during a run (an OAuth server rotating its refresh
+// token) finds the execution able to store them: they are saved, encrypted, on the
+// connection, and the next run resolves the new ones.
+func TestRenewedCredentialsAreSaved(t *testing.T) {
+	e := newEnv(t, withSecrets(keyring(t, "a")), func(c *service.Config) {
+		c.Registry.MustRegister(app.Spec{Name: "test:Renew", Timeout: -1,
+			Parameters: []app.Field{{Name: "account", Type: app.TypeAny}},
+			New: func(cfg app.Config) (app.Module, error) {
+				return app.ModuleFunc(func(ctx context.Context, call *app.Call) ([]weft.Bundle, error) {
+					saver, ok := call.Exec.(interface {
+						SaveConnection(context.Context, any, weft.Bundle) error
+					})
+					if !ok {
+						return nil, errors.New("the execution cannot save connections")
+					}
+					cur, err := call.Exec.Connection(call.Params["account"])
+					if err != nil {
+						return nil, err
+					}
+					next := fmt.Sprint(cur["refreshToken"]) + "+"
+					return []weft.Bundle{{"renewed": next}}, saver.SaveConnection(ctx, call.Params["account"], weft.Bundle{"refreshToken": next})
+				}), nil
+			}})
+	})
+	c, err := e.svc.CreateConnection(t.Context(), "oauth", "oauth2", map[string]any{"refreshToken": "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := e.scenario(fmt.Sprintf(`[{"id":1,"module":"gateway:CustomWebHook","version":1,"mapper":{}},
+		{"id":2,"module":"test:Renew","version":1,"parameters":{"account":%d}}]`, c.ID), "")
+	for _, want := range []string{"r+", "r++"} {
+		rr := e.run(id, `{}`)
+		if rr.Result.Status != weft.StatusSuccess {
+			t.Fatalf("run: %s %+v", rr.Result.Status, rr.Result.Error)
+		}
+		got, err := e.svc.ResolveConnection(c.ID)
+		if err != nil || got["refreshToken"] != want {
+			t.Fatalf("stored credentials %v (%v), want %s", got, err, want)
 		}
 	}
 }

@@ -162,8 +162,13 @@ func New(cfg Config) (*Service, error) {
 	if s.cfg.Connections == nil && s.cfg.Secrets != nil {
 		s.cfg.Connections = s.ResolveConnection
 	}
+	var save func(context.Context, any, weft.Bundle) error
+	if s.cfg.Secrets != nil {
+		save = s.saveConnection
+	}
 	eng, err := engine.New(engine.Options{Registry: cfg.Registry, Clock: cfg.Clock, NewID: cfg.NewID,
-		Location: cfg.Location, ModuleTimeout: cfg.ModuleTimeout, Connections: s.cfg.Connections})
+		Location: cfg.Location, ModuleTimeout: cfg.ModuleTimeout, Connections: s.cfg.Connections,
+		SaveConnection: save})
 	if err != nil {
 		return nil, err
 	}
