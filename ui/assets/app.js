@@ -21,8 +21,16 @@
   setInterval(tick, 1000);
 
   // A run's outcome, live: the panel names its event stream in data-events.
+  // within returns root's elements matching sel, root itself included (htmx:load
+  // names the new element itself).
+  function within(root, sel) {
+    var out = Array.prototype.slice.call(root.querySelectorAll(sel));
+    if (root.matches && root.matches(sel)) out.unshift(root);
+    return out;
+  }
+
   function follow(root) {
-    root.querySelectorAll("[data-events]").forEach(function (panel) {
+    within(root, "[data-events]").forEach(function (panel) {
       var url = panel.getAttribute("data-events");
       panel.removeAttribute("data-events");
       var status = panel.querySelector(".job-status");
@@ -43,7 +51,7 @@
   // Bulk selection: a page checkbox ticks every row; "select all matching" selects
   // every incomplete execution the filter matches, on every page.
   function selection(root) {
-    root.querySelectorAll("[data-select-page]").forEach(function (box) {
+    within(root, "[data-select-page]").forEach(function (box) {
       if (box.dataset.bound) return;
       box.dataset.bound = "1";
       box.addEventListener("change", function () {
@@ -54,7 +62,7 @@
         if (!box.checked) setAll(form, false);
       });
     });
-    root.querySelectorAll("[data-select-all]").forEach(function (btn) {
+    within(root, "[data-select-all]").forEach(function (btn) {
       if (btn.dataset.bound) return;
       btn.dataset.bound = "1";
       btn.addEventListener("click", function (e) {
