@@ -202,12 +202,14 @@ func jsonEdit(ie *weft.Incomplete, text string) ([]byte, error) {
 
 type ieData struct {
 	pageBase
-	IE           *weft.Incomplete
-	Scenario     *weft.Scenario
-	Flow         *scenarioFlow
-	Module       *blueprint.Module
-	ModuleLabel  string
-	Fields       []formField
+	IE          *weft.Incomplete
+	Scenario    *weft.Scenario
+	Flow        *scenarioFlow
+	Module      *blueprint.Module
+	ModuleLabel string
+	Fields      []formField
+	// More are the optional fields the module leaves empty (folded away).
+	More         []formField
 	JSONText     string
 	Input        string
 	Outputs      string
@@ -259,6 +261,17 @@ func (u *UI) renderIncomplete(w http.ResponseWriter, r *http.Request, s *session
 			d.JSONText = t
 		}
 	}
+	// The fields in use come first; a module declares many optional ones (HTTP has
+	// thirty), and a person fixing a mapping needs the few that are set.
+	var set []formField
+	for _, f := range d.Fields {
+		if f.Value != "" || f.Required || !f.Declared {
+			set = append(set, f)
+		} else {
+			d.More = append(d.More, f)
+		}
+	}
+	d.Fields = set
 	if !ie.Confidential {
 		st, err := value.UnmarshalTagged(ie.State)
 		if err != nil {
