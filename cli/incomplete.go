@@ -56,9 +56,9 @@ func newIncompleteList() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			views := make([]incompleteView, len(ies))
+			views := make([]weft.IncompleteJSON, len(ies))
 			for i, ie := range ies {
-				views[i] = viewIncomplete(ie)
+				views[i] = ie.JSON()
 			}
 			if asJSON {
 				writeJSON(cmd.OutOrStdout(), views)
@@ -125,12 +125,12 @@ func newIncompleteShow() *cobra.Command {
 				}
 			}
 			if asJSON {
-				writeJSON(cmd.OutOrStdout(), map[string]any{"incompleteExecution": viewIncomplete(ie),
+				writeJSON(cmd.OutOrStdout(), map[string]any{"incompleteExecution": ie.JSON(),
 					"errorDetails": ie.ErrorDetails, "confidential": ie.Confidential,
 					"input": json.RawMessage(value.JSON(input)), "outputs": json.RawMessage(value.JSON(outputs)), "attempts": atts})
 				return nil
 			}
-			v := viewIncomplete(ie)
+			v := ie.JSON()
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "incomplete execution %s of scenario %d (from execution %s)\n", v.ID, v.ScenarioID, v.ExecutionID)
 			fmt.Fprintf(w, "  status %s, failed at module %d: %s: %s\n", v.Status, v.FailedModuleID, v.ErrorType, v.ErrorMessage)
@@ -148,7 +148,7 @@ func newIncompleteShow() *cobra.Command {
 				if a.FinishedAt != nil {
 					fin = string(a.Outcome)
 				}
-				fmt.Fprintf(w, "  attempt %d %s %s (execution %s) %s %s\n", a.N, rfc3339(a.StartedAt), fin, a.ExecutionID, a.ErrorType, oneLine(a.ErrorMessage, 60))
+				fmt.Fprintf(w, "  attempt %d %s %s (execution %s) %s %s\n", a.N, weft.RFC3339(a.StartedAt), fin, a.ExecutionID, a.ErrorType, oneLine(a.ErrorMessage, 60))
 			}
 			return nil
 		},
@@ -277,7 +277,7 @@ func runIncomplete(cmd *cobra.Command, svc *service.Service, id string, edits []
 		more = append(more, ie.ID)
 	}
 	if asJSON {
-		out := map[string]any{"incompleteExecution": viewIncomplete(after), "executionId": res.ExecutionID,
+		out := map[string]any{"incompleteExecution": after.JSON(), "executionId": res.ExecutionID,
 			"status": res.Status, "operations": res.Operations, "error": res.Error, "incompleteExecutions": more}
 		writeJSON(cmd.OutOrStdout(), out)
 	} else {

@@ -298,7 +298,7 @@ func newScenarioShow() *cobra.Command {
 				}
 				vs := make([]version, len(versions))
 				for i, v := range versions {
-					vs[i] = version{v.Version, rfc3339(v.CreatedAt)}
+					vs[i] = version{v.Version, weft.RFC3339(v.CreatedAt)}
 				}
 				var hu *string
 				if hookURL != "" {
@@ -318,7 +318,7 @@ func newScenarioShow() *cobra.Command {
 				fmt.Fprintf(w, "  paused: %s\n", sc.Paused)
 			}
 			for _, v := range versions {
-				fmt.Fprintf(w, "  version %d  %s\n", v.Version, rfc3339(v.CreatedAt))
+				fmt.Fprintf(w, "  version %d  %s\n", v.Version, weft.RFC3339(v.CreatedAt))
 			}
 			if hookURL != "" {
 				fmt.Fprintf(w, "  webhook: POST %s\n", hookURL)

@@ -32,8 +32,8 @@ type tokenView struct {
 }
 
 func viewToken(t *weft.Token) tokenView {
-	return tokenView{ID: t.ID, Name: t.Name, Scopes: t.Scopes, CreatedAt: rfc3339(t.CreatedAt),
-		LastUsedAt: optTime(t.LastUsedAt), RevokedAt: optTime(t.RevokedAt)}
+	return tokenView{ID: t.ID, Name: t.Name, Scopes: t.Scopes, CreatedAt: weft.RFC3339(t.CreatedAt),
+		LastUsedAt: weft.RFC3339Ptr(t.LastUsedAt), RevokedAt: weft.RFC3339Ptr(t.RevokedAt)}
 }
 
 func openAuth(cmd *cobra.Command) (*auth.Auth, func(), error) {

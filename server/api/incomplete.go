@@ -59,9 +59,9 @@ func (a *api) listIncomplete(w http.ResponseWriter, r *http.Request) error {
 		ies = ies[:limit]
 		next = ies[limit-1].ID
 	}
-	items := make([]incompleteView, len(ies))
+	items := make([]weft.IncompleteJSON, len(ies))
 	for i, ie := range ies {
-		items[i] = viewIncomplete(ie)
+		items[i] = ie.JSON()
 	}
 	writeJSON(w, http.StatusOK, newPage(items, next))
 	return nil
@@ -72,7 +72,7 @@ func (a *api) getIncomplete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewIncomplete(ie))
+	writeJSON(w, http.StatusOK, ie.JSON())
 	return nil
 }
 
@@ -101,7 +101,7 @@ func (a *api) replaceIncompleteBlueprint(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return editError(err)
 	}
-	writeJSON(w, http.StatusOK, viewIncomplete(ie))
+	writeJSON(w, http.StatusOK, ie.JSON())
 	return nil
 }
 
@@ -170,8 +170,8 @@ func (a *api) incompleteAttempts(w http.ResponseWriter, r *http.Request) error {
 
 // retryView is the outcome of retrying one incomplete execution now.
 type retryView struct {
-	Run                 runView        `json:"run"`
-	IncompleteExecution incompleteView `json:"incompleteExecution"`
+	Run                 runView             `json:"run"`
+	IncompleteExecution weft.IncompleteJSON `json:"incompleteExecution"`
 }
 
 func (a *api) retryIncomplete(w http.ResponseWriter, r *http.Request) error {
@@ -182,9 +182,9 @@ func (a *api) retryIncomplete(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch before.Status {
 	case weft.IncompleteResolved:
-		return conflict(map[string]any{"incompleteExecution": viewIncomplete(before)}, "incomplete execution %s is already resolved", id)
+		return conflict(map[string]any{"incompleteExecution": before.JSON()}, "incomplete execution %s is already resolved", id)
 	case weft.IncompleteInProgress:
-		return conflict(map[string]any{"incompleteExecution": viewIncomplete(before)}, "incomplete execution %s is being retried right now", id)
+		return conflict(map[string]any{"incompleteExecution": before.JSON()}, "incomplete execution %s is being retried right now", id)
 	}
 	// Like a run, a started attempt is carried to its end even if the client hangs up.
 	ctx := context.WithoutCancel(r.Context())
@@ -196,11 +196,11 @@ func (a *api) retryIncomplete(w http.ResponseWriter, r *http.Request) error {
 		// An attempt that could not even run (its blueprint no longer compiles) is
 		// recorded as failed: the incomplete execution shows it.
 		if cur, gerr := a.st.GetIncomplete(ctx, id); gerr == nil && cur.Attempts > before.Attempts {
-			return conflict(map[string]any{"incompleteExecution": viewIncomplete(cur)}, "the attempt could not run: %v", err)
+			return conflict(map[string]any{"incompleteExecution": cur.JSON()}, "the attempt could not run: %v", err)
 		}
 		return err
 	}
-	writeJSON(w, http.StatusOK, retryView{Run: viewRun(rr), IncompleteExecution: viewIncomplete(after)})
+	writeJSON(w, http.StatusOK, retryView{Run: viewRun(rr), IncompleteExecution: after.JSON()})
 	return nil
 }
 

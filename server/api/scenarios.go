@@ -221,7 +221,7 @@ func (a *api) listVersions(w http.ResponseWriter, r *http.Request) error {
 			next = strconv.Itoa(items[len(items)-1].Version)
 			break
 		}
-		items = append(items, versionView{Version: v.Version, CreatedAt: rfc3339(v.CreatedAt)})
+		items = append(items, versionView{Version: v.Version, CreatedAt: weft.RFC3339(v.CreatedAt)})
 	}
 	writeJSON(w, http.StatusOK, newPage(items, next))
 	return nil

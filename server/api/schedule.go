@@ -24,7 +24,7 @@ func (a *api) getSchedule(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, scheduleView{ScenarioID: sc.ID, Schedule: sc.Schedule, NextRunAt: optTime(sc.NextRunAt)})
+	writeJSON(w, http.StatusOK, scheduleView{ScenarioID: sc.ID, Schedule: sc.Schedule, NextRunAt: weft.RFC3339Ptr(sc.NextRunAt)})
 	return nil
 }
 
@@ -52,7 +52,7 @@ func (a *api) putSchedule(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, scheduleView{ScenarioID: sc.ID, Schedule: sc.Schedule, NextRunAt: optTime(sc.NextRunAt)})
+	writeJSON(w, http.StatusOK, scheduleView{ScenarioID: sc.ID, Schedule: sc.Schedule, NextRunAt: weft.RFC3339Ptr(sc.NextRunAt)})
 	return nil
 }
 

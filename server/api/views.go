@@ -2,23 +2,11 @@ package api
 
 import (
 	"encoding/json"
-	"time"
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/engine"
 	"github.com/weftworks/weft/service"
 )
-
-// Times are RFC 3339 in UTC, to the second, as the CLI prints them.
-func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
-func optTime(t *time.Time) *string {
-	if t == nil {
-		return nil
-	}
-	s := rfc3339(*t)
-	return &s
-}
 
 func optString(s string) *string {
 	if s == "" {
@@ -48,8 +36,8 @@ type scenarioView struct {
 func (a *api) viewScenario(s *weft.Scenario, hook *weft.Hook) scenarioView {
 	v := scenarioView{ID: s.ID, Name: s.Name, Version: s.Version, Active: s.Active, Instant: s.Instant,
 		ConsecutiveErrors: s.ConsecutiveErrors, Paused: optString(s.Paused), Deactivated: optString(s.Deactivated),
-		Source: s.Source, Schedule: s.Schedule, NextRunAt: optTime(s.NextRunAt),
-		CreatedAt: rfc3339(s.CreatedAt), UpdatedAt: rfc3339(s.UpdatedAt)}
+		Source: s.Source, Schedule: s.Schedule, NextRunAt: weft.RFC3339Ptr(s.NextRunAt),
+		CreatedAt: weft.RFC3339(s.CreatedAt), UpdatedAt: weft.RFC3339(s.UpdatedAt)}
 	if hook != nil {
 		u := a.hookURL(hook)
 		v.HookURL = &u
@@ -81,8 +69,8 @@ type executionView struct {
 
 func viewExecution(e *weft.Execution) executionView {
 	v := executionView{ID: e.ID, ScenarioID: e.ScenarioID, Version: e.Version, Kind: e.Kind, Status: e.Status,
-		Operations: e.Operations, IncompleteID: optString(e.IncompleteID), StartedAt: rfc3339(e.StartedAt),
-		FinishedAt: optTime(e.FinishedAt)}
+		Operations: e.Operations, IncompleteID: optString(e.IncompleteID), StartedAt: weft.RFC3339(e.StartedAt),
+		FinishedAt: weft.RFC3339Ptr(e.FinishedAt)}
 	if e.ErrorType != "" {
 		v.Error = &engine.RunError{Type: e.ErrorType, Message: e.ErrorMsg, ModuleID: e.ErrorModule}
 	}
@@ -95,31 +83,6 @@ type executionDetail struct {
 	executionView
 	Response             json.RawMessage `json:"response"`
 	IncompleteExecutions []string        `json:"incompleteExecutions"`
-}
-
-// incompleteView is an incomplete execution: exactly the 13 fields of
-// docs/incomplete-executions.md, as `weft incomplete list --json` prints them.
-type incompleteView struct {
-	ID             string                `json:"id"`
-	ScenarioID     int64                 `json:"scenarioId"`
-	ExecutionID    string                `json:"executionId"`
-	FailedModuleID int                   `json:"failedModuleId"`
-	ErrorType      weft.ErrorType        `json:"errorType"`
-	ErrorMessage   string                `json:"errorMessage"`
-	Status         weft.IncompleteStatus `json:"status"`
-	AutoRetry      bool                  `json:"autoRetry"`
-	Attempts       int                   `json:"attempts"`
-	NextAttemptAt  *string               `json:"nextAttemptAt"`
-	SizeBytes      int64                 `json:"sizeBytes"`
-	CreatedAt      string                `json:"createdAt"`
-	ResolvedAt     *string               `json:"resolvedAt"`
-}
-
-func viewIncomplete(ie *weft.Incomplete) incompleteView {
-	return incompleteView{ID: ie.ID, ScenarioID: ie.ScenarioID, ExecutionID: ie.ExecutionID,
-		FailedModuleID: ie.FailedModuleID, ErrorType: ie.ErrorType, ErrorMessage: ie.ErrorMessage,
-		Status: ie.Status, AutoRetry: ie.AutoRetry, Attempts: ie.Attempts, NextAttemptAt: optTime(ie.NextAttemptAt),
-		SizeBytes: ie.SizeBytes, CreatedAt: rfc3339(ie.CreatedAt), ResolvedAt: optTime(ie.ResolvedAt)}
 }
 
 // attemptView is one retry attempt.
@@ -135,7 +98,7 @@ type attemptView struct {
 }
 
 func viewAttempt(at weft.Attempt) attemptView {
-	v := attemptView{N: at.N, Manual: at.Manual, StartedAt: rfc3339(at.StartedAt), FinishedAt: optTime(at.FinishedAt),
+	v := attemptView{N: at.N, Manual: at.Manual, StartedAt: weft.RFC3339(at.StartedAt), FinishedAt: weft.RFC3339Ptr(at.FinishedAt),
 		Outcome: at.Outcome, ErrorMessage: optString(at.ErrorMessage), ExecutionID: at.ExecutionID}
 	if at.ErrorType != "" {
 		t := at.ErrorType
@@ -186,7 +149,7 @@ type hookView struct {
 }
 
 func (a *api) viewHook(h *weft.Hook) hookView {
-	return hookView{ScenarioID: h.ScenarioID, URL: a.hookURL(h), HasSecret: len(h.Secret) > 0, CreatedAt: rfc3339(h.CreatedAt)}
+	return hookView{ScenarioID: h.ScenarioID, URL: a.hookURL(h), HasSecret: len(h.Secret) > 0, CreatedAt: weft.RFC3339(h.CreatedAt)}
 }
 
 // connectionView is a connection without its credentials.
@@ -199,5 +162,5 @@ type connectionView struct {
 }
 
 func viewConnection(c *weft.Connection) connectionView {
-	return connectionView{ID: c.ID, Name: c.Name, Type: c.Type, CreatedAt: rfc3339(c.CreatedAt), UpdatedAt: rfc3339(c.UpdatedAt)}
+	return connectionView{ID: c.ID, Name: c.Name, Type: c.Type, CreatedAt: weft.RFC3339(c.CreatedAt), UpdatedAt: weft.RFC3339(c.UpdatedAt)}
 }
