@@ -191,6 +191,21 @@ func newWorkCmd() *cobra.Command {
 	return c
 }
 
+// withScenario parses a scenario id argument, opens the service (exclusive: it takes
+// the data folder's lock) and calls fn.
+func withScenario(cmd *cobra.Command, arg string, exclusive bool, fn func(svc *service.Service, id int64) error) error {
+	id, err := scenarioID(arg)
+	if err != nil {
+		return err
+	}
+	svc, done, err := openService(cmd, exclusive)
+	if err != nil {
+		return err
+	}
+	defer done()
+	return fn(svc, id)
+}
+
 // scenarioID reads a scenario id argument.
 func scenarioID(arg string) (int64, error) {
 	id, err := strconv.ParseInt(arg, 10, 64)
@@ -238,24 +253,17 @@ func newScenarioUpdate() *cobra.Command {
 		Short: "Store FILE as the scenario's new current version (old versions are kept)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := scenarioID(args[0])
-			if err != nil {
-				return err
-			}
 			raw, err := readFile(cmd, args[1])
 			if err != nil {
 				return err
 			}
-			svc, done, err := openService(cmd, true)
-			if err != nil {
-				return err
-			}
-			defer done()
-			sc, err := svc.UpdateScenario(cmd.Context(), id, raw)
-			if err != nil {
-				return err
-			}
-			return printScenario(cmd, sc, asJSON)
+			return withScenario(cmd, args[0], true, func(svc *service.Service, id int64) error {
+				sc, err := svc.UpdateScenario(cmd.Context(), id, raw)
+				if err != nil {
+					return err
+				}
+				return printScenario(cmd, sc, asJSON)
+			})
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -270,60 +278,53 @@ func newScenarioShow() *cobra.Command {
 		Short: "Show a scenario, its versions and its webhook",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := scenarioID(args[0])
-			if err != nil {
-				return err
-			}
-			svc, done, err := openService(cmd, false)
-			if err != nil {
-				return err
-			}
-			defer done()
-			sc, err := svc.Store().GetScenario(cmd.Context(), id)
-			if err != nil {
-				return fmt.Errorf("scenario %d: %w", id, err)
-			}
-			versions, err := svc.Store().ListVersions(cmd.Context(), id)
-			if err != nil {
-				return err
-			}
-			hookURL := ""
-			if h, err := svc.Store().HookOfScenario(cmd.Context(), id); err == nil {
-				hookURL = strings.TrimRight(baseURL, "/") + "/hooks/" + h.Token
-			}
-			if asJSON {
-				type version struct {
-					Version   int    `json:"version"`
-					CreatedAt string `json:"createdAt"`
+			return withScenario(cmd, args[0], false, func(svc *service.Service, id int64) error {
+				sc, err := svc.Store().GetScenario(cmd.Context(), id)
+				if err != nil {
+					return fmt.Errorf("scenario %d: %w", id, err)
 				}
-				vs := make([]version, len(versions))
-				for i, v := range versions {
-					vs[i] = version{v.Version, weft.RFC3339(v.CreatedAt)}
+				versions, err := svc.Store().ListVersions(cmd.Context(), id)
+				if err != nil {
+					return err
 				}
-				var hu *string
+				hookURL := ""
+				if h, err := svc.Store().HookOfScenario(cmd.Context(), id); err == nil {
+					hookURL = strings.TrimRight(baseURL, "/") + "/hooks/" + h.Token
+				}
+				if asJSON {
+					type version struct {
+						Version   int    `json:"version"`
+						CreatedAt string `json:"createdAt"`
+					}
+					vs := make([]version, len(versions))
+					for i, v := range versions {
+						vs[i] = version{v.Version, weft.RFC3339(v.CreatedAt)}
+					}
+					var hu *string
+					if hookURL != "" {
+						hu = &hookURL
+					}
+					writeJSON(cmd.OutOrStdout(), map[string]any{"scenario": viewScenario(sc), "versions": vs, "hookUrl": hu})
+					return nil
+				}
+				if err := printScenario(cmd, sc, false); err != nil {
+					return err
+				}
+				w := cmd.OutOrStdout()
+				if sc.Deactivated != "" {
+					fmt.Fprintf(w, "  deactivated by weft: %s\n", sc.Deactivated)
+				}
+				if sc.Paused != "" {
+					fmt.Fprintf(w, "  paused: %s\n", sc.Paused)
+				}
+				for _, v := range versions {
+					fmt.Fprintf(w, "  version %d  %s\n", v.Version, weft.RFC3339(v.CreatedAt))
+				}
 				if hookURL != "" {
-					hu = &hookURL
+					fmt.Fprintf(w, "  webhook: POST %s\n", hookURL)
 				}
-				writeJSON(cmd.OutOrStdout(), map[string]any{"scenario": viewScenario(sc), "versions": vs, "hookUrl": hu})
 				return nil
-			}
-			if err := printScenario(cmd, sc, false); err != nil {
-				return err
-			}
-			w := cmd.OutOrStdout()
-			if sc.Deactivated != "" {
-				fmt.Fprintf(w, "  deactivated by weft: %s\n", sc.Deactivated)
-			}
-			if sc.Paused != "" {
-				fmt.Fprintf(w, "  paused: %s\n", sc.Paused)
-			}
-			for _, v := range versions {
-				fmt.Fprintf(w, "  version %d  %s\n", v.Version, weft.RFC3339(v.CreatedAt))
-			}
-			if hookURL != "" {
-				fmt.Fprintf(w, "  webhook: POST %s\n", hookURL)
-			}
-			return nil
+			})
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -338,29 +339,22 @@ func newScenarioExport() *cobra.Command {
 		Short: "Print the scenario's blueprint (current version, or --version N) as stored",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := scenarioID(args[0])
-			if err != nil {
-				return err
-			}
-			svc, done, err := openService(cmd, false)
-			if err != nil {
-				return err
-			}
-			defer done()
-			if version == 0 {
-				raw, err := svc.ExportScenario(cmd.Context(), id)
-				if err != nil {
+			return withScenario(cmd, args[0], false, func(svc *service.Service, id int64) error {
+				if version == 0 {
+					raw, err := svc.ExportScenario(cmd.Context(), id)
+					if err != nil {
+						return err
+					}
+					_, err = cmd.OutOrStdout().Write(raw)
 					return err
 				}
-				_, err = cmd.OutOrStdout().Write(raw)
+				v, err := svc.Store().GetVersion(cmd.Context(), id, version)
+				if err != nil {
+					return fmt.Errorf("scenario %d version %d: %w", id, version, err)
+				}
+				_, err = cmd.OutOrStdout().Write(v.Blueprint)
 				return err
-			}
-			v, err := svc.Store().GetVersion(cmd.Context(), id, version)
-			if err != nil {
-				return fmt.Errorf("scenario %d version %d: %w", id, version, err)
-			}
-			_, err = cmd.OutOrStdout().Write(v.Blueprint)
-			return err
+			})
 		},
 	}
 	c.Flags().IntVar(&version, "version", 0, "an older version")
@@ -374,24 +368,17 @@ func newScenarioDelete() *cobra.Command {
 		Short: "Delete a scenario (refused while it has unresolved incomplete executions, unless --force)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := scenarioID(args[0])
-			if err != nil {
-				return err
-			}
-			svc, done, err := openService(cmd, true)
-			if err != nil {
-				return err
-			}
-			defer done()
-			if err := svc.DeleteScenario(cmd.Context(), id, force); err != nil {
-				return err
-			}
-			if asJSON {
-				writeJSON(cmd.OutOrStdout(), map[string]any{"deleted": id})
-			} else {
-				fmt.Fprintf(cmd.OutOrStdout(), "scenario %d deleted\n", id)
-			}
-			return nil
+			return withScenario(cmd, args[0], true, func(svc *service.Service, id int64) error {
+				if err := svc.DeleteScenario(cmd.Context(), id, force); err != nil {
+					return err
+				}
+				if asJSON {
+					writeJSON(cmd.OutOrStdout(), map[string]any{"deleted": id})
+				} else {
+					fmt.Fprintf(cmd.OutOrStdout(), "scenario %d deleted\n", id)
+				}
+				return nil
+			})
 		},
 	}
 	c.Flags().BoolVar(&force, "force", false, "delete even with unresolved incomplete executions")
