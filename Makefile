@@ -27,10 +27,12 @@ bench: ## run the benchmarks except the million-row ones (numbers in docs/benchm
 bench-scale: ## the million-row store and worker benchmarks (builds big databases: minutes)
 	$(GO) test -run '^$$' -bench '1M|100k' -benchtime 1x -benchmem ./store/sqlite ./service
 
-fuzz: ## run each fuzz target for FUZZTIME (default 30s)
-	@for t in $$($(GO) test -list 'Fuzz.*' ./iml | grep ^Fuzz); do $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-30s} ./iml || exit 1; done
-	@for t in $$($(GO) test -list 'Fuzz.*' ./blueprint | grep ^Fuzz); do $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-30s} ./blueprint || exit 1; done
-	@for t in $$($(GO) test -list 'Fuzz.*' ./datetime | grep ^Fuzz); do $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-30s} ./datetime || exit 1; done
+fuzz: ## run every fuzz target of every package for FUZZTIME each (default 30s)
+	@for pkg in $$($(GO) list ./...); do \
+	  for t in $$($(GO) test -list 'Fuzz.*' $$pkg 2>/dev/null | grep ^Fuzz); do \
+	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-30s} $$pkg || exit 1; \
+	  done; \
+	done
 
 clean: ## remove build output
 	rm -rf bin

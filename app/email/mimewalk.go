@@ -122,8 +122,11 @@ func decodeTransfer(cte string, raw []byte) []byte {
 		out := make([]byte, base64.StdEncoding.DecodedLen(len(clean)))
 		n, err := base64.StdEncoding.Decode(out, clean)
 		if err != nil {
-			// Some senders drop the padding.
-			n, err = base64.RawStdEncoding.Decode(out, bytes.TrimRight(clean, "="))
+			// Some senders drop the padding. Unpadded input can decode to more bytes
+			// than DecodedLen of the padded form allows (Decode panics on a short dst).
+			unpadded := bytes.TrimRight(clean, "=")
+			out = make([]byte, base64.RawStdEncoding.DecodedLen(len(unpadded)))
+			n, err = base64.RawStdEncoding.Decode(out, unpadded)
 			if err != nil {
 				return raw
 			}
