@@ -19,6 +19,14 @@ func (r *run) Now() time.Time           { return r.e.opts.Clock() }
 func (r *run) Location() *time.Location { return r.e.opts.Location }
 func (r *run) Confidential() bool       { return r.conf }
 
+// ScenarioID is the id of the scenario being run ({{var.scenario.id}}; "" when the run
+// was started without one). Modules that keep state across runs key it by scenario
+// (tools.ScenarioExecution: Increment with reset "scenario"). Plans are shared by
+// scenarios with the same blueprint, so a module cannot learn its scenario from
+// app.Config when it is built; an optional method keeps app.Execution (and every fake
+// of it) unchanged.
+func (r *run) ScenarioID() string { return r.scenario }
+
 func (r *run) Variable(name string) (any, bool) {
 	v, ok := r.vars[name]
 	return v.Value, ok

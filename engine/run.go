@@ -45,6 +45,8 @@ type run struct {
 	seq  int
 	cyc  int
 	conf bool
+	// scenario is the id of the scenario being run ("" when the run has none).
+	scenario string
 
 	slots    []any
 	branch   []int // per slot: the branch an if/else took
@@ -112,7 +114,7 @@ func (e *Engine) newRun(ctx context.Context, p *Plan, id string, sc ScenarioInfo
 	if id == "" {
 		id = e.opts.NewID()
 	}
-	r := &run{e: e, p: p, ctx: ctx, id: id, origin: id, conf: p.Settings.Confidential,
+	r := &run{e: e, p: p, ctx: ctx, id: id, origin: id, conf: p.Settings.Confidential, scenario: sc.ID,
 		slots: make([]any, len(p.nodes)), branch: make([]int, len(p.nodes)),
 		vars: map[string]Variable{}, commit: true}
 	r.res = &Result{ExecutionID: id, Status: weft.StatusSuccess, Started: e.opts.Clock()}
