@@ -101,34 +101,35 @@ const (
 	resetScenario  = "scenario"  // "Never"
 )
 
-var incrementSpec = app.Spec{
-	Name: "util:FunctionIncrement", Label: "Increment function",
-	Timeout: noDeadline,
-	Help:    "Outputs `i`: 1 on the first use, then one more on each use, until the counter resets.",
-	Parameters: []app.Field{{Name: "reset", Label: "Reset a value", Type: app.TypeSelect, Required: true,
-		Options: []string{resetRun, resetExecution, resetScenario}}},
-	New: func(cfg app.Config) (app.Module, error) {
-		var scope app.Scope
-		switch r := value.Text(cfg.Parameters["reset"]); r {
-		case resetRun:
-			scope = app.ScopeRoundtrip
-		case resetExecution:
-			scope = app.ScopeExecution
-		case resetScenario:
-			// "Never" needs a counter kept across runs, in the store; there is no module
-			// API for scenario-lifetime state yet.
-			return nil, weft.Errorf(weft.InvalidConfigurationError,
-				`reset: "scenario" (never reset) is not yet supported; use "execution" or "run"`)
-		default:
-			return nil, weft.Errorf(weft.InvalidConfigurationError, "reset: %q is not one of run, execution, scenario", r)
-		}
-		key := counterVariable(cfg.ModuleID)
-		return app.ModuleFunc(func(_ context.Context, c *app.Call) ([]weft.Bundle, error) {
-			prev, _ := c.Exec.Variable(key)
-			n, _ := value.Number(prev) // absent: 0
-			n++
-			c.Exec.SetVariable(key, scope, n)
-			return one(weft.Bundle{"i": n}), nil
-		}), nil
-	},
+// incrementSpec declares the Increment function; o.Counters backs reset "scenario".
+func incrementSpec(o Options) app.Spec {
+	return app.Spec{
+		Name: "util:FunctionIncrement", Label: "Increment function",
+		Timeout: noDeadline,
+		Help:    "Outputs `i`: 1 on the first use, then one more on each use, until the counter resets.",
+		Parameters: []app.Field{{Name: "reset", Label: "Reset a value", Type: app.TypeSelect, Required: true,
+			Options: []string{resetRun, resetExecution, resetScenario}}},
+		New: func(cfg app.Config) (app.Module, error) {
+			var scope app.Scope
+			switch r := value.Text(cfg.Parameters["reset"]); r {
+			case resetRun:
+				scope = app.ScopeRoundtrip
+			case resetExecution:
+				scope = app.ScopeExecution
+			case resetScenario:
+				// "Never": a counter kept across runs, in weft's store (counters.go).
+				return newScenarioCounter(o, cfg.ModuleID)
+			default:
+				return nil, weft.Errorf(weft.InvalidConfigurationError, "reset: %q is not one of run, execution, scenario", r)
+			}
+			key := counterVariable(cfg.ModuleID)
+			return app.ModuleFunc(func(_ context.Context, c *app.Call) ([]weft.Bundle, error) {
+				prev, _ := c.Exec.Variable(key)
+				n, _ := value.Number(prev) // absent: 0
+				n++
+				c.Exec.SetVariable(key, scope, n)
+				return one(weft.Bundle{"i": n}), nil
+			}), nil
+		},
+	}
 }

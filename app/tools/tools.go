@@ -9,12 +9,16 @@ import (
 	"github.com/weftworks/weft/app"
 )
 
-// Specs returns the module types of the Tools app.
-func Specs() []app.Spec {
+// Specs returns the module types of the Tools app without a counter store: an
+// Increment module that never resets (reset "scenario") cannot be built.
+func Specs() []app.Spec { return SpecsOptions(Options{}) }
+
+// SpecsOptions returns the module types of the Tools app configured by o.
+func SpecsOptions(o Options) []app.Spec {
 	return []app.Spec{
 		setVariableSpec, setVariable2Spec, setVariablesSpec,
 		getVariableSpec, getVariable2Spec, getVariablesSpec,
-		composeSpec, switcherSpec, sleepSpec, incrementSpec,
+		composeSpec, switcherSpec, sleepSpec, incrementSpec(o),
 		textAggregatorSpec, numericAggregatorSpec,
 	}
 }
@@ -23,9 +27,12 @@ func Specs() []app.Spec {
 // these modules do no I/O and their work is linear in their input, so they cannot hang.
 const noDeadline = -1
 
-// Register adds every Tools module type to r.
-func Register(r *app.Registry) error {
-	for _, s := range Specs() {
+// Register adds every Tools module type to r, without a counter store (see Specs).
+func Register(r *app.Registry) error { return RegisterOptions(r, Options{}) }
+
+// RegisterOptions adds every Tools module type to r, configured by o.
+func RegisterOptions(r *app.Registry, o Options) error {
+	for _, s := range SpecsOptions(o) {
 		if err := r.Register(s); err != nil {
 			return err
 		}
