@@ -22,7 +22,8 @@ import (
 
 // Deps are what some apps need from the process.
 type Deps struct {
-	// Store backs the data store modules (nil: declared for validation only).
+	// Store backs the data store modules and the counters of Increment modules that
+	// never reset (nil: declared for validation only).
 	Store store.Store
 	// FilesBase confines the files app: every root must lie inside it ("": any folder).
 	FilesBase string
@@ -42,8 +43,9 @@ func WithStore(st store.Store) (*app.Registry, error) { return New(Deps{Store: s
 func New(deps Deps) (*app.Registry, error) {
 	r := app.NewRegistry()
 	for _, register := range []func(*app.Registry) error{
-		builtin.Register, tools.Register, jsonmod.Register, textparser.Register,
+		builtin.Register, jsonmod.Register, textparser.Register,
 		markdown.Register, httpmod.Register, email.Register, sqlapp.Register,
+		func(r *app.Registry) error { return tools.RegisterOptions(r, tools.Options{Counters: deps.Store}) },
 		func(r *app.Registry) error { return datastore.Register(r, deps.Store) },
 		func(r *app.Registry) error { return files.RegisterOptions(r, files.Options{Base: deps.FilesBase}) },
 		func(r *app.Registry) error {
