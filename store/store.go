@@ -46,6 +46,7 @@ type Queries interface {
 	TokenQueries
 	HookQueries
 	ConnectionQueries
+	SessionQueries
 }
 
 // ScenarioQueries store scenarios and their blueprint versions.
@@ -87,6 +88,42 @@ type TokenQueries interface {
 	RevokeToken(ctx context.Context, id string, at time.Time) error
 	// TouchToken records a use (at most the caller's precision; it may skip writes).
 	TouchToken(ctx context.Context, id string, at time.Time) error
+}
+
+// Session is a web UI sign-in (package ui). The browser holds a random session id in a
+// cookie; only the id's SHA-256 is stored, so the table alone cannot sign anyone in.
+type Session struct {
+	// Hash is the SHA-256 of the session id (the primary key).
+	Hash []byte
+	// TokenID is the API token the person signed in with: the session ends with it.
+	TokenID string
+	// CSRF is the token every form of the session carries.
+	CSRF       string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	// ExpiresAt is when the session ends unless it is used again: the earlier of the
+	// idle timeout after LastSeenAt and the absolute limit after CreatedAt.
+	ExpiresAt time.Time
+	// Token is the session's token as GetSession read it, revoked or not (CreateSession
+	// ignores it).
+	Token *weft.Token
+}
+
+// SessionQueries store the web UI's sessions.
+type SessionQueries interface {
+	// CreateSession stores a session (ErrExists if the hash is taken, ErrNotFound if
+	// the token is not).
+	CreateSession(ctx context.Context, s *Session) error
+	// GetSession returns the session with that hash and its token, expired or not
+	// (ErrNotFound if none): the caller decides, with its own clock.
+	GetSession(ctx context.Context, hash []byte) (*Session, error)
+	// TouchSession records a use: last seen and expiry move forward only.
+	TouchSession(ctx context.Context, hash []byte, lastSeen, expires time.Time) error
+	// DeleteSession ends a session (ErrNotFound if none).
+	DeleteSession(ctx context.Context, hash []byte) error
+	// DeleteExpiredSessions deletes the sessions whose expiry is before now and
+	// returns how many.
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error)
 }
 
 // HookQueries store webhook addresses.
