@@ -40,40 +40,53 @@ func (c *clock) Add(d time.Duration) {
 
 // env is the UI over real HTTP, on a real SQLite store and a real service.
 type env struct {
-	t     testing.TB
-	st    store.Store
-	svc   *service.Service
-	auth  *auth.Auth
-	ui    *ui.UI
-	srv   *httptest.Server
-	clock *clock
-	admin string
-	ids   atomic.Int64
+	t         testing.TB
+	st        store.Store
+	svc       *service.Service
+	auth      *auth.Auth
+	ui        *ui.UI
+	srv       *httptest.Server
+	clock     *clock
+	admin     string
+	ids       atomic.Int64
+	path      string
+	key       secrets.Key
+	configure []func(*ui.Config)
 }
 
 var t0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 
 func newEnv(t testing.TB, configure ...func(*ui.Config)) *env {
 	t.Helper()
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "weft.db"), sqlite.Options{})
+	key, err := secrets.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, clock: &clock{t: t0}, path: filepath.Join(t.TempDir(), "weft.db"), key: key, configure: configure}
+	e.open()
+	e.admin = e.token("admin")
+	return e
+}
+
+// open builds the store, service, auth and UI on the env's SQLite file and serves it.
+func (e *env) open() {
+	t := e.t
+	t.Helper()
+	st, err := sqlite.Open(t.Context(), e.path, sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	e.st = st
 	reg, err := all.WithStore(st)
 	if err != nil {
 		t.Fatal(err)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	key, err := secrets.GenerateKey(nil)
+	kr, err := secrets.NewKeyring(e.key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	kr, err := secrets.NewKeyring(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, st: st, clock: &clock{t: t0}}
 	e.svc, err = service.New(service.Config{Store: st, Registry: reg, Clock: e.clock.Now, Logger: quiet, Secrets: kr,
 		NewID: func() string { return fmt.Sprintf("%032x", e.ids.Add(1)) }})
 	if err != nil {
@@ -81,7 +94,7 @@ func newEnv(t testing.TB, configure ...func(*ui.Config)) *env {
 	}
 	e.auth = auth.New(st, auth.WithClock(e.clock.Now), auth.WithLogger(quiet))
 	cfg := ui.Config{Service: e.svc, Auth: e.auth, Registry: reg, Now: e.clock.Now, Logger: quiet}
-	for _, f := range configure {
+	for _, f := range e.configure {
 		f(&cfg)
 	}
 	if e.ui, err = ui.New(cfg); err != nil {
@@ -89,8 +102,18 @@ func newEnv(t testing.TB, configure ...func(*ui.Config)) *env {
 	}
 	e.srv = httptest.NewServer(e.ui)
 	t.Cleanup(e.srv.Close)
-	e.admin = e.token("admin")
-	return e
+}
+
+// restart stops the server, closes the store and opens everything again on the same
+// file, as a restart of weft does. Browsers keep their cookies (a cookie jar ignores
+// the port).
+func (e *env) restart() {
+	e.t.Helper()
+	e.srv.Close()
+	if err := e.st.Close(); err != nil {
+		e.t.Fatal(err)
+	}
+	e.open()
 }
 
 func (e *env) token(scopes ...string) string {

@@ -146,7 +146,7 @@ func (u *UI) startedPanel(w http.ResponseWriter, r *http.Request, s *session, j 
 // then "outcome" (the rendered panel) and the stream ends.
 func (u *UI) jobEvents(w http.ResponseWriter, r *http.Request, s *session) error {
 	j := u.jobs.get(r.PathValue("id"))
-	if j == nil || j.session != s.id {
+	if j == nil || j.session != s.key {
 		return &userError{status: http.StatusNotFound, msg: "No such run (it finished more than 15 minutes ago, or belongs to another session)."}
 	}
 	fl, ok := w.(http.Flusher)

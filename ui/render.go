@@ -37,7 +37,7 @@ func (u *UI) base(s *session, title, nav string) pageBase {
 	if s != nil {
 		b.CSRF, b.User = s.csrf, s.token.Name
 		b.Admin = hasScope(s, "admin")
-		b.Flash = u.sessions.takeFlash(s.id)
+		b.Flash = u.sessions.takeFlash(s.key)
 	}
 	return b
 }

@@ -390,7 +390,7 @@ func (u *UI) startRetry(w http.ResponseWriter, r *http.Request, s *session, ie *
 		return u.refuseInPanel(w, r, s, "This incomplete execution is being retried right now.")
 	}
 	id := ie.ID
-	j := u.jobs.start(s.id, what+" of incomplete execution "+shortID(id), func(ctx context.Context) *outcome {
+	j := u.jobs.start(s.key, what+" of incomplete execution "+shortID(id), func(ctx context.Context) *outcome {
 		rr, after, err := u.svc.RetryNow(ctx, id)
 		o := runOutcome(rr, err)
 		o.IncompleteID = id

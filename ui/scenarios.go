@@ -487,7 +487,7 @@ func (u *UI) runScenario(w http.ResponseWriter, r *http.Request, s *session) err
 			trigger = weft.Bundle{"value": v}
 		}
 	}
-	j := u.jobs.start(s.id, "Run of "+sc.Name, func(ctx context.Context) *outcome {
+	j := u.jobs.start(s.key, "Run of "+sc.Name, func(ctx context.Context) *outcome {
 		rr, err := u.svc.Run(ctx, id, []weft.Bundle{trigger})
 		return runOutcome(rr, err)
 	})

@@ -3,9 +3,13 @@ package ui
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -26,30 +30,51 @@ const (
 	csrfHeader  = "X-CSRF-Token"
 )
 
-// session is one signed-in browser. It keeps the token's hash, never the token: each
-// request rereads the token by hash, so a revoked token ends its sessions at once.
+// session is one signed-in browser, as read for the current request. The cookie holds
+// a random id; the store keeps only its SHA-256, the token id, the CSRF token and the
+// times, so sessions survive a restart and the database alone signs nobody in. Each
+// request reads the session joined with its token, so a revoked token ends its
+// sessions at once.
 type session struct {
-	id        string
-	csrf      string
-	tokenHash []byte
-	token     *weft.Token // as read for the current request
-	created   time.Time
-	lastSeen  time.Time
-	flash     string
+	// key names the session in memory (its jobs, its flash message): the hex of the
+	// id's hash, so the secret id itself is not kept beyond the request.
+	key      string
+	hash     []byte
+	csrf     string
+	token    *weft.Token
+	created  time.Time
+	lastSeen time.Time
 }
 
-// sessions live in memory: a restart of weft signs everyone out, which costs a paste
-// of the token and keeps no session secret on disk.
+// touchEvery is the precision of a session's last use: a page writes it only when the
+// stored one is older, so browsing costs no write per request (the idle timeout is
+// then exact to within this).
+const touchEvery = time.Minute
+
+// sessions are stored in the store (store.SessionQueries); only the one-time flash
+// messages live in memory.
 type sessions struct {
-	mu   sync.Mutex
-	m    map[string]*session
-	now  func() time.Time
-	idle time.Duration
-	max  time.Duration
+	st    store.Store
+	now   func() time.Time
+	idle  time.Duration
+	max   time.Duration
+	log   *slog.Logger
+	mu    sync.Mutex
+	flash map[string]flash // by session key
 }
 
-func newSessions(now func() time.Time, idle, max time.Duration) *sessions {
-	return &sessions{m: map[string]*session{}, now: now, idle: idle, max: max}
+// flash is a message for the next page of a session.
+type flash struct {
+	msg string
+	at  time.Time
+}
+
+// flashKeep bounds how long an unread flash message is kept (a tab closed right
+// after a POST never reads it).
+const flashKeep = time.Hour
+
+func newSessions(st store.Store, now func() time.Time, idle, max time.Duration, log *slog.Logger) *sessions {
+	return &sessions{st: st, now: now, idle: idle, max: max, log: log, flash: map[string]flash{}}
 }
 
 // randomToken is 32 random bytes, URL-safe.
@@ -59,70 +84,110 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func (ss *sessions) create(t *weft.Token) *session {
+func hashID(id string) []byte {
+	h := sha256.Sum256([]byte(id))
+	return h[:]
+}
+
+// expiry is when a session ends unless used again: the idle timeout after its last
+// use, at most the absolute limit after sign-in.
+func (ss *sessions) expiry(created, lastSeen time.Time) time.Time {
+	return minTime(lastSeen.Add(ss.idle), created.Add(ss.max))
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// create stores a new session of token t and returns the cookie's id with it.
+func (ss *sessions) create(ctx context.Context, t *weft.Token) (id string, s *session, err error) {
 	now := ss.now()
-	s := &session{id: randomToken(), csrf: randomToken(), tokenHash: t.Hash, token: t, created: now, lastSeen: now}
+	id = randomToken()
+	row := &store.Session{Hash: hashID(id), TokenID: t.ID, CSRF: randomToken(), CreatedAt: now, LastSeenAt: now,
+		ExpiresAt: ss.expiry(now, now)}
+	// Expired sessions are swept at each sign-in (and ended when read): the table holds
+	// at most the sign-ins of the last SessionMax.
+	err = ss.st.InTx(ctx, func(q store.Queries) error {
+		if _, err := q.DeleteExpiredSessions(ctx, now); err != nil {
+			return err
+		}
+		return q.CreateSession(ctx, row)
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("create session: %w", err)
+	}
+	return id, ss.fromRow(row, t), nil
+}
+
+func (ss *sessions) fromRow(row *store.Session, t *weft.Token) *session {
+	return &session{key: hex.EncodeToString(row.Hash), hash: row.Hash, csrf: row.CSRF, token: t,
+		created: row.CreatedAt, lastSeen: row.LastSeenAt}
+}
+
+// get returns the live session with cookie id id, its token reread (nil: none, ended,
+// or its token revoked). An ended session is deleted as it is found.
+func (ss *sessions) get(ctx context.Context, id string) (*session, error) {
+	hash := hashID(id)
+	row, err := ss.st.GetSession(ctx, hash)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read session: %w", err)
+	}
+	now := ss.now()
+	// The stored expiry and the current settings both bound it: settings shortened
+	// since sign-in apply at once.
+	ended := now.After(row.ExpiresAt) || now.Sub(row.LastSeenAt) > ss.idle || now.Sub(row.CreatedAt) > ss.max
+	if ended || row.Token == nil || row.Token.RevokedAt != nil {
+		ss.end(ctx, hash)
+		return nil, nil
+	}
+	if now.Sub(row.LastSeenAt) >= touchEvery {
+		// A failed touch costs at most an earlier end; the page is still served.
+		if err := ss.st.TouchSession(context.WithoutCancel(ctx), hash, now, ss.expiry(row.CreatedAt, now)); err != nil &&
+			!errors.Is(err, store.ErrNotFound) {
+			ss.log.Error("ui: touch session", "err", err)
+		}
+		row.LastSeenAt = now
+	}
+	return ss.fromRow(row, row.Token), nil
+}
+
+// end deletes a session (already gone is fine) and its flash message.
+func (ss *sessions) end(ctx context.Context, hash []byte) {
+	if err := ss.st.DeleteSession(context.WithoutCancel(ctx), hash); err != nil && !errors.Is(err, store.ErrNotFound) {
+		// It is refused on every read all the same; the next sign-in sweeps it.
+		ss.log.Error("ui: end session", "err", err)
+	}
+	ss.mu.Lock()
+	delete(ss.flash, hex.EncodeToString(hash))
+	ss.mu.Unlock()
+}
+
+// setFlash stores a one-time message shown on the next page of session key.
+func (ss *sessions) setFlash(key, msg string) {
+	now := ss.now()
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	// Expired sessions are swept at sign-in: cheap, and bounds the map by the
-	// sign-ins of one idle period.
-	for id, o := range ss.m {
-		if ss.expired(o, now) {
-			delete(ss.m, id)
+	for k, f := range ss.flash {
+		if now.Sub(f.at) > flashKeep {
+			delete(ss.flash, k)
 		}
 	}
-	ss.m[s.id] = s
-	return s
-}
-
-func (ss *sessions) expired(s *session, now time.Time) bool {
-	return now.Sub(s.lastSeen) > ss.idle || now.Sub(s.created) > ss.max
-}
-
-// get returns a live session (a copy holding the shared fields' current values).
-func (ss *sessions) get(id string) *session {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	s, ok := ss.m[id]
-	if !ok {
-		return nil
-	}
-	now := ss.now()
-	if ss.expired(s, now) {
-		delete(ss.m, id)
-		return nil
-	}
-	s.lastSeen = now
-	c := *s
-	return &c
-}
-
-func (ss *sessions) delete(id string) {
-	ss.mu.Lock()
-	delete(ss.m, id)
-	ss.mu.Unlock()
-}
-
-// setFlash stores a one-time message shown on the next page.
-func (ss *sessions) setFlash(id, msg string) {
-	ss.mu.Lock()
-	if s, ok := ss.m[id]; ok {
-		s.flash = msg
-	}
-	ss.mu.Unlock()
+	ss.flash[key] = flash{msg: msg, at: now}
 }
 
 // takeFlash returns and clears the session's message.
-func (ss *sessions) takeFlash(id string) string {
+func (ss *sessions) takeFlash(key string) string {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	s, ok := ss.m[id]
-	if !ok {
-		return ""
-	}
-	f := s.flash
-	s.flash = ""
-	return f
+	f := ss.flash[key]
+	delete(ss.flash, key)
+	return f.msg
 }
 
 func (u *UI) secure(r *http.Request) bool { return r.TLS != nil || u.cfg.SecureCookies }
@@ -172,24 +237,7 @@ func (u *UI) current(r *http.Request) (*session, error) {
 	if err != nil || c.Value == "" {
 		return nil, nil
 	}
-	s := u.sessions.get(c.Value)
-	if s == nil {
-		return nil, nil
-	}
-	t, err := u.st.TokenByHash(r.Context(), s.tokenHash)
-	if errors.Is(err, store.ErrNotFound) {
-		u.sessions.delete(s.id)
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if t.RevokedAt != nil {
-		u.sessions.delete(s.id)
-		return nil, nil
-	}
-	s.token = t
-	return s, nil
+	return u.sessions.get(r.Context(), c.Value)
 }
 
 // checkCSRF compares the form field or header with the session's token in constant
@@ -256,14 +304,19 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 		u.renderLogin(w, r, http.StatusInternalServerError, r.FormValue("next"), "The token could not be checked; the server log has the details.")
 		return
 	}
-	s := u.sessions.create(t)
-	u.setCookie(w, r, sessionCookie, s.id, int(u.cfg.SessionMax/time.Second))
+	id, _, err := u.sessions.create(r.Context(), t)
+	if err != nil {
+		u.log.Error("ui: sign in", "err", err)
+		u.renderLogin(w, r, http.StatusInternalServerError, r.FormValue("next"), "The session could not be stored; the server log has the details.")
+		return
+	}
+	u.setCookie(w, r, sessionCookie, id, int(u.cfg.SessionMax/time.Second))
 	u.setCookie(w, r, loginCookie, "", -1)
 	http.Redirect(w, r, safeNext(r.FormValue("next")), http.StatusSeeOther)
 }
 
 func (u *UI) logout(w http.ResponseWriter, r *http.Request, s *session) error {
-	u.sessions.delete(s.id)
+	u.sessions.end(r.Context(), s.hash)
 	u.setCookie(w, r, sessionCookie, "", -1)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 	return nil
@@ -273,7 +326,7 @@ func (u *UI) logout(w http.ResponseWriter, r *http.Request, s *session) error {
 // does not repeat the POST).
 func (u *UI) flashRedirect(w http.ResponseWriter, r *http.Request, s *session, to, msg string) error {
 	if msg != "" {
-		u.sessions.setFlash(s.id, msg)
+		u.sessions.setFlash(s.key, msg)
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil

@@ -1,6 +1,8 @@
 package ui_test
 
 import (
+	"crypto/sha256"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -8,6 +10,7 @@ import (
 	"time"
 
 	"github.com/weftworks/weft/auth"
+	"github.com/weftworks/weft/store"
 	"github.com/weftworks/weft/ui"
 )
 
@@ -235,5 +238,116 @@ func TestNextStaysOnSite(t *testing.T) {
 		if got := p.header.Get("Location"); got != want {
 			t.Errorf("next %q: redirected to %q, want %q", next, got, want)
 		}
+	}
+}
+
+// sessionHash is the stored key of browser b's session: the SHA-256 of its cookie.
+func (b *browser) sessionHash() []byte {
+	b.e.t.Helper()
+	u, _ := url.Parse(b.e.srv.URL)
+	for _, c := range b.c.Jar.Cookies(u) {
+		if c.Name == "weft_session" {
+			h := sha256.Sum256([]byte(c.Value))
+			return h[:]
+		}
+	}
+	b.e.t.Fatal("no session cookie")
+	return nil
+}
+
+func TestSessionSurvivesARestart(t *testing.T) {
+	e := newEnv(t)
+	b := e.signedIn()
+	sc := e.scenario(forwardBlueprint("Forward", "http://127.0.0.1:1"))
+
+	// Only the cookie's hash is stored, with the token it belongs to.
+	row, err := e.st.GetSession(t.Context(), b.sessionHash())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row.Token.Name != "t-admin" || row.CSRF != b.csrf || !row.CreatedAt.Equal(t0) || !row.ExpiresAt.Equal(t0.Add(12*time.Hour)) {
+		t.Errorf("stored session: token %q, csrf %v, created %s, expires %s", row.Token.Name, row.CSRF == b.csrf, row.CreatedAt, row.ExpiresAt)
+	}
+	u, _ := url.Parse(e.srv.URL)
+	for _, c := range b.c.Jar.Cookies(u) {
+		if _, err := e.st.GetSession(t.Context(), []byte(c.Value)); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("the cookie %s itself finds a session: %v", c.Name, err)
+		}
+	}
+
+	e.restart()
+	if p := b.get("/scenarios"); p.status != http.StatusOK || !strings.Contains(p.body, "signed in as") {
+		t.Fatalf("after a restart: %d", p.status)
+	}
+	// The CSRF token survived with it: a form of the page before the restart still posts.
+	if p := b.post("/scenarios/"+itoa(sc.ID)+"/active", url.Values{"active": {"false"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("a POST after the restart: %s", p)
+	}
+	mustContain(t, b.get("/scenarios/"+itoa(sc.ID)).body, "Deactivated.")
+	// Signing out after the restart deletes the stored session.
+	hash := b.sessionHash()
+	if p := b.post("/logout", nil); p.status != http.StatusSeeOther {
+		t.Fatal(p)
+	}
+	if _, err := e.st.GetSession(t.Context(), hash); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the session after sign-out: %v", err)
+	}
+}
+
+func TestSessionLimits(t *testing.T) {
+	e := newEnv(t, func(c *ui.Config) { c.SessionIdle, c.SessionMax = time.Hour, 3*time.Hour })
+	stored := func(b *browser) *store.Session {
+		t.Helper()
+		row, err := e.st.GetSession(t.Context(), b.sessionHash())
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return row
+	}
+	b := e.signedIn()
+	start := e.clock.Now()
+
+	// The last use is written at most once a minute: browsing costs no write per page.
+	e.clock.Add(30 * time.Second)
+	b.get("/scenarios")
+	if row := stored(b); !row.LastSeenAt.Equal(start) || !row.ExpiresAt.Equal(start.Add(time.Hour)) {
+		t.Errorf("after 30 s: last seen %s, expires %s (want unchanged)", row.LastSeenAt, row.ExpiresAt)
+	}
+	e.clock.Add(90 * time.Second)
+	b.get("/scenarios")
+	if row := stored(b); !row.LastSeenAt.Equal(start.Add(2*time.Minute)) || !row.ExpiresAt.Equal(start.Add(62*time.Minute)) {
+		t.Errorf("after 2 min: last seen %s, expires %s", row.LastSeenAt, row.ExpiresAt)
+	}
+
+	// Used every 50 minutes it lives to the absolute limit, whose expiry it never passes.
+	for e.clock.Now().Add(50*time.Minute).Sub(start) <= 3*time.Hour {
+		e.clock.Add(50 * time.Minute)
+		if p := b.get("/scenarios"); p.status != http.StatusOK {
+			t.Fatalf("at %s: %d", e.clock.Now().Sub(start), p.status)
+		}
+	}
+	if row := stored(b); !row.ExpiresAt.Equal(start.Add(3 * time.Hour)) {
+		t.Errorf("expiry near the absolute limit: %s", row.ExpiresAt.Sub(start))
+	}
+	e.clock.Add(start.Add(3*time.Hour + time.Second).Sub(e.clock.Now()))
+	if p := b.get("/scenarios"); p.status != http.StatusSeeOther {
+		t.Errorf("past the absolute limit: %d", p.status)
+	}
+	if row := stored(b); row != nil {
+		t.Errorf("an ended session is deleted when read; still stored: %+v", row)
+	}
+
+	// A session nobody opens again is swept at the next sign-in.
+	idle := e.signedIn()
+	e.clock.Add(61 * time.Minute)
+	if stored(idle) == nil {
+		t.Fatal("swept before anyone signed in")
+	}
+	e.signedIn()
+	if row := stored(idle); row != nil {
+		t.Errorf("an expired session survived a sign-in: %+v", row)
 	}
 }

@@ -8,8 +8,9 @@
 //
 // Sign-in is "paste an API token": the token is checked once, and the browser gets a
 // server-side session cookie (HttpOnly, SameSite=Strict, Secure under TLS); the token
-// itself never reaches the cookie. Every POST carries the session's CSRF token. Each
-// page needs the scope its API endpoint needs (package auth).
+// itself never reaches the cookie. Sessions are kept in the store (only the SHA-256
+// of their id), so a restart signs nobody out. Every POST carries the session's CSRF
+// token. Each page needs the scope its API endpoint needs (package auth).
 //
 // Handlers call the service and the store directly, as the REST API does; nothing goes
 // through HTTP twice.
@@ -121,7 +122,7 @@ func New(cfg Config) (*UI, error) {
 		return nil, fmt.Errorf("ui: assets: %w", err)
 	}
 	u := &UI{cfg: cfg, svc: cfg.Service, st: cfg.Store, log: cfg.Logger, mux: http.NewServeMux(), pages: pages,
-		sessions: newSessions(cfg.Now, cfg.SessionIdle, cfg.SessionMax), jobs: newJobs(cfg.Now), assets: assets}
+		sessions: newSessions(cfg.Store, cfg.Now, cfg.SessionIdle, cfg.SessionMax, cfg.Logger), jobs: newJobs(cfg.Now), assets: assets}
 	u.routes()
 	return u, nil
 }
