@@ -47,6 +47,8 @@ type run struct {
 	conf bool
 	// scenario is the id of the scenario being run ("" when the run has none).
 	scenario string
+	// onLog is the caller's LogHook (nil: none).
+	onLog LogHook
 
 	slots    []any
 	branch   []int // per slot: the branch an if/else took
@@ -116,7 +118,7 @@ func (e *Engine) newRun(ctx context.Context, p *Plan, id string, sc ScenarioInfo
 	}
 	r := &run{e: e, p: p, ctx: ctx, id: id, origin: id, conf: p.Settings.Confidential, scenario: sc.ID,
 		slots: make([]any, len(p.nodes)), branch: make([]int, len(p.nodes)),
-		vars: map[string]Variable{}, commit: true}
+		vars: map[string]Variable{}, commit: true, onLog: logHookOf(ctx)}
 	r.res = &Result{ExecutionID: id, Status: weft.StatusSuccess, Started: e.opts.Clock()}
 	if !e.opts.NoLog {
 		r.res.Log = make([]LogEntry, 0, len(p.nodes)+1)
@@ -524,6 +526,9 @@ func (r *run) log(n *node, in weft.Bundle, out []weft.Bundle, err error, start t
 		e.Error = &RunError{Type: we.Type, Message: we.Message, ModuleID: n.id}
 	}
 	r.res.Log = append(r.res.Log, e)
+	if r.onLog != nil {
+		r.onLog(r.id, e)
+	}
 }
 
 // note adds an outcome to the module's last log entry (the directive that handled its
