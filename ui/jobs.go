@@ -5,11 +5,13 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/engine"
 	"github.com/weftworks/weft/service"
 )
 
@@ -32,15 +34,70 @@ type outcome struct {
 	IncompleteStatus weft.IncompleteStatus
 	Stored           []string
 	Duration         time.Duration
+	// Modules are the modules the run finished, in order (at most maxProgress);
+	// MoreModules counts the ones left out.
+	Modules     []moduleProgress
+	MoreModules int
 }
+
+// moduleProgress is one module finishing one bundle in a job's run (one entry of the
+// execution log), as the panel lists it while the run goes on.
+type moduleProgress struct {
+	ModuleID int
+	Name     string
+	Cycle    int
+	// Error is "Type: message" when the module failed; empty when it succeeded.
+	Error    string
+	Duration time.Duration
+}
+
+// maxProgress bounds the modules a job lists: an iterator over 10,000 bundles would
+// otherwise send 10,000 rows to a browser; the rest are counted.
+const maxProgress = 200
 
 type job struct {
 	id      string
 	session string
 	title   string
+	labels  map[int]string
 	started time.Time
 	done    chan struct{}
 	out     *outcome
+
+	mu   sync.Mutex
+	mods []moduleProgress
+	more int
+	// grew is closed (and replaced) each time mods grows: event streams wait on it.
+	grew chan struct{}
+}
+
+// record is the run's engine.LogHook: it is called on the run's goroutine as each
+// module finishes, so it only appends and wakes the listeners.
+func (j *job) record(_ string, e engine.LogEntry) {
+	m := moduleProgress{ModuleID: e.ModuleID, Name: j.labels[e.ModuleID], Cycle: e.Cycle, Duration: e.Duration}
+	if m.Name == "" {
+		m.Name = e.Module
+	}
+	if e.Error != nil {
+		m.Error = string(e.Error.Type) + ": " + e.Error.Message
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if len(j.mods) >= maxProgress {
+		j.more++
+		return
+	}
+	j.mods = append(j.mods, m)
+	close(j.grew)
+	j.grew = make(chan struct{})
+}
+
+// progress returns the modules listed from index from on, and the channel closed when
+// more arrive.
+func (j *job) progress(from int) ([]moduleProgress, <-chan struct{}) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return slices.Clone(j.mods[min(from, len(j.mods)):]), j.grew
 }
 
 type jobs struct {
@@ -54,9 +111,11 @@ func newJobs(now func() time.Time) *jobs { return &jobs{m: map[string]*job{}, no
 // jobKeep is how long a finished job's outcome stays available to its page.
 const jobKeep = 15 * time.Minute
 
-// start runs fn in the background as a job of session sessionID.
-func (js *jobs) start(sessionID, title string, fn func(ctx context.Context) *outcome) *job {
-	j := &job{id: randomToken(), session: sessionID, title: title, started: js.now(), done: make(chan struct{})}
+// start runs fn in the background as a job of session sessionKey. labels name the
+// modules of the blueprint it runs (by id) in its progress.
+func (js *jobs) start(sessionKey, title string, labels map[int]string, fn func(ctx context.Context) *outcome) *job {
+	j := &job{id: randomToken(), session: sessionKey, title: title, labels: labels, started: js.now(),
+		done: make(chan struct{}), grew: make(chan struct{})}
 	js.mu.Lock()
 	now := js.now()
 	for id, o := range js.m {
@@ -71,8 +130,12 @@ func (js *jobs) start(sessionID, title string, fn func(ctx context.Context) *out
 	js.m[j.id] = j
 	js.mu.Unlock()
 	go func() {
-		out := fn(context.Background())
+		// The engine reports each module of the run as it finishes (engine.WithLogHook).
+		out := fn(engine.WithLogHook(context.Background(), j.record))
 		out.Duration = js.now().Sub(j.started)
+		j.mu.Lock()
+		out.Modules, out.MoreModules = slices.Clone(j.mods), j.more
+		j.mu.Unlock()
 		j.out = out
 		close(j.done)
 	}()
@@ -143,7 +206,9 @@ func (u *UI) startedPanel(w http.ResponseWriter, r *http.Request, s *session, j 
 }
 
 // jobEvents streams a job's progress as server-sent events: "status" while it runs,
-// then "outcome" (the rendered panel) and the stream ends.
+// "module" (a rendered list row) as each module finishes, then "outcome" (the rendered
+// panel, with every module listed) and the stream ends. A stream opened late gets the
+// modules finished so far first.
 func (u *UI) jobEvents(w http.ResponseWriter, r *http.Request, s *session) error {
 	j := u.jobs.get(r.PathValue("id"))
 	if j == nil || j.session != s.key {
@@ -163,25 +228,38 @@ func (u *UI) jobEvents(w http.ResponseWriter, r *http.Request, s *session) error
 			fmt.Fprintf(w, "data: %s\n", line)
 		}
 		fmt.Fprint(w, "\n")
-		fl.Flush()
 	}
 	send("status", "running since "+fmtTime(j.started)+" UTC…")
+	fl.Flush()
 	// A comment every 15 s keeps proxies from closing a quiet stream during a long run.
 	tick := time.NewTicker(15 * time.Second)
 	defer tick.Stop()
+	sent := 0
 	for {
+		mods, grew := j.progress(sent)
+		for _, m := range mods {
+			html, err := u.renderPartial("job-module", m)
+			if err != nil {
+				return err
+			}
+			send("module", html)
+		}
+		sent += len(mods)
+		fl.Flush()
 		select {
 		case <-r.Context().Done():
 			return nil
 		case <-tick.C:
 			fmt.Fprint(w, ": still running\n\n")
 			fl.Flush()
+		case <-grew:
 		case <-j.done:
 			html, err := u.renderPartial("outcome", j.out)
 			if err != nil {
 				return err
 			}
 			send("outcome", html)
+			fl.Flush()
 			return nil
 		}
 	}

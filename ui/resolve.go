@@ -390,7 +390,11 @@ func (u *UI) startRetry(w http.ResponseWriter, r *http.Request, s *session, ie *
 		return u.refuseInPanel(w, r, s, "This incomplete execution is being retried right now.")
 	}
 	id := ie.ID
-	j := u.jobs.start(s.key, what+" of incomplete execution "+shortID(id), func(ctx context.Context) *outcome {
+	var labels map[int]string
+	if bp, err := blueprint.Parse(ie.Blueprint); err == nil {
+		labels = moduleLabels(bp, u.cfg.Registry)
+	} // else the run refuses it, and its progress names module types
+	j := u.jobs.start(s.key, what+" of incomplete execution "+shortID(id), labels, func(ctx context.Context) *outcome {
 		rr, after, err := u.svc.RetryNow(ctx, id)
 		o := runOutcome(rr, err)
 		o.IncompleteID = id

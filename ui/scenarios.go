@@ -487,7 +487,11 @@ func (u *UI) runScenario(w http.ResponseWriter, r *http.Request, s *session) err
 			trigger = weft.Bundle{"value": v}
 		}
 	}
-	j := u.jobs.start(s.key, "Run of "+sc.Name, func(ctx context.Context) *outcome {
+	var labels map[int]string
+	if f, err := u.flow(r.Context(), sc.ID, sc.Version); err == nil {
+		labels = f.Labels
+	} // else the run refuses it, and its progress names module types
+	j := u.jobs.start(s.key, "Run of "+sc.Name, labels, func(ctx context.Context) *outcome {
 		rr, err := u.svc.Run(ctx, id, []weft.Bundle{trigger})
 		return runOutcome(rr, err)
 	})

@@ -351,6 +351,11 @@ func TestAPersonFixesAFailedRun(t *testing.T) {
 	if after != "resolved" || !strings.Contains(outcome, "Run ended success") {
 		t.Fatalf("outcome %q, status %q", outcome, after)
 	}
+	// Each module the attempt ran is listed with how it ended and how long it took.
+	if mods := text(t, ctx, "#outcome .job-modules"); !strings.Contains(mods, "ok 3 · HTTP: Make a request") ||
+		!strings.Contains(mods, "ok 4 · Compose a string") {
+		t.Errorf("modules listed %q", mods)
+	}
 	if n := p.called("/fixed?id=A-1&via=ui "); n != 1 {
 		t.Errorf("the warehouse got %d corrected calls, want 1", n)
 	}

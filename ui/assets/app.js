@@ -36,6 +36,9 @@
       var status = panel.querySelector(".job-status");
       var es = new EventSource(url);
       es.addEventListener("status", function (e) { if (status) status.textContent = e.data; });
+      // Each module as it finishes: a list row rendered (and escaped) by the server.
+      var modules = panel.querySelector(".job-modules");
+      es.addEventListener("module", function (e) { if (modules) modules.insertAdjacentHTML("beforeend", e.data); });
       es.addEventListener("outcome", function (e) {
         es.close();
         panel.innerHTML = e.data;
