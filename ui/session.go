@@ -38,12 +38,10 @@ const (
 type session struct {
 	// key names the session in memory (its jobs, its flash message): the hex of the
 	// id's hash, so the secret id itself is not kept beyond the request.
-	key      string
-	hash     []byte
-	csrf     string
-	token    *weft.Token
-	created  time.Time
-	lastSeen time.Time
+	key   string
+	hash  []byte
+	csrf  string
+	token *weft.Token
 }
 
 // touchEvery is the precision of a session's last use: a page writes it only when the
@@ -123,8 +121,7 @@ func (ss *sessions) create(ctx context.Context, t *weft.Token) (id string, s *se
 }
 
 func (ss *sessions) fromRow(row *store.Session, t *weft.Token) *session {
-	return &session{key: hex.EncodeToString(row.Hash), hash: row.Hash, csrf: row.CSRF, token: t,
-		created: row.CreatedAt, lastSeen: row.LastSeenAt}
+	return &session{key: hex.EncodeToString(row.Hash), hash: row.Hash, csrf: row.CSRF, token: t}
 }
 
 // get returns the live session with cookie id id, its token reread (nil: none, ended,
