@@ -125,8 +125,14 @@ type Incomplete struct {
 	AutoRetry      bool             `json:"autoRetry"`
 	// Attempts made so far, the most allowed automatically, and the fixed interval
 	// between them (Break; zero means the default schedule of SPEC §5.3).
-	Attempts      int           `json:"attempts"`
-	MaxAttempts   int           `json:"-"`
+	Attempts    int `json:"attempts"`
+	MaxAttempts int `json:"-"`
+	// AutoAttempts counts the automatic attempts among Attempts: the schedule and
+	// MaxAttempts follow them, so a person's retries do not use up the automatic ones.
+	AutoAttempts int `json:"-"`
+	// ManualRetry: a person asked for the next attempt (a bulk retry the worker carries
+	// out); it is logged as manual.
+	ManualRetry   bool          `json:"-"`
 	RetryInterval time.Duration `json:"-"`
 	NextAttemptAt *time.Time    `json:"nextAttemptAt"`
 	// State is the engine's resume state (tagged JSON): input, outputs, loops, branches,

@@ -429,9 +429,57 @@ func (a *analyzer) checkMapper(n *Node, p string) {
 			a.errorf(p+"/mapper", m.ID, "mapper must be an object")
 		}
 		a.checkValue(m.Mapper, p+"/mapper", n, n.vis)
+		a.checkLiterals(n, p)
 	}
 	if gb, ok := m.Flags["groupBy"]; ok {
 		a.checkValue(gb, p+"/flags/groupBy", n, n.vis)
+	}
+}
+
+// checkLiterals checks the mapper's literal numbers (no {{…}}) against the bounds the
+// module declares: a value that can only fail at run time (Break with count 0) is
+// better named now, at its JSON pointer.
+func (a *analyzer) checkLiterals(n *Node, p string) {
+	mapper, ok := n.Module.Mapper.(map[string]any)
+	if !ok || n.Spec == nil {
+		return
+	}
+	for i := range n.Spec.Mapper {
+		f := &n.Spec.Mapper[i]
+		if f.Max <= f.Min {
+			continue
+		}
+		switch f.Type {
+		case app.TypeNumber, app.TypeInteger, app.TypeUInteger:
+		default:
+			continue
+		}
+		raw, ok := mapper[f.Name]
+		if !ok {
+			continue
+		}
+		var num float64
+		switch x := raw.(type) {
+		case float64:
+			num = x
+		case string:
+			t := strings.TrimSpace(x)
+			if t == "" || strings.Contains(t, "{{") {
+				continue
+			}
+			v, err := strconv.ParseFloat(t, 64)
+			if err != nil {
+				continue // not a number: PrepareInput names it at run time
+			}
+			num = v
+		default:
+			continue
+		}
+		if num < f.Min || num > f.Max {
+			a.errorf(p+"/mapper/"+escape(f.Name), n.Module.ID, "%s is %s, outside %s…%s",
+				f.Name, strconv.FormatFloat(num, 'f', -1, 64),
+				strconv.FormatFloat(f.Min, 'f', -1, 64), strconv.FormatFloat(f.Max, 'f', -1, 64))
+		}
 	}
 }
 

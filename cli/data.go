@@ -58,7 +58,9 @@ func openServiceWith(cmd *cobra.Command, exclusive bool, configure func(*service
 		unlock()
 		return nil, nil, err
 	}
-	cfg := service.Config{Store: st, Registry: reg, Location: timezone(cmd)}
+	// The service logs through the process logger, so --log-format json and --log-level
+	// hold for its messages too (slog.Default would print plain lines).
+	cfg := service.Config{Store: st, Registry: reg, Location: timezone(cmd), Logger: logger(cmd)}
 	if cfg.Secrets, err = loadSecrets(cmd, false); err != nil { // stored connections (cli/connections.go)
 		st.Close()
 		unlock()

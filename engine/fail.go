@@ -31,14 +31,28 @@ func (r *run) fail(n *node, err error, input weft.Bundle) *node {
 		r.fatalErr(n, we, "error inside an error handler route")
 	case !r.p.Settings.DLQ:
 		r.fatalErr(n, we, "incomplete executions are off (dlq): the run fails")
+		r.keepFailed(n, we, input)
 	case we.Type.Retryable():
 		r.storeIncomplete(n, we, input, true, nil)
 	case we.Type.NeedsPerson():
 		r.storeIncomplete(n, we, input, false, nil)
 	default:
 		r.fatalErr(n, we, string(we.Type)+" is not stored as an incomplete execution: the run fails")
+		r.keepFailed(n, we, input)
 	}
 	return nil
+}
+
+// keepFailed records, in a continuation of an incomplete execution (Resume), where it
+// failed for good: the incomplete execution already exists, and moving it there keeps
+// the outputs of the modules that succeeded on the way, so the next attempt does not
+// call them again (their side effects would repeat). endCycle drops it again when the
+// failure rolled back writes those modules made.
+func (r *run) keepFailed(n *node, we *weft.Error, input weft.Bundle) {
+	if !r.resumed || r.res.Failed != nil {
+		return
+	}
+	r.res.Failed = r.snapshot(n, we, input, false, nil)
 }
 
 func (r *run) fatalErr(n *node, we *weft.Error, outcome string) {
@@ -86,12 +100,7 @@ func (r *run) handle(n *node, we *weft.Error, input weft.Bundle) (next *node, ha
 		r.note(n, "handled: resume")
 		return n.next, true
 	case "builtin:Break":
-		in, err := r.input(d)
-		if err != nil {
-			r.fatalErr(d, weft.AsError(err), "cannot map Break's settings")
-			return nil, true
-		}
-		b := builtin.ReadBreak(in)
+		b := r.breakSettings(n, d)
 		r.slots[n.slot] = prev
 		r.storeIncomplete(n, we, input, b.Retry, &b)
 		return nil, true
@@ -108,6 +117,34 @@ func (r *run) handle(n *node, we *weft.Error, input weft.Bundle) (next *node, ha
 	return nil, true
 }
 
+// breakSettings evaluates Break's mapper. Break exists to keep the bundle, so settings
+// that cannot be mapped or are out of range never lose it: they are clamped (or take
+// their defaults) and the failing module's log entry says so.
+func (r *run) breakSettings(n, d *node) builtin.BreakSettings {
+	raw := weft.Bundle{}
+	if d.mapper != nil {
+		v, err := d.mapper.Eval(&r.env)
+		if err != nil {
+			r.warn(n, "Break's settings cannot be mapped ("+weft.AsError(mapErr("", err)).Message+"): stored with the defaults (3 attempts, 15 minutes apart)")
+			b, _ := builtin.ClampBreak(nil)
+			return b
+		}
+		if m, ok := v.(map[string]any); ok {
+			raw = m
+		}
+	}
+	if d.spec != nil {
+		if in, err := app.PrepareInput(d.spec, raw); err == nil {
+			return builtin.ReadBreak(in)
+		}
+	}
+	b, warns := builtin.ClampBreak(raw)
+	for _, w := range warns {
+		r.warn(n, "Break: "+w)
+	}
+	return b
+}
+
 // errorBundle is what a handler route maps as {{N.error…}}.
 func errorBundle(we *weft.Error) weft.Bundle {
 	e := map[string]any{"type": string(we.Type), "message": we.Message, "name": string(we.Type)}
@@ -120,6 +157,20 @@ func errorBundle(we *weft.Error) weft.Bundle {
 // storeIncomplete records an incomplete execution for n's current bundle; the run goes
 // on with its other bundles (SPEC §3.3).
 func (r *run) storeIncomplete(n *node, we *weft.Error, input weft.Bundle, auto bool, brk *builtin.BreakSettings) {
+	ie := r.snapshot(n, we, input, auto, brk)
+	r.res.Incomplete = append(r.res.Incomplete, ie)
+	if r.res.Error == nil {
+		r.res.Error = &RunError{Type: we.Type, Message: we.Message, ModuleID: n.id}
+	}
+	if brk != nil {
+		r.note(n, "handled: break (stored as an incomplete execution)")
+	} else {
+		r.note(n, "stored as an incomplete execution")
+	}
+}
+
+// snapshot is everything needed to continue from n for the current bundle.
+func (r *run) snapshot(n *node, we *weft.Error, input weft.Bundle, auto bool, brk *builtin.BreakSettings) *Incomplete {
 	ie := &Incomplete{ModuleID: n.id, Error: we, Input: input, AutoRetry: auto, Break: brk, Cycle: r.cyc,
 		Origin: r.origin, Path: slices.Clone(r.path),
 		Outputs: make(map[int]any, len(n.visible)), Variables: r.snapshotVars()}
@@ -143,15 +194,7 @@ func (r *run) storeIncomplete(n *node, we *weft.Error, input weft.Bundle, auto b
 	for _, l := range n.loops {
 		ie.Loops = append(ie.Loops, l.feeder.id)
 	}
-	r.res.Incomplete = append(r.res.Incomplete, ie)
-	if r.res.Error == nil {
-		r.res.Error = &RunError{Type: we.Type, Message: we.Message, ModuleID: n.id}
-	}
-	if brk != nil {
-		r.note(n, "handled: break (stored as an incomplete execution)")
-	} else {
-		r.note(n, "stored as an incomplete execution")
-	}
+	return ie
 }
 
 // openLoop starts collecting for the aggregators of a feeder's loop.
@@ -165,8 +208,11 @@ func (r *run) openLoop(feeder *node, aggs []*node) *loopFrame {
 }
 
 // closeLoop ends a feeder's loop: each aggregator emits its bundle(s) and the flow
-// goes on after it.
-func (r *run) closeLoop(f *loopFrame) {
+// goes on after it. resumed: the loop was reopened to carry one stored bundle (Resume);
+// an aggregator that collected nothing then emits nothing — the bundle failed again or
+// was filtered out, and the original run already emitted the aggregate of the others, so
+// an empty aggregate would only repeat what follows the loop.
+func (r *run) closeLoop(f *loopFrame, resumed bool) {
 	r.loops = r.loops[:len(r.loops)-1]
 	for _, a := range f.aggs {
 		if r.halted() {
@@ -174,7 +220,7 @@ func (r *run) closeLoop(f *loopFrame) {
 		}
 		g := f.items[a]
 		keys := g.keys
-		if len(keys) == 0 && !a.stopIfEmpty && a.groupBy == nil {
+		if len(keys) == 0 && !a.stopIfEmpty && a.groupBy == nil && !resumed {
 			// An empty loop still yields one aggregate (Make: {array: []}).
 			keys = []string{""}
 		}

@@ -19,6 +19,11 @@ type Result struct {
 	Response *app.Response `json:"response"`
 	// Incomplete lists the incomplete executions the run produced, in order.
 	Incomplete []*Incomplete `json:"-"`
+	// Failed is set when a continuation of an incomplete execution (Resume) failed for
+	// good at a module after the one it resumed from (an error type that is not stored,
+	// SPEC §3.2): the incomplete execution moves there, keeping the outputs of the
+	// modules that succeeded on the way. Nil when those modules' writes were rolled back.
+	Failed *Incomplete `json:"-"`
 	// Log is the execution log: one entry per module per bundle.
 	Log      []LogEntry    `json:"-"`
 	Started  time.Time     `json:"started"`

@@ -27,6 +27,7 @@ func (e *Engine) Resume(ctx context.Context, p *Plan, ie *Incomplete, in ResumeI
 		return nil, fmt.Errorf("resume: module %d is not in the blueprint", ie.ModuleID)
 	}
 	r := e.newRun(ctx, p, in.ExecutionID, in.Scenario, in.Inputs)
+	r.resumed = true
 	r.cyc = max(ie.Cycle, 1)
 	if ie.Origin != "" {
 		r.origin = ie.Origin
@@ -51,7 +52,7 @@ func (e *Engine) Resume(ctx context.Context, p *Plan, ie *Incomplete, in ResumeI
 	}
 	r.walk(n, true)
 	for i := len(frames) - 1; i >= 0; i-- {
-		r.closeLoop(frames[i])
+		r.closeLoop(frames[i], true)
 	}
 	r.endCycle()
 	return r.finish(), nil

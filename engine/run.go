@@ -25,6 +25,11 @@ type Input struct {
 	Scenario ScenarioInfo
 	// Inputs are the scenario inputs ({{var.input.*}}).
 	Inputs map[string]any
+	// Origins name, per cycle, where its trigger bundles came from, for idempotency
+	// keys: a queued payload's own identity, so that a payload run again after a crash
+	// (in a new execution) sends the same keys as the interrupted run. Empty or
+	// missing: the execution id, with the cycle's index.
+	Origins []string
 }
 
 // ScenarioInfo is what a run knows of its scenario.
@@ -45,6 +50,8 @@ type run struct {
 	seq  int
 	cyc  int
 	conf bool
+	// resumed: the run continues an incomplete execution (Resume).
+	resumed bool
 	// scenario is the id of the scenario being run ("" when the run has none).
 	scenario string
 	// onLog is the caller's LogHook (nil: none).
@@ -104,7 +111,15 @@ func (e *Engine) Run(ctx context.Context, p *Plan, in Input) (*Result, error) {
 			break
 		}
 		r.cyc = i + 1
-		r.path = append(r.path[:0], int32(i))
+		if i < len(in.Origins) && in.Origins[i] != "" {
+			// The payload names itself: its keys must not depend on the cycle it
+			// lands in (a re-run may batch payloads differently).
+			r.origin = in.Origins[i]
+			r.path = append(r.path[:0], 0)
+		} else {
+			r.origin = r.id
+			r.path = append(r.path[:0], int32(i))
+		}
 		r.startCycle()
 		r.runTrigger(bundles)
 		r.endCycle()
@@ -162,6 +177,11 @@ func (r *run) endCycle() {
 	commit := r.fatal == nil && (!r.stopped || r.commit)
 	pending := r.pending
 	r.pending = nil
+	if !commit && len(pending) > 0 {
+		// Writes of modules after the incomplete execution's module are undone: it
+		// stays where it was, so they run again.
+		r.res.Failed = nil
+	}
 	for _, t := range pending {
 		var err error
 		if commit {
@@ -299,7 +319,7 @@ func (r *run) emit(n *node, out []weft.Bundle) *node {
 			r.walk(n.next, false)
 		}
 		r.path = r.path[:len(r.path)-1]
-		r.closeLoop(f)
+		r.closeLoop(f, false)
 		return nil
 	}
 	if len(out) == 1 {
@@ -430,7 +450,9 @@ func (r *run) call(n *node) ([]weft.Bundle, error) {
 	if err == nil && ctx.Err() == context.DeadlineExceeded {
 		err = weft.Errorf(weft.ModuleTimeoutError, "module %d exceeded its time limit of %s", n.id, n.timeout)
 	}
-	if err != nil && errors.Is(err, context.DeadlineExceeded) && r.ctx.Err() == nil {
+	// Only the engine's own limit for the module is named here: a module that timed out
+	// on its own, shorter timer (HTTP's timeout parameter) already says which.
+	if err != nil && errors.Is(err, context.DeadlineExceeded) && r.ctx.Err() == nil && ctx.Err() == context.DeadlineExceeded {
 		if we := weft.AsError(err); we.Type == weft.RuntimeError || we.Type == weft.ModuleTimeoutError {
 			err = &weft.Error{Type: weft.ModuleTimeoutError,
 				Message: fmt.Sprintf("module %d exceeded its time limit of %s", n.id, n.timeout), Err: err}
@@ -537,6 +559,19 @@ func (r *run) note(n *node, outcome string) {
 	for i := len(r.res.Log) - 1; i >= 0; i-- {
 		if r.res.Log[i].ModuleID == n.id {
 			r.res.Log[i].Outcome = outcome
+			return
+		}
+	}
+}
+
+// warn adds a warning to the module's last log entry (a setting weft had to correct).
+func (r *run) warn(n *node, msg string) {
+	for i := len(r.res.Log) - 1; i >= 0; i-- {
+		if r.res.Log[i].ModuleID == n.id {
+			if r.res.Log[i].Note != "" {
+				msg = r.res.Log[i].Note + "; " + msg
+			}
+			r.res.Log[i].Note = msg
 			return
 		}
 	}

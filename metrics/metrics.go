@@ -90,12 +90,37 @@ func New(st store.Store, opts ...Options) *Metrics {
 		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "weft_webhook_requests_total",
 			Help: "Webhook requests by outcome."}, []string{"outcome"}),
 	}
+	m.zero()
 	m.reg.MustRegister(m.runs, m.runDuration, m.operations, m.incompletes, m.deactivations, m.moduleLatency,
 		m.moduleErrors, m.webhooks, newStoreCollector(st, o))
 	if !o.NoProcess {
 		m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
 	return m
+}
+
+// WebhookOutcomes are the outcomes the server reports (Webhook); each starts at zero.
+var WebhookOutcomes = []string{"accepted", "responded", "error", "scenario_failed", "not_found", "too_large",
+	"queue_full", "bad_signature", "invalid", "unavailable"}
+
+// zero creates the series a fresh process has not counted yet with the value 0: a
+// series that appears only at its first event makes increase() miss that event, so
+// an alert on the first deactivation or the first refused webhook would never fire.
+func (m *Metrics) zero() {
+	for _, kind := range []weft.ExecutionKind{weft.KindRun, weft.KindRetry} {
+		for _, st := range []weft.ExecutionStatus{weft.ExecutionSuccess, weft.ExecutionWarning, weft.ExecutionError} {
+			m.runs.WithLabelValues(string(kind), string(st))
+		}
+	}
+	for _, state := range []string{"deactivated", "paused"} {
+		m.deactivations.WithLabelValues(state)
+	}
+	for _, t := range weft.ErrorTypes {
+		m.incompletes.WithLabelValues(string(t))
+	}
+	for _, o := range WebhookOutcomes {
+		m.webhooks.WithLabelValues(o)
+	}
 }
 
 // Registry is the private registry, for a component that brings collectors of its own.

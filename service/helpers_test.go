@@ -99,7 +99,7 @@ func newEnv(t *testing.T, cfg ...func(*service.Config)) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	reg, err := all.Registry()
+	reg, err := all.WithStore(st)
 	if err != nil {
 		t.Fatal(err)
 	}

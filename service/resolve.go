@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -75,12 +76,24 @@ func (s *Service) EditIncomplete(ctx context.Context, id string, edits []Edit, r
 		if _, ok := an.ByID[ie.FailedModuleID]; !ok {
 			return fmt.Errorf("the blueprint has no module %d, where the incomplete execution failed", ie.FailedModuleID)
 		}
+		if raw != nil {
+			// The same rule as for single edits: a module that does not run again in the
+			// continuation must stay as it was, or the change would be silently ignored.
+			old, err := blueprint.Parse(ie.Blueprint)
+			if err != nil {
+				return fmt.Errorf("the incomplete execution's own blueprint: %w", err)
+			}
+			if err := unchangedBefore(old, bp, blueprint.Analyze(old, s.cfg.Registry), an, ie.FailedModuleID); err != nil {
+				return err
+			}
+		}
+		again, _ := bp.Continuation(ie.FailedModuleID)
 		for _, e := range edits {
 			n, ok := an.ByID[e.ModuleID]
 			if !ok {
 				return fmt.Errorf("edit %d.%s.%s: no module %d in the blueprint", e.ModuleID, e.Part, e.Path, e.ModuleID)
 			}
-			if e.ModuleID != ie.FailedModuleID && !n.CanSee(ie.FailedModuleID) {
+			if !again[e.ModuleID] {
 				return fmt.Errorf("edit %d.%s.%s: module %d is not after the failing module %d; it does not run again, so changing it has no effect",
 					e.ModuleID, e.Part, e.Path, e.ModuleID, ie.FailedModuleID)
 			}
@@ -107,6 +120,64 @@ func (s *Service) EditIncomplete(ctx context.Context, id string, edits []Edit, r
 		return nil, fmt.Errorf("edit incomplete execution %s: %w", id, err)
 	}
 	return ie, nil
+}
+
+// unchangedBefore checks that an edited blueprint changes only modules that run again
+// in the continuation (SPEC §5.4): the others already ran — their outputs are stored —
+// or do not run for this bundle, so editing them would have no effect.
+func unchangedBefore(oldBP, editedBP *blueprint.Blueprint, old, edited *blueprint.Analysis, failing int) error {
+	oldAgain, _ := oldBP.Continuation(failing)
+	editedAgain, _ := editedBP.Continuation(failing)
+	var changed []string
+	for _, on := range old.Nodes {
+		m := on.Module
+		if !m.HasID || oldAgain[m.ID] {
+			continue
+		}
+		en, ok := edited.ByID[m.ID]
+		switch {
+		case !ok:
+			changed = append(changed, fmt.Sprintf("module %d was removed", m.ID))
+		case editedAgain[m.ID]:
+			changed = append(changed, fmt.Sprintf("module %d was moved after the failing module", m.ID))
+		case !sameModule(m, en.Module):
+			changed = append(changed, fmt.Sprintf("module %d was changed", m.ID))
+		}
+	}
+	for _, en := range edited.Nodes {
+		m := en.Module
+		if !m.HasID {
+			continue
+		}
+		if _, ok := old.ByID[m.ID]; !ok && !editedAgain[m.ID] {
+			changed = append(changed, fmt.Sprintf("module %d was added where it does not run again", m.ID))
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: only the failing module %d and the modules after it may change; the others already ran (their outputs are stored) or do not run again for this bundle, so a change would have no effect",
+		strings.Join(changed, ", "), failing)
+}
+
+// sameModule compares what decides how a module runs (not its designer metadata).
+func sameModule(a, b *blueprint.Module) bool {
+	if a.Type != b.Type || a.Version != b.Version || len(a.Routes) != len(b.Routes) || len(a.Branches) != len(b.Branches) {
+		return false
+	}
+	for i := range a.Routes {
+		if a.Routes[i].Disabled != b.Routes[i].Disabled {
+			return false
+		}
+	}
+	for i := range a.Branches {
+		x, y := a.Branches[i], b.Branches[i]
+		if x.Type != y.Type || x.Merge != y.Merge || x.Disabled != y.Disabled || !reflect.DeepEqual(x.Conditions, y.Conditions) {
+			return false
+		}
+	}
+	return reflect.DeepEqual(a.Parameters, b.Parameters) && reflect.DeepEqual(a.Mapper, b.Mapper) &&
+		reflect.DeepEqual(a.Filter, b.Filter) && reflect.DeepEqual(a.Flags, b.Flags) && reflect.DeepEqual(a.Outputs, b.Outputs)
 }
 
 func applyEdit(m *blueprint.Module, e Edit) error {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -81,12 +83,57 @@ func (s *Service) Retry(ctx context.Context, sel store.Selection) (int, error) {
 	if err := checkSelection(sel); err != nil {
 		return 0, err
 	}
-	n, err := s.st.Requeue(ctx, sel, s.now())
+	var n int
+	err := s.st.InTx(ctx, func(q store.Queries) error {
+		if err := unknownIDs(ctx, q, sel); err != nil {
+			return err
+		}
+		var err error
+		n, err = q.Requeue(ctx, sel, s.now())
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("queue retries: %w", err)
 	}
 	s.notify()
 	return n, nil
+}
+
+// unknownIDs refuses a selection by ids that names incomplete executions which do not
+// exist (or belong to another scenario than the one given), so a mistyped id is named
+// instead of silently ignored, and nothing of the selection is done.
+func unknownIDs(ctx context.Context, q store.Queries, sel store.Selection) error {
+	if len(sel.IDs) == 0 || sel.All {
+		return nil
+	}
+	uniq := make(map[string]bool, len(sel.IDs))
+	for _, id := range sel.IDs {
+		uniq[id] = true
+	}
+	var unknown []string
+	for _, id := range sel.IDs {
+		if !uniq[id] {
+			continue
+		}
+		delete(uniq, id)
+		ie, err := q.GetIncomplete(ctx, id)
+		switch {
+		case isNotFound(err):
+			unknown = append(unknown, id)
+		case err != nil:
+			return err
+		case sel.ScenarioID != 0 && ie.ScenarioID != sel.ScenarioID:
+			unknown = append(unknown, id+" (of scenario "+strconv.FormatInt(ie.ScenarioID, 10)+")")
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	what := "no incomplete execution " + strings.Join(unknown, ", ")
+	if sel.ScenarioID != 0 {
+		what += " in scenario " + strconv.FormatInt(sel.ScenarioID, 10)
+	}
+	return fmt.Errorf("%w: %s; nothing was done", store.ErrNotFound, what)
 }
 
 // Delete deletes the selected incomplete executions (not those being retried right
@@ -98,7 +145,15 @@ func (s *Service) Delete(ctx context.Context, sel store.Selection, confirmed boo
 	if sel.All && !confirmed {
 		return 0, fmt.Errorf("deleting all incomplete executions of scenario %d needs an explicit confirmation", sel.ScenarioID)
 	}
-	n, err := s.st.DeleteIncomplete(ctx, sel)
+	var n int
+	err := s.st.InTx(ctx, func(q store.Queries) error {
+		if err := unknownIDs(ctx, q, sel); err != nil {
+			return err
+		}
+		var err error
+		n, err = q.DeleteIncomplete(ctx, sel)
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("delete incomplete executions: %w", err)
 	}
@@ -150,6 +205,7 @@ func (s *Service) unpause(ctx context.Context, scenarioID int64) error {
 // interrupted (shutdown).
 func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool, prev weft.IncompleteStatus) (*RunResult, error) {
 	defer s.gate.leaveRetry(ie.ScenarioID)
+	manual = manual || ie.ManualRetry // a bulk retry a person asked for, run by the worker
 	execID := s.cfg.NewID()
 	now := s.now()
 	ex := &weft.Execution{ID: execID, ScenarioID: ie.ScenarioID, Version: ie.Version, Kind: weft.KindRetry,
@@ -201,6 +257,10 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 		finishExecution(ex, res, now)
 		att.FinishedAt = &now
 		cur.Attempts++
+		if !manual {
+			cur.AutoAttempts++
+		}
+		cur.ManualRetry = false
 		cur.UpdatedAt = now
 		var rest []*engine.Incomplete
 		switch {
@@ -220,6 +280,19 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 			e := res.Error
 			if e == nil {
 				e = &engine.RunError{Type: weft.RuntimeError, Message: "the run failed"}
+			}
+			if f := res.Failed; f != nil {
+				// It failed for good further on: the incomplete execution moves there with
+				// the outputs of the modules that succeeded, so they are not called again.
+				if cur.State, err = encodeState(f); err != nil {
+					return err
+				}
+				cur.FailedModuleID = f.ModuleID
+				cur.SizeBytes = int64(len(cur.State) + len(cur.Blueprint))
+				cur.ErrorDetails = nil
+				if f.Error != nil && len(f.Error.Details) > 0 {
+					cur.ErrorDetails = map[string]any(f.Error.Details)
+				}
 			}
 			cur.ErrorType, cur.ErrorMessage = e.Type, e.Message
 			cur.Status, cur.NextAttemptAt = weft.IncompleteUnresolved, nil
@@ -248,9 +321,15 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 		}
 		out.Incomplete, out.Discarded = more, discarded
 		out.Scenario = sc
+		if discarded > 0 {
+			noteDiscarded(ex, discarded)
+			if err := q.UpdateExecution(ctx, ex); err != nil {
+				return err
+			}
+		}
 		if cur.ErrorType == weft.InvalidConfigurationError || cur.ErrorType == weft.InvalidAccessTokenError {
 			if cur.Status != weft.IncompleteResolved && sc.Paused == "" {
-				sc.Paused = fmt.Sprintf("incomplete execution %s has a %s that needs a person", cur.ID, cur.ErrorType)
+				sc.Paused = fmt.Sprintf("incomplete execution %s has an %s that needs a person", cur.ID, cur.ErrorType)
 			}
 		}
 		return q.UpdateScenario(ctx, sc)
@@ -286,6 +365,10 @@ func (s *Service) failAttempt(ex *weft.Execution, att *weft.Attempt, id string, 
 			return err
 		}
 		cur.Attempts++
+		if !att.Manual {
+			cur.AutoAttempts++
+		}
+		cur.ManualRetry = false
 		cur.Status, cur.NextAttemptAt, cur.UpdatedAt = weft.IncompleteUnresolved, nil, now
 		cur.ErrorType, cur.ErrorMessage = e.Type, e.Message
 		return q.UpdateIncomplete(ctx, cur)

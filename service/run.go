@@ -110,7 +110,7 @@ func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scen
 	}
 	recorded = true
 	res, err := s.eng.Run(ctx, plan, engine.Input{Trigger: cycles, ExecutionID: execID,
-		Scenario: engine.ScenarioInfo{ID: fmt.Sprint(sc.ID), Name: sc.Name}})
+		Scenario: engine.ScenarioInfo{ID: fmt.Sprint(sc.ID), Name: sc.Name}, Origins: queueOrigins(sc, queueIDs)})
 	if err != nil {
 		return nil, err
 	}
@@ -137,6 +137,7 @@ func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scen
 		}
 		out.Incomplete, out.Discarded = ies, discarded
 		finishExecution(ex, res, s.now())
+		noteDiscarded(ex, discarded)
 		if err := q.UpdateExecution(ctx, ex); err != nil {
 			return err
 		}
@@ -159,17 +160,35 @@ func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scen
 	return out, nil
 }
 
+// queueOrigins names each queued payload for idempotency keys (engine.Input.Origins)
+// by what stays the same when it runs again after a crash: its scenario and queue id.
+// The scenario's creation time keeps keys apart across databases (a restored or new
+// data folder numbers scenarios and payloads from 1 again).
+func queueOrigins(sc *weft.Scenario, queueIDs []int64) []string {
+	if len(queueIDs) == 0 {
+		return nil
+	}
+	out := make([]string, len(queueIDs))
+	for i, id := range queueIDs {
+		out[i] = fmt.Sprintf("queue/%d/%d/%d", sc.ID, sc.CreatedAt.UnixMicro(), id)
+	}
+	return out
+}
+
 // observeRun tells the observer what a recorded run did.
 func (s *Service) observeRun(out *RunResult, wasActive bool, wasPaused string) {
 	o := s.cfg.Observer
 	o.RunFinished(out.Scenario, out.Execution, out.Result)
+	s.events.finished(out)
 	for _, ie := range out.Incomplete {
 		o.IncompleteStored(out.Scenario, ie)
 	}
 	if wasActive && !out.Scenario.Active {
 		o.ScenarioDeactivated(out.Scenario, out.Scenario.Deactivated)
+		s.events.deactivated(out.Scenario, false, out.Scenario.Deactivated)
 	} else if wasPaused == "" && out.Scenario.Paused != "" {
 		o.ScenarioDeactivated(out.Scenario, out.Scenario.Paused)
+		s.events.deactivated(out.Scenario, true, out.Scenario.Paused)
 	}
 }
 
@@ -224,6 +243,20 @@ func finishExecution(ex *weft.Execution, res *engine.Result, now time.Time) {
 	ex.FinishedAt = &now
 }
 
+// noteDiscarded records on the execution that incomplete executions it produced were
+// not kept (storage full and the scenario allows data loss, SPEC §5.6): the bundles
+// they held are gone, and the execution is the only trace of them.
+func noteDiscarded(ex *weft.Execution, discarded int) {
+	if discarded == 0 {
+		return
+	}
+	note := fmt.Sprintf("%d incomplete execution(s) discarded: incomplete-execution storage is full and the scenario allows data loss", discarded)
+	if ex.ErrorMsg != "" {
+		note = ex.ErrorMsg + "; " + note
+	}
+	ex.ErrorMsg = note
+}
+
 // consequences applies SPEC §3.4 to the scenario after a run: consecutive errors,
 // deactivation (at once for instant triggers), pausing for errors only a person fixes.
 func (s *Service) consequences(sc *weft.Scenario, res *engine.Result, stored []*weft.Incomplete, max int) {
@@ -247,7 +280,7 @@ func (s *Service) consequences(sc *weft.Scenario, res *engine.Result, stored []*
 	}
 	for _, ie := range stored {
 		if ie.ErrorType == weft.InvalidConfigurationError || ie.ErrorType == weft.InvalidAccessTokenError {
-			sc.Paused = fmt.Sprintf("incomplete execution %s has a %s that needs a person", ie.ID, ie.ErrorType)
+			sc.Paused = fmt.Sprintf("incomplete execution %s has an %s that needs a person", ie.ID, ie.ErrorType)
 		}
 	}
 }
@@ -349,14 +382,16 @@ var RetrySchedule = []time.Duration{
 
 // NextAttempt is when the next automatic attempt of ie is due after a failure at now,
 // or nil when no attempt is left (or none is automatic): the schedule's delay for the
-// attempt number (Break: its fixed interval), or a rate limit's longer delay.
+// attempt number (Break: its fixed interval), or a rate limit's longer delay. Only
+// automatic attempts count: a person's retry neither moves the schedule on nor uses one
+// of its attempts up.
 func NextAttempt(ie *weft.Incomplete, schedule []time.Duration, retryAfter time.Duration, now time.Time) *time.Time {
-	if !ie.AutoRetry || ie.Attempts >= ie.MaxAttempts {
+	if !ie.AutoRetry || ie.AutoAttempts >= ie.MaxAttempts {
 		return nil
 	}
 	delay := ie.RetryInterval
 	if delay == 0 {
-		delay = schedule[min(ie.Attempts, len(schedule)-1)]
+		delay = schedule[min(ie.AutoAttempts, len(schedule)-1)]
 	}
 	if retryAfter > delay {
 		delay = retryAfter
@@ -399,6 +434,7 @@ func decodeBundles(raw []byte) ([]weft.Bundle, error) {
 // current version uses modules weft cannot run) and deactivates the scenario, so the
 // payloads wait for a person instead of being retried in a loop.
 func (s *Service) refuseQueued(ctx context.Context, scenarioID int64, queueIDs []int64, cause error) {
+	var deactivated *weft.Scenario
 	err := s.st.InTx(context.WithoutCancel(ctx), func(q store.Queries) error {
 		for _, id := range queueIDs {
 			if err := q.ReleaseQueued(ctx, id); err != nil {
@@ -409,10 +445,18 @@ func (s *Service) refuseQueued(ctx context.Context, scenarioID int64, queueIDs [
 		if err != nil {
 			return err
 		}
+		if sc.Active {
+			deactivated = sc
+		}
 		sc.Active, sc.Deactivated, sc.UpdatedAt = false, "its current version cannot run: "+cause.Error(), s.now()
 		return q.UpdateScenario(ctx, sc)
 	})
 	if err != nil {
 		s.log.Error("hand back queued payloads", "scenario", scenarioID, "items", queueIDs, "err", err)
+		return
+	}
+	if deactivated != nil {
+		s.cfg.Observer.ScenarioDeactivated(deactivated, deactivated.Deactivated)
+		s.events.deactivated(deactivated, false, deactivated.Deactivated)
 	}
 }

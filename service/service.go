@@ -145,6 +145,8 @@ type Service struct {
 	wake  chan struct{}
 	// responders caches, per compiled plan, whether it answers webhook callers.
 	responders sync.Map
+	// events writes the operator's log lines of runs, retries and deactivations.
+	events *eventLog
 	// versions caches compiled plans by scenario version (versionKey → versionPlan).
 	versions     sync.Map
 	versionCount atomic.Int64
@@ -159,6 +161,7 @@ func New(cfg Config) (*Service, error) {
 	s := &Service{cfg: cfg, st: cfg.Store, log: cfg.Logger,
 		plans: planCache{m: map[[32]byte]*engine.Plan{}}, gate: gate{live: map[int64]int{}, retries: map[int64]int{}},
 		wake: make(chan struct{}, 1)}
+	s.events = newEventLog(cfg.Logger, cfg.Clock)
 	if s.cfg.Connections == nil && s.cfg.Secrets != nil {
 		s.cfg.Connections = s.ResolveConnection
 	}

@@ -218,7 +218,8 @@ type IncompleteQueries interface {
 	// NextDue is the earliest next attempt time of a pending incomplete execution.
 	NextDue(ctx context.Context) (*time.Time, error)
 	// Requeue schedules the selected unresolved or pending incomplete executions for a
-	// retry at at (status pending); in-progress and resolved ones are left alone.
+	// retry at at (status pending), marked as a person's (ManualRetry); in-progress and
+	// resolved ones are left alone.
 	Requeue(ctx context.Context, sel Selection, at time.Time) (int, error)
 	// DeleteIncomplete deletes the selected incomplete executions that are not in
 	// progress, with their attempts.

@@ -7,6 +7,7 @@ package builtin
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -85,8 +86,8 @@ func Specs() []app.Spec {
 		directive("builtin:Break", "Break", "Stores the failing bundle as an incomplete execution, retried count times every interval minutes when retry is on.",
 			[]app.Field{
 				{Name: "retry", Type: app.TypeBoolean, Default: true},
-				{Name: "count", Type: app.TypeUInteger, Default: 3.0, Min: 1, Max: 10000},
-				{Name: "interval", Type: app.TypeUInteger, Default: 15.0, Min: 1, Max: 44640},
+				{Name: "count", Type: app.TypeUInteger, Default: 3.0, Min: 1, Max: BreakMaxCount},
+				{Name: "interval", Type: app.TypeUInteger, Default: 15.0, Min: 1, Max: BreakMaxInterval},
 			}),
 		directive("builtin:Commit", "Commit", "Stops the run and commits every transactional module; status success.", nil),
 		directive("builtin:Rollback", "Rollback", "Stops the run and rolls back every transactional module; status error.", nil),
@@ -192,6 +193,47 @@ type BreakSettings struct {
 	Retry    bool
 	Count    int
 	Interval time.Duration
+}
+
+// Break's bounds (SPEC §4.2): attempts and minutes between them.
+const (
+	BreakMaxCount    = 10000
+	BreakMaxInterval = 44640
+)
+
+// ClampBreak reads Break's mapper leniently, for when it failed its declared fields: a
+// bundle must never be lost because the directive that keeps it is misconfigured, so
+// each bad setting is replaced by the nearest valid one (an unreadable one by its
+// default) and described in the returned warnings.
+func ClampBreak(raw weft.Bundle) (BreakSettings, []string) {
+	s := BreakSettings{Retry: true, Count: 3, Interval: 15 * time.Minute}
+	var warns []string
+	if v, ok := raw["retry"]; ok && v != nil && v != "" {
+		s.Retry = value.Bool(v)
+	}
+	clamp := func(name string, def, hi int) int {
+		v, ok := raw[name]
+		if !ok || v == nil || v == "" {
+			return def
+		}
+		n, ok := value.Number(v)
+		if !ok {
+			warns = append(warns, fmt.Sprintf("%s %q is not a number: using %d", name, value.Text(v), def))
+			return def
+		}
+		switch {
+		case n < 1:
+			warns = append(warns, fmt.Sprintf("%s %s is below 1: using 1", name, value.FormatNumber(n)))
+			return 1
+		case n > float64(hi):
+			warns = append(warns, fmt.Sprintf("%s %s is above %d: using %d", name, value.FormatNumber(n), hi, hi))
+			return hi
+		}
+		return int(n)
+	}
+	s.Count = clamp("count", 3, BreakMaxCount)
+	s.Interval = time.Duration(clamp("interval", 15, BreakMaxInterval)) * time.Minute
+	return s, warns
 }
 
 // ReadBreak reads Break's prepared mapper.

@@ -290,7 +290,14 @@ func TestIncompleteDeleteAndBulk(t *testing.T) {
 	if r := e.do("POST", "/incomplete-executions/retry", `{"scenarioId":9,"all":true}`); r.status != 404 {
 		t.Fatalf("retry all of a missing scenario: %s", r)
 	}
-	if got := e.must(200, e.do("POST", "/incomplete-executions/delete", `{"ids":["`+ies[1]+`","nope"]}`)); got["deleted"] != 1.0 {
+	// A mistyped id is named and nothing is done.
+	if r := e.do("POST", "/incomplete-executions/delete", `{"ids":["`+ies[1]+`","nope"]}`); r.status != 404 || !strings.Contains(r.String(), "nope") {
+		t.Fatalf("delete with an unknown id: %s", r)
+	}
+	if r := e.do("POST", "/incomplete-executions/retry", `{"ids":["`+ies[1]+`","nope"]}`); r.status != 404 || !strings.Contains(r.String(), "no incomplete execution nope") {
+		t.Fatalf("retry with an unknown id: %s", r)
+	}
+	if got := e.must(200, e.do("POST", "/incomplete-executions/delete", `{"ids":["`+ies[1]+`"]}`)); got["deleted"] != 1.0 {
 		t.Fatalf("delete by ids %v", got)
 	}
 	if got := e.must(200, e.do("POST", "/incomplete-executions/delete", `{"scenarioId":1,"all":true,"except":["`+ies[2]+`"],"confirmed":true}`)); got["deleted"] != 2.0 {

@@ -16,7 +16,7 @@ import (
 const incompleteColumns = `i.id, i.scenario_id, i.execution_id, i.version, i.failed_module_id,
 	i.error_type, i.error_message, i.status, i.auto_retry, i.attempts, i.max_attempts,
 	i.retry_interval_ns, i.next_attempt_at, i.size_bytes, i.confidential, i.created_at,
-	i.updated_at, i.resolved_at, i.error_details`
+	i.updated_at, i.resolved_at, i.error_details, i.manual_retry, i.auto_attempts`
 
 func scanIncomplete(row interface{ Scan(...any) error }, extra ...any) (*weft.Incomplete, error) {
 	var ie weft.Incomplete
@@ -25,7 +25,8 @@ func scanIncomplete(row interface{ Scan(...any) error }, extra ...any) (*weft.In
 	var details sql.NullString
 	dest := []any{&ie.ID, &ie.ScenarioID, &ie.ExecutionID, &ie.Version, &ie.FailedModuleID,
 		&ie.ErrorType, &ie.ErrorMessage, &ie.Status, &ie.AutoRetry, &ie.Attempts, &ie.MaxAttempts,
-		&interval, &next, &ie.SizeBytes, &ie.Confidential, &created, &updated, &resolved, &details}
+		&interval, &next, &ie.SizeBytes, &ie.Confidential, &created, &updated, &resolved, &details,
+		&ie.ManualRetry, &ie.AutoAttempts}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -60,13 +61,13 @@ func (q *queries) CreateIncomplete(ctx context.Context, ie *weft.Incomplete) err
 	err := q.db.QueryRowContext(ctx, `INSERT INTO incomplete (id, scenario_id, execution_id,
 		version, failed_module_id, error_type, error_message, status, auto_retry, attempts,
 		max_attempts, retry_interval_ns, next_attempt_at, size_bytes, confidential,
-		created_at, updated_at, resolved_at, error_details)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+		created_at, updated_at, resolved_at, error_details, manual_retry, auto_attempts)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
 		ie.ID, ie.ScenarioID, ie.ExecutionID, ie.Version, ie.FailedModuleID,
 		string(ie.ErrorType), ie.ErrorMessage, string(ie.Status), ie.AutoRetry, ie.Attempts,
 		ie.MaxAttempts, int64(ie.RetryInterval), toDBPtr(ie.NextAttemptAt), ie.SizeBytes,
 		ie.Confidential, toDB(ie.CreatedAt), toDB(ie.UpdatedAt), toDBPtr(ie.ResolvedAt),
-		detailsJSON(ie.ErrorDetails)).Scan(&seq)
+		detailsJSON(ie.ErrorDetails), ie.ManualRetry, ie.AutoAttempts).Scan(&seq)
 	if err != nil {
 		return wrap(err, "create incomplete execution %s of scenario %d", ie.ID, ie.ScenarioID)
 	}
@@ -98,12 +99,13 @@ func (q *queries) UpdateIncomplete(ctx context.Context, ie *weft.Incomplete) err
 	err := q.db.QueryRowContext(ctx, `UPDATE incomplete SET version = ?, failed_module_id = ?,
 		error_type = ?, error_message = ?, status = ?, auto_retry = ?, attempts = ?,
 		max_attempts = ?, retry_interval_ns = ?, next_attempt_at = ?, size_bytes = ?,
-		confidential = ?, updated_at = ?, resolved_at = ?, error_details = ?
+		confidential = ?, updated_at = ?, resolved_at = ?, error_details = ?, manual_retry = ?,
+		auto_attempts = ?
 		WHERE id = ? RETURNING seq`,
 		ie.Version, ie.FailedModuleID, string(ie.ErrorType), ie.ErrorMessage, string(ie.Status),
 		ie.AutoRetry, ie.Attempts, ie.MaxAttempts, int64(ie.RetryInterval),
 		toDBPtr(ie.NextAttemptAt), ie.SizeBytes, ie.Confidential, toDB(ie.UpdatedAt),
-		toDBPtr(ie.ResolvedAt), detailsJSON(ie.ErrorDetails), ie.ID).Scan(&seq)
+		toDBPtr(ie.ResolvedAt), detailsJSON(ie.ErrorDetails), ie.ManualRetry, ie.AutoAttempts, ie.ID).Scan(&seq)
 	if isNoRows(err) {
 		return notFound("update incomplete execution %s", ie.ID)
 	}

@@ -208,7 +208,7 @@ func (q *queries) Requeue(ctx context.Context, sel store.Selection, at time.Time
 	// One set-based statement: a bulk retry of 100,000 is one pass over the index.
 	// "+status" keeps the planner off the status index: the selection (ids, or one
 	// scenario) is what narrows the rows.
-	res, err := q.db.ExecContext(ctx, `UPDATE incomplete SET status = 'pending', next_attempt_at = ?
+	res, err := q.db.ExecContext(ctx, `UPDATE incomplete SET status = 'pending', next_attempt_at = ?, manual_retry = 1
 		WHERE +status IN ('unresolved', 'pending') AND `+cond, append([]any{toDB(at)}, args...)...)
 	if err != nil {
 		return 0, wrap(err, "requeue incomplete executions")

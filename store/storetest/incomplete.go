@@ -14,7 +14,7 @@ func testIncomplete(t *testing.T, s store.Store) {
 	ie := newIE("ie1", sc.ID, weft.IncompletePending, at(0))
 	ie.ErrorDetails = map[string]any{"status": float64(502), "id": int64(9007199254740993),
 		"nested": map[string]any{"list": []any{"a", true, nil}}}
-	ie.Confidential = true
+	ie.Confidential, ie.AutoAttempts, ie.ManualRetry = true, 2, true
 	createIE(t, s, ie)
 	got, err := s.GetIncomplete(ctx, "ie1")
 	must(t, err, "get")
@@ -28,6 +28,7 @@ func testIncomplete(t *testing.T, s store.Store) {
 	upd.ErrorType, upd.ErrorMessage = weft.ErrorType("RuntimeError"), "boom"
 	upd.ErrorDetails = nil
 	upd.Status, upd.AutoRetry, upd.Attempts, upd.MaxAttempts = weft.IncompleteResolved, false, 3, 4
+	upd.AutoAttempts, upd.ManualRetry = 1, false
 	upd.RetryInterval, upd.NextAttemptAt = time.Hour, nil
 	upd.State, upd.SizeBytes, upd.Confidential = []byte(`{"s":2}`), 250, false
 	upd.UpdatedAt, upd.ResolvedAt = at(30), ptr(at(30))

@@ -205,7 +205,7 @@ func testRequeue(t *testing.T, s store.Store) {
 			"u2": weft.IncompleteUnresolved, "p": weft.IncompletePending, "bu": weft.IncompleteUnresolved} {
 			ie, err := s.GetIncomplete(ctx, id)
 			must(t, err, "reset "+id)
-			ie.Status, ie.NextAttemptAt = st, nil
+			ie.Status, ie.NextAttemptAt, ie.ManualRetry = st, nil, false
 			if st == weft.IncompletePending {
 				ie.NextAttemptAt = ptr(at(4))
 			}
@@ -223,7 +223,10 @@ func testRequeue(t *testing.T, s store.Store) {
 			must(t, err, c.name)
 			if ie.NextAttemptAt != nil && ie.NextAttemptAt.Equal(at(100)) {
 				equal(t, ie.Status, weft.IncompletePending, c.name+": status of "+id)
+				equal(t, ie.ManualRetry, true, c.name+": a requeued retry is a person's: "+id)
 				requeued = append(requeued, id)
+			} else {
+				equal(t, ie.ManualRetry, false, c.name+": not requeued, not manual: "+id)
 			}
 		}
 		equal(t, requeued, c.want, c.name+": requeued rows")
