@@ -445,8 +445,12 @@ func TestBulkWithUnknownIDsNamesThemAndDoesNothing(t *testing.T) {
 	id := e.scenario(httpFlow(s.URL, ""), "")
 	ieID := e.run(id, `{"id":"o1"}`).Incomplete[0].ID
 	for name, op := range map[string]func() (int, error){
-		"retry":  func() (int, error) { return e.svc.Retry(t.Context(), store.Selection{IDs: []string{ieID, "nope1", "nope2"}}) },
-		"delete": func() (int, error) { return e.svc.Delete(t.Context(), store.Selection{IDs: []string{ieID, "nope1"}}, false) },
+		"retry": func() (int, error) {
+			return e.svc.Retry(t.Context(), store.Selection{IDs: []string{ieID, "nope1", "nope2"}})
+		},
+		"delete": func() (int, error) {
+			return e.svc.Delete(t.Context(), store.Selection{IDs: []string{ieID, "nope1"}}, false)
+		},
 		"scope": func() (int, error) {
 			return e.svc.Retry(t.Context(), store.Selection{IDs: []string{ieID}, ScenarioID: id + 1})
 		},
