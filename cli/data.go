@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/weftworks/weft/app/all"
+	"github.com/weftworks/weft/app/files"
 	"github.com/weftworks/weft/service"
 	"github.com/weftworks/weft/store/sqlite"
 )
@@ -52,7 +53,13 @@ func openServiceWith(cmd *cobra.Command, exclusive bool, configure func(*service
 		unlock()
 		return nil, nil, err
 	}
-	reg, err := all.WithStore(st)
+	filesBase, err := filesRoot(cmd)
+	if err != nil {
+		st.Close()
+		unlock()
+		return nil, nil, err
+	}
+	reg, err := all.New(all.Deps{Store: st, FilesBase: filesBase})
 	if err != nil {
 		st.Close()
 		unlock()
@@ -84,6 +91,26 @@ func openServiceWith(cmd *cobra.Command, exclusive bool, configure func(*service
 		}
 	}
 	return svc, func() { st.Close(); unlock() }, nil
+}
+
+// filesRoot prepares the folder the files app is confined to: --files-root, else
+// $WEFT_FILES_ROOT, else DATA/files (created 0700). Every command that runs scenarios
+// confines it; a files root holding the data folder (its database and key file, which
+// together decrypt every connection) is refused.
+func filesRoot(cmd *cobra.Command) (string, error) {
+	dir, _ := cmd.Flags().GetString("files-root")
+	from := "--files-root"
+	if dir == "" {
+		dir, from = os.Getenv("WEFT_FILES_ROOT"), "$WEFT_FILES_ROOT"
+	}
+	if dir == "" {
+		dir, from = filepath.Join(dataDir(cmd), "files"), "the files root"
+	}
+	base, err := files.PrepareBase(dir, dataDir(cmd))
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", from, err)
+	}
+	return base, nil
 }
 
 // timezone is --timezone (an IANA name), UTC by default; checked in PersistentPreRunE.
