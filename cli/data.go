@@ -48,6 +48,10 @@ func openServiceWith(cmd *cobra.Command, exclusive bool, configure func(*service
 			return nil, nil, err
 		}
 	}
+	if err := restrictDataDir(cmd, dir); err != nil {
+		unlock()
+		return nil, nil, err
+	}
 	st, err := sqlite.Open(cmd.Context(), filepath.Join(dir, "weft.db"), sqlite.Options{})
 	if err != nil {
 		unlock()
@@ -91,6 +95,22 @@ func openServiceWith(cmd *cobra.Command, exclusive bool, configure func(*service
 		}
 	}
 	return svc, func() { st.Close(); unlock() }, nil
+}
+
+// restrictDataDir gives the data folder mode 0700 when it grants others any access:
+// it holds the database and the key file, and new files are born there.
+func restrictDataDir(cmd *cobra.Command, dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("data folder %s: restrict to mode 0700 (it is %04o): %w", dir, perm, err)
+		}
+		logger(cmd).Info("data folder restricted to its owner", "folder", dir, "was", fmt.Sprintf("%04o", perm))
+	}
+	return nil
 }
 
 // filesRoot prepares the folder the files app is confined to: --files-root, else
