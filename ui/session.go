@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -305,8 +306,14 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	plain := strings.TrimSpace(r.FormValue("token"))
-	t, err := u.cfg.Auth.Verify(r.Context(), plain)
+	t, err := u.cfg.Auth.VerifyRequest(r, plain) // failures are throttled per client
+	var te *auth.ThrottledError
 	switch {
+	case errors.As(err, &te):
+		w.Header().Set("Retry-After", strconv.Itoa(te.Seconds()))
+		u.renderLogin(w, r, http.StatusTooManyRequests, r.FormValue("next"),
+			fmt.Sprintf("Too many failed sign-ins from your address. Try again in %d seconds.", te.Seconds()))
+		return
 	case errors.Is(err, auth.ErrInvalid):
 		u.renderLogin(w, r, http.StatusUnauthorized, r.FormValue("next"), "That is not a valid weft API token (weft_…). Create one with `weft tokens create`.")
 		return

@@ -383,3 +383,28 @@ func TestSessionLimits(t *testing.T) {
 		t.Errorf("an expired session survived a sign-in: %+v", row)
 	}
 }
+
+// Failed sign-ins are throttled per client: after ten in a row the sign-in answers 429
+// with Retry-After, even for a good token the client has not used lately, until the
+// client has waited.
+func TestSignInThrottled(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	for i := range auth.DefaultFailureBurst {
+		if p := b.signIn("weft_WRONG"); p.status != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %s", i+1, p)
+		}
+	}
+	p := b.signIn("weft_WRONG")
+	if p.status != http.StatusTooManyRequests || p.header.Get("Retry-After") != "6" {
+		t.Fatalf("the 11th failed sign-in: %d Retry-After %q", p.status, p.header.Get("Retry-After"))
+	}
+	mustContain(t, p.body, "Too many failed sign-ins from your address. Try again in 6 seconds.")
+	if p := b.signIn(e.admin); p.status != http.StatusTooManyRequests {
+		t.Fatalf("a good token from the throttled client: %s", p)
+	}
+	e.clock.Add(6 * time.Second)
+	if p := b.signIn(e.admin); p.status != http.StatusSeeOther {
+		t.Fatalf("after waiting: %s", p)
+	}
+}
