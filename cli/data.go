@@ -108,7 +108,7 @@ func restrictDataDir(cmd *cobra.Command, dir string) error {
 		if err := os.Chmod(dir, 0o700); err != nil {
 			return fmt.Errorf("data folder %s: restrict to mode 0700 (it is %04o): %w", dir, perm, err)
 		}
-		logger(cmd).Info("data folder restricted to its owner", "folder", dir, "was", fmt.Sprintf("%04o", perm))
+		logger(cmd).Debug("data folder restricted to its owner", "folder", dir, "was", fmt.Sprintf("%04o", perm))
 	}
 	return nil
 }

@@ -37,7 +37,7 @@ func (p *weftProc) runScenario(blueprint string) (int, string) {
 func TestServeHardening(t *testing.T) {
 	bin := build(t)
 	data := filepath.Join(t.TempDir(), "data")
-	out, err := exec.Command(bin, "--data", data, "tokens", "create", "--name", "t", "--scopes", "admin", "--json").CombinedOutput()
+	out, err := exec.Command(bin, "--data", data, "tokens", "create", "--name", "t", "--scopes", "admin", "--json").Output()
 	if err != nil {
 		t.Fatalf("tokens create: %v %s", err, out)
 	}
