@@ -68,6 +68,8 @@ type Auth struct {
 
 	mu      sync.Mutex
 	touched map[string]time.Time // token id → last use written
+
+	thr *throttle // failed attempts per client (throttle.go)
 }
 
 // Option configures an Auth.
@@ -85,7 +87,8 @@ func WithLogger(l *slog.Logger) Option { return func(a *Auth) { a.log = l } }
 
 // New returns an Auth keeping tokens in st.
 func New(st store.TokenQueries, opts ...Option) *Auth {
-	a := &Auth{st: st, now: time.Now, random: rand.Reader, log: slog.Default(), touched: map[string]time.Time{}}
+	a := &Auth{st: st, now: time.Now, random: rand.Reader, log: slog.Default(), touched: map[string]time.Time{},
+		thr: newThrottle(DefaultFailureEvery, DefaultFailureBurst)}
 	for _, o := range opts {
 		o(a)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/weftworks/weft"
@@ -44,8 +45,14 @@ func (a *Auth) Require(scope string, next http.Handler) http.Handler {
 				"an API token is required: send the header Authorization: Bearer weft_…")
 			return
 		}
-		t, err := a.Verify(r.Context(), plain)
+		t, err := a.VerifyRequest(r, plain)
+		var te *ThrottledError
 		switch {
+		case errors.As(err, &te):
+			w.Header().Set("Retry-After", strconv.Itoa(te.Seconds()))
+			writeError(w, http.StatusTooManyRequests, "too_many_requests",
+				fmt.Sprintf("too many failed authentication attempts from your address; retry in %d s", te.Seconds()))
+			return
 		case errors.Is(err, ErrInvalid), errors.Is(err, ErrRevoked):
 			w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="weft", error="invalid_token", error_description=%q`, err.Error()))
 			writeError(w, http.StatusUnauthorized, "unauthorized", "the API token is "+describe(err))

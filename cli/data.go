@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/weftworks/weft/app/all"
+	"github.com/weftworks/weft/app/files"
 	"github.com/weftworks/weft/service"
 	"github.com/weftworks/weft/store/sqlite"
 )
@@ -47,12 +48,22 @@ func openServiceWith(cmd *cobra.Command, exclusive bool, configure func(*service
 			return nil, nil, err
 		}
 	}
+	if err := restrictDataDir(cmd, dir); err != nil {
+		unlock()
+		return nil, nil, err
+	}
 	st, err := sqlite.Open(cmd.Context(), filepath.Join(dir, "weft.db"), sqlite.Options{})
 	if err != nil {
 		unlock()
 		return nil, nil, err
 	}
-	reg, err := all.WithStore(st)
+	filesBase, err := filesRoot(cmd)
+	if err != nil {
+		st.Close()
+		unlock()
+		return nil, nil, err
+	}
+	reg, err := all.New(all.Deps{Store: st, FilesBase: filesBase})
 	if err != nil {
 		st.Close()
 		unlock()
@@ -84,6 +95,42 @@ func openServiceWith(cmd *cobra.Command, exclusive bool, configure func(*service
 		}
 	}
 	return svc, func() { st.Close(); unlock() }, nil
+}
+
+// restrictDataDir gives the data folder mode 0700 when it grants others any access:
+// it holds the database and the key file, and new files are born there.
+func restrictDataDir(cmd *cobra.Command, dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("data folder %s: restrict to mode 0700 (it is %04o): %w", dir, perm, err)
+		}
+		logger(cmd).Debug("data folder restricted to its owner", "folder", dir, "was", fmt.Sprintf("%04o", perm))
+	}
+	return nil
+}
+
+// filesRoot prepares the folder the files app is confined to: --files-root, else
+// $WEFT_FILES_ROOT, else DATA/files (created 0700). Every command that runs scenarios
+// confines it; a files root holding the data folder (its database and key file, which
+// together decrypt every connection) is refused.
+func filesRoot(cmd *cobra.Command) (string, error) {
+	dir, _ := cmd.Flags().GetString("files-root")
+	from := "--files-root"
+	if dir == "" {
+		dir, from = os.Getenv("WEFT_FILES_ROOT"), "$WEFT_FILES_ROOT"
+	}
+	if dir == "" {
+		dir, from = filepath.Join(dataDir(cmd), "files"), "the files root"
+	}
+	base, err := files.PrepareBase(dir, dataDir(cmd))
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", from, err)
+	}
+	return base, nil
 }
 
 // timezone is --timezone (an IANA name), UTC by default; checked in PersistentPreRunE.

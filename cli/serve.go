@@ -31,6 +31,7 @@ func newServeCmd() *cobra.Command {
 		notifyURL     string
 		mailAddr      string
 		mailDomain    string
+		metricsAddr   string
 	)
 	c := &cobra.Command{
 		Use:   "serve",
@@ -82,13 +83,22 @@ func newServeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			srv, err := server.New(server.Config{Service: svc, Store: svc.Store(), Logger: log, API: apiHandler, UI: webUI,
-				Metrics: m.Handler(), OnWebhook: m.Webhook, HookSecret: svc.HookSecret, ShutdownTimeout: shutdown})
+			scfg := server.Config{Service: svc, Store: svc.Store(), Logger: log, API: apiHandler, UI: webUI,
+				Metrics: m.Handler(), OnWebhook: m.Webhook, HookSecret: svc.HookSecret, ShutdownTimeout: shutdown}
+			if metricsAddr != "" { // /metrics only there (server.Config.MetricsListener)
+				if scfg.MetricsListener, err = net.Listen("tcp", metricsAddr); err != nil {
+					return fmt.Errorf("--metrics-addr %s: %w", metricsAddr, err)
+				}
+			}
+			srv, err := server.New(scfg)
 			if err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "weft serving on %s (data folder %s)\n", baseURL, dataDir(cmd))
+			if scfg.MetricsListener != nil {
+				fmt.Fprintf(out, "metrics on http://%s/metrics\n", scfg.MetricsListener.Addr())
+			}
 			if demo {
 				scs, err := srv.Demo(cmd.Context(), baseURL, demoEvery)
 				if err != nil {
@@ -119,6 +129,7 @@ func newServeCmd() *cobra.Command {
 	c.Flags().DurationVar(&shutdown, "shutdown-timeout", 30*time.Second, "how long a shutdown waits for runs in flight")
 	c.Flags().StringVar(&mailAddr, "mailhook-addr", "", "receive mail for gateway:CustomMailHook scenarios on this SMTP address (e.g. 127.0.0.1:2525)")
 	c.Flags().StringVar(&mailDomain, "mailhook-domain", "weft.localhost", "the domain of mailhook addresses (TOKEN@DOMAIN)")
+	c.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve /metrics on this address only (e.g. 127.0.0.1:9090), not on --addr")
 	c.Flags().StringVar(&notifyURL, "notify-url", "", "POST a JSON notification here when an incomplete execution is stored or a scenario deactivated")
 	return c
 }

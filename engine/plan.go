@@ -173,6 +173,9 @@ func (c *compiler) build() error {
 			msg := err.Error()
 			if we, ok := err.(*weft.Error); ok {
 				msg = we.Message
+				if we.Type != "" { // the type tells who must act (SPEC §3.1)
+					msg = string(we.Type) + ": " + msg
+				}
 			}
 			return &InvalidError{Report: blueprint.Report{Problems: []blueprint.Problem{{
 				Pointer: an.Pointer + "/parameters", ModuleID: m.ID, Severity: blueprint.SeverityError,

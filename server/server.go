@@ -54,6 +54,27 @@ type Config struct {
 	Poll time.Duration
 	// HookSecret returns the HMAC key of a hook (decrypted), or nil when it has none.
 	HookSecret func(ctx context.Context, token string) ([]byte, error)
+
+	// Connection limits (server/limits.go, docs/security.md): a slow or stalled client
+	// holds a connection and a goroutine for at most these.
+	//
+	// ReadHeaderTimeout is how long a client may take to send a request's headers.
+	// Defaults to 10 s.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout is how long a client may take to send a whole request, body
+	// included; once the body is read the deadline is lifted, so long runs and event
+	// streams are not cut. Defaults to 2 min (a 10 MiB body at ~90 KB/s).
+	ReadTimeout time.Duration
+	// WriteTimeout is how long one write of a response may stall (a client that stops
+	// reading); every write and flush renews it, so a long event stream or a webhook
+	// response that waits for its run is not cut. Defaults to 1 min.
+	WriteTimeout time.Duration
+	// IdleTimeout closes a kept-alive connection that sends no request this long.
+	// Defaults to 2 min.
+	IdleTimeout time.Duration
+	// MetricsListener, when set, serves Metrics there (its own address, e.g. only on
+	// an internal interface) and not on the main listener. Serve closes it.
+	MetricsListener net.Listener
 }
 
 func (c Config) withDefaults() Config {
@@ -81,7 +102,7 @@ func (c Config) withDefaults() Config {
 	if c.OnWebhook == nil {
 		c.OnWebhook = func(string) {}
 	}
-	return c
+	return c.limitDefaults()
 }
 
 // Server is a running weft.
@@ -121,7 +142,7 @@ func (s *Server) routes() {
 		fmt.Fprint(w, `{"status":"ok"}`)
 	})
 	s.mux.HandleFunc("GET /readyz", s.readyz)
-	if s.cfg.Metrics != nil {
+	if s.cfg.Metrics != nil && s.cfg.MetricsListener == nil {
 		s.mux.Handle("GET /metrics", s.cfg.Metrics)
 	}
 	if s.cfg.API != nil {
@@ -159,8 +180,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if _, err := s.svc.Recover(ctx); err != nil {
 		return fmt.Errorf("recover: %w", err)
 	}
-	hs := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return s.runCtx }}
+	hs := s.httpServer(s.mux)
+	hs.BaseContext = func(net.Listener) context.Context { return s.runCtx }
+	stopMetrics := s.serveMetrics()
+	defer stopMetrics()
 	stopWork := make(chan struct{})
 	workDone := make(chan error, 1)
 	go func() { workDone <- s.svc.WorkUntil(s.runCtx, stopWork, s.cfg.Poll) }()

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -258,10 +259,27 @@ type loginData struct {
 	Error string
 }
 
-// safeNext keeps a post-sign-in redirect on this site (no //host or scheme).
+// safeNext keeps a post-sign-in redirect on this site: only a clean local path (with
+// an optional query) is followed, anything else goes to the scenarios. Browsers are
+// lenient where a check by prefix is not: they drop tabs and new lines anywhere in a
+// URL ("/\t/evil.example" becomes "//evil.example") and read a backslash as "/"; so only
+// printable ASCII without a backslash is accepted (the address a page sends here is
+// escaped, so a real path never needs more), and the parsed URL must have no scheme,
+// no host and a path that starts with exactly one slash.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/scenarios"
+	const fallback = "/scenarios"
+	if len(next) > 2048 || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		return fallback
+	}
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c <= ' ' || c >= 0x7f || c == '\\' {
+			return fallback
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return fallback
 	}
 	return next
 }
@@ -288,8 +306,14 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	plain := strings.TrimSpace(r.FormValue("token"))
-	t, err := u.cfg.Auth.Verify(r.Context(), plain)
+	t, err := u.cfg.Auth.VerifyRequest(r, plain) // failures are throttled per client
+	var te *auth.ThrottledError
 	switch {
+	case errors.As(err, &te):
+		w.Header().Set("Retry-After", strconv.Itoa(te.Seconds()))
+		u.renderLogin(w, r, http.StatusTooManyRequests, r.FormValue("next"),
+			fmt.Sprintf("Too many failed sign-ins from your address. Try again in %d seconds.", te.Seconds()))
+		return
 	case errors.Is(err, auth.ErrInvalid):
 		u.renderLogin(w, r, http.StatusUnauthorized, r.FormValue("next"), "That is not a valid weft API token (weft_…). Create one with `weft tokens create`.")
 		return

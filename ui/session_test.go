@@ -224,19 +224,51 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 }
 
+// The page after sign-in is a path on this site, never another site however the
+// address is dressed: browsers drop tabs and new lines inside a URL and read a
+// backslash as a slash, so "/\t/evil.example" would lead to evil.example.
 func TestNextStaysOnSite(t *testing.T) {
 	e := newEnv(t)
-	for next, want := range map[string]string{
-		"/incomplete":       "/incomplete",
-		"//evil.example/x":  "/scenarios",
-		"https://evil.test": "/scenarios",
-		"/\\evil.example":   "/scenarios",
+	signedIn := e.signedIn()
+	for _, tc := range []struct{ rawQuery, want string }{
+		// Local paths are kept, with their query.
+		{"%2Fincomplete", "/incomplete"},
+		{"%2Fincomplete%3Fstatus%3Dpending%26scenario%3D2", "/incomplete?status=pending&scenario=2"},
+		{"%2Fscenarios%2F7%2Fhistory", "/scenarios/7/history"},
+		// Other sites, by every trick a browser falls for.
+		{"%2F%2Fevil.example%2Fx", "/scenarios"},
+		{"%2F%09%2Fevil.example", "/scenarios"},     // tab
+		{"%2F%0A%2Fevil.example", "/scenarios"},     // new line
+		{"%2F%0D%2Fevil.example", "/scenarios"},     // carriage return
+		{"%09%2F%2Fevil.example", "/scenarios"},     // leading tab
+		{"%20%2F%2Fevil.example", "/scenarios"},     // leading space
+		{"%2F%5Cevil.example", "/scenarios"},        // /\evil
+		{"%5C%5Cevil.example", "/scenarios"},        // \\evil
+		{"%2F%5C%2Fevil.example", "/scenarios"},     // /\/evil
+		{"%2F%252F%252Fevil.example", "/scenarios"}, // %2F%2F decoded once more by the path
+		{"https%3A%2F%2Fevil.example", "/scenarios"},
+		{"https:evil.example", "/scenarios"},
+		{"javascript:alert(1)", "/scenarios"},
+		{"%2F%2F%2Fevil.example", "/scenarios"},
+		{"%2F%00%2Fevil.example", "/scenarios"},
+		{"%2F%E2%80%8B%2Fevil.example", "/scenarios"}, // a zero-width space
+		{"evil.example", "/scenarios"},
+		{"", "/scenarios"},
 	} {
+		// Already signed in: /login sends the browser on at once.
+		if p := signedIn.get("/login?next=" + tc.rawQuery); p.status != http.StatusSeeOther || p.header.Get("Location") != tc.want {
+			t.Errorf("GET /login?next=%s signed in: %d to %q, want %q", tc.rawQuery, p.status, p.header.Get("Location"), tc.want)
+		}
+		// Signing in: the form carries next along.
+		next, err := url.QueryUnescape(tc.rawQuery)
+		if err != nil {
+			t.Fatal(err)
+		}
 		b := e.browser()
-		login := b.get("/login?next=" + url.QueryEscape(next))
+		login := b.get("/login?next=" + tc.rawQuery)
 		p := b.post("/login", url.Values{"_csrf": {csrfOf(t, login.body)}, "token": {e.admin}, "next": {next}})
-		if got := p.header.Get("Location"); got != want {
-			t.Errorf("next %q: redirected to %q, want %q", next, got, want)
+		if got := p.header.Get("Location"); got != tc.want {
+			t.Errorf("POST /login next %q: redirected to %q, want %q", next, got, tc.want)
 		}
 	}
 }
@@ -349,5 +381,30 @@ func TestSessionLimits(t *testing.T) {
 	e.signedIn()
 	if row := stored(idle); row != nil {
 		t.Errorf("an expired session survived a sign-in: %+v", row)
+	}
+}
+
+// Failed sign-ins are throttled per client: after ten in a row the sign-in answers 429
+// with Retry-After, even for a good token the client has not used lately, until the
+// client has waited.
+func TestSignInThrottled(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	for i := range auth.DefaultFailureBurst {
+		if p := b.signIn("weft_WRONG"); p.status != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %s", i+1, p)
+		}
+	}
+	p := b.signIn("weft_WRONG")
+	if p.status != http.StatusTooManyRequests || p.header.Get("Retry-After") != "6" {
+		t.Fatalf("the 11th failed sign-in: %d Retry-After %q", p.status, p.header.Get("Retry-After"))
+	}
+	mustContain(t, p.body, "Too many failed sign-ins from your address. Try again in 6 seconds.")
+	if p := b.signIn(e.admin); p.status != http.StatusTooManyRequests {
+		t.Fatalf("a good token from the throttled client: %s", p)
+	}
+	e.clock.Add(6 * time.Second)
+	if p := b.signIn(e.admin); p.status != http.StatusSeeOther {
+		t.Fatalf("after waiting: %s", p)
 	}
 }

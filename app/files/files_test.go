@@ -249,9 +249,9 @@ func TestRootConfiguration(t *testing.T) {
 		{"relative root without a base", Options{}, "data/files", "must be an absolute folder path"},
 		{"no root without a base", Options{}, nil, "must be an absolute folder path"},
 		{"missing root", Options{}, filepath.Join(base, "nope"), "does not exist"},
-		{"root leaves the base", confined, "../x", "leaves the server's files folder"},
-		{"absolute root outside the base", confined, outside, "is outside the server's files folder"},
-		{"root through a link out of the base", confined, "escape", "leads out of the server's files folder"},
+		{"root leaves the base", confined, "../x", `parameters.root: "../x" leaves the files root ` + base},
+		{"absolute root outside the base", confined, outside, fmt.Sprintf("parameters.root: %q is outside the files root %s", outside, base)},
+		{"root through a link out of the base", confined, "escape", `parameters.root: "escape" leads through a symbolic link out of the files root ` + base},
 		{"missing root in the base", confined, "team/b", "folder team/b does not exist"},
 	} {
 		err := up(tc.o, tc.root, "x.txt")

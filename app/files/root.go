@@ -26,6 +26,7 @@ var commonParams = []app.Field{
 type folder struct {
 	base string // Options.Base ("" when unconfined)
 	dir  string // the root: relative to base when base is set, else absolute
+	root string // the root parameter as written, for messages
 	max  int64
 	ops  fileOps
 }
@@ -38,6 +39,7 @@ func newFolder(o Options, ops fileOps, p weft.Bundle) (*folder, error) {
 		f.max = int64(n)
 	}
 	root := strings.TrimSpace(value.Text(p["root"]))
+	f.root = root
 	if strings.ContainsRune(root, 0) {
 		return nil, configError("parameters.root: contains a NUL byte")
 	}
@@ -51,17 +53,17 @@ func newFolder(o Options, ops fileOps, p weft.Bundle) (*folder, error) {
 	if filepath.IsAbs(root) {
 		rel, err := filepath.Rel(filepath.Clean(o.Base), filepath.Clean(root))
 		if err != nil || !filepath.IsLocal(rel) && rel != "." {
-			return nil, configError("parameters.root: %q is outside the server's files folder", root)
+			return nil, outsideBase(root, o.Base, "is outside the files root")
 		}
 		root = rel
 	}
 	if root == "" {
 		root = "."
 	}
-	root = filepath.Clean(root)
-	if !filepath.IsLocal(root) {
-		return nil, configError("parameters.root: %q leaves the server's files folder", root)
+	if clean := filepath.Clean(root); !filepath.IsLocal(clean) && clean != "." {
+		return nil, outsideBase(root, o.Base, "leaves the files root")
 	}
+	root = filepath.Clean(root)
 	f.dir = root
 	return f, nil
 }
@@ -72,7 +74,7 @@ func (f *folder) open() (*os.Root, error) {
 	if f.base == "" {
 		r, err := os.OpenRoot(f.dir)
 		if err != nil {
-			return nil, rootError(f.dir, err)
+			return nil, f.rootError(err)
 		}
 		return r, nil
 	}
@@ -85,22 +87,31 @@ func (f *folder) open() (*os.Root, error) {
 		return b, nil
 	}
 	defer b.Close()
-	r, err := b.OpenRoot(f.dir)
+	r, err := b.OpenRoot(f.dir) // refuses ".." and symbolic links out of the base
 	if err != nil {
-		return nil, rootError(f.dir, err) // relative: the server's own path stays private
+		return nil, f.rootError(err)
 	}
 	return r, nil
 }
 
-func rootError(dir string, err error) *weft.Error {
-	msg := fmt.Sprintf("parameters.root: cannot open %s: %v", dir, unwrapPath(err))
+func (f *folder) rootError(err error) *weft.Error {
+	msg := fmt.Sprintf("parameters.root: cannot open %s: %v", f.dir, unwrapPath(err))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		msg = fmt.Sprintf("parameters.root: folder %s does not exist", dir)
+		msg = fmt.Sprintf("parameters.root: folder %s does not exist", f.dir)
 	case isEscape(err):
-		msg = fmt.Sprintf("parameters.root: %s leads out of the server's files folder", dir)
+		return outsideBase(f.root, f.base, "leads through a symbolic link out of the files root")
 	}
 	return &weft.Error{Type: weft.InvalidConfigurationError, Message: msg, Err: err}
+}
+
+// outsideBase refuses a module's root that is not inside the server's files root. It
+// names both: the blueprint's author needs the files root to write a root that works
+// (an absolute root must lie inside it), and it is the operator's choice, not a secret.
+func outsideBase(root, base, how string) *weft.Error {
+	return &weft.Error{Type: weft.InvalidConfigurationError, Message: fmt.Sprintf(
+		"parameters.root: %q %s %s: a module's root must be a folder inside it "+
+			"(relative to it, or an absolute path within it; empty means the files root itself)", root, how, base)}
 }
 
 // localPath checks a path from the mapper: relative to the root (leading slashes are

@@ -148,6 +148,7 @@ var errorResponses = map[int]string{
 	404: "no such resource",
 	409: "conflicts with the resource's state",
 	413: "the body is too large",
+	429: "too many failed tokens from this client lately; Retry-After says when to try again",
 	422: "the blueprint is invalid; error.details.problems lists every problem with its JSON pointer",
 	500: "internal error",
 }
@@ -222,7 +223,7 @@ func buildOpenAPI() []byte {
 		if scope := scopeOf(op); scope != "" {
 			o["security"] = []any{obj{"bearerAuth": []string{scope}}}
 			o["x-weft-scope"] = scope
-			errs = append(errs, 401, 403)
+			errs = append(errs, 401, 403, 429)
 		} else {
 			o["security"] = []any{}
 		}

@@ -15,6 +15,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -99,6 +100,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
 		return nil, fmt.Errorf("open sqlite store: create folder: %w", err)
 	}
+	if err := restrictModes(abs); err != nil {
+		return nil, fmt.Errorf("open sqlite store %s: %w", abs, err)
+	}
 
 	common := url.Values{}
 	common.Add("_pragma", "busy_timeout("+strconv.FormatInt(opts.BusyTimeout.Milliseconds(), 10)+")")
@@ -146,7 +150,53 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	s.reader = reader
 	s.w = newWriter(writer)
+	// SQLite gives the WAL and SHM it created the database's mode already; this holds
+	// for files left by an older weft or copied in by hand.
+	if err := restrictModes(abs); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open sqlite store %s: %w", abs, err)
+	}
 	return s, nil
+}
+
+// fileMode is the mode of the database and its companions: they hold every blueprint,
+// run, bundle and (encrypted) connection, so only weft's user may read them, whatever
+// the umask.
+const fileMode = 0o600
+
+// restrictModes creates the database file with fileMode when it is missing (SQLite
+// would create it 0644 less the umask, and its WAL and SHM copy that mode), and sets
+// fileMode on the database, WAL, SHM and rollback journal that exist with another one.
+func restrictModes(db string) error {
+	f, err := os.OpenFile(db, os.O_RDWR|os.O_CREATE|os.O_EXCL, fileMode)
+	switch {
+	case err == nil:
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("create database file: %w", err)
+		}
+	case !errors.Is(err, fs.ErrExist):
+		return fmt.Errorf("create database file: %w", err)
+	}
+	for _, p := range []string{db, db + "-wal", db + "-shm", db + "-journal"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if !fi.Mode().IsRegular() {
+			return fmt.Errorf("%s is not a regular file", p)
+		}
+		if fi.Mode().Perm() == fileMode {
+			continue
+		}
+		if err := os.Chmod(p, fileMode); err != nil {
+			return fmt.Errorf("restrict %s to mode %04o (it is %04o): %w; it must belong to the user weft runs as",
+				filepath.Base(p), fileMode, fi.Mode().Perm(), err)
+		}
+	}
+	return nil
 }
 
 // checkWAL confirms the journal mode took: a file on a filesystem without shared
