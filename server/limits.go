@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -37,6 +38,9 @@ func (s *Server) httpServer(h http.Handler) *http.Server {
 	c := s.cfg
 	return &http.Server{Handler: s.limited(h), ReadHeaderTimeout: c.ReadHeaderTimeout, ReadTimeout: c.ReadTimeout,
 		IdleTimeout: c.IdleTimeout, MaxHeaderBytes: 64 << 10,
+		// net/http's own complaints (TLS handshakes, a handler's panic) go to the
+		// process logger too, not to the standard logger's plain lines.
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		ConnState: func(conn net.Conn, st http.ConnState) {
 			if st == http.StateIdle {
 				// Between requests no write deadline is left over: the server's own
