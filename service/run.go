@@ -145,7 +145,7 @@ func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scen
 		if err := q.UpdateScenario(ctx, sc); err != nil {
 			return err
 		}
-		return settleQueued(ctx, q, queueIDs, res, sc.Instant)
+		return settleQueued(ctx, q, queueIDs, res, sc.Instant, execID, s.now())
 	})
 	if err != nil {
 		// The run happened but its end could not be recorded (disk full…): the
@@ -194,19 +194,29 @@ func (s *Service) observeRun(out *RunResult, wasActive bool, wasPaused string) {
 
 // settleQueued deletes the queued payloads a run consumed and hands back those it did
 // not: the payloads of cycles that never ran (a Commit or Rollback directive or an
-// error stopped the run early), and — as Make puts an instant trigger's payload back on
-// a rollback — the payload of the cycle that ended the run in error for an instant
-// trigger. The scenario is deactivated then, so it waits for a person to reactivate it.
-func settleQueued(ctx context.Context, q store.Queries, queueIDs []int64, res *engine.Result, instant bool) error {
+// error stopped the run early). The payload of the cycle that ended an instant
+// trigger's run in error — the run that deactivates the scenario (SPEC §3.4) — is set
+// aside as dead with the run's error: put back at the head of the queue, as Make does
+// on a rollback, it would run first after every reactivation, fail the same way and
+// deactivate the scenario again, and the payloads behind it would never run. A person
+// retries (re-queues) or deletes it (docs/incomplete-executions.md).
+func settleQueued(ctx context.Context, q store.Queries, queueIDs []int64, res *engine.Result, instant bool, execID string, now time.Time) error {
 	ran := len(queueIDs)
 	if n := cyclesRun(res); n > 0 && n < ran {
 		ran = n
 	}
 	for i, id := range queueIDs {
 		var err error
-		if i >= ran || (i == ran-1 && res.Status == weft.StatusError && instant) {
+		switch {
+		case i >= ran:
 			err = q.ReleaseQueued(ctx, id)
-		} else {
+		case i == ran-1 && res.Status == weft.StatusError && instant:
+			f := weft.QueueFailure{At: now, ExecutionID: execID, ErrorType: weft.RuntimeError, ErrorMessage: "the run ended in error"}
+			if e := res.Error; e != nil {
+				f.ErrorType, f.ErrorMessage, f.ModuleID = e.Type, e.Message, e.ModuleID
+			}
+			err = q.SetAsideQueued(ctx, id, f)
+		default:
 			err = q.DeleteQueued(ctx, id)
 		}
 		if err != nil {
