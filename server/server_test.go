@@ -29,7 +29,7 @@ import (
 
 // env is a real weft server on 127.0.0.1 over a real SQLite store.
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	st   store.Store
 	svc  *service.Service
 	srv  *server.Server
@@ -39,13 +39,13 @@ type env struct {
 	runs chan struct{} // a value per recorded run
 }
 
-func newEnv(t *testing.T, configure ...func(*server.Config)) *env {
+func newEnv(t testing.TB, configure ...func(*server.Config)) *env {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "weft.db")
 	return startEnv(t, path, configure...)
 }
 
-func startEnv(t *testing.T, path string, configure ...func(*server.Config)) *env {
+func startEnv(t testing.TB, path string, configure ...func(*server.Config)) *env {
 	t.Helper()
 	st, err := sqlite.Open(t.Context(), path, sqlite.Options{})
 	if err != nil {
