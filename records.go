@@ -195,6 +195,9 @@ const (
 	QueueDead    QueueStatus = "dead"    // set aside after an error run; waits for a person
 )
 
+// Valid reports whether s is one of the queue item statuses.
+func (s QueueStatus) Valid() bool { return s == QueueWaiting || s == QueueRunning || s == QueueDead }
+
 // Status is derived from the item's fields: dead when set aside, running while a run
 // consumes it, waiting otherwise.
 func (it *QueueItem) Status() QueueStatus {
