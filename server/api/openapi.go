@@ -141,8 +141,8 @@ var operations = []operation{
 		status: 200, response: "Hook", errs: []int{400, 404}},
 
 	{method: "GET", path: "/scenarios/{id}/queue", tag: "webhooks", summary: "List the scenario's queued trigger payloads, in arrival order",
-		desc: "Make's hook incoming queue: payloads waiting for a run, being run, and dead ones — set aside because their run ended the instant scenario's run in error (they wait for a person to retry or delete them). Payloads are not listed; GET one item for its data.",
-		query: append([]param{{"status", "waiting, running, dead; several comma-separated", obj{"type": "string"}}}, pageParams...),
+		desc:   "Make's hook incoming queue: payloads waiting for a run, being run, and dead ones — set aside because their run ended the instant scenario's run in error (they wait for a person to retry or delete them). Payloads are not listed; GET one item for its data.",
+		query:  append([]param{{"status", "waiting, running, dead; several comma-separated", obj{"type": "string"}}}, pageParams...),
 		status: 200, response: "QueueItemPage", errs: []int{400, 404}},
 	{method: "POST", path: "/scenarios/{id}/queue/retry", tag: "webhooks", summary: "Put dead payloads back in the queue, in their arrival place",
 		desc: "They run next once the scenario is active. Waiting and running payloads are left as they are.",
