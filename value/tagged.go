@@ -20,8 +20,14 @@ import (
 // A collection that itself has a key starting with "$" is wrapped as {"$map": {...}} so
 // it can never be mistaken for a tag.
 
-// MarshalTagged encodes a canonical value as tagged JSON.
-func MarshalTagged(v any) ([]byte, error) { return json.Marshal(tag(v)) }
+// MarshalTagged encodes a canonical value as tagged JSON (other values, such as
+// structs holding canonical values, through encoding/json).
+func MarshalTagged(v any) ([]byte, error) {
+	if b, ok := appendTagged(nil, v); ok {
+		return b, nil
+	}
+	return json.Marshal(tag(v))
+}
 
 func tag(v any) any {
 	switch x := v.(type) {
