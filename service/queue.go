@@ -19,9 +19,9 @@ func (s *Service) Enqueue(ctx context.Context, scenarioID int64, payload weft.Bu
 	if _, err := s.st.GetScenario(ctx, scenarioID); err != nil {
 		return nil, fmt.Errorf("scenario %d: %w", scenarioID, err)
 	}
-	raw, err := value.MarshalTagged(map[string]any(payload))
+	raw, err := storedPayload(Payload{Bundle: payload})
 	if err != nil {
-		return nil, fmt.Errorf("payload: %w", err)
+		return nil, err
 	}
 	item := &weft.QueueItem{ScenarioID: scenarioID, Payload: raw, EnqueuedAt: s.now()}
 	if err := s.st.Enqueue(ctx, item); err != nil {
@@ -46,13 +46,22 @@ func (s *Service) DrainQueue(ctx context.Context) (int, error) {
 	errs := make([]error, len(items))
 	for i, it := range items {
 		wg.Go(func() {
+			// The claim stays while the payload waits for the decode budget; if weft
+			// stops meanwhile, Recover hands it back at the next start.
+			release, err := s.ReservePayload(ctx, int64(len(it.Payload)))
+			if err != nil {
+				errs[i] = fmt.Errorf("queued payload %d: %w", it.ID, err)
+				return
+			}
+			defer release()
 			payload, err := value.UnmarshalTagged(it.Payload)
 			if err != nil {
 				errs[i] = fmt.Errorf("queued payload %d: %w", it.ID, err)
 				return
 			}
 			b, _ := payload.(map[string]any)
-			_, errs[i] = s.run(ctx, it.ScenarioID, []weft.Bundle{b}, it.ID, it.ExecutionID)
+			_, errs[i] = s.runCycles(ctx, it.ScenarioID, nil, [][]weft.Bundle{{b}}, [][]byte{it.Payload},
+				[]int64{it.ID}, it.ExecutionID)
 		})
 	}
 	wg.Wait()

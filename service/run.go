@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/weftworks/weft"
@@ -41,14 +40,15 @@ func (s *Service) run(ctx context.Context, scenarioID int64, trigger []weft.Bund
 	if queueID != 0 {
 		queueIDs = []int64{queueID}
 	}
-	return s.runCycles(ctx, scenarioID, nil, [][]weft.Bundle{trigger}, queueIDs, execID)
+	return s.runCycles(ctx, scenarioID, nil, [][]weft.Bundle{trigger}, nil, queueIDs, execID)
 }
 
 // runCycles carries out one run whose trigger emits cycles[i] in cycle i+1. When it
-// consumes queued payloads, queueIDs[i] is the one of cycle i+1, all claimed by execID.
+// consumes queued payloads, queueIDs[i] is the one of cycle i+1, all claimed by execID,
+// and stored[i] its stored form (nil: the run's input is encoded from the bundles).
 // sc, when given, is the scenario as the caller just read it (saves a read per run on
 // the webhook path); the run's end rereads it in its transaction anyway.
-func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scenario, cycles [][]weft.Bundle, queueIDs []int64, execID string) (_ *RunResult, err error) {
+func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scenario, cycles [][]weft.Bundle, stored [][]byte, queueIDs []int64, execID string) (_ *RunResult, err error) {
 	recorded := false
 	var queueID int64 // the first payload: the execution record names it for Recover
 	if len(queueIDs) > 0 {
@@ -94,7 +94,7 @@ func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scen
 	s.gate.enterRun(sc.ID)
 	defer s.gate.leaveRun(sc.ID)
 
-	input, err := encodeBundles(slices.Concat(cycles...))
+	input, err := triggerInput(cycles, stored)
 	if err != nil {
 		return nil, fmt.Errorf("trigger input: %w", err)
 	}
