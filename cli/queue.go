@@ -64,7 +64,7 @@ func newQueueList() *cobra.Command {
 			}
 			for _, v := range views {
 				fmt.Fprintf(cmd.OutOrStdout(), "%d  scenario %d  %-7s %9s  %s%s\n", v.ID, v.ScenarioID, v.Status,
-					byteSize(v.SizeBytes), v.EnqueuedAt, queueNote(v))
+					humanBytes(v.SizeBytes), v.EnqueuedAt, queueNote(v))
 			}
 			return nil
 		},
@@ -129,7 +129,7 @@ func newQueueShow() *cobra.Command {
 			}
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "queued payload %d of scenario %d: %s, %s, enqueued %s\n", v.ID, v.ScenarioID, v.Status,
-				byteSize(v.SizeBytes), v.EnqueuedAt)
+				humanBytes(v.SizeBytes), v.EnqueuedAt)
 			if v.Error != nil {
 				fmt.Fprintf(w, "  set aside %s by execution %s: %s at module %d: %s\n", *v.DeadAt, *v.ExecutionID,
 					v.Error.Type, v.Error.ModuleID, v.Error.Message)
@@ -294,8 +294,8 @@ func queueSelection(args []string, scenario int64, allFlag bool, except []string
 	return sel, nil
 }
 
-// byteSize prints a size for people: 812 B, 4.9 MB (decimal units).
-func byteSize(n int64) string {
+// humanBytes prints a size for people: 812 B, 4.9 MB (decimal units).
+func humanBytes(n int64) string {
 	switch {
 	case n < 1000:
 		return fmt.Sprintf("%d B", n)

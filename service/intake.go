@@ -42,6 +42,10 @@ func (b payloadBudget) weigh(n int64) int64 { return min(max(n, 1), b.size) }
 // or decoding a payload.
 func (s *Service) ReservePayload(ctx context.Context, n int64) (release func(), err error) {
 	w := s.budget.weigh(n)
+	// Room now is taken even when ctx is already done (Acquire checks ctx first).
+	if s.budget.sem.TryAcquire(w) {
+		return func() { s.budget.sem.Release(w) }, nil
+	}
 	if err := s.budget.sem.Acquire(ctx, w); err != nil {
 		return nil, fmt.Errorf("wait for %d bytes of the payload decode budget (%d): %w", w, s.budget.size, err)
 	}
