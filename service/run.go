@@ -243,7 +243,7 @@ func finishExecution(ex *weft.Execution, res *engine.Result, now time.Time) {
 	if res.Error != nil {
 		ex.ErrorType, ex.ErrorMsg, ex.ErrorModule = res.Error.Type, res.Error.Message, res.Error.ModuleID
 	}
-	if log, err := json.Marshal(res.Log); err == nil {
+	if log, err := encodeLog(res.Log); err == nil {
 		ex.Log = log
 	}
 	if res.Response != nil {

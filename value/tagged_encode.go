@@ -152,3 +152,72 @@ func appendStdString(dst []byte, s string) []byte {
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
 }
+
+// AppendStdJSON appends what encoding/json writes for a canonical value, byte for byte
+// (sorted keys, HTML-safe escapes, its number and date formats), without reflection:
+// for encoding large bundles where the bytes must stay those encoding/json wrote. ok
+// is false for anything else (a struct, NaN, a date encoding/json refuses); the caller
+// then uses encoding/json, which encodes or refuses it.
+func AppendStdJSON(dst []byte, v any) (_ []byte, ok bool) {
+	switch x := v.(type) {
+	case nil:
+		return append(dst, "null"...), true
+	case bool:
+		return strconv.AppendBool(dst, x), true
+	case float64:
+		return appendStdFloat(dst, x)
+	case string:
+		return appendStdString(dst, x), true
+	case int64:
+		return strconv.AppendInt(dst, x, 10), true
+	case time.Time:
+		b, err := x.MarshalJSON()
+		if err != nil {
+			return dst, false
+		}
+		return append(dst, b...), true
+	case []byte:
+		if x == nil {
+			return append(dst, "null"...), true
+		}
+		dst = append(dst, '"')
+		dst = base64.StdEncoding.AppendEncode(dst, x)
+		return append(dst, '"'), true
+	case []any:
+		if x == nil {
+			return append(dst, "null"...), true
+		}
+		dst = append(dst, '[')
+		for i, e := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			if dst, ok = AppendStdJSON(dst, e); !ok {
+				return dst, false
+			}
+		}
+		return append(dst, ']'), true
+	case map[string]any:
+		if x == nil {
+			return append(dst, "null"...), true
+		}
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		dst = append(dst, '{')
+		for i, k := range keys {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendStdString(dst, k)
+			dst = append(dst, ':')
+			if dst, ok = AppendStdJSON(dst, x[k]); !ok {
+				return dst, false
+			}
+		}
+		return append(dst, '}'), true
+	}
+	return dst, false
+}

@@ -78,6 +78,35 @@ func TestAppendTaggedMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
+// AppendStdJSON writes exactly what encoding/json writes for every canonical value.
+func TestAppendStdJSONMatchesEncodingJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	check := func(v any, canonical bool) {
+		t.Helper()
+		want, werr := json.Marshal(v)
+		got, ok := AppendStdJSON(nil, v)
+		switch {
+		case werr != nil && ok:
+			t.Fatalf("%#v: encoding/json refuses it (%v), AppendStdJSON wrote %s", v, werr, got)
+		case werr == nil && !ok && canonical:
+			t.Fatalf("%#v: AppendStdJSON declined, encoding/json writes %s", v, want)
+		case ok && string(got) != string(want):
+			t.Fatalf("%#v:\n got  %s\n want %s", v, got, want)
+		}
+	}
+	for _, v := range []any{
+		nil, false, 1e21, 1e-7, math.NaN(), math.Inf(-1), int64(-1 << 63), "<&>\u2028\xff\x00", []any(nil), []any{},
+		map[string]any(nil), map[string]any{"$date": 1.0}, []byte(nil), []byte{}, []byte{1, 2},
+		time.Date(2026, 1, 2, 3, 4, 5, 6, time.FixedZone("X", 3600)), time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		check(v, true)
+	}
+	check(map[string]string{"a": "b"}, false)
+	for range 3000 {
+		check(randomValue(r, 0), true)
+	}
+}
+
 func randomValue(r *rand.Rand, depth int) any {
 	n := r.IntN(12)
 	if depth > 3 {
