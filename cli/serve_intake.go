@@ -48,14 +48,15 @@ func addIntakeFlags(c *cobra.Command) *intakeLimits {
 	return l
 }
 
-// fromEnv reads the environment variable of every bound whose flag was not given, and
+// fromEnv reads the environment variable of every bound whose flag was not given (an
+// empty one counts as unset), and
 // checks every bound; an error names the flag or variable and the value.
 func (l *intakeLimits) fromEnv(c *cobra.Command) error {
 	f := c.Flags()
 	for _, b := range intakeFlags {
-		v, ok := os.LookupEnv(b.env)
-		if !ok || f.Changed(b.flag) {
-			continue
+		v := os.Getenv(b.env)
+		if strings.TrimSpace(v) == "" || f.Changed(b.flag) {
+			continue // unset or empty: the flag's value (or default) stands
 		}
 		if err := f.Set(b.flag, strings.TrimSpace(v)); err != nil {
 			return fmt.Errorf("$%s=%q: %w", b.env, v, err)

@@ -183,3 +183,39 @@ func TestIntakeMemoryUnder16Parallel5MBPayloads(t *testing.T) {
 	}
 	p.stop()
 }
+
+// The bounds come from flags and, when a flag is not given, from the environment.
+func TestIntakeBoundsFromFlagsAndEnvironment(t *testing.T) {
+	bin := build(t)
+	data := t.TempDir()
+	token := adminToken(t, bin, data)
+	t.Setenv("WEFT_WEBHOOK_QUEUE_BYTES", "2kB")
+	p := start(t, bin, data, "--webhook-max-depth", "2")
+	p.token = token
+	code, body := p.do("POST", "/api/v1/scenarios", bigStore) // inactive: payloads wait
+	var sc struct{ HookURL string }
+	if err := json.Unmarshal([]byte(body), &sc); err != nil || code != 201 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	post := func(payload string) (int, string) {
+		resp, err := http.Post(sc.HookURL, "application/json", strings.NewReader(payload))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		b.ReadFrom(resp.Body)
+		return resp.StatusCode, b.String()
+	}
+	filler := `{"id":"a","pad":"` + strings.Repeat("x", 1200) + `"}`
+	if code, msg := post(filler); code != 202 {
+		t.Fatalf("first payload: %d %s", code, msg)
+	}
+	if code, msg := post(filler); code != 429 || !strings.Contains(msg, "bound of 2000 bytes (--webhook-queue-bytes)") {
+		t.Fatalf("second payload over WEFT_WEBHOOK_QUEUE_BYTES: %d %s", code, msg)
+	}
+	if code, msg := post(`{"a":{"b":{}}}`); code != 413 || !strings.Contains(msg, "deeper than 2 levels") {
+		t.Fatalf("over --webhook-max-depth: %d %s", code, msg)
+	}
+	p.stop()
+}
