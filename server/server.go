@@ -33,7 +33,7 @@ type Config struct {
 	UI http.Handler
 	// OnWebhook is told the outcome of every webhook request ("accepted", "responded",
 	// "not_found", "too_large", "queue_full", "busy", "bad_signature", "invalid",
-	// "error", "unavailable").
+	// "error", "scenario_failed", "unavailable"; metrics.WebhookOutcomes).
 	OnWebhook func(outcome string)
 	// Logger receives request and lifecycle logs. Defaults to slog.Default().
 	Logger *slog.Logger
