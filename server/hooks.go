@@ -175,10 +175,10 @@ func (s *Server) queueRoom(w http.ResponseWriter, ctx context.Context, scenarioI
 	var msg string
 	switch {
 	case u.Items >= s.cfg.QueueLimit:
-		msg = fmt.Sprintf("scenario %d has %d payloads waiting (the bound is %d payloads: --webhook-queue-limit)",
+		msg = fmt.Sprintf("scenario %d has %d payloads in its queue (the bound is %d payloads: --webhook-queue-limit)",
 			scenarioID, u.Items, s.cfg.QueueLimit)
 	case u.Bytes+size > s.cfg.QueueBytes:
-		msg = fmt.Sprintf("scenario %d has %d bytes of payloads waiting; %d more would pass the bound of %d bytes (--webhook-queue-bytes)",
+		msg = fmt.Sprintf("scenario %d has %d bytes of payloads in its queue; %d more would pass the bound of %d bytes (--webhook-queue-bytes)",
 			scenarioID, u.Bytes, size, s.cfg.QueueBytes)
 	default:
 		return true

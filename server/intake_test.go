@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/server"
 	"github.com/weftworks/weft/service"
 	"github.com/weftworks/weft/store"
@@ -40,7 +41,7 @@ func TestQueueByteBound(t *testing.T) {
 	}
 	code, msg, h := post(t, url, "application/json", body("b3"))
 	if code != http.StatusTooManyRequests || h.Get("Retry-After") != "10" ||
-		!strings.Contains(msg, `"code":"queue_full"`) || !strings.Contains(msg, "3000 bytes of payloads waiting") ||
+		!strings.Contains(msg, `"code":"queue_full"`) || !strings.Contains(msg, "3000 bytes of payloads in its queue") ||
 		!strings.Contains(msg, "bound of 3500 bytes (--webhook-queue-bytes)") {
 		t.Fatalf("over the byte bound: %d %q %s", code, h.Get("Retry-After"), msg)
 	}
@@ -150,5 +151,28 @@ func TestOversizedPayloadRefusedEarly(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 413 || req.ContentLength > 0 {
 		t.Fatalf("chunked too large: %d (length %d)", resp.StatusCode, req.ContentLength)
+	}
+}
+
+// A full queue that holds set-aside payloads says so: they count until a person
+// retries or deletes them.
+func TestQueueFullNamesSetAsidePayloads(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) { c.QueueLimit = 1 })
+	id, url := e.scenario(fmt.Sprintf(recordBlueprint, "{}"))
+	it := &weft.QueueItem{ScenarioID: id, Payload: []byte(`{"id":"bad"}`)}
+	if err := e.st.Enqueue(t.Context(), it); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.ClaimQueued(t.Context(), 1, nil, func() string { return "run-1" }); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.SetAsideQueued(t.Context(), it.ID, weft.QueueFailure{ExecutionID: "run-1", ErrorType: weft.RuntimeError}); err != nil {
+		t.Fatal(err)
+	}
+	code, msg, _ := post(t, url, "application/json", `{"id":"next"}`)
+	want := fmt.Sprintf("1 of them are set aside after an error run (weft queue list --scenario %d)", id)
+	if code != http.StatusTooManyRequests || !strings.Contains(msg, "(the bound is 1 payloads: --webhook-queue-limit)") ||
+		!strings.Contains(msg, want) {
+		t.Fatalf("%d %s", code, msg)
 	}
 }
