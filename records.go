@@ -168,8 +168,8 @@ type Attempt struct {
 	ExecutionID  string         `json:"executionId"`
 }
 
-// QueueItem is a trigger payload waiting for a run (a webhook request, a queued
-// manual run). Items of one scenario run in arrival order.
+// QueueItem is a trigger payload stored for a run (a webhook request, a queued manual
+// run, a mail). Items of one scenario run in arrival order.
 type QueueItem struct {
 	ID         int64           `json:"id"`
 	ScenarioID int64           `json:"scenarioId"`
@@ -177,6 +177,47 @@ type QueueItem struct {
 	EnqueuedAt time.Time       `json:"enqueuedAt"`
 	// ExecutionID is set while a run consumes the item.
 	ExecutionID string `json:"executionId,omitempty"`
+	// SizeBytes is the stored payload's size (set by the store).
+	SizeBytes int64 `json:"sizeBytes"`
+	// Dead is set when the item was set aside: its run ended in an error that
+	// deactivated its instant scenario. It then no longer holds its scenario's queue and
+	// waits for a person to retry (re-queue) or delete it.
+	Dead *QueueFailure `json:"dead,omitempty"`
+}
+
+// QueueStatus is where a queued payload stands.
+type QueueStatus string
+
+// Queue item statuses.
+const (
+	QueueWaiting QueueStatus = "waiting" // waits for a run
+	QueueRunning QueueStatus = "running" // a run consumes it now
+	QueueDead    QueueStatus = "dead"    // set aside after an error run; waits for a person
+)
+
+// Valid reports whether s is one of the queue item statuses.
+func (s QueueStatus) Valid() bool { return s == QueueWaiting || s == QueueRunning || s == QueueDead }
+
+// Status is derived from the item's fields: dead when set aside, running while a run
+// consumes it, waiting otherwise.
+func (it *QueueItem) Status() QueueStatus {
+	switch {
+	case it.Dead != nil:
+		return QueueDead
+	case it.ExecutionID != "":
+		return QueueRunning
+	}
+	return QueueWaiting
+}
+
+// QueueFailure is why and when a queued payload was set aside.
+type QueueFailure struct {
+	At time.Time `json:"at"`
+	// ExecutionID is the run that ended in error.
+	ExecutionID  string    `json:"executionId"`
+	ErrorType    ErrorType `json:"errorType,omitempty"`
+	ErrorMessage string    `json:"errorMessage,omitempty"`
+	ModuleID     int       `json:"moduleId,omitempty"`
 }
 
 // Record is one data store record.

@@ -40,3 +40,42 @@ func RFC3339Ptr(t *time.Time) *string {
 	s := RFC3339(*t)
 	return &s
 }
+
+// QueueItemJSON is a queued trigger payload as weft shows it to people and programs
+// (the CLI's --json and the REST API), documented in docs/incomplete-executions.md.
+// The payload itself is shown apart (one item at a time), never in listings.
+type QueueItemJSON struct {
+	ID         int64       `json:"id"`
+	ScenarioID int64       `json:"scenarioId"`
+	Status     QueueStatus `json:"status"`
+	SizeBytes  int64       `json:"sizeBytes"`
+	EnqueuedAt string      `json:"enqueuedAt"`
+	// ExecutionID is the run consuming a running item, or the run whose error set a
+	// dead item aside; null for a waiting one.
+	ExecutionID *string `json:"executionId"`
+	// Error is why a dead item was set aside (null otherwise), DeadAt when.
+	Error  *QueueErrorJSON `json:"error"`
+	DeadAt *string         `json:"deadAt"`
+}
+
+// QueueErrorJSON is the error of the run that set a queued payload aside.
+type QueueErrorJSON struct {
+	Type     ErrorType `json:"type"`
+	Message  string    `json:"message"`
+	ModuleID int       `json:"moduleId"`
+}
+
+// JSON returns the public view of the queue item.
+func (it *QueueItem) JSON() QueueItemJSON {
+	v := QueueItemJSON{ID: it.ID, ScenarioID: it.ScenarioID, Status: it.Status(), SizeBytes: it.SizeBytes,
+		EnqueuedAt: RFC3339(it.EnqueuedAt)}
+	if it.ExecutionID != "" {
+		v.ExecutionID = &it.ExecutionID
+	}
+	if d := it.Dead; d != nil {
+		v.ExecutionID = &d.ExecutionID
+		v.Error = &QueueErrorJSON{Type: d.ErrorType, Message: d.ErrorMessage, ModuleID: d.ModuleID}
+		v.DeadAt = RFC3339Ptr(&d.At)
+	}
+	return v
+}

@@ -59,6 +59,7 @@ func NewRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newValidateCmd(), newRunCmd(), newModulesCmd(), newExecutionsCmd(), newIncompleteCmd(),
 		newScenariosCmd(), newEnqueueCmd(), newWorkCmd(), newServeCmd(), newBenchCmd(), newTokensCmd())
 	root.AddCommand(newConnectionsCmd())
+	root.AddCommand(newQueueCmd())
 	return root
 }
 

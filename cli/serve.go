@@ -32,6 +32,7 @@ func newServeCmd() *cobra.Command {
 		mailAddr      string
 		mailDomain    string
 		metricsAddr   string
+		intake        *intakeLimits
 	)
 	c := &cobra.Command{
 		Use:   "serve",
@@ -49,8 +50,11 @@ func newServeCmd() *cobra.Command {
 			if _, err := loadSecrets(cmd, true); err != nil {
 				return err
 			}
+			if err := intake.fromEnv(cmd); err != nil {
+				return err
+			}
 			var reg *app.Registry
-			svc, done, err := openServiceWith(cmd, true, func(c *service.Config) { reg = c.Registry })
+			svc, done, err := openServiceWith(cmd, true, func(c *service.Config) { reg = c.Registry; intake.serviceConfig(c) })
 			if err != nil {
 				return err
 			}
@@ -90,6 +94,7 @@ func newServeCmd() *cobra.Command {
 					return fmt.Errorf("--metrics-addr %s: %w", metricsAddr, err)
 				}
 			}
+			intake.apply(&scfg)
 			srv, err := server.New(scfg)
 			if err != nil {
 				return err
@@ -130,6 +135,7 @@ func newServeCmd() *cobra.Command {
 	c.Flags().StringVar(&mailAddr, "mailhook-addr", "", "receive mail for gateway:CustomMailHook scenarios on this SMTP address (e.g. 127.0.0.1:2525)")
 	c.Flags().StringVar(&mailDomain, "mailhook-domain", "weft.localhost", "the domain of mailhook addresses (TOKEN@DOMAIN)")
 	c.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve /metrics on this address only (e.g. 127.0.0.1:9090), not on --addr")
+	intake = addIntakeFlags(c)
 	c.Flags().StringVar(&notifyURL, "notify-url", "", "POST a JSON notification here when an incomplete execution is stored or a scenario deactivated")
 	return c
 }

@@ -101,7 +101,7 @@ func New(st store.Store, opts ...Options) *Metrics {
 
 // WebhookOutcomes are the outcomes the server reports (Webhook); each starts at zero.
 var WebhookOutcomes = []string{"accepted", "responded", "error", "scenario_failed", "not_found", "too_large",
-	"queue_full", "bad_signature", "invalid", "unavailable"}
+	"queue_full", "busy", "bad_signature", "invalid", "unavailable"}
 
 // zero creates the series a fresh process has not counted yet with the value 0: a
 // series that appears only at its first event makes increase() miss that event, so

@@ -285,6 +285,7 @@ func TestSeriesStartAtZero(t *testing.T) {
 		`weft_incomplete_stored_total{error_type="InvalidAccessTokenError"} 0`,
 		`weft_webhook_requests_total{outcome="accepted"} 0`,
 		`weft_webhook_requests_total{outcome="queue_full"} 0`,
+		`weft_webhook_requests_total{outcome="busy"} 0`,
 		`weft_webhook_requests_total{outcome="not_found"} 0`,
 	} {
 		if !slices.Contains(got, want) {

@@ -13,6 +13,8 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -27,6 +29,12 @@ import (
 // Accepted at once, or — when the scenario has a webhook response module — runs it and
 // answers with that response (202 when it takes longer than ResponseTimeout; the run
 // goes on and nothing is lost either way).
+//
+// Memory is bounded before a byte of the body is read (docs/operations.md, "Webhook
+// intake limits"): the scenario's queue bounds (count and bytes) are checked first, then
+// the payload waits for its share of the service's decode budget, which it holds until
+// it is stored (queued) or its run ends (inline). Over a bound the answer is 429 with
+// Retry-After; a payload answered 2xx is stored.
 func (s *Server) hook(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodPost, http.MethodGet, http.MethodPut:
@@ -49,12 +57,42 @@ func (s *Server) hook(w http.ResponseWriter, r *http.Request) {
 		s.hookFail(w, err)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxPayload))
+	if r.ContentLength > s.cfg.MaxPayload {
+		s.tooLarge(w)
+		return
+	}
+	// What the payload will take: its declared length, or the most it may be.
+	size := r.ContentLength
+	if size < 0 {
+		size = s.cfg.MaxPayload
+	}
+	if !s.queueRoom(w, ctx, h.ScenarioID, size) {
+		return
+	}
+	wait, cancel := context.WithTimeout(ctx, s.cfg.DecodeWait)
+	release, err := s.svc.ReservePayload(wait, size)
+	cancel()
+	if err != nil {
+		if ctx.Err() != nil {
+			return // the caller hung up while waiting; nothing was accepted
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterBusy))
+		s.hookError(w, http.StatusTooManyRequests, "busy", fmt.Sprintf(
+			"weft is decoding and running as many payload bytes as it may at once (the bound is %d bytes: --webhook-decode-bytes); try again",
+			s.svc.DecodeBytes()))
+		return
+	}
+	held := true // released here unless an inline run takes it over
+	defer func() {
+		if held {
+			release()
+		}
+	}()
+	body, err := readBody(w, r, s.cfg.MaxPayload)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			s.hookError(w, http.StatusRequestEntityTooLarge, "too_large",
-				fmt.Sprintf("payload over %d bytes", s.cfg.MaxPayload))
+			s.tooLarge(w)
 			return
 		}
 		s.hookError(w, http.StatusBadRequest, "invalid", "cannot read the request body: "+err.Error())
@@ -63,18 +101,14 @@ func (s *Server) hook(w http.ResponseWriter, r *http.Request) {
 	if !s.signatureOK(ctx, w, r, h, body) {
 		return
 	}
-	payload, err := parsePayload(r, body)
+	payload, stored, err := parsePayload(r, body, value.DecodeLimits{MaxDepth: s.cfg.MaxDepth, MaxMembers: s.cfg.MaxMembers})
 	if err != nil {
+		var le *value.LimitError
+		if errors.As(err, &le) {
+			s.hookError(w, http.StatusRequestEntityTooLarge, "too_large", limitMessage(le))
+			return
+		}
 		s.hookError(w, http.StatusBadRequest, "invalid", err.Error())
-		return
-	}
-	if depth, err := s.st.QueueDepth(ctx, h.ScenarioID); err != nil {
-		s.hookFail(w, err)
-		return
-	} else if depth >= s.cfg.QueueLimit {
-		w.Header().Set("Retry-After", "10")
-		s.hookError(w, http.StatusTooManyRequests, "queue_full",
-			fmt.Sprintf("scenario %d has %d payloads waiting (limit %d)", h.ScenarioID, depth, s.cfg.QueueLimit))
 		return
 	}
 	inline := false
@@ -83,7 +117,7 @@ func (s *Server) hook(w http.ResponseWriter, r *http.Request) {
 		inline = true
 	default: // busy: the payload waits in the queue for the worker
 	}
-	acc, err := s.svc.Accept(context.WithoutCancel(ctx), h.ScenarioID, payload, inline)
+	acc, err := s.svc.AcceptPayload(context.WithoutCancel(ctx), h.ScenarioID, service.Payload{Bundle: payload, Stored: stored}, inline)
 	if err != nil || !acc.Inline {
 		if inline {
 			<-s.inline
@@ -96,12 +130,15 @@ func (s *Server) hook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The run belongs to the server, not to the request: a caller who hangs up does not
-	// stop it, a shutdown waits for it.
+	// stop it, a shutdown waits for it. It holds the payload's decode budget until it
+	// ends (its bundle is in memory until then).
+	held = false
 	s.runs.Add(1)
 	done := make(chan *service.RunResult, 1)
 	go func() {
 		defer s.runs.Done()
 		defer func() { <-s.inline }()
+		defer release()
 		rr, err := s.svc.RunAccepted(s.runCtx, acc)
 		if err != nil {
 			s.log.Error("webhook run", "scenario", h.ScenarioID, "item", acc.Item.ID, "err", err)
@@ -121,6 +158,67 @@ func (s *Server) hook(w http.ResponseWriter, r *http.Request) {
 		s.accepted(w, acc)
 	case <-ctx.Done():
 	}
+}
+
+// retryAfterBusy is the Retry-After (seconds) of a payload refused because the decode
+// budget stayed full for DecodeWait: runs in flight end within seconds.
+const retryAfterBusy = 2
+
+// queueRoom checks the scenario's queue bounds for a payload of size bytes (as
+// received) and answers 429 when it has no room.
+func (s *Server) queueRoom(w http.ResponseWriter, ctx context.Context, scenarioID, size int64) bool {
+	u, err := s.st.QueueUsage(ctx, scenarioID)
+	if err != nil {
+		s.hookFail(w, err)
+		return false
+	}
+	var msg string
+	switch {
+	case u.Items >= s.cfg.QueueLimit:
+		msg = fmt.Sprintf("scenario %d has %d payloads in its queue (the bound is %d payloads: --webhook-queue-limit)",
+			scenarioID, u.Items, s.cfg.QueueLimit)
+	case u.Bytes+size > s.cfg.QueueBytes:
+		msg = fmt.Sprintf("scenario %d has %d bytes of payloads in its queue; %d more would pass the bound of %d bytes (--webhook-queue-bytes)",
+			scenarioID, u.Bytes, size, s.cfg.QueueBytes)
+	default:
+		return true
+	}
+	if u.Dead > 0 {
+		msg += fmt.Sprintf("; %d of them are set aside after an error run (weft queue list --scenario %d)", u.Dead, scenarioID)
+	}
+	w.Header().Set("Retry-After", "10")
+	s.hookError(w, http.StatusTooManyRequests, "queue_full", msg)
+	return false
+}
+
+func (s *Server) tooLarge(w http.ResponseWriter) {
+	s.hookError(w, http.StatusRequestEntityTooLarge, "too_large",
+		fmt.Sprintf("payload over %d bytes (the bound: --webhook-max-payload)", s.cfg.MaxPayload))
+}
+
+func limitMessage(le *value.LimitError) string {
+	if le.Bound == "depth" {
+		return fmt.Sprintf("the payload nests deeper than %d levels (the bound: --webhook-max-depth), at byte %d", le.Limit, le.Offset)
+	}
+	return fmt.Sprintf("the payload has more than %d object members and array elements (the bound: --webhook-max-members), at byte %d",
+		le.Limit, le.Offset)
+}
+
+// readBody reads the request body, at most limit bytes: into a buffer of exactly its
+// declared length when it has one (no growing copies of a 5 MB body).
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, limit)
+	if r.ContentLength < 0 {
+		return io.ReadAll(body)
+	}
+	buf := make([]byte, r.ContentLength)
+	if _, err := io.ReadFull(body, buf); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("the body ended before its Content-Length of %d bytes", r.ContentLength)
+		}
+		return nil, err
+	}
+	return buf, nil
 }
 
 func (s *Server) accepted(w http.ResponseWriter, acc *service.Accepted) {
@@ -205,38 +303,59 @@ func (s *Server) signatureOK(ctx context.Context, w http.ResponseWriter, r *http
 // parsePayload turns a request into the trigger bundle, as Make's custom webhook does:
 // query parameters, then the body's fields (JSON object, form, multipart with files as
 // {name, mime, data}); a JSON body that is not an object, or a text body, arrives as
-// {"value": …}.
-func parsePayload(r *http.Request, body []byte) (weft.Bundle, error) {
-	b := weft.Bundle{}
-	addValues(b, r.URL.Query())
+// {"value": …}. A JSON body is decoded once, within lim; when it needs no merging with
+// query parameters and is already tagged JSON of the bundle, stored is the body itself
+// (stored as received, never encoded again); otherwise stored is nil.
+func parsePayload(r *http.Request, body []byte, lim value.DecodeLimits) (b weft.Bundle, stored []byte, err error) {
+	query := r.URL.Query()
+	b = weft.Bundle{}
 	if len(bytes.TrimSpace(body)) == 0 {
-		return b, nil
+		addValues(b, query)
+		return b, nil, nil
 	}
 	ct, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch {
 	case ct == "application/json" || strings.HasSuffix(ct, "+json") || (ct == "" && looksJSON(body)):
-		v, err := value.DecodeJSON(body)
+		v, safe, err := value.DecodeLimited(body, lim)
 		if err != nil {
-			return nil, fmt.Errorf("the body is not valid JSON: %v", err)
-		}
-		if m, ok := v.(map[string]any); ok {
-			for k, e := range m {
-				b[k] = e
+			var le *value.LimitError
+			if errors.As(err, &le) {
+				return nil, nil, err
 			}
-		} else {
-			b["value"] = v
+			return nil, nil, fmt.Errorf("the body is not valid JSON: %v", err)
 		}
+		m, isObject := v.(map[string]any)
+		if !isObject {
+			m = map[string]any{"value": v}
+			if safe && len(query) == 0 {
+				stored = slices.Concat([]byte(`{"value":`), body, []byte(`}`))
+			}
+		} else if safe && len(query) == 0 {
+			stored = body
+		}
+		// Query parameters first, the body's fields over them (no copy of the body's map).
+		for k, vs := range query {
+			if _, ok := m[k]; !ok {
+				m[k] = queryValue(vs)
+			}
+		}
+		return m, stored, nil
 	case ct == "application/x-www-form-urlencoded":
 		vals, err := url.ParseQuery(string(body))
 		if err != nil {
-			return nil, fmt.Errorf("the form body is malformed: %v", err)
+			return nil, nil, fmt.Errorf("the form body is malformed: %v", err)
 		}
+		if n := len(vals); lim.MaxMembers > 0 && n > lim.MaxMembers {
+			return nil, nil, &value.LimitError{Bound: "members", Limit: lim.MaxMembers, Offset: len(body)}
+		}
+		addValues(b, query)
 		addValues(b, vals)
 	case ct == "multipart/form-data":
+		addValues(b, query)
 		mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
 		form, err := mr.ReadForm(int64(len(body)) + 1)
 		if err != nil {
-			return nil, fmt.Errorf("the multipart body is malformed: %v", err)
+			return nil, nil, fmt.Errorf("the multipart body is malformed: %v", err)
 		}
 		defer form.RemoveAll()
 		addValues(b, form.Value)
@@ -245,12 +364,12 @@ func parsePayload(r *http.Request, body []byte) (weft.Bundle, error) {
 			for _, fh := range files {
 				f, err := fh.Open()
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				data, err := io.ReadAll(f)
 				f.Close()
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				list = append(list, map[string]any{"name": fh.Filename, "mime": fh.Header.Get("Content-Type"), "data": data})
 			}
@@ -261,11 +380,13 @@ func parsePayload(r *http.Request, body []byte) (weft.Bundle, error) {
 			}
 		}
 	case strings.HasPrefix(ct, "text/") || ct == "application/xml":
+		addValues(b, query)
 		b["value"] = string(body)
 	default:
+		addValues(b, query)
 		b["value"] = body
 	}
-	return b, nil
+	return b, nil, nil
 }
 
 func looksJSON(body []byte) bool {
@@ -275,16 +396,20 @@ func looksJSON(body []byte) bool {
 
 func addValues(b weft.Bundle, vals url.Values) {
 	for k, vs := range vals {
-		if len(vs) == 1 {
-			b[k] = vs[0]
-			continue
-		}
-		arr := make([]any, len(vs))
-		for i, v := range vs {
-			arr[i] = v
-		}
-		b[k] = arr
+		b[k] = queryValue(vs)
 	}
+}
+
+// queryValue is one parameter's value: text, or an array of texts when repeated.
+func queryValue(vs []string) any {
+	if len(vs) == 1 {
+		return vs[0]
+	}
+	arr := make([]any, len(vs))
+	for i, v := range vs {
+		arr[i] = v
+	}
+	return arr
 }
 
 // hookCache keeps webhook lookups for a second: a storm of requests to one address does

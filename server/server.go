@@ -32,15 +32,31 @@ type Config struct {
 	// UI serves the web UI at / (every path the routes above do not take; nil: none).
 	UI http.Handler
 	// OnWebhook is told the outcome of every webhook request ("accepted", "responded",
-	// "not_found", "too_large", "queue_full", "bad_signature", "invalid", "error").
+	// "not_found", "too_large", "queue_full", "busy", "bad_signature", "invalid",
+	// "error", "scenario_failed", "unavailable"; metrics.WebhookOutcomes).
 	OnWebhook func(outcome string)
 	// Logger receives request and lifecycle logs. Defaults to slog.Default().
 	Logger *slog.Logger
 	// MaxPayload is the largest webhook payload accepted. Defaults to 5 MB (→ 413).
 	MaxPayload int64
-	// QueueLimit is how many payloads one scenario may have waiting. Defaults to 10,000
-	// (→ 429 with Retry-After).
+	// QueueLimit is how many payloads one scenario may have in its queue (waiting,
+	// running, set aside). Defaults to 10,000 (→ 429 with Retry-After).
 	QueueLimit int
+
+	// Webhook intake limits (docs/operations.md). The decode budget itself is the
+	// service's (service.Config.DecodeBytes).
+
+	// QueueBytes is how many bytes of payloads one scenario may have in its queue,
+	// counting a new payload by its size as received. Defaults to 64 MiB (→ 429 with
+	// Retry-After).
+	QueueBytes int64
+	// DecodeWait is how long a webhook request waits for room in the decode budget
+	// before it is refused. Defaults to 5 s (→ 429 with Retry-After).
+	DecodeWait time.Duration
+	// MaxDepth and MaxMembers bound a JSON payload's nesting and its object members plus
+	// array elements (all levels). Default to 128 and 1,000,000 (→ 413).
+	MaxDepth   int
+	MaxMembers int
 	// ResponseTimeout is how long a webhook caller waits for the scenario's webhook
 	// response before getting 202 Accepted. Defaults to 40 s.
 	ResponseTimeout time.Duration
@@ -87,6 +103,18 @@ func (c Config) withDefaults() Config {
 	if c.QueueLimit == 0 {
 		c.QueueLimit = 10_000
 	}
+	if c.QueueBytes == 0 {
+		c.QueueBytes = 64 << 20
+	}
+	if c.DecodeWait == 0 {
+		c.DecodeWait = 5 * time.Second
+	}
+	if c.MaxDepth == 0 {
+		c.MaxDepth = 128
+	}
+	if c.MaxMembers == 0 {
+		c.MaxMembers = 1_000_000
+	}
 	if c.ResponseTimeout == 0 {
 		c.ResponseTimeout = 40 * time.Second
 	}
@@ -127,6 +155,10 @@ func New(cfg Config) (*Server, error) {
 	cfg = cfg.withDefaults()
 	if cfg.Service == nil || cfg.Store == nil {
 		return nil, errors.New("server: Config.Service and Config.Store are required")
+	}
+	if cfg.MaxPayload < 0 || cfg.QueueLimit < 0 || cfg.QueueBytes < 0 || cfg.DecodeWait < 0 || cfg.MaxDepth < 0 || cfg.MaxMembers < 0 {
+		return nil, fmt.Errorf("server: webhook intake limits must not be negative (max payload %d, queue limit %d, queue bytes %d, decode wait %s, max depth %d, max members %d)",
+			cfg.MaxPayload, cfg.QueueLimit, cfg.QueueBytes, cfg.DecodeWait, cfg.MaxDepth, cfg.MaxMembers)
 	}
 	s := &Server{cfg: cfg, svc: cfg.Service, st: cfg.Store, log: cfg.Logger, mux: http.NewServeMux(),
 		inline: make(chan struct{}, cfg.MaxInline)}

@@ -29,7 +29,7 @@ import (
 
 // env is a real weft server on 127.0.0.1 over a real SQLite store.
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	st   store.Store
 	svc  *service.Service
 	srv  *server.Server
@@ -39,13 +39,15 @@ type env struct {
 	runs chan struct{} // a value per recorded run
 }
 
-func newEnv(t *testing.T, configure ...func(*server.Config)) *env {
+// newEnv starts an env; each option is a func(*server.Config) or a
+// func(*service.Config).
+func newEnv(t testing.TB, options ...any) *env {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "weft.db")
-	return startEnv(t, path, configure...)
+	return startEnv(t, path, options...)
 }
 
-func startEnv(t *testing.T, path string, configure ...func(*server.Config)) *env {
+func startEnv(t testing.TB, path string, options ...any) *env {
 	t.Helper()
 	st, err := sqlite.Open(t.Context(), path, sqlite.Options{})
 	if err != nil {
@@ -57,13 +59,25 @@ func startEnv(t *testing.T, path string, configure ...func(*server.Config)) *env
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	runs := make(chan struct{}, 1<<16)
-	svc, err := service.New(service.Config{Store: st, Registry: reg, Logger: quiet, Observer: runSignal(runs)})
+	svcCfg := service.Config{Store: st, Registry: reg, Logger: quiet, Observer: runSignal(runs)}
+	for _, o := range options {
+		if f, ok := o.(func(*service.Config)); ok {
+			f(&svcCfg)
+		}
+	}
+	svc, err := service.New(svcCfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := server.Config{Service: svc, Store: st, Logger: quiet, Poll: 10 * time.Millisecond}
-	for _, f := range configure {
-		f(&cfg)
+	for _, o := range options {
+		switch f := o.(type) {
+		case func(*server.Config):
+			f(&cfg)
+		case func(*service.Config):
+		default:
+			t.Fatalf("env option %T is neither a server nor a service option", o)
+		}
 	}
 	srv, err := server.New(cfg)
 	if err != nil {

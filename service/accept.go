@@ -7,7 +7,6 @@ import (
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/blueprint"
 	"github.com/weftworks/weft/engine"
-	"github.com/weftworks/weft/value"
 )
 
 // Accepted is a trigger payload stored durably by Accept.
@@ -21,6 +20,7 @@ type Accepted struct {
 	// Responds: the scenario answers webhook callers (it has gateway:WebhookRespond).
 	Responds bool
 	payload  weft.Bundle
+	stored   []byte // the payload as stored: the run's input is written from it
 	scenario *weft.Scenario
 }
 
@@ -28,15 +28,21 @@ type Accepted struct {
 // told "accepted" never loses it) and says whether the caller should run it now.
 // inline is the caller's wish (false: always queue).
 func (s *Service) Accept(ctx context.Context, scenarioID int64, payload weft.Bundle, inline bool) (*Accepted, error) {
+	return s.AcceptPayload(ctx, scenarioID, Payload{Bundle: payload}, inline)
+}
+
+// AcceptPayload is Accept for a payload whose stored form the caller may have already
+// (Payload.Stored).
+func (s *Service) AcceptPayload(ctx context.Context, scenarioID int64, p Payload, inline bool) (*Accepted, error) {
 	sc, err := s.st.GetScenario(ctx, scenarioID)
 	if err != nil {
 		return nil, fmt.Errorf("scenario %d: %w", scenarioID, err)
 	}
-	raw, err := value.MarshalTagged(map[string]any(payload))
+	raw, err := storedPayload(p)
 	if err != nil {
-		return nil, fmt.Errorf("payload: %w", err)
+		return nil, err
 	}
-	a := &Accepted{payload: payload, scenario: sc}
+	a := &Accepted{payload: p.Bundle, stored: raw, scenario: sc}
 	plan, bp, perr := s.versionPlan(ctx, sc)
 	if perr != nil && bp == nil {
 		return nil, perr
@@ -66,7 +72,7 @@ func (s *Service) RunAccepted(ctx context.Context, a *Accepted) (*RunResult, err
 	if !a.Inline {
 		return nil, fmt.Errorf("payload %d is queued for the worker, not for an inline run", a.Item.ID)
 	}
-	return s.runCycles(ctx, a.Item.ScenarioID, a.scenario, [][]weft.Bundle{{a.payload}}, []int64{a.Item.ID}, a.Item.ExecutionID)
+	return s.runCycles(ctx, a.Item.ScenarioID, a.scenario, [][]weft.Bundle{{a.payload}}, [][]byte{a.stored}, []int64{a.Item.ID}, a.Item.ExecutionID)
 }
 
 // responds reports whether a plan has a webhook response module (computed once per

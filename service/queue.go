@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/blueprint"
 	"github.com/weftworks/weft/store"
 	"github.com/weftworks/weft/value"
 )
@@ -18,9 +19,9 @@ func (s *Service) Enqueue(ctx context.Context, scenarioID int64, payload weft.Bu
 	if _, err := s.st.GetScenario(ctx, scenarioID); err != nil {
 		return nil, fmt.Errorf("scenario %d: %w", scenarioID, err)
 	}
-	raw, err := value.MarshalTagged(map[string]any(payload))
+	raw, err := storedPayload(Payload{Bundle: payload})
 	if err != nil {
-		return nil, fmt.Errorf("payload: %w", err)
+		return nil, err
 	}
 	item := &weft.QueueItem{ScenarioID: scenarioID, Payload: raw, EnqueuedAt: s.now()}
 	if err := s.st.Enqueue(ctx, item); err != nil {
@@ -45,13 +46,22 @@ func (s *Service) DrainQueue(ctx context.Context) (int, error) {
 	errs := make([]error, len(items))
 	for i, it := range items {
 		wg.Go(func() {
+			// The claim stays while the payload waits for the decode budget; if weft
+			// stops meanwhile, Recover hands it back at the next start.
+			release, err := s.ReservePayload(ctx, int64(len(it.Payload)))
+			if err != nil {
+				errs[i] = fmt.Errorf("queued payload %d: %w", it.ID, err)
+				return
+			}
+			defer release()
 			payload, err := value.UnmarshalTagged(it.Payload)
 			if err != nil {
 				errs[i] = fmt.Errorf("queued payload %d: %w", it.ID, err)
 				return
 			}
 			b, _ := payload.(map[string]any)
-			_, errs[i] = s.run(ctx, it.ScenarioID, []weft.Bundle{b}, it.ID, it.ExecutionID)
+			_, errs[i] = s.runCycles(ctx, it.ScenarioID, nil, [][]weft.Bundle{{b}}, [][]byte{it.Payload},
+				[]int64{it.ID}, it.ExecutionID)
 		})
 	}
 	wg.Wait()
@@ -107,4 +117,76 @@ func (s *Service) sequential(ctx context.Context, sc *weft.Scenario) (bool, erro
 		return false, nil // cannot run anyway; the run itself reports why
 	}
 	return p.Settings.Sequential, nil
+}
+
+// ListQueue lists queued payloads (arrival order, without payloads): waiting ones,
+// the ones runs consume now, and dead ones set aside after an error run (SPEC §3.4,
+// docs/incomplete-executions.md).
+func (s *Service) ListQueue(ctx context.Context, f store.QueueFilter) ([]*weft.QueueItem, error) {
+	items, err := s.st.ListQueued(ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("list the queue: %w", err)
+	}
+	return items, nil
+}
+
+// GetQueued returns one queued payload of a scenario (scenarioID 0: of any). Its
+// Payload is nil when the scenario is confidential: the payload is kept for its run
+// but never shown; confidential says so.
+func (s *Service) GetQueued(ctx context.Context, scenarioID, id int64) (it *weft.QueueItem, confidential bool, err error) {
+	it, err = s.st.GetQueued(ctx, id)
+	if err == nil && scenarioID != 0 && it.ScenarioID != scenarioID {
+		err = fmt.Errorf("queued payload %d is not scenario %d's: %w", id, scenarioID, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("queued payload %d: %w", id, err)
+	}
+	sc, err := s.st.GetScenario(ctx, it.ScenarioID)
+	if err != nil {
+		return nil, false, fmt.Errorf("scenario %d: %w", it.ScenarioID, err)
+	}
+	if confidential = s.confidential(ctx, sc); confidential {
+		it.Payload = nil
+	}
+	return it, confidential, nil
+}
+
+// confidential reports the confidential setting of a scenario's current version, read
+// from its blueprint when the version cannot be compiled.
+func (s *Service) confidential(ctx context.Context, sc *weft.Scenario) bool {
+	p, bp, err := s.versionPlan(ctx, sc)
+	if err == nil {
+		return p.Settings.Confidential
+	}
+	if bp == nil {
+		return true // unreadable: show nothing rather than too much
+	}
+	parsed, perr := blueprint.Parse(bp)
+	return perr != nil || parsed.Metadata.Scenario.Confidential
+}
+
+// RetryQueued puts the selected dead payloads back in their scenario's queue, in their
+// arrival place, and returns how many: they run next once the scenario is active (the
+// worker is woken). Waiting and running payloads are left as they are.
+func (s *Service) RetryQueued(ctx context.Context, sel store.QueueSelection) (int, error) {
+	sel.Status = nil
+	n, err := s.st.RequeueQueued(ctx, sel)
+	if err != nil {
+		return 0, fmt.Errorf("retry queued payloads: %w", err)
+	}
+	if n > 0 {
+		s.notify()
+	}
+	return n, nil
+}
+
+// DeleteQueued deletes the selected queued payloads that no run consumes now (waiting
+// and dead ones) and returns how many; a payload being run is kept (its run settles
+// it).
+func (s *Service) DeleteQueued(ctx context.Context, sel store.QueueSelection) (int, error) {
+	n, err := s.st.DeleteQueuedItems(ctx, sel)
+	if err != nil {
+		return 0, fmt.Errorf("delete queued payloads: %w", err)
+	}
+	return n, nil
 }

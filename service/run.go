@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/weftworks/weft"
@@ -41,14 +40,15 @@ func (s *Service) run(ctx context.Context, scenarioID int64, trigger []weft.Bund
 	if queueID != 0 {
 		queueIDs = []int64{queueID}
 	}
-	return s.runCycles(ctx, scenarioID, nil, [][]weft.Bundle{trigger}, queueIDs, execID)
+	return s.runCycles(ctx, scenarioID, nil, [][]weft.Bundle{trigger}, nil, queueIDs, execID)
 }
 
 // runCycles carries out one run whose trigger emits cycles[i] in cycle i+1. When it
-// consumes queued payloads, queueIDs[i] is the one of cycle i+1, all claimed by execID.
+// consumes queued payloads, queueIDs[i] is the one of cycle i+1, all claimed by execID,
+// and stored[i] its stored form (nil: the run's input is encoded from the bundles).
 // sc, when given, is the scenario as the caller just read it (saves a read per run on
 // the webhook path); the run's end rereads it in its transaction anyway.
-func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scenario, cycles [][]weft.Bundle, queueIDs []int64, execID string) (_ *RunResult, err error) {
+func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scenario, cycles [][]weft.Bundle, stored [][]byte, queueIDs []int64, execID string) (_ *RunResult, err error) {
 	recorded := false
 	var queueID int64 // the first payload: the execution record names it for Recover
 	if len(queueIDs) > 0 {
@@ -94,7 +94,7 @@ func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scen
 	s.gate.enterRun(sc.ID)
 	defer s.gate.leaveRun(sc.ID)
 
-	input, err := encodeBundles(slices.Concat(cycles...))
+	input, err := triggerInput(cycles, stored)
 	if err != nil {
 		return nil, fmt.Errorf("trigger input: %w", err)
 	}
@@ -145,7 +145,7 @@ func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scen
 		if err := q.UpdateScenario(ctx, sc); err != nil {
 			return err
 		}
-		return settleQueued(ctx, q, queueIDs, res, sc.Instant)
+		return settleQueued(ctx, q, queueIDs, res, sc.Instant, execID, s.now())
 	})
 	if err != nil {
 		// The run happened but its end could not be recorded (disk full…): the
@@ -194,19 +194,29 @@ func (s *Service) observeRun(out *RunResult, wasActive bool, wasPaused string) {
 
 // settleQueued deletes the queued payloads a run consumed and hands back those it did
 // not: the payloads of cycles that never ran (a Commit or Rollback directive or an
-// error stopped the run early), and — as Make puts an instant trigger's payload back on
-// a rollback — the payload of the cycle that ended the run in error for an instant
-// trigger. The scenario is deactivated then, so it waits for a person to reactivate it.
-func settleQueued(ctx context.Context, q store.Queries, queueIDs []int64, res *engine.Result, instant bool) error {
+// error stopped the run early). The payload of the cycle that ended an instant
+// trigger's run in error — the run that deactivates the scenario (SPEC §3.4) — is set
+// aside as dead with the run's error: put back at the head of the queue, as Make does
+// on a rollback, it would run first after every reactivation, fail the same way and
+// deactivate the scenario again, and the payloads behind it would never run. A person
+// retries (re-queues) or deletes it (docs/incomplete-executions.md).
+func settleQueued(ctx context.Context, q store.Queries, queueIDs []int64, res *engine.Result, instant bool, execID string, now time.Time) error {
 	ran := len(queueIDs)
 	if n := cyclesRun(res); n > 0 && n < ran {
 		ran = n
 	}
 	for i, id := range queueIDs {
 		var err error
-		if i >= ran || (i == ran-1 && res.Status == weft.StatusError && instant) {
+		switch {
+		case i >= ran:
 			err = q.ReleaseQueued(ctx, id)
-		} else {
+		case i == ran-1 && res.Status == weft.StatusError && instant:
+			f := weft.QueueFailure{At: now, ExecutionID: execID, ErrorType: weft.RuntimeError, ErrorMessage: "the run ended in error"}
+			if e := res.Error; e != nil {
+				f.ErrorType, f.ErrorMessage, f.ModuleID = e.Type, e.Message, e.ModuleID
+			}
+			err = q.SetAsideQueued(ctx, id, f)
+		default:
 			err = q.DeleteQueued(ctx, id)
 		}
 		if err != nil {
@@ -233,7 +243,7 @@ func finishExecution(ex *weft.Execution, res *engine.Result, now time.Time) {
 	if res.Error != nil {
 		ex.ErrorType, ex.ErrorMsg, ex.ErrorModule = res.Error.Type, res.Error.Message, res.Error.ModuleID
 	}
-	if log, err := json.Marshal(res.Log); err == nil {
+	if log, err := encodeLog(res.Log); err == nil {
 		ex.Log = log
 	}
 	if res.Response != nil {

@@ -166,10 +166,21 @@ func (s *Service) RunQueued(ctx context.Context, scenarioID int64) (*RunResult, 
 	if len(items) == 0 {
 		return nil, nil
 	}
+	var size int64
+	for _, it := range items {
+		size += int64(len(it.Payload))
+	}
+	release, err := s.ReservePayload(ctx, size)
+	if err != nil {
+		s.handBackQueued(ctx, items)
+		return nil, err
+	}
+	defer release()
 	cycles := make([][]weft.Bundle, len(items))
+	stored := make([][]byte, len(items))
 	ids := make([]int64, len(items))
 	for i, it := range items {
-		ids[i] = it.ID
+		ids[i], stored[i] = it.ID, it.Payload
 		payload, err := value.UnmarshalTagged(it.Payload)
 		b, ok := payload.(map[string]any)
 		if err != nil || !ok {
@@ -178,7 +189,7 @@ func (s *Service) RunQueued(ctx context.Context, scenarioID int64) (*RunResult, 
 		}
 		cycles[i] = []weft.Bundle{b}
 	}
-	return s.runCycles(ctx, sc.ID, sc, cycles, ids, execID)
+	return s.runCycles(ctx, sc.ID, sc, cycles, stored, ids, execID)
 }
 
 // handBackQueued releases claimed items whose run never started.

@@ -16,6 +16,7 @@ import (
 	"github.com/weftworks/weft/engine"
 	"github.com/weftworks/weft/schedule"
 	"github.com/weftworks/weft/service"
+	"github.com/weftworks/weft/store"
 )
 
 // tickFlow is a scenario that starts with an action (no trigger): each run is one
@@ -369,8 +370,10 @@ func TestScheduledWebhookRunsQueuedPayloadsAsCycles(t *testing.T) {
 }
 
 // A cycle that ends the run in error: the cycles before it are done (their payloads
-// deleted); its payload and those of the cycles that never ran go back to the queue,
-// and the instant scenario is deactivated until a person reactivates it.
+// deleted); its payload is set aside as dead with the error, those of the cycles that
+// never ran go back to the queue, and the instant scenario is deactivated until a
+// person reactivates it. Then the payloads behind the dead one run; the dead one runs
+// when a person requeues it.
 func TestScheduledWebhookErrorHandsBackUnprocessedPayloads(t *testing.T) {
 	e := newEnv(t)
 	s := newStandIn(t, answer{status: 200}, answer{status: 500}, answer{status: 200})
@@ -393,12 +396,32 @@ func TestScheduledWebhookErrorHandsBackUnprocessedPayloads(t *testing.T) {
 	if sc.Active || e.depth(id) != 2 {
 		t.Fatalf("after the error: active %v, depth %d", sc.Active, e.depth(id))
 	}
+	dead, err := e.st.ListQueued(t.Context(), store.QueueFilter{ScenarioID: id, Status: []weft.QueueStatus{weft.QueueDead}})
+	if err != nil || len(dead) != 1 {
+		t.Fatalf("dead items %v, %v", dead, err)
+	}
+	if f := dead[0].Dead; f.ExecutionID != exs[0].ID || f.ErrorType != weft.RuntimeError || f.ModuleID != 2 {
+		t.Fatalf("dead item's failure %+v, want execution %s's RuntimeError at module 2", f, exs[0].ID)
+	}
 	e.activate(id)
 	e.clock.Add(5 * time.Minute)
 	if n := e.fire(nil); n != 1 {
 		t.Fatalf("after reactivation: %d runs", n)
 	}
-	if got, want := e.cyclesOf(e.executions(id)[1].ID), [][]string{{"b"}, {"c"}}; !reflect.DeepEqual(got, want) {
+	if got, want := e.cyclesOf(e.executions(id)[1].ID), [][]string{{"c"}}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("cycles %v, want %v (the dead payload waits for a person)", got, want)
+	}
+	if d := e.depth(id); d != 1 {
+		t.Fatalf("depth %d, want the dead payload only", d)
+	}
+	if n, err := e.svc.RetryQueued(t.Context(), store.QueueSelection{ScenarioID: id, All: true}); err != nil || n != 1 {
+		t.Fatalf("retry the dead payload: %d, %v", n, err)
+	}
+	e.clock.Add(5 * time.Minute)
+	if n := e.fire(nil); n != 1 {
+		t.Fatalf("after the retry: %d runs", n)
+	}
+	if got, want := e.cyclesOf(e.executions(id)[2].ID), [][]string{{"b"}}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("cycles %v, want %v", got, want)
 	}
 	if d := e.depth(id); d != 0 {

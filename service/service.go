@@ -63,7 +63,15 @@ type Config struct {
 	// Observer is told about finished runs, stored incomplete executions and
 	// deactivated scenarios (metrics, notifications). Defaults to none.
 	Observer Observer
+	// DecodeBytes bounds the bytes of trigger payloads decoded and run at once, by the
+	// webhook intake and the worker together (ReservePayload). Defaults to
+	// DefaultDecodeBytes.
+	DecodeBytes int64
 }
+
+// DefaultDecodeBytes is Config.DecodeBytes' default: 16 parallel 5 MB webhook payloads
+// of 400,000 keys stay under 500 MB of memory (docs/operations.md).
+const DefaultDecodeBytes = 24 << 20
 
 // Observer receives the service's events. Calls happen after the event is stored, on
 // the goroutine that caused it: implementations must be quick and never block (queue
@@ -118,6 +126,9 @@ func (c Config) WithDefaults() Config {
 	if c.Observer == nil {
 		c.Observer = nopObserver{}
 	}
+	if c.DecodeBytes == 0 {
+		c.DecodeBytes = DefaultDecodeBytes
+	}
 	return c
 }
 
@@ -129,6 +140,8 @@ func (c Config) validate() error {
 		return errors.New("service: Config.Registry is required")
 	case c.RetriesPerScenario < 1 || c.Workers < 1:
 		return errors.New("service: RetriesPerScenario and Workers must be at least 1")
+	case c.DecodeBytes < 0:
+		return fmt.Errorf("service: DecodeBytes %d must not be negative", c.DecodeBytes)
 	}
 	return nil
 }
@@ -150,6 +163,7 @@ type Service struct {
 	// versions caches compiled plans by scenario version (versionKey → versionPlan).
 	versions     sync.Map
 	versionCount atomic.Int64
+	budget       payloadBudget
 }
 
 // New returns a Service.
@@ -160,7 +174,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	s := &Service{cfg: cfg, st: cfg.Store, log: cfg.Logger,
 		plans: planCache{m: map[[32]byte]*engine.Plan{}}, gate: gate{live: map[int64]int{}, retries: map[int64]int{}},
-		wake: make(chan struct{}, 1)}
+		wake: make(chan struct{}, 1), budget: newPayloadBudget(cfg.DecodeBytes)}
 	s.events = newEventLog(cfg.Logger, cfg.Clock)
 	if s.cfg.Connections == nil && s.cfg.Secrets != nil {
 		s.cfg.Connections = s.ResolveConnection

@@ -249,7 +249,56 @@ type QueueQueries interface {
 	ReleaseOrphanedQueued(ctx context.Context) (int, error)
 	// DeleteQueued removes an item whose run finished.
 	DeleteQueued(ctx context.Context, id int64) error
+	// QueueDepth counts a scenario's stored items, taken and set-aside ones included;
+	// scenario 0 counts every scenario's.
 	QueueDepth(ctx context.Context, scenarioID int64) (int, error)
+
+	// SetAsideQueued marks a taken item dead with the failure of the run that consumed
+	// it and frees it from that run: it no longer holds the head of its scenario's
+	// queue, so the items behind it can run, and it waits for a person.
+	SetAsideQueued(ctx context.Context, id int64, f weft.QueueFailure) error
+	// ListQueued returns items in arrival order, without payloads (SizeBytes tells how
+	// big each is).
+	ListQueued(ctx context.Context, f QueueFilter) ([]*weft.QueueItem, error)
+	// GetQueued returns one item with its payload (ErrNotFound when there is none).
+	GetQueued(ctx context.Context, id int64) (*weft.QueueItem, error)
+	// RequeueQueued puts the selected dead items back to waiting, in their arrival
+	// place, and returns how many.
+	RequeueQueued(ctx context.Context, sel QueueSelection) (int, error)
+	// DeleteQueuedItems deletes the selected items that no run is consuming (waiting
+	// and dead ones) and returns how many.
+	DeleteQueuedItems(ctx context.Context, sel QueueSelection) (int, error)
+	// QueueUsage is a scenario's stored items and their payload bytes, every status
+	// included (the webhook intake's per-scenario bounds).
+	QueueUsage(ctx context.Context, scenarioID int64) (QueueUsage, error)
+}
+
+// QueueFilter selects queue items for ListQueued.
+type QueueFilter struct {
+	ScenarioID int64 // 0: every scenario
+	// Status keeps items in one of these statuses (none: every status).
+	Status []weft.QueueStatus
+	// AfterID continues a listing after this item id (a cursor).
+	AfterID int64
+	Limit   int // 0: no limit
+}
+
+// QueueSelection names queue items for bulk requeue and delete: IDs, or All items of
+// ScenarioID but Except; Status, when set, keeps only items in those statuses. IDs
+// with a ScenarioID only select that scenario's items.
+type QueueSelection struct {
+	ScenarioID int64
+	IDs        []int64
+	All        bool
+	Except     []int64
+	Status     []weft.QueueStatus
+}
+
+// QueueUsage counts what a scenario's queue holds.
+type QueueUsage struct {
+	Items int
+	Bytes int64
+	Dead  int
 }
 
 // DataStoreQueries store data store records (the datastore:* modules).

@@ -212,6 +212,7 @@ type scenarioData struct {
 	Problems []blueprint.Problem
 	Schedule weft.Schedule
 	AtText   string
+	Queue    *queueSection // nil without the webhooks:read scope
 }
 
 func (u *UI) scenarioDetail(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -247,6 +248,9 @@ func (u *UI) renderScenario(w http.ResponseWriter, r *http.Request, s *session, 
 	d.CanRun = d.CanWrite
 	if sc.Schedule.At != nil {
 		d.AtText = sc.Schedule.At.UTC().Format("2006-01-02T15:04")
+	}
+	if d.Queue, err = u.queueSection(r, s, sc.ID); err != nil {
+		return err
 	}
 	if h, err := u.svc.Hook(ctx, sc.ID); err == nil {
 		d.HookURL = u.baseURL(r) + "/hooks/" + h.Token

@@ -168,6 +168,8 @@ func (u *UI) routes() {
 	m.Handle("POST /scenarios/{id}/run", u.page(auth.ScenariosWrite, u.runScenario))
 	m.Handle("POST /scenarios/{id}/delete", u.page(auth.ScenariosWrite, u.deleteScenario))
 	m.Handle("GET /scenarios/{id}/history", u.page(auth.ExecutionsRead, u.history))
+	m.Handle("POST /scenarios/{id}/queue/{item}/retry", u.page(auth.WebhooksWrite, u.queueItemAction(true)))
+	m.Handle("POST /scenarios/{id}/queue/{item}/delete", u.page(auth.WebhooksWrite, u.queueItemAction(false)))
 	m.Handle("GET /scenarios/{id}/incomplete", u.page(auth.IncompleteRead, u.incompleteList))
 
 	m.Handle("GET /executions", u.page(auth.ExecutionsRead, u.history))

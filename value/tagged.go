@@ -20,8 +20,14 @@ import (
 // A collection that itself has a key starting with "$" is wrapped as {"$map": {...}} so
 // it can never be mistaken for a tag.
 
-// MarshalTagged encodes a canonical value as tagged JSON.
-func MarshalTagged(v any) ([]byte, error) { return json.Marshal(tag(v)) }
+// MarshalTagged encodes a canonical value as tagged JSON (other values, such as
+// structs holding canonical values, through encoding/json).
+func MarshalTagged(v any) ([]byte, error) {
+	if b, ok := appendTagged(nil, v); ok {
+		return b, nil
+	}
+	return json.Marshal(tag(v))
+}
 
 func tag(v any) any {
 	switch x := v.(type) {
@@ -54,9 +60,11 @@ func tag(v any) any {
 	return v
 }
 
-// UnmarshalTagged decodes tagged JSON into canonical values.
+// UnmarshalTagged decodes tagged JSON into canonical values (with DecodeLimited: a
+// stored 5 MB trigger payload decodes in a third of the time and allocations of
+// encoding/json).
 func UnmarshalTagged(data []byte) (any, error) {
-	v, err := DecodeJSON(data)
+	v, _, err := DecodeLimited(data, DecodeLimits{})
 	if err != nil {
 		return nil, err
 	}

@@ -139,6 +139,23 @@ var operations = []operation{
 		body: "HookSecretRequest", bodyOptional: true, status: 200, response: "HookWithSecret", errs: []int{400, 404, 413}},
 	{method: "DELETE", path: "/scenarios/{id}/hook/secret", tag: "webhooks", summary: "Stop requiring signed payloads",
 		status: 200, response: "Hook", errs: []int{400, 404}},
+
+	{method: "GET", path: "/scenarios/{id}/queue", tag: "webhooks", summary: "List the scenario's queued trigger payloads, in arrival order",
+		desc:   "Make's hook incoming queue: payloads waiting for a run, being run, and dead ones — set aside because their run ended the instant scenario's run in error (they wait for a person to retry or delete them). Payloads are not listed; GET one item for its data.",
+		query:  append([]param{{"status", "waiting, running, dead; several comma-separated", obj{"type": "string"}}}, pageParams...),
+		status: 200, response: "QueueItemPage", errs: []int{400, 404}},
+	{method: "POST", path: "/scenarios/{id}/queue/retry", tag: "webhooks", summary: "Put dead payloads back in the queue, in their arrival place",
+		desc: "They run next once the scenario is active. Waiting and running payloads are left as they are.",
+		body: "QueueSelection", status: 200, response: "Queued", errs: []int{400, 404, 413}},
+	{method: "POST", path: "/scenarios/{id}/queue/delete", tag: "webhooks", summary: "Delete queued payloads (all of them needs confirmed: true)",
+		desc: "A payload a run consumes right now is never deleted (its run settles it); deleted answers how many went.",
+		body: "QueueSelection", status: 200, response: "Deleted", errs: []int{400, 404, 413}},
+	{method: "GET", path: "/scenarios/{id}/queue/{item}", tag: "webhooks", summary: "Get one queued payload with its data",
+		status: 200, response: "QueueItemDetail", errs: []int{400, 404}},
+	{method: "DELETE", path: "/scenarios/{id}/queue/{item}", tag: "webhooks", summary: "Delete a queued payload",
+		desc: "409 while a run consumes it.", status: 204, errs: []int{400, 404, 409}},
+	{method: "POST", path: "/scenarios/{id}/queue/{item}/retry", tag: "webhooks", summary: "Put a dead payload back in the queue, in its arrival place",
+		desc: "409 unless it is dead.", status: 200, response: "QueueItem", errs: []int{400, 404, 409}},
 }
 
 var errorResponses = map[int]string{
@@ -159,7 +176,7 @@ func pathParam(path, name string) obj {
 	switch {
 	case name == "version":
 		return param{name, "blueprint version", obj{"type": "integer", "minimum": 1}}.asParam("path")
-	case name == "id" && (strings.HasPrefix(path, "/scenarios") || strings.HasPrefix(path, "/connections")):
+	case name == "item" || name == "id" && (strings.HasPrefix(path, "/scenarios") || strings.HasPrefix(path, "/connections")):
 		return param{name, "", obj{"type": "integer", "minimum": 1}}.asParam("path")
 	}
 	return param{name, "", obj{"type": "string"}}.asParam("path")

@@ -6,6 +6,19 @@ package api
 
 type obj = map[string]any
 
+// queueItem is weft.QueueItemJSON.
+var queueItem = obj{
+	"id":          integer(""),
+	"scenarioId":  integer(""),
+	"status":      enum("waiting for a run, being run, or dead (set aside after its run ended in error)", "waiting", "running", "dead"),
+	"sizeBytes":   integer("the stored payload's size"),
+	"enqueuedAt":  dateTime(""),
+	"executionId": nullable(str("the run consuming it, or (dead) the run that ended in error")),
+	"error": nullable(object("why it was set aside", obj{
+		"type": enum("", errorTypes...), "message": str(""), "moduleId": integer("")})),
+	"deadAt": nullable(dateTime("when it was set aside")),
+}
+
 func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
 
 func str(desc string) obj {
@@ -235,5 +248,18 @@ func schemas() obj {
 		"HookSecretRequest": object("", obj{"secret": obj{"type": "string", "minLength": 16,
 			"description": "left out: weft generates one"}}, "secret"),
 		"HookWithSecret": object("The secret is shown this once.", merge(hook, obj{"secret": str("")})),
+		"QueueItem":      object("A queued trigger payload (docs/incomplete-executions.md), without its data.", queueItem),
+		"QueueItemPage":  pageOf("QueueItem"),
+		"QueueItemDetail": object("A queued trigger payload with its data (null for a confidential scenario).", merge(queueItem, obj{
+			"confidential": boolean(""),
+			"payload":      obj{"description": "the trigger bundle, or null"},
+		})),
+		"QueueSelection": object("Queued payloads of the scenario by ids, or all but except; status narrows a delete.", obj{
+			"ids":       array(integer("")),
+			"all":       boolean(""),
+			"except":    array(integer("")),
+			"status":    array(enum("", "waiting", "running", "dead")),
+			"confirmed": boolean("required (true) to delete all"),
+		}, "ids", "all", "except", "status", "confirmed"),
 	}
 }

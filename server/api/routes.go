@@ -65,6 +65,13 @@ var routes = []route{
 	{"POST", "/scenarios/{id}/hook/rotate", auth.WebhooksWrite, (*api).rotateHook},
 	{"PUT", "/scenarios/{id}/hook/secret", auth.WebhooksWrite, (*api).setHookSecret},
 	{"DELETE", "/scenarios/{id}/hook/secret", auth.WebhooksWrite, (*api).clearHookSecret},
+
+	{"GET", "/scenarios/{id}/queue", auth.WebhooksRead, (*api).listQueue},
+	{"POST", "/scenarios/{id}/queue/retry", auth.WebhooksWrite, (*api).bulkRetryQueued},
+	{"POST", "/scenarios/{id}/queue/delete", auth.WebhooksWrite, (*api).bulkDeleteQueued},
+	{"GET", "/scenarios/{id}/queue/{item}", auth.WebhooksRead, (*api).getQueued},
+	{"DELETE", "/scenarios/{id}/queue/{item}", auth.WebhooksWrite, (*api).deleteQueued},
+	{"POST", "/scenarios/{id}/queue/{item}/retry", auth.WebhooksWrite, (*api).retryQueued},
 }
 
 func (a *api) serveOpenAPI(w http.ResponseWriter, _ *http.Request) error {

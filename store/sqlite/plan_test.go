@@ -44,6 +44,12 @@ func TestQueryPlans(t *testing.T) {
 		{"due schedules", `SELECT ` + scenarioColumns + ` FROM scenario WHERE active = 1
 			AND next_run_at IS NOT NULL AND next_run_at <= 5 ORDER BY next_run_at, id LIMIT 3`,
 			"USING INDEX scenario_due"},
+		{"queue heads", `SELECT min(id) AS id FROM queue_item WHERE dead_at IS NULL GROUP BY scenario_id`,
+			"COVERING INDEX queue_item_usage"},
+		{"queue usage", `SELECT count(*), coalesce(sum(size), 0), count(dead_at) FROM queue_item WHERE scenario_id = 1`,
+			"COVERING INDEX queue_item_usage (scenario_id=?)"},
+		{"queue listing", `SELECT ` + queueColumns + ` FROM queue_item WHERE scenario_id = 1 AND id > 5 ORDER BY id LIMIT 50`,
+			"queue_item_scenario (scenario_id=? AND id>?)"},
 		{"attempt executions", `SELECT id FROM execution WHERE incomplete_id = 'x' AND incomplete_id <> ''
 			ORDER BY started_at DESC, id DESC`, "execution_incomplete (incomplete_id=?)"},
 	}

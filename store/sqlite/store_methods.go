@@ -182,3 +182,27 @@ func (s *Store) ListRecords(ctx context.Context, store string, limit int) ([]wef
 func (s *Store) CountRecords(ctx context.Context, store string) (int, error) {
 	return readValue(s, ctx, func(q *queries) (int, error) { return q.CountRecords(ctx, store) })
 }
+
+func (s *Store) SetAsideQueued(ctx context.Context, id int64, f weft.QueueFailure) error {
+	return s.write(ctx, func(q *queries) error { return q.SetAsideQueued(ctx, id, f) })
+}
+
+func (s *Store) ListQueued(ctx context.Context, f store.QueueFilter) ([]*weft.QueueItem, error) {
+	return readValue(s, ctx, func(q *queries) ([]*weft.QueueItem, error) { return q.ListQueued(ctx, f) })
+}
+
+func (s *Store) GetQueued(ctx context.Context, id int64) (*weft.QueueItem, error) {
+	return readValue(s, ctx, func(q *queries) (*weft.QueueItem, error) { return q.GetQueued(ctx, id) })
+}
+
+func (s *Store) RequeueQueued(ctx context.Context, sel store.QueueSelection) (int, error) {
+	return writeValue(s, ctx, func(q *queries) (int, error) { return q.RequeueQueued(ctx, sel) })
+}
+
+func (s *Store) DeleteQueuedItems(ctx context.Context, sel store.QueueSelection) (int, error) {
+	return writeValue(s, ctx, func(q *queries) (int, error) { return q.DeleteQueuedItems(ctx, sel) })
+}
+
+func (s *Store) QueueUsage(ctx context.Context, scenarioID int64) (store.QueueUsage, error) {
+	return readValue(s, ctx, func(q *queries) (store.QueueUsage, error) { return q.QueueUsage(ctx, scenarioID) })
+}

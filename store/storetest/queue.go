@@ -28,6 +28,7 @@ func testQueue(t *testing.T, s store.Store) {
 		if it.ID == 0 {
 			t.Fatal("enqueue sets the item id")
 		}
+		equal(t, it.SizeBytes, int64(len(body)), "enqueue sets the item's size")
 		return it
 	}
 	b1 := enq(b, 1, `{"n":"b1"}`)
@@ -50,8 +51,8 @@ func testQueue(t *testing.T, s store.Store) {
 	must(t, err, "claim 2")
 	// The oldest head items first, one per scenario.
 	want := []*weft.QueueItem{
-		{ID: b1.ID, ScenarioID: b.ID, Payload: b1.Payload, EnqueuedAt: at(1), ExecutionID: "x1"},
-		{ID: a1.ID, ScenarioID: a.ID, Payload: a1.Payload, EnqueuedAt: at(2), ExecutionID: "x2"},
+		{ID: b1.ID, ScenarioID: b.ID, Payload: b1.Payload, EnqueuedAt: at(1), ExecutionID: "x1", SizeBytes: 10},
+		{ID: a1.ID, ScenarioID: a.ID, Payload: a1.Payload, EnqueuedAt: at(2), ExecutionID: "x2", SizeBytes: 10},
 	}
 	equal(t, got, want, "first claim")
 
@@ -62,7 +63,7 @@ func testQueue(t *testing.T, s store.Store) {
 	got, err = s.ClaimQueued(ctx, 10, nil, newID)
 	must(t, err, "claim C")
 	equal(t, got, []*weft.QueueItem{{ID: c1.ID, ScenarioID: c.ID, Payload: c1.Payload,
-		EnqueuedAt: at(5), ExecutionID: "x3"}}, "C's item")
+		EnqueuedAt: at(5), ExecutionID: "x3", SizeBytes: 10}}, "C's item")
 	n, err := s.QueueDepth(ctx, a.ID)
 	must(t, err, "depth")
 	equal(t, n, 2, "taken items stay in the queue until deleted")
@@ -74,8 +75,8 @@ func testQueue(t *testing.T, s store.Store) {
 	got, err = s.ClaimQueued(ctx, 10, nil, newID)
 	must(t, err, "claim after finish and release")
 	equal(t, got, []*weft.QueueItem{
-		{ID: b1.ID, ScenarioID: b.ID, Payload: b1.Payload, EnqueuedAt: at(1), ExecutionID: "x4"},
-		{ID: a2.ID, ScenarioID: a.ID, Payload: a2.Payload, EnqueuedAt: at(3), ExecutionID: "x5"},
+		{ID: b1.ID, ScenarioID: b.ID, Payload: b1.Payload, EnqueuedAt: at(1), ExecutionID: "x4", SizeBytes: 10},
+		{ID: a2.ID, ScenarioID: a.ID, Payload: a2.Payload, EnqueuedAt: at(3), ExecutionID: "x5", SizeBytes: 10},
 	}, "after finish and release")
 	must(t, s.DeleteQueued(ctx, b1.ID), "delete b1")
 	got, err = s.ClaimQueued(ctx, 10, nil, newID)
@@ -165,4 +166,146 @@ func testCountDue(t *testing.T, s store.Store) {
 	n, err := s.CountDue(ctx, at(10))
 	must(t, err, "count due")
 	equal(t, n, 2, "pending and due by minute 10 (not the unresolved one, not minute 20)")
+}
+
+// testQueueSetAside: a payload whose run failed is set aside (dead) with its failure;
+// it no longer holds its scenario's queue, can be listed, read, put back in its arrival
+// place or deleted, and counts in the scenario's usage until then.
+func testQueueSetAside(t *testing.T, s store.Store) {
+	ctx := ctxT(t)
+	a, b := newScenario(t, s, "A"), newScenario(t, s, "B")
+	var items []*weft.QueueItem
+	for i, body := range []string{`{"n":"bad"}`, `{"n":"good"}`, `{"n":"third!"}`} {
+		it := &weft.QueueItem{ScenarioID: a.ID, Payload: json.RawMessage(body), EnqueuedAt: at(i)}
+		must(t, s.Enqueue(ctx, it), "enqueue")
+		items = append(items, it)
+	}
+	other := &weft.QueueItem{ScenarioID: b.ID, Payload: json.RawMessage(`{}`), EnqueuedAt: at(9)}
+	must(t, s.Enqueue(ctx, other), "enqueue B")
+	bad, good, third := items[0], items[1], items[2]
+
+	got, err := s.ClaimQueued(ctx, 1, []int64{b.ID}, func() string { return "run-1" })
+	must(t, err, "claim")
+	equal(t, got[0].ID, bad.ID, "the head is claimed")
+	failure := weft.QueueFailure{At: at(20), ExecutionID: "run-1", ErrorType: weft.RuntimeError,
+		ErrorMessage: "boom", ModuleID: 2}
+	wantErr(t, s.SetAsideQueued(ctx, good.ID, weft.QueueFailure{At: at(20), ExecutionID: "run-1"}), store.ErrNotFound,
+		"set aside an item the run does not hold")
+	wantErr(t, s.SetAsideQueued(ctx, 404, failure), store.ErrNotFound, "set aside a missing item")
+	if err := s.SetAsideQueued(ctx, bad.ID, weft.QueueFailure{At: at(20)}); err == nil {
+		t.Fatal("set aside without the failed run's id: want an error")
+	}
+	must(t, s.SetAsideQueued(ctx, bad.ID, failure), "set aside")
+
+	// The next payload is the head now; the dead one is never claimed.
+	got, err = s.ClaimQueued(ctx, 5, []int64{b.ID}, func() string { return "run-2" })
+	must(t, err, "claim after set aside")
+	equal(t, len(got), 1, "one head")
+	equal(t, got[0].ID, good.ID, "the payload behind the dead one")
+	batch, err := s.ClaimQueuedBatch(ctx, a.ID, 5, "run-3")
+	must(t, err, "batch while the head is taken")
+	equal(t, len(batch), 0, "nothing while a run holds A's head")
+
+	// Listing: arrival order, no payloads, statuses derived; filters and cursor.
+	list, err := s.ListQueued(ctx, store.QueueFilter{ScenarioID: a.ID})
+	must(t, err, "list")
+	equal(t, len(list), 3, "A's items")
+	want := []*weft.QueueItem{
+		{ID: bad.ID, ScenarioID: a.ID, EnqueuedAt: at(0), SizeBytes: 11, Dead: &failure},
+		{ID: good.ID, ScenarioID: a.ID, EnqueuedAt: at(1), SizeBytes: 12, ExecutionID: "run-2"},
+		{ID: third.ID, ScenarioID: a.ID, EnqueuedAt: at(2), SizeBytes: 14},
+	}
+	equal(t, list, want, "A's queue")
+	equal(t, []weft.QueueStatus{list[0].Status(), list[1].Status(), list[2].Status()},
+		[]weft.QueueStatus{weft.QueueDead, weft.QueueRunning, weft.QueueWaiting}, "statuses")
+	for _, c := range []struct {
+		f    store.QueueFilter
+		want []int64
+	}{
+		{store.QueueFilter{ScenarioID: a.ID, Status: []weft.QueueStatus{weft.QueueDead}}, []int64{bad.ID}},
+		{store.QueueFilter{ScenarioID: a.ID, Status: []weft.QueueStatus{weft.QueueWaiting, weft.QueueRunning}}, []int64{good.ID, third.ID}},
+		{store.QueueFilter{ScenarioID: a.ID, AfterID: bad.ID, Limit: 1}, []int64{good.ID}},
+		{store.QueueFilter{Status: []weft.QueueStatus{weft.QueueWaiting}}, []int64{third.ID, other.ID}},
+		{store.QueueFilter{ScenarioID: 404}, nil},
+	} {
+		l, err := s.ListQueued(ctx, c.f)
+		must(t, err, "list filtered")
+		var ids []int64
+		for _, it := range l {
+			ids = append(ids, it.ID)
+		}
+		equal(t, ids, c.want, fmt.Sprintf("list %+v", c.f))
+	}
+	if _, err := s.ListQueued(ctx, store.QueueFilter{Status: []weft.QueueStatus{"stuck"}}); err == nil {
+		t.Fatal("list by an unknown status: want an error")
+	}
+	one, err := s.GetQueued(ctx, bad.ID)
+	must(t, err, "get")
+	equal(t, string(one.Payload), `{"n":"bad"}`, "get has the payload")
+	equal(t, one.Dead, &failure, "get has the failure")
+	_, err = s.GetQueued(ctx, 404)
+	wantErr(t, err, store.ErrNotFound, "get a missing item")
+
+	u, err := s.QueueUsage(ctx, a.ID)
+	must(t, err, "usage")
+	equal(t, u, store.QueueUsage{Items: 3, Bytes: 11 + 12 + 14, Dead: 1}, "A's usage")
+	u, err = s.QueueUsage(ctx, 404)
+	must(t, err, "usage of nothing")
+	equal(t, u, store.QueueUsage{}, "no scenario, no usage")
+
+	// Requeue takes only dead items; the requeued one is the head again (arrival order),
+	// so once the run holding the head ends, it comes first.
+	n, err := s.RequeueQueued(ctx, store.QueueSelection{ScenarioID: a.ID, All: true})
+	must(t, err, "requeue all")
+	equal(t, n, 1, "only the dead item is requeued")
+	one, err = s.GetQueued(ctx, bad.ID)
+	must(t, err, "get requeued")
+	equal(t, one.Status(), weft.QueueWaiting, "requeued item waits")
+	must(t, s.DeleteQueued(ctx, good.ID), "run-2 finishes")
+	got, err = s.ClaimQueued(ctx, 5, []int64{b.ID}, func() string { return "run-4" })
+	must(t, err, "claim after requeue")
+	equal(t, got[0].ID, bad.ID, "the requeued item is the oldest again")
+
+	// Delete never takes an item a run holds.
+	n, err = s.DeleteQueuedItems(ctx, store.QueueSelection{ScenarioID: a.ID, All: true})
+	must(t, err, "delete all")
+	equal(t, n, 1, "the waiting one, not the running one")
+	n, err = s.DeleteQueuedItems(ctx, store.QueueSelection{IDs: []int64{bad.ID}})
+	must(t, err, "delete a running one")
+	equal(t, n, 0, "a running item stays")
+	must(t, s.SetAsideQueued(ctx, bad.ID, weft.QueueFailure{At: at(30), ExecutionID: "run-4", ErrorType: weft.DataError}), "fails again")
+	n, err = s.DeleteQueuedItems(ctx, store.QueueSelection{ScenarioID: b.ID, IDs: []int64{bad.ID}})
+	must(t, err, "delete with the wrong scenario")
+	equal(t, n, 0, "ids with a scenario select only that scenario's")
+	n, err = s.DeleteQueuedItems(ctx, store.QueueSelection{ScenarioID: a.ID, All: true, Status: []weft.QueueStatus{weft.QueueWaiting}})
+	must(t, err, "delete waiting ones")
+	equal(t, n, 0, "the dead one is not waiting")
+	n, err = s.DeleteQueuedItems(ctx, store.QueueSelection{ScenarioID: a.ID, All: true, Except: []int64{bad.ID}})
+	must(t, err, "delete all but")
+	equal(t, n, 0, "the only item is excepted")
+	n, err = s.DeleteQueuedItems(ctx, store.QueueSelection{IDs: []int64{bad.ID}})
+	must(t, err, "delete the dead one")
+	equal(t, n, 1, "deleted")
+	depth, err := s.QueueDepth(ctx, a.ID)
+	must(t, err, "depth")
+	equal(t, depth, 0, "A's queue is empty")
+	depth, err = s.QueueDepth(ctx, b.ID)
+	must(t, err, "depth of B")
+	equal(t, depth, 1, "B's item untouched")
+
+	for _, sel := range []store.QueueSelection{
+		{IDs: []int64{1}, All: true, ScenarioID: a.ID},
+		{All: true},
+		{ScenarioID: a.ID, All: true, Status: []weft.QueueStatus{"stuck"}},
+	} {
+		if _, err := s.DeleteQueuedItems(ctx, sel); err == nil {
+			t.Fatalf("delete %+v: want an error", sel)
+		}
+		if _, err := s.RequeueQueued(ctx, sel); err == nil {
+			t.Fatalf("requeue %+v: want an error", sel)
+		}
+	}
+	n, err = s.RequeueQueued(ctx, store.QueueSelection{})
+	must(t, err, "empty selection")
+	equal(t, n, 0, "an empty selection selects nothing")
 }

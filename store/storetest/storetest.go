@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Attempts", testAttempts},
 		{"Queue", testQueue},
 		{"QueueNotFound", testQueueNotFound},
+		{"QueueSetAside", testQueueSetAside},
 		{"ClaimQueuedBatch", testClaimQueuedBatch},
 		{"CountDue", testCountDue},
 		{"DataStore", testDataStore},

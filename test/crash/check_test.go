@@ -23,12 +23,13 @@ type world struct {
 	ies       []*weft.Incomplete // with blueprint and state
 	attempts  map[string][]weft.Attempt
 	scenarios map[int64]*weft.Scenario
-	depth     map[int64]int // queue items left per scenario
+	depth     map[int64]int             // queue items left per scenario
+	queued    map[int64]*weft.QueueItem // queue items left, by id
 }
 
 func loadWorld(ctx context.Context, st store.Store) (*world, error) {
 	w := &world{execs: map[string]*weft.Execution{}, attempts: map[string][]weft.Attempt{},
-		scenarios: map[int64]*weft.Scenario{}, depth: map[int64]int{}}
+		scenarios: map[int64]*weft.Scenario{}, depth: map[int64]int{}, queued: map[int64]*weft.QueueItem{}}
 	exs, err := st.ListExecutions(ctx, store.ExecutionFilter{Limit: everything})
 	if err != nil {
 		return nil, fmt.Errorf("list executions: %w", err)
@@ -59,6 +60,13 @@ func loadWorld(ctx context.Context, st store.Store) (*world, error) {
 		if w.depth[s.ID], err = st.QueueDepth(ctx, s.ID); err != nil {
 			return nil, fmt.Errorf("queue depth of scenario %d: %w", s.ID, err)
 		}
+	}
+	items, err := st.ListQueued(ctx, store.QueueFilter{})
+	if err != nil {
+		return nil, fmt.Errorf("list the queue: %w", err)
+	}
+	for _, it := range items {
+		w.queued[it.ID] = it
 	}
 	return w, nil
 }
@@ -281,9 +289,9 @@ func checkRetry(p *problems, s *stats, w *world, ie *weft.Incomplete, e *weft.Ex
 	}
 }
 
-// checkPayloads: every payload was consumed by exactly one finished run, or it waits in
-// the queue of an instant scenario that a run ending in error deactivated (that run's
-// payload and every later one).
+// checkPayloads: every payload was consumed by exactly one finished run, or it is left
+// in the queue of an instant scenario that a run ending in error deactivated: that
+// run's payload set aside (dead, with that run's error), every later one waiting.
 func checkPayloads(p *problems, pl *plan, w *world, consumed map[*payload][]*weft.Execution) {
 	for _, sc := range pl.scenarios {
 		cur := w.scenarios[sc.ID]
@@ -312,6 +320,15 @@ func checkPayloads(p *problems, pl *plan, w *world, consumed map[*payload][]*wef
 				p.add("payload %s was consumed by %d finished run(s) %v, want exactly 1", pay.ID, len(ex), execIDs(ex))
 			case pay.Pos > stopAt && len(ex) != 0:
 				p.add("payload %s ran %v after its instant scenario %s was deactivated", pay.ID, execIDs(ex), sc.Name)
+			}
+			it := w.queued[pay.QueueID]
+			switch {
+			case pay.Pos < stopAt && it != nil:
+				p.add("payload %s ran, but is still queued (%s)", pay.ID, it.Status())
+			case pay.Pos == stopAt && (it == nil || it.Dead == nil || len(ex) != 1 || it.Dead.ExecutionID != ex[0].ID):
+				p.add("payload %s ended its scenario's run in error: want it set aside with that run, got %+v", pay.ID, it)
+			case pay.Pos > stopAt && (it == nil || it.Status() != weft.QueueWaiting):
+				p.add("payload %s came after its scenario was deactivated: want it waiting, got %+v", pay.ID, it)
 			}
 		}
 		if want := len(sc.payloads) - stopAt; w.depth[sc.ID] != want {
