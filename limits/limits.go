@@ -190,12 +190,12 @@ var Defs = []Def{
 		ptr:  func(l *Limits) *int64 { return (*int64)(&l.RunTimeout) }},
 	{Key: "maxDepth", Flag: "max-depth", Env: "WEFT_MAX_DEPTH", Kind: Count, Unit: "levels",
 		Scope: ScopeStructure,
-		Help: "how deep routes, if/else branches and error handler routes nest in a blueprint",
-		ptr:  func(l *Limits) *int64 { return &l.MaxDepth }},
+		Help:  "how deep routes, if/else branches and error handler routes nest in a blueprint",
+		ptr:   func(l *Limits) *int64 { return &l.MaxDepth }},
 	{Key: "maxModules", Flag: "max-modules", Env: "WEFT_MAX_MODULES", Kind: Count, Unit: "modules",
 		Scope: ScopeStructure,
-		Help: "modules of one blueprint (error handler routes included)",
-		ptr:  func(l *Limits) *int64 { return &l.MaxModules }},
+		Help:  "modules of one blueprint (error handler routes included)",
+		ptr:   func(l *Limits) *int64 { return &l.MaxModules }},
 }
 
 // Lookup returns the definition of the limit named key.
@@ -549,6 +549,20 @@ func (r *Run) RegexLeft() (time.Duration, error) {
 func (r *Run) SpendRegex(d time.Duration) {
 	if r != nil && d > 0 {
 		r.regex.Add(int64(d))
+	}
+}
+
+// ExhaustRegex marks the regex budget spent: a search stopped by it; the clock regexp2
+// checks timeouts with is coarser than the budget, so the time counted may fall short.
+func (r *Run) ExhaustRegex() {
+	if r == nil {
+		return
+	}
+	for {
+		used := r.regex.Load()
+		if used >= int64(r.RegexBudget) || r.regex.CompareAndSwap(used, int64(r.RegexBudget)) {
+			return
+		}
 	}
 }
 
