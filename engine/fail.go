@@ -18,6 +18,9 @@ func (r *run) fail(n *node, err error, input weft.Bundle) *node {
 	if r.ctx.Err() != nil {
 		return nil // cancelled: the run ends, the failure is the cancellation's
 	}
+	if err = r.limitErr(n, err); r.fatal != nil {
+		return nil // a run limit ended the run (engine/limits.go)
+	}
 	we := weft.AsError(err)
 	if n.onerror != nil {
 		if next, handled := r.handle(n, we, input); handled {
@@ -233,6 +236,9 @@ func (r *run) closeLoop(f *loopFrame, resumed bool) {
 			if a.counts {
 				r.res.Operations++
 			}
+			if err == nil {
+				err = r.takeOutput([]weft.Bundle{out}) // run limits (engine/limits.go)
+			}
 			if err != nil {
 				r.log(a, nil, nil, err, start)
 				if next := r.fail(a, err, nil); next != nil {
@@ -295,7 +301,8 @@ func (r *run) aggItem(a *node) (weft.Bundle, error) {
 	if m == nil {
 		m = weft.Bundle{}
 	}
-	return maps.Clone(m), nil
+	item := maps.Clone(m)
+	return item, r.lim.Take(item, "an item it aggregates") // run limits (engine/limits.go)
 }
 
 func textKey(v any) string {

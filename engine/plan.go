@@ -45,7 +45,6 @@ type node struct {
 	slot    int
 	id      int
 	typ     string
-	pointer string
 	spec    *app.Spec
 	kind    app.Kind
 	mod     app.Module
@@ -128,7 +127,7 @@ func (e *InvalidError) Error() string {
 
 // Compile validates a blueprint and compiles it for running.
 func (e *Engine) Compile(bp *blueprint.Blueprint) (*Plan, error) {
-	an := blueprint.Analyze(bp, e.opts.Registry)
+	an := blueprint.AnalyzeWith(bp, e.opts.Registry, blueprint.Options{Limits: e.opts.Limits})
 	if !an.Report.Runnable() {
 		return nil, &InvalidError{Report: an.Report}
 	}
@@ -165,7 +164,7 @@ func (c *compiler) build() error {
 	}
 	for i, an := range c.an.Nodes {
 		m := an.Module
-		n := &node{slot: i, id: m.ID, typ: m.Type, pointer: an.Pointer, spec: an.Spec, kind: an.Kind, fallback: -1}
+		n := &node{slot: i, id: m.ID, typ: m.Type, spec: an.Spec, kind: an.Kind, fallback: -1}
 		if err := c.prepare(n, m); err != nil {
 			// A module that cannot be built (a connection or id still to choose, a
 			// pattern that does not compile) makes the blueprint unrunnable: reported like
@@ -178,7 +177,7 @@ func (c *compiler) build() error {
 				}
 			}
 			return &InvalidError{Report: blueprint.Report{Problems: []blueprint.Problem{{
-				Pointer: an.Pointer + "/parameters", ModuleID: m.ID, Severity: blueprint.SeverityError,
+				Pointer: an.Pointer() + "/parameters", ModuleID: m.ID, Severity: blueprint.SeverityError,
 				Message: fmt.Sprintf("module %d (%s) cannot be built: %s", m.ID, m.Type, msg)}}}}
 		}
 		c.nodes[m] = n

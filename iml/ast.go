@@ -268,7 +268,7 @@ func (n *callNode) eval(env *Env) (any, error) {
 		if env.Limits != nil && !n.fn.arrays {
 			// The function reads its arguments as text: an array or collection must
 			// not turn into more text than a run may hold.
-			if err := env.Limits.AsText(v, n.fn.name+"()"); err != nil {
+			if err := env.Limits.AsText(v, n.fn.label); err != nil {
 				return nil, err
 			}
 		}
@@ -281,9 +281,9 @@ func (n *callNode) eval(env *Env) (any, error) {
 	if env.Limits != nil {
 		switch x := v.(type) {
 		case string:
-			err = env.Limits.Text(len(x), n.fn.name+"()")
+			err = env.Limits.Text(len(x), n.fn.label)
 		case []any:
-			err = env.Limits.Items(len(x), n.fn.name+"()")
+			err = env.Limits.Items(len(x), n.fn.label)
 		}
 	}
 	return v, err

@@ -26,6 +26,8 @@ type funcDef struct {
 	// reads its arguments as text, so an array or collection argument is checked
 	// against the run's maxTextBytes before the call.
 	arrays bool
+	// label names the function in limit errors ("split()"), made once.
+	label string
 }
 
 func (f *funcDef) arity() string {
@@ -50,6 +52,7 @@ func register(defs ...*funcDef) {
 		if _, dup := funcs[key]; dup {
 			panic("iml: function registered twice: " + d.name)
 		}
+		d.label = d.name + "()"
 		funcs[key] = d
 	}
 }

@@ -472,6 +472,12 @@ func (r *Run) CheckAt(now time.Time) error {
 	return r.Exceed("runTimeout", int64(took), "the run has taken "+took.Round(time.Millisecond).String())
 }
 
+// DeadlineError is the runTimeout error for a run whose deadline passed while a module
+// waited (the context modules run under ended).
+func (r *Run) DeadlineError() *weft.Error {
+	return r.Exceed("runTimeout", int64(r.RunTimeout), "the run has reached its time limit")
+}
+
 // Items checks the size of an array being made (what names the maker: "split()").
 func (r *Run) Items(n int, what string) error {
 	if r == nil || int64(n) <= r.MaxArrayItems {

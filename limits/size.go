@@ -61,6 +61,17 @@ func (w *walker) walk(v any, depth int) {
 				return
 			}
 			w.size += int64(len(k)) + 4
+			// Scalars inline: most fields of most bundles are short texts and numbers.
+			switch s := e.(type) {
+			case string:
+				if int64(len(s)) <= w.r.MaxTextBytes {
+					w.size += int64(len(s)) + 2
+					continue
+				}
+			case float64, bool, nil:
+				w.size += 8
+				continue
+			}
 			w.walk(e, depth+1)
 		}
 	case []any:
