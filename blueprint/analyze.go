@@ -3,6 +3,7 @@ package blueprint
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,18 +35,29 @@ type Node struct {
 	Feeder *Node
 	// Branches of a merge: for each branch of the if/else before it, the visibility at
 	// the end of that branch (used to check each branch's output mapping).
-	vis *vis
+	vis  *Seen
+	seen *seenIndex
 }
 
 // Pointer is the module's JSON pointer in the blueprint, e.g. /flow/2/routes/0/flow/1.
 func (n *Node) Pointer() string { return n.path.String() }
+
+// Seen returns the module ids this module may map, as the shared list (nearest
+// first); nil when it sees nothing.
+func (n *Node) Seen() *Seen { return n.vis }
+
+// ID is the module id at the head of the list.
+func (v *Seen) ID() int { return v.id }
+
+// Prev is the rest of the list (nil at its end).
+func (v *Seen) Prev() *Seen { return v.prev }
 
 // Visible returns the ids of the modules whose outputs this module may map, in flow
 // order (nearest last).
 func (n *Node) Visible() []int { return n.vis.ids() }
 
 // CanSee reports whether the module may map module id's output.
-func (n *Node) CanSee(id int) bool { return n.vis.has(id) }
+func (n *Node) CanSee(id int) bool { return n.seen.has(n.vis, id) }
 
 // Analysis is the validated structure of a blueprint.
 type Analysis struct {
@@ -55,25 +67,67 @@ type Analysis struct {
 	Report   Report
 }
 
-// vis is an immutable set of visible module ids, shared between paths: each module adds
-// itself on top of what it saw.
-type vis struct {
-	id   int
-	prev *vis
+// Seen is an immutable set of visible module ids, a list shared between paths: each
+// module adds itself on top of what it saw. Sharing keeps analysis linear in the flow's
+// size; the engine keeps the lists as they are for the same reason.
+type Seen struct {
+	id    int
+	prev  *Seen
+	depth int     // entries before this one
+	jump  []*Seen // jump[k]: the entry 2^k up the list
 }
 
-func (v *vis) add(id int) *vis { return &vis{id: id, prev: v} }
+// seenIndex answers "is module id on this list?" in O(log n) instead of walking the
+// list, which made checking every reference quadratic in a flow's length: it keeps
+// every entry of each id (an id has several only after merges) and, in each entry,
+// jumps to its ancestors 1, 2, 4… entries up.
+type seenIndex struct {
+	byID map[int][]*Seen
+}
 
-func (v *vis) has(id int) bool {
-	for ; v != nil; v = v.prev {
-		if v.id == id {
+func (x *seenIndex) add(v *Seen, id int) *Seen {
+	e := &Seen{id: id, prev: v}
+	if v != nil {
+		e.depth = v.depth + 1
+		e.jump = make([]*Seen, 1, bits.Len(uint(e.depth)))
+		e.jump[0] = v
+		for k := 1; ; k++ {
+			mid := e.jump[k-1]
+			if len(mid.jump) < k {
+				break
+			}
+			e.jump = append(e.jump, mid.jump[k-1])
+		}
+	}
+	x.byID[id] = append(x.byID[id], e)
+	return e
+}
+
+// has reports whether id is on list v.
+func (x *seenIndex) has(v *Seen, id int) bool {
+	for _, e := range x.byID[id] {
+		if onList(e, v) {
 			return true
 		}
 	}
 	return false
 }
 
-func (v *vis) ids() []int {
+// onList reports whether entry e is v or one of v's ancestors: v lifted to e's depth
+// is e.
+func onList(e, v *Seen) bool {
+	if v == nil || e.depth > v.depth {
+		return false
+	}
+	for d, k := v.depth-e.depth, 0; d > 0; d, k = d>>1, k+1 {
+		if d&1 == 1 {
+			v = v.jump[k]
+		}
+	}
+	return v == e
+}
+
+func (v *Seen) ids() []int {
 	var out []int
 	for ; v != nil; v = v.prev {
 		out = append(out, v.id)
@@ -106,7 +160,7 @@ func Analyze(bp *Blueprint, cat Catalog) *Analysis { return AnalyzeWith(bp, cat,
 func AnalyzeWith(bp *Blueprint, cat Catalog, opts Options) *Analysis {
 	lim := opts.Limits.WithDefaults()
 	a := &analyzer{cat: cat, an: &Analysis{ByID: map[int]*Node{}, ByModule: map[*Module]*Node{}},
-		idAt: map[int]*path{}, maxDepth: int(lim.MaxDepth)}
+		idAt: map[int]*path{}, maxDepth: int(lim.MaxDepth), seen: &seenIndex{byID: map[int][]*Seen{}}}
 	a.an.Report.Problems = append(a.an.Report.Problems, bp.shape...)
 	// Ids first, so references to modules further down the document resolve.
 	count := 0
@@ -135,6 +189,7 @@ type analyzer struct {
 	idAt map[int]*path
 	// depth is how deep the flow being analyzed nests (0: the scenario's flow).
 	depth, maxDepth int
+	seen            *seenIndex
 }
 
 // structureLimit words a structure limit that a blueprint exceeds.
@@ -186,10 +241,10 @@ func (a *analyzer) registerID(m *Module, ptr *path) {
 // flow analyzes one flow list. v is what its first module sees; handler is the failing
 // module when the list is (inside) an error handler route. It returns what a module
 // after the list would see (for merges).
-func (a *analyzer) flow(mods []*Module, ptr *path, v *vis, handler *Node, top bool) *vis {
+func (a *analyzer) flow(mods []*Module, ptr *path, v *Seen, handler *Node, top bool) *Seen {
 	var prev *Node
-	var branchEnds []*vis // ends of the merging branches of the if/else just before
-	var beforeIfElse *vis
+	var branchEnds []*Seen // ends of the merging branches of the if/else just before
+	var beforeIfElse *Seen
 	for i, m := range mods {
 		p := ptr.at(i)
 		n := a.node(m, p, v, handler)
@@ -233,8 +288,8 @@ func (a *analyzer) flow(mods []*Module, ptr *path, v *vis, handler *Node, top bo
 		if len(m.Branches) > 0 && n.Spec != nil && n.Kind != app.KindIfElse {
 			a.errorf(p.at("branches"), m.ID, "only an if/else has branches; %s is not one", m.Type)
 		}
-		inner := v.add(m.ID)
-		var ends []*vis
+		inner := a.seen.add(v, m.ID)
+		var ends []*Seen
 		if len(m.Routes)+len(m.Branches)+len(m.OnError) > 0 && a.depth >= a.maxDepth {
 			// Not descended into: what lies deeper is not analyzed (nor compiled).
 			a.errorf(p, m.ID, "%s", structureLimit("maxDepth", limits.Limits{MaxDepth: int64(a.maxDepth)}, int64(a.depth+1),
@@ -267,7 +322,7 @@ func (a *analyzer) flow(mods []*Module, ptr *path, v *vis, handler *Node, top bo
 		switch n.Kind {
 		case app.KindAggregator:
 			if n.Feeder != nil {
-				v = n.Feeder.vis.add(m.ID)
+				v = a.seen.add(n.Feeder.vis, m.ID)
 			} else {
 				v = inner
 			}
@@ -275,7 +330,7 @@ func (a *analyzer) flow(mods []*Module, ptr *path, v *vis, handler *Node, top bo
 			beforeIfElse, branchEnds = inner, ends
 			v = inner
 		case app.KindMerge:
-			v = a.mergeVis(beforeIfElse, branchEnds).add(m.ID)
+			v = a.seen.add(a.mergeVis(beforeIfElse, branchEnds), m.ID)
 			a.checkMergeOutputs(n, p, ends, beforeIfElse, branchEnds)
 		default:
 			v = inner
@@ -288,8 +343,8 @@ func (a *analyzer) flow(mods []*Module, ptr *path, v *vis, handler *Node, top bo
 	return v
 }
 
-func (a *analyzer) node(m *Module, p *path, v *vis, handler *Node) *Node {
-	n := &Node{Module: m, path: p, Handler: handler, vis: v}
+func (a *analyzer) node(m *Module, p *path, v *Seen, handler *Node) *Node {
+	n := &Node{Module: m, path: p, Handler: handler, vis: v, seen: a.seen}
 	a.an.Nodes = append(a.an.Nodes, n)
 	a.an.ByModule[m] = n
 	if m.HasID {
@@ -354,7 +409,7 @@ func (a *analyzer) linkFeeder(n *Node, p *path) {
 		a.errorf(p.at("parameters/feeder"), m.ID, "feeder must be a module id, got %q", value.Text(raw))
 		return
 	}
-	if !n.vis.has(id) {
+	if !a.seen.has(n.vis, id) {
 		if _, exists := a.idAt[id]; !exists {
 			a.errorf(p.at("parameters/feeder"), m.ID, "feeder %d is not a module of this blueprint", id)
 		} else {
@@ -388,11 +443,11 @@ func (a *analyzer) checkRouter(m *Module, p *path) {
 	}
 }
 
-func (a *analyzer) checkIfElse(m *Module, p *path, v, inner *vis, handler *Node) []*vis {
+func (a *analyzer) checkIfElse(m *Module, p *path, v, inner *Seen, handler *Node) []*Seen {
 	if len(m.Branches) == 0 {
 		a.errorf(p.at("branches"), m.ID, "an if/else needs at least one branch")
 	}
-	ends := make([]*vis, len(m.Branches))
+	ends := make([]*Seen, len(m.Branches))
 	elseSeen := false
 	n := a.an.ByModule[m]
 	for j, b := range m.Branches {
@@ -425,23 +480,23 @@ func (a *analyzer) checkIfElse(m *Module, p *path, v, inner *vis, handler *Node)
 // mergeVis is what a merge and the modules after it see: everything before the if/else
 // plus the modules of every merging branch (a module of a branch that did not run maps
 // to empty, as any missing value does).
-func (a *analyzer) mergeVis(base *vis, ends []*vis) *vis {
+func (a *analyzer) mergeVis(base *Seen, ends []*Seen) *Seen {
 	out := base
 	for _, e := range ends {
 		var extra []int
 		for x := e; x != nil && x != base; x = x.prev {
-			if !out.has(x.id) {
+			if !a.seen.has(out, x.id) {
 				extra = append(extra, x.id)
 			}
 		}
 		for i := len(extra) - 1; i >= 0; i-- {
-			out = out.add(extra[i])
+			out = a.seen.add(out, extra[i])
 		}
 	}
 	return out
 }
 
-func (a *analyzer) checkMergeOutputs(n *Node, p *path, _ []*vis, base *vis, ends []*vis) {
+func (a *analyzer) checkMergeOutputs(n *Node, p *path, _ []*Seen, base *Seen, ends []*Seen) {
 	for i, out := range n.Module.Outputs {
 		if out.Name == "" {
 			a.errorf(p.at("outputs", i, "name"), n.Module.ID, "a merge output needs a name")
@@ -541,7 +596,7 @@ func (a *analyzer) checkLiterals(n *Node, p *path) {
 
 // checkValue parses every template inside a mapped value and checks its module
 // references against what the module may see.
-func (a *analyzer) checkValue(v any, p *path, n *Node, seen *vis) {
+func (a *analyzer) checkValue(v any, p *path, n *Node, seen *Seen) {
 	switch x := v.(type) {
 	case string:
 		if !strings.Contains(x, "{{") {
@@ -574,8 +629,8 @@ func (a *analyzer) checkValue(v any, p *path, n *Node, seen *vis) {
 	}
 }
 
-func (a *analyzer) checkRef(id int, p *path, n *Node, seen *vis) {
-	if seen.has(id) {
+func (a *analyzer) checkRef(id int, p *path, n *Node, seen *Seen) {
+	if a.seen.has(seen, id) {
 		return
 	}
 	if _, ok := a.idAt[id]; !ok {

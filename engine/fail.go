@@ -176,8 +176,8 @@ func (r *run) storeIncomplete(n *node, we *weft.Error, input weft.Bundle, auto b
 func (r *run) snapshot(n *node, we *weft.Error, input weft.Bundle, auto bool, brk *builtin.BreakSettings) *Incomplete {
 	ie := &Incomplete{ModuleID: n.id, Error: we, Input: input, AutoRetry: auto, Break: brk, Cycle: r.cyc,
 		Origin: r.origin, Path: slices.Clone(r.path),
-		Outputs: make(map[int]any, len(n.visible)), Variables: r.snapshotVars()}
-	for _, s := range n.visible {
+		Outputs: map[int]any{}, Variables: r.snapshotVars()}
+	for s := range n.visibleSlots() {
 		if v := r.slots[s]; v != nil {
 			id := r.p.nodes[s].id
 			ie.Outputs[id] = v
@@ -194,7 +194,7 @@ func (r *run) snapshot(n *node, we *weft.Error, input weft.Bundle, auto bool, br
 			ie.Branches[r.p.nodes[s].id] = r.branch[s]
 		}
 	}
-	for _, l := range n.loops {
+	for _, l := range n.enclosingLoops() {
 		ie.Loops = append(ie.Loops, l.feeder.id)
 	}
 	return ie
