@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/auth"
+	"github.com/weftworks/weft/limits"
 	"github.com/weftworks/weft/metrics"
 	"github.com/weftworks/weft/notify"
 	"github.com/weftworks/weft/server"
@@ -32,6 +33,7 @@ func newServeCmd() *cobra.Command {
 		mailAddr      string
 		mailDomain    string
 		metricsAddr   string
+		runLimits     func() (limits.Limits, error)
 	)
 	c := &cobra.Command{
 		Use:   "serve",
@@ -49,8 +51,12 @@ func newServeCmd() *cobra.Command {
 			if _, err := loadSecrets(cmd, true); err != nil {
 				return err
 			}
+			lim, err := runLimits()
+			if err != nil {
+				return err
+			}
 			var reg *app.Registry
-			svc, done, err := openServiceWith(cmd, true, func(c *service.Config) { reg = c.Registry })
+			svc, done, err := openServiceWith(cmd, true, func(c *service.Config) { reg, c.Limits = c.Registry, lim })
 			if err != nil {
 				return err
 			}
@@ -130,6 +136,7 @@ func newServeCmd() *cobra.Command {
 	c.Flags().StringVar(&mailAddr, "mailhook-addr", "", "receive mail for gateway:CustomMailHook scenarios on this SMTP address (e.g. 127.0.0.1:2525)")
 	c.Flags().StringVar(&mailDomain, "mailhook-domain", "weft.localhost", "the domain of mailhook addresses (TOKEN@DOMAIN)")
 	c.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve /metrics on this address only (e.g. 127.0.0.1:9090), not on --addr")
+	runLimits = addLimitFlags(c) // --max-array-items… (cli/limits.go)
 	c.Flags().StringVar(&notifyURL, "notify-url", "", "POST a JSON notification here when an incomplete execution is stored or a scenario deactivated")
 	return c
 }

@@ -370,7 +370,11 @@ func (e *Exceeded) Error() string {
 	}
 	fmt.Fprintf(&b, "%s: over the limit %s of %s", e.What, d.Key, d.Format(e.Limit))
 	if d.Unit != "" && d.Kind == Count {
-		b.WriteString(" " + d.Unit)
+		unit := d.Unit
+		if e.Limit == 1 {
+			unit = strings.TrimSuffix(unit, "s")
+		}
+		b.WriteString(" " + unit)
 	}
 	if e.Scenario {
 		fmt.Fprintf(&b, " (the scenario's metadata.scenario.limits.%s)", d.Key)

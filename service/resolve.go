@@ -72,7 +72,7 @@ func (s *Service) EditIncomplete(ctx context.Context, id string, edits []Edit, r
 		if err != nil {
 			return err
 		}
-		an := blueprint.Analyze(bp, s.cfg.Registry)
+		an := blueprint.AnalyzeWith(bp, s.cfg.Registry, s.validation())
 		if _, ok := an.ByID[ie.FailedModuleID]; !ok {
 			return fmt.Errorf("the blueprint has no module %d, where the incomplete execution failed", ie.FailedModuleID)
 		}
