@@ -223,14 +223,11 @@ func (r *Regexp) FindAllIn(run *limits.Run, s string, limit int) ([]*Match, erro
 	var out []*Match
 	err := r.each(run, s, limit, func(m *regexp2.Match) error {
 		out = append(out, r.convert(m))
-		if run != nil && len(out)&1023 == 0 {
+		if run != nil && int64(len(out)) > run.MaxArrayItems {
 			return run.Items(len(out), "the matches of "+r.String())
 		}
 		return nil
 	})
-	if err == nil && run != nil {
-		err = run.Items(len(out), "the matches of "+r.String())
-	}
 	return out, err
 }
 
@@ -241,32 +238,12 @@ func (r *Regexp) each(run *limits.Run, s string, limit int, fn func(*regexp2.Mat
 	if limit == 0 {
 		return nil
 	}
-	re, budgeted := r.re, false
-	var mark time.Time
-	search := func(next func(*regexp2.Regexp) (*regexp2.Match, error)) (*regexp2.Match, error) {
-		if run == nil {
-			return next(re)
-		}
-		var err error
-		if re, budgeted, err = r.engine(run); err != nil {
-			return nil, err
-		}
-		mark = time.Now()
-		m, err := next(re)
-		run.SpendRegex(time.Since(mark))
-		if err != nil {
-			return nil, r.budgetError(run, err, budgeted)
-		}
-		return m, nil
-	}
-	m, err := search(func(re *regexp2.Regexp) (*regexp2.Match, error) { return re.FindStringMatch(s) })
+	var m *regexp2.Match
 	next := 0 // rune index where a sticky match must start
 	for n := 0; ; n++ {
-		if err != nil {
-			if run == nil {
-				return r.searchError(err)
-			}
-			return err // already classified by search
+		var err error
+		if m, err = r.search(run, s, m); err != nil {
+			return err
 		}
 		if m == nil || (r.sticky && m.RuneIndex != next) {
 			return nil
@@ -281,9 +258,39 @@ func (r *Regexp) each(run *limits.Run, s string, limit int, fn func(*regexp2.Mat
 		if m.RuneLength == 0 {
 			next++ // JavaScript's AdvanceStringIndex after an empty match
 		}
-		prev := m
-		m, err = search(func(re *regexp2.Regexp) (*regexp2.Match, error) { return re.FindNextMatch(prev) })
 	}
+}
+
+// search finds the first match in s (prev nil) or the one after prev, within the run's
+// regex budget when there is a run.
+func (r *Regexp) search(run *limits.Run, s string, prev *regexp2.Match) (*regexp2.Match, error) {
+	re, budgeted := r.re, false
+	var start time.Time
+	if run != nil {
+		var err error
+		if re, budgeted, err = r.engine(run); err != nil {
+			return nil, err
+		}
+		start = time.Now()
+	}
+	var m *regexp2.Match
+	var err error
+	if prev == nil {
+		m, err = re.FindStringMatch(s)
+	} else {
+		m, err = re.FindNextMatch(prev)
+	}
+	if run == nil {
+		if err != nil {
+			return nil, r.searchError(err)
+		}
+		return m, nil
+	}
+	run.SpendRegex(time.Since(start))
+	if err != nil {
+		return nil, r.budgetError(run, err, budgeted)
+	}
+	return m, nil
 }
 
 // engine returns the regexp2 engine for a run's next search: the compiled one when the

@@ -37,8 +37,8 @@ func (r *Regexp) ReplaceIn(run *limits.Run, s, repl string, global bool) (string
 		b.WriteString(s[last:start])
 		r.expand(&b, repl, s, m, start, start+length)
 		last = start + length
-		if run != nil {
-			return run.Text(b.Len()+len(s)-last, "replacing "+r.String())
+		if n := b.Len() + len(s) - last; run != nil && int64(n) > run.MaxTextBytes {
+			return run.Text(n, "replacing "+r.String())
 		}
 		return nil
 	})
