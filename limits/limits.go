@@ -81,6 +81,13 @@ func (l Limits) WithDefaults() Limits {
 	return l
 }
 
+// complete reports whether every field is set (the engine's limits are, once it has
+// filled in the defaults): Start then skips WithDefaults, on every run's path.
+func (l Limits) complete() bool {
+	return l.MaxArrayItems != 0 && l.MaxTextBytes != 0 && l.MaxBundles != 0 && l.MaxRunBytes != 0 &&
+		l.MaxOperations != 0 && l.RunTimeout != 0 && l.RegexBudget != 0 && l.MaxDepth != 0 && l.MaxModules != 0
+}
+
 // Validate reports a negative limit (zero means the default).
 func (l Limits) Validate() error {
 	for i := range Defs {
@@ -427,6 +434,8 @@ type Run struct {
 	deadline time.Time
 	bytes    int64
 	regex    atomic.Int64 // nanoseconds of regex searches
+	// sizes keeps the measured size of long arrays (size.go).
+	sizes map[arrayKey]int64
 }
 
 // Start begins a run under the server's limits lowered by the scenario's; now is the
@@ -435,8 +444,13 @@ func Start(server, scenario Limits, now func() time.Time) *Run {
 	if now == nil {
 		now = time.Now
 	}
-	server = server.WithDefaults()
-	r := &Run{Limits: server.Lower(scenario), server: server, now: now}
+	if !server.complete() {
+		server = server.WithDefaults()
+	}
+	r := &Run{Limits: server, server: server, now: now}
+	if scenario != (Limits{}) {
+		r.Limits = server.Lower(scenario)
+	}
 	r.deadline = now().Add(r.RunTimeout)
 	return r
 }

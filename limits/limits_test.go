@@ -244,3 +244,46 @@ func TestNilRunAllowsEverything(t *testing.T) {
 		t.Fatalf("Start with zero limits: %+v", run.Limits)
 	}
 }
+
+func TestCompleteCoversEveryLimit(t *testing.T) {
+	// complete() lists the fields by hand (it is on every run's path): a new limit must
+	// be added there too.
+	for i := range Defs {
+		l := Default()
+		Defs[i].Set(&l, 0)
+		if l.complete() {
+			t.Errorf("complete() ignores %s", Defs[i].Key)
+		}
+	}
+	if !Default().complete() {
+		t.Fatal("the defaults are not complete")
+	}
+}
+
+func TestLongArraysAreMeasuredOnceCountedEachTime(t *testing.T) {
+	r := Start(Limits{}, Limits{}, nil)
+	long := make([]any, 5000)
+	for i := range long {
+		long[i] = map[string]any{"k": "value"}
+	}
+	if err := r.Take(map[string]any{"items": long}, "the trigger"); err != nil {
+		t.Fatal(err)
+	}
+	once := r.RunBytes()
+	// The same array again (an iterator's input mapping it): counted again, from the
+	// size kept; changing an element in place is not seen, as bundles are not changed.
+	long[0].(map[string]any)["k"] = strings.Repeat("x", 1000)
+	if err := r.Take(map[string]any{"array": long}, "its input"); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.RunBytes(); got < 2*once-20 || got > 2*once {
+		t.Fatalf("counted %d then %d in all", once, got)
+	}
+	// A shorter slice of it is another array.
+	if err := r.Take(long[:4000], "x"); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.RunBytes(); got-2*once > once || got-2*once < once*3/4 {
+		t.Fatalf("a shorter slice counted %d", got-2*once)
+	}
+}

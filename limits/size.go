@@ -34,6 +34,16 @@ type walker struct {
 	err  error
 }
 
+// memoItems is the length from which an array's measured size is kept for the run.
+const memoItems = 1024
+
+// arrayKey names an array by its first element and length: modules emit bundles they
+// no longer change, so the same array has the same size.
+type arrayKey struct {
+	first *any
+	n     int
+}
+
 // maxWalkDepth stops a walk through a value nested deeper than any JSON decoder makes
 // (Go's stops at 10,000): only a cyclic value built in code could get there.
 const maxWalkDepth = 10_000
@@ -80,6 +90,17 @@ func (w *walker) walk(v any, depth int) {
 				fmt.Sprintf("%s holds an array of %d items", w.what, len(x)))
 			return
 		}
+		// A long array is usually one module's output that later inputs map again: its
+		// size counts every time, but it is measured once.
+		var key arrayKey
+		if len(x) >= memoItems {
+			key = arrayKey{&x[0], len(x)}
+			if n, ok := w.r.sizes[key]; ok {
+				w.size += n
+				return
+			}
+		}
+		start := w.size
 		w.size += 2
 		for _, e := range x {
 			if w.err != nil || w.size > w.left {
@@ -87,6 +108,12 @@ func (w *walker) walk(v any, depth int) {
 			}
 			w.size++
 			w.walk(e, depth+1)
+		}
+		if len(x) >= memoItems && w.err == nil && w.size <= w.left {
+			if w.r.sizes == nil {
+				w.r.sizes = map[arrayKey]int64{}
+			}
+			w.r.sizes[key] = w.size - start
 		}
 	case []byte:
 		w.size += int64(len(x))*4/3 + 2 // base64 in JSON
