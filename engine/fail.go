@@ -19,7 +19,9 @@ func (r *run) fail(n *node, err error, input weft.Bundle) *node {
 		return nil // cancelled: the run ends, the failure is the cancellation's
 	}
 	if err = r.limitErr(n, err); r.fatal != nil {
-		return nil // a run limit ended the run (engine/limits.go)
+		// A run limit ended the run (engine/limits.go); a continuation keeps what it did.
+		r.keepFailed(n, weft.AsError(err), input)
+		return nil
 	}
 	we := weft.AsError(err)
 	if n.onerror != nil {

@@ -270,3 +270,25 @@ func nestedRouters(n int) []byte {
 	b.WriteString(`],"metadata":{"version":1}}`)
 	return []byte(b.String())
 }
+
+func TestRunLimitInAContinuationKeepsWhatItDid(t *testing.T) {
+	// A continuation of an incomplete execution that reaches a run limit fails like any
+	// run, and records where (Result.Failed), with the outputs of the modules that
+	// succeeded on the way: the next attempt does not call them again.
+	f := limited(t, limits.Limits{MaxOperations: 2})
+	p := f.plan(`[`+hook+`,
+		{"id":2,"module":"test:Fail","version":1,"mapper":{"type":"DataError","fail":"{{1.x = 1}}"}},
+		`+rec(3, "three")+`,`+rec(4, "four")+`]`, "")
+	res := f.run(p, bundle(`{"x":1}`))
+	if len(res.Incomplete) != 1 {
+		t.Fatalf("status %s, %d incomplete executions", res.Status, len(res.Incomplete))
+	}
+	fixed := f.fixAndResume(p, res.Incomplete[0], 2, "fail", "{{false}}")
+	wantRunFails(t, fixed, 4, weft.MaxResultsExceededError, "operation 3 of the run")
+	if fixed.Failed == nil || fixed.Failed.ModuleID != 4 {
+		t.Fatalf("failed continuation recorded at %+v", fixed.Failed)
+	}
+	if _, ok := fixed.Failed.Outputs[3]; !ok {
+		t.Fatalf("outputs kept: %v", fixed.Failed.Outputs)
+	}
+}

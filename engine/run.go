@@ -472,8 +472,10 @@ func (r *run) call(n *node) ([]weft.Bundle, error) {
 		defer cancel()
 	}
 	out, err := r.safeRun(ctx, n, in)
-	if r.mctx.Err() != nil && r.ctx.Err() == nil {
-		// The run's own deadline passed while the module ran (it waited).
+	if err != nil && r.mctx.Err() != nil && r.ctx.Err() == nil {
+		// The run's own deadline passed while the module waited, and it gave up. (A
+		// module that finished anyway keeps its output: the next module's check ends
+		// the run.)
 		err = r.lim.DeadlineError()
 	} else if err == nil && ctx.Err() == context.DeadlineExceeded {
 		err = weft.Errorf(weft.ModuleTimeoutError, "module %d exceeded its time limit of %s", n.id, n.timeout)
