@@ -40,6 +40,20 @@ func (r *run) deadline(now time.Time) error {
 	return nil
 }
 
+// late looks at the run's deadline every 256 bundles module n emitted (i counts them):
+// a loop whose bundles reach no other module (an iterator into an aggregator) would
+// otherwise never look. Past the deadline the run fails at n.
+func (r *run) late(n *node, i int) bool {
+	if i&255 != 255 {
+		return false
+	}
+	if err := r.lim.Check(); err != nil {
+		r.fail(n, err, nil)
+		return true
+	}
+	return false
+}
+
 // takeOutput checks and counts the bundles a module emitted for one bundle.
 func (r *run) takeOutput(out []weft.Bundle) error {
 	if err := r.lim.Bundles(len(out), "the module"); err != nil {

@@ -292,3 +292,17 @@ func TestRunLimitInAContinuationKeepsWhatItDid(t *testing.T) {
 		t.Fatalf("outputs kept: %v", fixed.Failed.Outputs)
 	}
 }
+
+func TestLimitRunTimeoutInALoopWithoutModules(t *testing.T) {
+	// An iterator straight into an aggregator calls no module per bundle: the engine
+	// looks at the deadline while it carries the iterator's bundles.
+	now := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	f := newFixtureWith(t, func(o *engine.Options) {
+		o.Limits = limits.Limits{RunTimeout: time.Hour}
+		o.Clock = func() time.Time { now = now.Add(time.Minute); return now }
+	})
+	p := f.plan(`[`+hook+`,`+feeder+`,
+		{"id":3,"module":"builtin:BasicAggregator","version":1,"parameters":{"feeder":2},"mapper":{"v":"{{2.value}}"}}]`, "")
+	res := f.run(p, items(100_000))
+	wantRunFails(t, res, 2, weft.ModuleTimeoutError, "runTimeout of 1h0m0s")
+}

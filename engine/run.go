@@ -325,7 +325,7 @@ func (r *run) emit(n *node, out []weft.Bundle) *node {
 		f := r.openLoop(n, n.aggs)
 		r.path = append(r.path, 0)
 		for i, b := range out {
-			if r.halted() {
+			if r.halted() || r.late(n, i) {
 				break
 			}
 			r.path[len(r.path)-1] = int32(i)
@@ -342,7 +342,7 @@ func (r *run) emit(n *node, out []weft.Bundle) *node {
 	}
 	r.path = append(r.path, 0)
 	for i, b := range out {
-		if r.halted() {
+		if r.halted() || r.late(n, i) {
 			break
 		}
 		r.path[len(r.path)-1] = int32(i)
