@@ -14,6 +14,7 @@ package limits
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -403,25 +404,9 @@ func (e *Exceeded) AsError() *weft.Error {
 
 // As finds an *Exceeded in err's chain.
 func As(err error) (*Exceeded, bool) {
-	for err != nil {
-		if e, ok := err.(*Exceeded); ok {
-			return e, true
-		}
-		switch x := err.(type) {
-		case interface{ Unwrap() error }:
-			err = x.Unwrap()
-		case interface{ Unwrap() []error }:
-			for _, inner := range x.Unwrap() {
-				if e, ok := As(inner); ok {
-					return e, true
-				}
-			}
-			return nil, false
-		default:
-			return nil, false
-		}
-	}
-	return nil, false
+	var e *Exceeded
+	ok := errors.As(err, &e)
+	return e, ok
 }
 
 // Run is one run's limits and what the run has used. The byte and time accounting is
