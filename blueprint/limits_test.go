@@ -100,7 +100,7 @@ func TestScenarioLimitsSetting(t *testing.T) {
 		{blueprint.SeverityError, "/metadata/scenario/limits/maxBundles", `"lots" is not a positive whole number`},
 		{blueprint.SeverityWarning, "/metadata/scenario/limits/maxBundle", `"maxBundle" is not a run limit a scenario can set`},
 		{blueprint.SeverityWarning, "/metadata/scenario/limits/maxDepth", `"maxDepth" is not a run limit a scenario can set`},
-		{blueprint.SeverityWarning, "/metadata/scenario/limits/maxRunBytes", "above the server's limit of 128 MiB: the server's applies"},
+		{blueprint.SeverityWarning, "/metadata/scenario/limits/maxRunBytes", "above the server's limit of 256 MiB: the server's applies"},
 	} {
 		if !find(rep, c.sev, c.pointer, c.message) {
 			t.Errorf("no %s at %s saying %q: %v", c.sev, c.pointer, c.message, rep.Problems)

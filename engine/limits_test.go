@@ -306,3 +306,17 @@ func TestLimitRunTimeoutInALoopWithoutModules(t *testing.T) {
 	res := f.run(p, items(100_000))
 	wantRunFails(t, res, 2, weft.ModuleTimeoutError, "runTimeout of 1h0m0s")
 }
+
+func TestRunBytesCountFilesByTheirSize(t *testing.T) {
+	// A file downloaded and sent on is held twice (an output, then an input): counted by
+	// its size, 256 MiB by default leave room for a file near the HTTP app's 100 MB cap.
+	f := limited(t, limits.Limits{MaxRunBytes: 1300})
+	p := f.plan(`[`+hook+`,`+rec(2, "sent", `"file":"{{1.file}}"`)+`]`, "")
+	res := f.run(p, weft.Bundle{"file": make([]byte, 400)})
+	if res.Status != weft.StatusSuccess {
+		t.Fatalf("status %s: %+v", res.Status, res.Error)
+	}
+	if def, _ := limits.Lookup("maxRunBytes"); def.Get(limits.Default()) != 256<<20 {
+		t.Fatal("the default changed: update docs/operations.md")
+	}
+}

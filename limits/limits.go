@@ -37,7 +37,8 @@ type Limits struct {
 	// Defaults to 100,000.
 	MaxBundles int64
 	// MaxRunBytes bounds the bundle data a run holds: every module's input and output
-	// (as the execution log keeps them) and every aggregated item. Defaults to 128 MiB.
+	// (as the execution log keeps them) and every aggregated item. Defaults to 256 MiB:
+	// a file near the HTTP app's 100 MB cap can be downloaded and sent on.
 	MaxRunBytes int64
 	// MaxOperations bounds the operations of a run. Defaults to 100,000.
 	MaxOperations int64
@@ -62,7 +63,7 @@ func Default() Limits {
 		MaxArrayItems: 100_000,
 		MaxTextBytes:  16 << 20,
 		MaxBundles:    100_000,
-		MaxRunBytes:   128 << 20,
+		MaxRunBytes:   256 << 20,
 		MaxOperations: 100_000,
 		RunTimeout:    40 * time.Minute,
 		RegexBudget:   10 * time.Second,

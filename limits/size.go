@@ -116,7 +116,7 @@ func (w *walker) walk(v any, depth int) {
 			w.r.sizes[key] = w.size - start
 		}
 	case []byte:
-		w.size += int64(len(x))*4/3 + 2 // base64 in JSON
+		w.size += int64(len(x)) // a file: counted as the memory it takes
 	case []map[string]any: // weft.Bundle slices built in code
 		for _, e := range x {
 			if w.err != nil || w.size > w.left {
