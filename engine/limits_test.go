@@ -311,10 +311,13 @@ func TestRunBytesCountFilesByTheirSize(t *testing.T) {
 	// A file downloaded and sent on is held twice (an output, then an input): counted by
 	// its size, 256 MiB by default leave room for a file near the HTTP app's 100 MB cap.
 	f := limited(t, limits.Limits{MaxRunBytes: 1300})
-	p := f.plan(`[`+hook+`,`+rec(2, "sent", `"file":"{{1.file}}"`)+`]`, "")
+	p := f.plan(`[`+hook+`,{"id":2,"module":"util:SetVariable2","version":1,"mapper":{"name":"f","scope":"roundtrip","value":"{{1.file}}"}}]`, "")
 	res := f.run(p, weft.Bundle{"file": make([]byte, 400)})
 	if res.Status != weft.StatusSuccess {
 		t.Fatalf("status %s: %+v", res.Status, res.Error)
+	}
+	if out := res.Log[1].Output; len(out) != 1 || len(out[0]["f"].([]byte)) != 400 {
+		t.Fatalf("the file was not passed on: %v", out)
 	}
 	if def, _ := limits.Lookup("maxRunBytes"); def.Get(limits.Default()) != 256<<20 {
 		t.Fatal("the default changed: update docs/operations.md")
