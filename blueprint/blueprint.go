@@ -107,18 +107,19 @@ func Parse(data []byte) (*Blueprint, error) {
 	if !json.Valid(data) {
 		return nil, syntaxError(data)
 	}
-	o, err := parseObject(data)
+	idx := newIndex(data)
+	o, err := idx.object(data)
 	if err != nil {
 		return nil, fmt.Errorf("blueprint: %w", err)
 	}
 	bp := &Blueprint{obj: o}
-	r := reader{bp: bp}
-	bp.Name = r.str(o, "", "name")
-	bp.Description = r.str(o, "", "description")
+	r := reader{bp: bp, idx: idx}
+	bp.Name = r.str(o, nil, "name")
+	bp.Description = r.str(o, nil, "description")
 	if raw, ok := o.get("flow"); ok {
-		bp.Flow = r.flow(raw, "/flow")
+		bp.Flow = r.flow(raw, root("flow"))
 	} else {
-		r.problem("/flow", "missing: a blueprint needs a flow")
+		r.problem(root("flow"), "missing: a blueprint needs a flow")
 	}
 	bp.Metadata = r.metadata(o)
 	return bp, nil
@@ -156,32 +157,44 @@ func asSyntax(err error, target **json.SyntaxError) bool {
 }
 
 // reader decodes the known parts of a blueprint, recording shape problems.
-type reader struct{ bp *Blueprint }
-
-func (r *reader) problem(ptr, format string, args ...any) {
-	r.bp.shape = append(r.bp.shape, Problem{Pointer: ptr, Message: fmt.Sprintf(format, args...)})
+type reader struct {
+	bp  *Blueprint
+	idx *jsonIndex
 }
 
-func (r *reader) str(o *object, base, key string) string {
+// object and array read nested values through the document's index (index.go).
+func (r *reader) object(raw json.RawMessage) (*object, error) { return r.idx.object(raw) }
+
+func (r *reader) array(raw json.RawMessage) ([]json.RawMessage, error) { return r.idx.array(raw) }
+
+func (r *reader) problem(ptr *path, format string, args ...any) {
+	r.bp.shape = append(r.bp.shape, Problem{Pointer: ptr.String(), Message: fmt.Sprintf(format, args...), Severity: SeverityError})
+}
+
+func (r *reader) warn(ptr *path, format string, args ...any) {
+	r.bp.shape = append(r.bp.shape, Problem{Pointer: ptr.String(), Message: fmt.Sprintf(format, args...), Severity: SeverityWarning})
+}
+
+func (r *reader) str(o *object, base *path, key string) string {
 	raw, ok := o.get(key)
 	if !ok || string(raw) == "null" {
 		return ""
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
-		r.problem(base+"/"+escape(key), "must be text")
+		r.problem(base.key(key), "must be text")
 	}
 	return s
 }
 
-func (r *reader) boolean(o *object, base, key string) bool {
+func (r *reader) boolean(o *object, base *path, key string) bool {
 	raw, ok := o.get(key)
 	if !ok || string(raw) == "null" {
 		return false
 	}
 	var b bool
 	if err := json.Unmarshal(raw, &b); err != nil {
-		r.problem(base+"/"+escape(key), "must be true or false")
+		r.problem(base.key(key), "must be true or false")
 	}
 	return b
 }
@@ -194,16 +207,16 @@ func (r *reader) anyValue(raw json.RawMessage) any {
 	return v
 }
 
-func (r *reader) flow(raw json.RawMessage, ptr string) []*Module {
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
+func (r *reader) flow(raw json.RawMessage, ptr *path) []*Module {
+	items, err := r.array(raw)
+	if err != nil {
 		r.problem(ptr, "must be an array of modules")
 		return nil
 	}
 	mods := make([]*Module, 0, len(items))
 	for i, item := range items {
-		p := ptr + "/" + strconv.Itoa(i)
-		o, err := parseObject(item)
+		p := ptr.at(i)
+		o, err := r.object(item)
 		if err != nil {
 			r.problem(p, "must be a module object")
 			continue
@@ -213,12 +226,12 @@ func (r *reader) flow(raw json.RawMessage, ptr string) []*Module {
 	return mods
 }
 
-func (r *reader) module(o *object, p string) *Module {
+func (r *reader) module(o *object, p *path) *Module {
 	m := &Module{obj: o}
 	if raw, ok := o.get("id"); ok && string(raw) != "null" {
 		id, err := strconv.ParseInt(string(raw), 10, 64)
 		if err != nil || id <= 0 || id > 1<<31 {
-			r.problem(p+"/id", "must be a positive integer, got %s", short(raw))
+			r.problem(p.at("id"), "must be a positive integer, got %s", short(raw))
 		} else {
 			m.ID, m.HasID = int(id), true
 		}
@@ -228,49 +241,49 @@ func (r *reader) module(o *object, p string) *Module {
 		if v, err := strconv.Atoi(string(raw)); err == nil {
 			m.Version = v
 		} else {
-			r.problem(p+"/version", "must be an integer, got %s", short(raw))
+			r.problem(p.at("version"), "must be an integer, got %s", short(raw))
 		}
 	}
 	if raw, ok := o.get("parameters"); ok && string(raw) != "null" {
 		if pm, ok := r.anyValue(raw).(map[string]any); ok {
 			m.Parameters = pm
 		} else {
-			r.problem(p+"/parameters", "must be an object")
+			r.problem(p.at("parameters"), "must be an object")
 		}
 	}
 	if raw, ok := o.get("mapper"); ok && string(raw) != "null" {
 		m.Mapper = r.anyValue(raw)
 	}
 	if raw, ok := o.get("filter"); ok && string(raw) != "null" {
-		m.Filter = r.filter(raw, p+"/filter")
+		m.Filter = r.filter(raw, p.at("filter"))
 	}
 	if raw, ok := o.get("routes"); ok && string(raw) != "null" {
-		var routes []json.RawMessage
-		if err := json.Unmarshal(raw, &routes); err != nil {
-			r.problem(p+"/routes", "must be an array of routes")
+		routes, err := r.array(raw)
+		if err != nil {
+			r.problem(p.at("routes"), "must be an array of routes")
 		}
 		for i, rr := range routes {
-			rp := fmt.Sprintf("%s/routes/%d", p, i)
-			ro, err := parseObject(rr)
+			rp := p.at("routes", i)
+			ro, err := r.object(rr)
 			if err != nil {
 				r.problem(rp, "must be a route object")
 				continue
 			}
 			route := &Route{obj: ro, Disabled: r.boolean(ro, rp, "disabled")}
 			if fr, ok := ro.get("flow"); ok {
-				route.Flow = r.flow(fr, rp+"/flow")
+				route.Flow = r.flow(fr, rp.at("flow"))
 			}
 			m.Routes = append(m.Routes, route)
 		}
 	}
 	if raw, ok := o.get("branches"); ok && string(raw) != "null" {
-		var branches []json.RawMessage
-		if err := json.Unmarshal(raw, &branches); err != nil {
-			r.problem(p+"/branches", "must be an array of branches")
+		branches, err := r.array(raw)
+		if err != nil {
+			r.problem(p.at("branches"), "must be an array of branches")
 		}
 		for i, br := range branches {
-			bp := fmt.Sprintf("%s/branches/%d", p, i)
-			bo, err := parseObject(br)
+			bp := p.at("branches", i)
+			bo, err := r.object(br)
 			if err != nil {
 				r.problem(bp, "must be a branch object")
 				continue
@@ -278,16 +291,16 @@ func (r *reader) module(o *object, p string) *Module {
 			b := &Branch{obj: bo, Type: r.str(bo, bp, "type"), Label: r.str(bo, bp, "label"),
 				Merge: r.boolean(bo, bp, "merge"), Disabled: r.boolean(bo, bp, "disabled")}
 			if cr, ok := bo.get("conditions"); ok && string(cr) != "null" {
-				b.Conditions = r.conditions(cr, bp+"/conditions")
+				b.Conditions = r.conditions(cr, bp.at("conditions"))
 			}
 			if fr, ok := bo.get("flow"); ok {
-				b.Flow = r.flow(fr, bp+"/flow")
+				b.Flow = r.flow(fr, bp.at("flow"))
 			}
 			m.Branches = append(m.Branches, b)
 		}
 	}
 	if raw, ok := o.get("onerror"); ok && string(raw) != "null" {
-		m.OnError = r.flow(raw, p+"/onerror")
+		m.OnError = r.flow(raw, p.at("onerror"))
 	}
 	if raw, ok := o.get("outputs"); ok && string(raw) != "null" {
 		var outs []struct {
@@ -295,7 +308,7 @@ func (r *reader) module(o *object, p string) *Module {
 			Mappings json.RawMessage `json:"mappings"`
 		}
 		if err := json.Unmarshal(raw, &outs); err != nil {
-			r.problem(p+"/outputs", "must be an array of {name, mappings}")
+			r.problem(p.at("outputs"), "must be an array of {name, mappings}")
 		}
 		for _, out := range outs {
 			mo := MergeOutput{Name: out.Name}
@@ -311,43 +324,43 @@ func (r *reader) module(o *object, p string) *Module {
 		if fm, ok := r.anyValue(raw).(map[string]any); ok {
 			m.Flags = fm
 		} else {
-			r.problem(p+"/flags", "must be an object")
+			r.problem(p.at("flags"), "must be an object")
 		}
 	}
 	return m
 }
 
-func (r *reader) filter(raw json.RawMessage, p string) *Filter {
-	o, err := parseObject(raw)
+func (r *reader) filter(raw json.RawMessage, p *path) *Filter {
+	o, err := r.object(raw)
 	if err != nil {
 		r.problem(p, "must be a filter object")
 		return nil
 	}
 	f := &Filter{Name: r.str(o, p, "name")}
 	if cr, ok := o.get("conditions"); ok && string(cr) != "null" {
-		f.Conditions = r.conditions(cr, p+"/conditions")
+		f.Conditions = r.conditions(cr, p.at("conditions"))
 	}
 	return f
 }
 
-func (r *reader) conditions(raw json.RawMessage, p string) [][]Condition {
-	var groups []json.RawMessage
-	if err := json.Unmarshal(raw, &groups); err != nil {
+func (r *reader) conditions(raw json.RawMessage, p *path) [][]Condition {
+	groups, err := r.array(raw)
+	if err != nil {
 		r.problem(p, "must be an array of condition groups")
 		return nil
 	}
 	out := make([][]Condition, 0, len(groups))
 	for i, g := range groups {
-		var items []json.RawMessage
-		if err := json.Unmarshal(g, &items); err != nil {
-			r.problem(fmt.Sprintf("%s/%d", p, i), "must be an array of conditions")
+		items, err := r.array(g)
+		if err != nil {
+			r.problem(p.at(i), "must be an array of conditions")
 			out = append(out, nil)
 			continue
 		}
 		group := make([]Condition, 0, len(items))
 		for j, it := range items {
-			cp := fmt.Sprintf("%s/%d/%d", p, i, j)
-			o, err := parseObject(it)
+			cp := p.at(i, j)
+			o, err := r.object(it)
 			if err != nil {
 				r.problem(cp, "must be a condition object {a, o, b}")
 				continue
@@ -372,16 +385,16 @@ func (r *reader) metadata(o *object) Metadata {
 	if !ok || string(raw) == "null" {
 		return md
 	}
-	mo, err := parseObject(raw)
+	mo, err := r.object(raw)
 	if err != nil {
-		r.problem("/metadata", "must be an object")
+		r.problem(root("metadata"), "must be an object")
 		return md
 	}
 	md.obj = mo
 	if v, ok := mo.get("version"); ok {
 		md.Version, _ = strconv.Atoi(string(v))
 	}
-	md.Instant = r.boolean(mo, "/metadata", "instant")
+	md.Instant = r.boolean(mo, root("metadata"), "instant")
 	if sr, ok := mo.get("scenario"); ok && string(sr) != "null" {
 		md.Scenario = r.settings(sr)
 	}

@@ -1,33 +1,36 @@
 package blueprint
 
-import "strconv"
-
 // Visit is called for every module of a blueprint with its JSON pointer.
 type Visit func(m *Module, ptr string) bool
 
 // Walk visits every module depth first in document order (flow, then each module's
 // routes, branches and error handler route). Returning false stops the walk.
 func (bp *Blueprint) Walk(fn Visit) {
-	walkFlow(bp.Flow, "/flow", fn)
+	bp.walkPaths(func(m *Module, p *path) bool { return fn(m, p.String()) })
 }
 
-func walkFlow(mods []*Module, ptr string, fn Visit) bool {
+// walkPaths is Walk with lazy pointers: linear in the blueprint however deep it nests.
+func (bp *Blueprint) walkPaths(fn func(m *Module, p *path) bool) {
+	walkFlow(bp.Flow, root("flow"), fn)
+}
+
+func walkFlow(mods []*Module, ptr *path, fn func(m *Module, p *path) bool) bool {
 	for i, m := range mods {
-		p := ptr + "/" + strconv.Itoa(i)
+		p := ptr.at(i)
 		if !fn(m, p) {
 			return false
 		}
 		for j, r := range m.Routes {
-			if !walkFlow(r.Flow, p+"/routes/"+strconv.Itoa(j)+"/flow", fn) {
+			if !walkFlow(r.Flow, p.at("routes", j, "flow"), fn) {
 				return false
 			}
 		}
 		for j, b := range m.Branches {
-			if !walkFlow(b.Flow, p+"/branches/"+strconv.Itoa(j)+"/flow", fn) {
+			if !walkFlow(b.Flow, p.at("branches", j, "flow"), fn) {
 				return false
 			}
 		}
-		if !walkFlow(m.OnError, p+"/onerror", fn) {
+		if !walkFlow(m.OnError, p.at("onerror"), fn) {
 			return false
 		}
 	}
@@ -37,13 +40,16 @@ func walkFlow(mods []*Module, ptr string, fn Visit) bool {
 // Module returns the module with the given id, and its JSON pointer.
 func (bp *Blueprint) Module(id int) (*Module, string) {
 	var found *Module
-	var at string
-	bp.Walk(func(m *Module, ptr string) bool {
+	var at *path
+	bp.walkPaths(func(m *Module, p *path) bool {
 		if m.HasID && m.ID == id {
-			found, at = m, ptr
+			found, at = m, p
 			return false
 		}
 		return true
 	})
-	return found, at
+	if found == nil {
+		return nil, ""
+	}
+	return found, at.String()
 }

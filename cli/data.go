@@ -72,6 +72,11 @@ func openServiceWith(cmd *cobra.Command, exclusive bool, configure func(*service
 	// The service logs through the process logger, so --log-format json and --log-level
 	// hold for its messages too (slog.Default would print plain lines).
 	cfg := service.Config{Store: st, Registry: reg, Location: timezone(cmd), Logger: logger(cmd)}
+	if cfg.Limits, err = limitsFromEnv(); err != nil { // run limits (cli/limits.go)
+		st.Close()
+		unlock()
+		return nil, nil, err
+	}
 	if cfg.Secrets, err = loadSecrets(cmd, false); err != nil { // stored connections (cli/connections.go)
 		st.Close()
 		unlock()

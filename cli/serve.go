@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/auth"
+	"github.com/weftworks/weft/limits"
 	"github.com/weftworks/weft/metrics"
 	"github.com/weftworks/weft/notify"
 	"github.com/weftworks/weft/server"
@@ -33,6 +34,7 @@ func newServeCmd() *cobra.Command {
 		mailDomain    string
 		metricsAddr   string
 		intake        *intakeLimits
+		runLimits     func() (limits.Limits, error)
 	)
 	c := &cobra.Command{
 		Use:   "serve",
@@ -53,8 +55,15 @@ func newServeCmd() *cobra.Command {
 			if err := intake.fromEnv(cmd); err != nil {
 				return err
 			}
+			lim, err := runLimits()
+			if err != nil {
+				return err
+			}
 			var reg *app.Registry
-			svc, done, err := openServiceWith(cmd, true, func(c *service.Config) { reg = c.Registry; intake.serviceConfig(c) })
+			svc, done, err := openServiceWith(cmd, true, func(c *service.Config) {
+				reg, c.Limits = c.Registry, lim
+				intake.serviceConfig(c)
+			})
 			if err != nil {
 				return err
 			}
@@ -136,6 +145,7 @@ func newServeCmd() *cobra.Command {
 	c.Flags().StringVar(&mailDomain, "mailhook-domain", "weft.localhost", "the domain of mailhook addresses (TOKEN@DOMAIN)")
 	c.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve /metrics on this address only (e.g. 127.0.0.1:9090), not on --addr")
 	intake = addIntakeFlags(c)
+	runLimits = addLimitFlags(c) // --max-array-items… (cli/limits.go)
 	c.Flags().StringVar(&notifyURL, "notify-url", "", "POST a JSON notification here when an incomplete execution is stored or a scenario deactivated")
 	return c
 }

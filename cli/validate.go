@@ -24,6 +24,10 @@ func newValidateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			lim, err := limitsFromEnv() // the structure limits a server with this environment applies
+			if err != nil {
+				return err
+			}
 			type fileReport struct {
 				File  string `json:"file"`
 				Valid bool   `json:"valid"`
@@ -39,7 +43,7 @@ func newValidateCmd() *cobra.Command {
 					var bp *blueprint.Blueprint
 					bp, err = blueprint.Parse(data)
 					if err == nil {
-						fr.Report = blueprint.Validate(bp, reg)
+						fr.Report = blueprint.ValidateWith(bp, reg, blueprint.Options{Limits: lim})
 					}
 				}
 				if err != nil {

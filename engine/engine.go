@@ -17,6 +17,7 @@ import (
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/app"
+	"github.com/weftworks/weft/limits"
 )
 
 // Options configure an Engine.
@@ -43,6 +44,10 @@ type Options struct {
 	// SaveConnection stores credentials a module renewed (an OAuth server's rotated
 	// refresh token). Defaults to none: renewed credentials live in memory only.
 	SaveConnection func(ctx context.Context, ref any, data weft.Bundle) error
+	// Limits bound every run (and the structure of the flows Compile accepts); a
+	// scenario's metadata.scenario.limits lowers them for its runs. Zero fields default
+	// to limits.Default (docs/operations.md, "Run limits").
+	Limits limits.Limits
 }
 
 // WithDefaults returns the options with every unset field given its default.
@@ -62,6 +67,7 @@ func (o Options) WithDefaults() Options {
 	if o.Random == nil {
 		o.Random = mrand.Float64
 	}
+	o.Limits = o.Limits.WithDefaults()
 	if o.Connections == nil {
 		o.Connections = func(ref any) (weft.Bundle, error) {
 			return nil, weft.Errorf(weft.InvalidConfigurationError, "connection %v: no connections are configured", ref)
@@ -76,6 +82,9 @@ func (o Options) validate() error {
 	}
 	if o.ModuleTimeout < 0 {
 		return fmt.Errorf("engine: ModuleTimeout must be positive, got %s", o.ModuleTimeout)
+	}
+	if err := o.Limits.Validate(); err != nil {
+		return fmt.Errorf("engine: %w", err)
 	}
 	return nil
 }
@@ -93,6 +102,9 @@ func New(opts Options) (*Engine, error) {
 	}
 	return &Engine{opts: opts}, nil
 }
+
+// Limits returns the engine's (the server's) limits, defaults filled in.
+func (e *Engine) Limits() limits.Limits { return e.opts.Limits }
 
 // NewExecutionID returns 32 random hex characters, the shape of Make's execution ids.
 func NewExecutionID() string {

@@ -18,6 +18,11 @@ func (r *run) fail(n *node, err error, input weft.Bundle) *node {
 	if r.ctx.Err() != nil {
 		return nil // cancelled: the run ends, the failure is the cancellation's
 	}
+	if err = r.limitErr(n, err); r.fatal != nil {
+		// A run limit ended the run (engine/limits.go); a continuation keeps what it did.
+		r.keepFailed(n, weft.AsError(err), input)
+		return nil
+	}
 	we := weft.AsError(err)
 	if n.onerror != nil {
 		if next, handled := r.handle(n, we, input); handled {
@@ -173,8 +178,8 @@ func (r *run) storeIncomplete(n *node, we *weft.Error, input weft.Bundle, auto b
 func (r *run) snapshot(n *node, we *weft.Error, input weft.Bundle, auto bool, brk *builtin.BreakSettings) *Incomplete {
 	ie := &Incomplete{ModuleID: n.id, Error: we, Input: input, AutoRetry: auto, Break: brk, Cycle: r.cyc,
 		Origin: r.origin, Path: slices.Clone(r.path),
-		Outputs: make(map[int]any, len(n.visible)), Variables: r.snapshotVars()}
-	for _, s := range n.visible {
+		Outputs: map[int]any{}, Variables: r.snapshotVars()}
+	for s := range n.visibleSlots() {
 		if v := r.slots[s]; v != nil {
 			id := r.p.nodes[s].id
 			ie.Outputs[id] = v
@@ -191,7 +196,7 @@ func (r *run) snapshot(n *node, we *weft.Error, input weft.Bundle, auto bool, br
 			ie.Branches[r.p.nodes[s].id] = r.branch[s]
 		}
 	}
-	for _, l := range n.loops {
+	for _, l := range n.enclosingLoops() {
 		ie.Loops = append(ie.Loops, l.feeder.id)
 	}
 	return ie
@@ -232,6 +237,9 @@ func (r *run) closeLoop(f *loopFrame, resumed bool) {
 			out, err := a.spec.Aggregate(a.params, g.items[key])
 			if a.counts {
 				r.res.Operations++
+			}
+			if err == nil {
+				err = r.takeOutput([]weft.Bundle{out}) // run limits (engine/limits.go)
 			}
 			if err != nil {
 				r.log(a, nil, nil, err, start)
@@ -295,7 +303,8 @@ func (r *run) aggItem(a *node) (weft.Bundle, error) {
 	if m == nil {
 		m = weft.Bundle{}
 	}
-	return maps.Clone(m), nil
+	item := maps.Clone(m)
+	return item, r.lim.Take(item, "an item it aggregates") // run limits (engine/limits.go)
 }
 
 func textKey(v any) string {

@@ -51,7 +51,10 @@ type fixture struct {
 	now time.Time
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newFixtureWith(t, nil) }
+
+// newFixtureWith is newFixture with the engine's options adjusted by opts (limits).
+func newFixtureWith(t *testing.T, opts func(*engine.Options)) *fixture {
 	t.Helper()
 	reg, err := all.Registry()
 	if err != nil {
@@ -123,8 +126,12 @@ func newFixture(t *testing.T) *fixture {
 	)
 	now := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 	ids := 0
-	eng, err := engine.New(engine.Options{Registry: reg, Clock: func() time.Time { return now },
-		NewID: func() string { ids++; return fmt.Sprintf("exec-%d", ids) }})
+	o := engine.Options{Registry: reg, Clock: func() time.Time { return now },
+		NewID: func() string { ids++; return fmt.Sprintf("exec-%d", ids) }}
+	if opts != nil {
+		opts(&o)
+	}
+	eng, err := engine.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,8 +46,9 @@ func (e *Engine) Resume(ctx context.Context, p *Plan, ie *Incomplete, in ResumeI
 	if ie.Variables != nil {
 		r.vars = maps.Clone(ie.Variables)
 	}
-	frames := make([]*loopFrame, 0, len(n.loops))
-	for _, l := range n.loops {
+	loops := n.enclosingLoops()
+	frames := make([]*loopFrame, 0, len(loops))
+	for _, l := range loops {
 		frames = append(frames, r.openLoop(l.feeder, l.aggs))
 	}
 	r.walk(n, true)

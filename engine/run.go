@@ -11,6 +11,7 @@ import (
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/iml"
+	"github.com/weftworks/weft/limits"
 )
 
 // Input starts a run.
@@ -77,6 +78,12 @@ type run struct {
 	origin  string
 	path    []int32
 	current *node
+
+	// lim is the run's limits and usage; mctx the context modules run under (the run's
+	// deadline, the limits), ended by cancel when the run finishes (engine/limits.go).
+	lim    *limits.Run
+	mctx   context.Context
+	cancel context.CancelFunc
 }
 
 type loopFrame struct {
@@ -147,6 +154,7 @@ func (e *Engine) newRun(ctx context.Context, p *Plan, id string, sc ScenarioInfo
 			"scenario": map[string]any{"id": sc.ID, "name": sc.Name, "url": sc.URL, "executionId": id},
 			"input":    inputs,
 		}}
+	r.startLimits(ctx)
 	return r
 }
 
@@ -202,6 +210,7 @@ func (r *run) endCycle() {
 }
 
 func (r *run) finish() *Result {
+	r.cancel()
 	res := r.res
 	res.Duration = r.e.opts.Clock().Sub(res.Started)
 	switch {
@@ -236,6 +245,11 @@ func (r *run) runTrigger(bundles []weft.Bundle) {
 	start := r.e.opts.Clock()
 	if t.counts {
 		r.res.Operations++
+	}
+	if err := r.takeOutput(bundles); err != nil {
+		r.log(t, nil, nil, err, start)
+		r.fail(t, err, nil)
+		return
 	}
 	r.log(t, nil, bundles, nil, start)
 	if next := r.emit(t, bundles); next != nil {
@@ -311,7 +325,7 @@ func (r *run) emit(n *node, out []weft.Bundle) *node {
 		f := r.openLoop(n, n.aggs)
 		r.path = append(r.path, 0)
 		for i, b := range out {
-			if r.halted() {
+			if r.halted() || r.late(n, i) {
 				break
 			}
 			r.path[len(r.path)-1] = int32(i)
@@ -328,7 +342,7 @@ func (r *run) emit(n *node, out []weft.Bundle) *node {
 	}
 	r.path = append(r.path, 0)
 	for i, b := range out {
-		if r.halted() {
+		if r.halted() || r.late(n, i) {
 			break
 		}
 		r.path[len(r.path)-1] = int32(i)
@@ -426,7 +440,14 @@ func (r *run) mergeStep(n *node) *node {
 func (r *run) call(n *node) ([]weft.Bundle, error) {
 	start := r.e.opts.Clock()
 	r.lastInput = nil
+	if err := r.deadline(start); err != nil {
+		r.log(n, nil, nil, err, start)
+		return nil, err
+	}
 	in, err := r.input(n)
+	if err == nil {
+		err = r.lim.Take(in, "its input")
+	}
 	if err != nil {
 		r.log(n, nil, nil, err, start)
 		return nil, err
@@ -434,20 +455,29 @@ func (r *run) call(n *node) ([]weft.Bundle, error) {
 	r.lastInput = in
 	if n.counts {
 		r.res.Operations++
+		if err := r.lim.Operations(r.res.Operations); err != nil {
+			r.log(n, in, nil, err, start)
+			return nil, err
+		}
 	}
 	if n.mod == nil {
 		err := weft.Errorf(weft.InvalidConfigurationError, "module %s cannot run", n.typ)
 		r.log(n, in, nil, err, start)
 		return nil, err
 	}
-	ctx := r.ctx
+	ctx := r.mctx
 	if n.timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(r.ctx, n.timeout)
+		ctx, cancel = context.WithTimeout(r.mctx, n.timeout)
 		defer cancel()
 	}
 	out, err := r.safeRun(ctx, n, in)
-	if err == nil && ctx.Err() == context.DeadlineExceeded {
+	if err != nil && r.mctx.Err() != nil && r.ctx.Err() == nil {
+		// The run's own deadline passed while the module waited, and it gave up. (A
+		// module that finished anyway keeps its output: the next module's check ends
+		// the run.)
+		err = r.lim.DeadlineError()
+	} else if err == nil && ctx.Err() == context.DeadlineExceeded {
 		err = weft.Errorf(weft.ModuleTimeoutError, "module %d exceeded its time limit of %s", n.id, n.timeout)
 	}
 	// Only the engine's own limit for the module is named here: a module that timed out
@@ -456,6 +486,11 @@ func (r *run) call(n *node) ([]weft.Bundle, error) {
 		if we := weft.AsError(err); we.Type == weft.RuntimeError || we.Type == weft.ModuleTimeoutError {
 			err = &weft.Error{Type: weft.ModuleTimeoutError,
 				Message: fmt.Sprintf("module %d exceeded its time limit of %s", n.id, n.timeout), Err: err}
+		}
+	}
+	if err == nil {
+		if err = r.takeOutput(out); err != nil {
+			out = nil
 		}
 	}
 	r.log(n, in, out, err, start)

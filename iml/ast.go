@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/weftworks/weft/jsregex"
+	"github.com/weftworks/weft/limits"
 	"github.com/weftworks/weft/value"
 )
 
@@ -244,6 +245,9 @@ type callNode struct {
 }
 
 func (n *callNode) eval(env *Env) (any, error) {
+	if err := env.tick(); err != nil {
+		return nil, err
+	}
 	if n.fn.lazy != nil {
 		v, err := n.fn.lazy(env, n.args)
 		return v, n.wrap(err)
@@ -261,13 +265,32 @@ func (n *callNode) eval(env *Env) (any, error) {
 		if isIgnore(v) {
 			v = nil
 		}
+		if env.Limits != nil && !n.fn.arrays {
+			// The function reads its arguments as text: an array or collection must
+			// not turn into more text than a run may hold.
+			if err := env.Limits.AsText(v, n.fn.label); err != nil {
+				return nil, err
+			}
+		}
 		args = append(args, v)
 	}
 	v, err := n.fn.call(callCtx{env: env, re: n.re}, args)
-	return v, n.wrap(err)
+	if err != nil {
+		return v, n.wrap(err)
+	}
+	if env.Limits != nil {
+		switch x := v.(type) {
+		case string:
+			err = env.Limits.Text(len(x), n.fn.label)
+		case []any:
+			err = env.Limits.Items(len(x), n.fn.label)
+		}
+	}
+	return v, err
 }
 
-// wrap names the function in an error that does not name one yet.
+// wrap names the function in an error that does not name one yet. A run limit passes
+// unchanged: its type (MaxResultsExceededError…) is what the engine reports.
 func (n *callNode) wrap(err error) error {
 	if err == nil {
 		return nil
@@ -277,6 +300,9 @@ func (n *callNode) wrap(err error) error {
 			ee.Func = n.fn.name
 		}
 		return ee
+	}
+	if _, ok := limits.As(err); ok {
+		return err
 	}
 	return &EvalError{Func: n.fn.name, Msg: err.Error()}
 }

@@ -2,11 +2,15 @@ package iml
 
 import (
 	"testing"
+
+	"github.com/weftworks/weft/limits"
 )
 
+// benchEnv evaluates under a run's default limits, as the engine does.
 func benchEnv(b *testing.B) *Env {
 	env := testEnv(b)
 	env.Scope.(scope)[1].(map[string]any)["a"] = map[string]any{"b": "value"}
+	env.Limits = limits.Start(limits.Default(), limits.Limits{}, nil)
 	return env
 }
 

@@ -160,6 +160,16 @@ func (c *cond) match(env *Env) (bool, string, error) {
 		}
 		b = unignore(b)
 	}
+	if env.Limits != nil && c.op.family == "text" {
+		// Text operators compare text forms: an array or collection operand must not
+		// turn into more text than a run may hold.
+		if err := env.Limits.AsText(a, "filter operand a"); err != nil {
+			return false, "a", err
+		}
+		if err := env.Limits.AsText(b, "filter operand b"); err != nil {
+			return false, "b", err
+		}
+	}
 	r, err := c.op.test(env, c, a, b)
 	if err != nil {
 		return false, "b", err

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/weftworks/weft/jsregex"
+	"github.com/weftworks/weft/limits"
 	"github.com/weftworks/weft/value"
 )
 
@@ -32,7 +33,7 @@ func compilePattern(body string, ci bool) (*jsregex.Regexp, error) {
 	return jsregex.Compile(body, flags)
 }
 
-func testPattern(_ *Env, c *cond, a, b any) (bool, error) {
+func testPattern(env *Env, c *cond, a, b any) (bool, error) {
 	re := c.re
 	if re == nil {
 		var err error
@@ -40,8 +41,11 @@ func testPattern(_ *Env, c *cond, a, b any) (bool, error) {
 			return false, &EvalError{Msg: err.Error()}
 		}
 	}
-	ok, err := re.MatchString(value.Text(a))
+	ok, err := re.MatchStringIn(env.Limits, value.Text(a))
 	if err != nil {
+		if _, limit := limits.As(err); limit {
+			return false, err
+		}
 		return false, &EvalError{Msg: err.Error()}
 	}
 	return ok, nil

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/weftworks/weft/limits"
 	"github.com/weftworks/weft/value"
 )
 
@@ -21,6 +22,12 @@ type funcDef struct {
 	pure bool
 	// prepare runs at compile time (e.g. to compile a constant regex argument).
 	prepare func(c *callNode) error
+	// arrays: the function reads arrays and collections as such; every other function
+	// reads its arguments as text, so an array or collection argument is checked
+	// against the run's maxTextBytes before the call.
+	arrays bool
+	// label names the function in limit errors ("split()"), made once.
+	label string
 }
 
 func (f *funcDef) arity() string {
@@ -45,6 +52,7 @@ func register(defs ...*funcDef) {
 		if _, dup := funcs[key]; dup {
 			panic("iml: function registered twice: " + d.name)
 		}
+		d.label = d.name + "()"
 		funcs[key] = d
 	}
 }
@@ -65,6 +73,12 @@ func pure(name string, min, max int, fn func(args []any) (any, error)) *funcDef 
 		call: func(_ callCtx, args []any) (any, error) { return fn(args) }}
 }
 
+// pureCtx builds a pure function that needs the call context: the run's limits, for
+// functions whose result can grow far beyond their arguments or that loop over data.
+func pureCtx(name string, min, max int, fn func(c callCtx, args []any) (any, error)) *funcDef {
+	return &funcDef{name: name, min: min, max: max, pure: true, call: fn}
+}
+
 // withEnv builds a function that reads the environment (time zone, clock, randomness).
 func withEnv(name string, min, max int, fn func(c callCtx, args []any) (any, error)) *funcDef {
 	return &funcDef{name: name, min: min, max: max, call: fn}
@@ -75,7 +89,9 @@ func withEnv(name string, min, max int, fn func(c callCtx, args []any) (any, err
 // modify them); a call that fails is left for run time, where the error is reported
 // with the data that caused it.
 func fold(c *callNode) node {
-	if !c.fn.pure {
+	if !c.fn.pure || c.re != nil {
+		// A constant regex is compiled once but searched at run time, within the run's
+		// regex budget: a catastrophic pattern must not stall compiling.
 		return c
 	}
 	for _, a := range c.args {
@@ -83,7 +99,11 @@ func fold(c *callNode) node {
 			return c
 		}
 	}
-	v, err := c.eval(&zeroEnv)
+	// Folding runs under the default limits, so nested constant calls cannot build a
+	// huge value while a blueprint compiles; a call over them is left for run time,
+	// where the run's limits report it.
+	env := Env{Limits: limits.Start(limits.Default(), limits.Limits{}, nil)}
+	v, err := c.eval(&env)
 	if err != nil {
 		return c
 	}
@@ -151,6 +171,18 @@ func init() {
 		pure("omit", 1, -1, func(args []any) (any, error) { return pickOmit("omit", args, false) }),
 		pure("pick", 1, -1, func(args []any) (any, error) { return pickOmit("pick", args, true) }),
 	)
+	readsArrays("get", "omit", "pick")
+}
+
+// readsArrays marks functions that read arrays and collections as such (funcDef.arrays).
+func readsArrays(names ...string) {
+	for _, name := range names {
+		f, ok := funcs[strings.ToLower(name)]
+		if !ok {
+			panic("iml: readsArrays: unknown function " + name)
+		}
+		f.arrays = true
+	}
 }
 
 // evalArg evaluates a lazy argument; Ignore is passed through so that

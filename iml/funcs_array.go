@@ -13,8 +13,8 @@ import (
 // argument is read as a one-element array and an empty one as the empty array (§5).
 func init() {
 	register(
-		pure("join", 1, 2, fnJoin),
-		pure("map", 2, 4, fnMap),
+		pureCtx("join", 1, 2, fnJoin),
+		pureCtx("map", 2, 4, fnMap),
 		pure("first", 1, 1, func(a []any) (any, error) {
 			if x := value.Array(a[0]); len(x) > 0 {
 				return x[0], nil
@@ -27,43 +27,67 @@ func init() {
 			}
 			return nil, nil
 		}),
-		pure("flatten", 1, 2, fnFlatten),
+		pureCtx("flatten", 1, 2, fnFlatten),
 		pure("keys", 1, 1, fnKeys),
 		pure("slice", 2, 3, fnSlice),
-		pure("merge", 1, -1, fnMerge),
-		pure("remove", 1, -1, fnRemove),
-		pure("add", 1, -1, func(a []any) (any, error) {
-			return append(slices.Clone(value.Array(a[0])), a[1:]...), nil
+		pureCtx("merge", 1, -1, fnMerge),
+		pureCtx("remove", 1, -1, fnRemove),
+		pureCtx("add", 1, -1, func(c callCtx, a []any) (any, error) {
+			src := value.Array(a[0])
+			if err := c.env.Limits.Items(len(src)+len(a)-1, "add()"); err != nil {
+				return nil, err
+			}
+			return append(slices.Clone(src), a[1:]...), nil
 		}),
-		pure("sort", 1, 3, fnSort),
+		pureCtx("sort", 1, 3, fnSort),
 		pure("reverse", 1, 1, func(a []any) (any, error) {
 			out := slices.Clone(value.Array(a[0]))
 			slices.Reverse(out)
 			return out, nil
 		}),
-		pure("distinct", 1, 2, fnDistinct),
-		pure("deduplicate", 1, 1, fnDistinct),
+		pureCtx("distinct", 1, 2, fnDistinct),
+		pureCtx("deduplicate", 1, 1, fnDistinct),
 		pure("toArray", 1, 1, fnToArray),
-		pure("toCollection", 3, 3, fnToCollection),
-		pure("arrayDiff", 2, 2, func(a []any) (any, error) { return setOp(a, false), nil }),
-		pure("arrayIntersect", 2, 2, func(a []any) (any, error) { return setOp(a, true), nil }),
+		pureCtx("toCollection", 3, 3, fnToCollection),
+		pureCtx("arrayDiff", 2, 2, func(c callCtx, a []any) (any, error) { return setOp(c, a, false) }),
+		pureCtx("arrayIntersect", 2, 2, func(c callCtx, a []any) (any, error) { return setOp(c, a, true) }),
 		withEnv("shuffle", 1, 1, fnShuffle),
 	)
+	// join reads its elements as text but checks the text as it grows.
+	readsArrays("join", "map", "first", "last", "flatten", "keys", "slice", "merge", "remove", "add",
+		"sort", "reverse", "distinct", "deduplicate", "toArray", "toCollection", "arrayDiff",
+		"arrayIntersect", "shuffle")
 }
 
 // fnJoin joins the text of every element; the separator defaults to ", " (the
 // separator of an array written as text).
-func fnJoin(a []any) (any, error) {
+// The text is checked against the run's maxTextBytes as it grows, so a long separator
+// between many elements is refused before it is built.
+func fnJoin(c callCtx, a []any) (any, error) {
 	sep := ", "
 	if len(a) > 1 && a[1] != nil {
 		sep = text(a[1])
 	}
+	lim := c.env.Limits
 	var b strings.Builder
 	for i, e := range value.Array(a[0]) {
 		if i > 0 {
 			b.WriteString(sep)
 		}
+		if lim != nil {
+			if err := lim.AsText(e, "join()"); err != nil {
+				return nil, err
+			}
+		}
 		appendText(&b, e)
+		if lim != nil {
+			if err := lim.Text(b.Len(), "join()"); err != nil {
+				return nil, err
+			}
+			if err := c.env.every(i); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return b.String(), nil
 }
@@ -82,7 +106,7 @@ func path(v any, p string) any {
 // fnMap collects the value at key (a dot path) of every collection; with a filter key
 // and values (comma-separated text or an array), only collections whose filter key
 // equals one of them. Elements without the key are left out.
-func fnMap(a []any) (any, error) {
+func fnMap(c callCtx, a []any) (any, error) {
 	key := text(a[1])
 	var filterKey string
 	var allowed []any
@@ -100,7 +124,10 @@ func fnMap(a []any) (any, error) {
 	}
 	src := value.Array(a[0])
 	out := make([]any, 0, len(src))
-	for _, e := range src {
+	for i, e := range src {
+		if err := c.env.every(i); err != nil {
+			return nil, err
+		}
 		if filterKey != "" {
 			fv := path(e, filterKey)
 			if !slices.ContainsFunc(allowed, func(x any) bool { return value.Equal(fv, x) }) {
@@ -116,12 +143,35 @@ func fnMap(a []any) (any, error) {
 
 // fnFlatten flattens nested arrays by depth levels (1 by default, as JavaScript's
 // Array.prototype.flat).
-func fnFlatten(a []any) (any, error) {
+func fnFlatten(c callCtx, a []any) (any, error) {
 	depth, err := intArg("flatten", a, 1, "depth", 1)
 	if err != nil {
 		return nil, err
 	}
-	return flat(value.Array(a[0]), depth, nil), nil
+	src := value.Array(a[0])
+	if lim := c.env.Limits; lim != nil {
+		// Counted before anything is built: nested arrays flatten to their product.
+		if err := lim.Items(flatLen(src, depth, int(lim.MaxArrayItems)), "flatten()"); err != nil {
+			return nil, err
+		}
+	}
+	return flat(src, depth, nil), nil
+}
+
+// flatLen counts the elements flat would make, stopping once past stop.
+func flatLen(src []any, depth, stop int) int {
+	n := 0
+	for _, e := range src {
+		if inner, ok := e.([]any); ok && depth > 0 {
+			n += flatLen(inner, depth-1, stop-n)
+		} else {
+			n++
+		}
+		if n > stop {
+			return n
+		}
+	}
+	return n
 }
 
 func flat(src []any, depth int, out []any) []any {
@@ -190,25 +240,34 @@ func fnSlice(a []any) (any, error) {
 	return slices.Clone(src[start:end]), nil
 }
 
-func fnMerge(a []any) (any, error) {
-	var out []any
+func fnMerge(c callCtx, a []any) (any, error) {
+	n := 0
+	for _, v := range a {
+		if v != nil {
+			n += len(value.Array(v))
+		}
+	}
+	if err := c.env.Limits.Items(n, "merge()"); err != nil {
+		return nil, err
+	}
+	out := make([]any, 0, n)
 	for _, v := range a {
 		if v == nil {
 			continue
 		}
 		out = append(out, value.Array(v)...)
 	}
-	if out == nil {
-		out = []any{}
-	}
 	return out, nil
 }
 
 // fnRemove drops every element equal (as `=`) to one of the values.
-func fnRemove(a []any) (any, error) {
+func fnRemove(c callCtx, a []any) (any, error) {
 	src := value.Array(a[0])
 	out := make([]any, 0, len(src))
-	for _, e := range src {
+	for i, e := range src {
+		if err := c.env.every(i * len(a)); err != nil {
+			return nil, err
+		}
 		if !slices.ContainsFunc(a[1:], func(x any) bool { return value.Equal(e, x) }) {
 			out = append(out, e)
 		}
@@ -220,7 +279,7 @@ func fnRemove(a []any) (any, error) {
 // desc, "asc ci", "desc ci"; with two arguments the second is the key unless it is an
 // order word. Numbers sort before text, text by code point (ci: ignoring case, upper
 // case first among equal letters), empty values last; the sort is stable.
-func fnSort(a []any) (any, error) {
+func fnSort(c callCtx, a []any) (any, error) {
 	order, key := "asc", ""
 	if len(a) > 1 && a[1] != nil {
 		o := strings.ToLower(strings.TrimSpace(text(a[1])))
@@ -247,7 +306,19 @@ func fnSort(a []any) (any, error) {
 		}
 		return path(v, key)
 	}
+	// The deadline is looked at every few thousand comparisons; once it has passed,
+	// every comparison says "equal" so the sort ends at once, and the error is returned.
+	var late error
+	comparisons := 0
 	slices.SortStableFunc(out, func(x, y any) int {
+		if late != nil {
+			return 0
+		}
+		comparisons++
+		if err := c.env.every(comparisons); err != nil {
+			late = err
+			return 0
+		}
 		a, b := get(x), get(y)
 		c := sortCompare(a, b, ci)
 		if desc && !isEmptySort(a) && !isEmptySort(b) {
@@ -264,6 +335,9 @@ func fnSort(a []any) (any, error) {
 		}
 		return c
 	})
+	if late != nil {
+		return nil, late
+	}
 	return out, nil
 }
 
@@ -340,7 +414,7 @@ func equalKey(v any) string {
 
 // fnDistinct keeps the first of equal elements (equal as `=`); with a key, elements
 // are compared by that key (dot path) of collections.
-func fnDistinct(a []any) (any, error) {
+func fnDistinct(c callCtx, a []any) (any, error) {
 	key := ""
 	if len(a) > 1 && a[1] != nil {
 		key = text(a[1])
@@ -348,7 +422,10 @@ func fnDistinct(a []any) (any, error) {
 	src := value.Array(a[0])
 	seen := make(map[string]bool, len(src))
 	out := make([]any, 0, len(src))
-	for _, e := range src {
+	for i, e := range src {
+		if err := c.env.every(i); err != nil {
+			return nil, err
+		}
 		v := e
 		if key != "" {
 			v = path(e, key)
@@ -365,20 +442,26 @@ func fnDistinct(a []any) (any, error) {
 
 // setOp returns the elements of the first array that are (intersect) or are not
 // (diff) in the second one, in the first array's order.
-func setOp(a []any, keep bool) []any {
+func setOp(c callCtx, a []any, keep bool) ([]any, error) {
 	other := value.Array(a[1])
 	in := make(map[string]bool, len(other))
-	for _, e := range other {
+	for i, e := range other {
+		if err := c.env.every(i); err != nil {
+			return nil, err
+		}
 		in[equalKey(e)] = true
 	}
 	src := value.Array(a[0])
 	out := make([]any, 0, len(src))
-	for _, e := range src {
+	for i, e := range src {
+		if err := c.env.every(i); err != nil {
+			return nil, err
+		}
 		if in[equalKey(e)] == keep {
 			out = append(out, e)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // fnToArray turns a collection into an array of {key, value} collections, sorted by
@@ -404,10 +487,13 @@ func fnToArray(a []any) (any, error) {
 
 // fnToCollection builds one collection from an array of collections: the key field of
 // each element names the entry, the value field gives its value.
-func fnToCollection(a []any) (any, error) {
+func fnToCollection(c callCtx, a []any) (any, error) {
 	kf, vf := text(a[1]), text(a[2])
 	out := map[string]any{}
-	for _, e := range value.Array(a[0]) {
+	for i, e := range value.Array(a[0]) {
+		if err := c.env.every(i); err != nil {
+			return nil, err
+		}
 		k := path(e, kf)
 		if k == nil {
 			continue

@@ -29,6 +29,7 @@ func init() {
 		pure("parseNumber", 1, 2, fnParseNumber),
 		pure("formatNumber", 1, 4, fnFormatNumber),
 	)
+	readsArrays("max", "min", "sum", "average", "median", "stdevP", "stdevS")
 }
 
 // number reads a numeric argument; ok is false for an empty one.

@@ -25,7 +25,7 @@ func init() {
 		pure("startcase", 1, 1, fnStartCase),
 		pure("toString", 1, 1, func(a []any) (any, error) { return text(a[0]), nil }),
 		pure("toBinary", 1, 2, fnToBinary),
-		pure("split", 1, 2, fnSplit),
+		pureCtx("split", 1, 2, fnSplit),
 		pure("contains", 2, 2, fnContains),
 		pure("encodeURL", 1, 1, func(a []any) (any, error) { return encodeURIComponent(text(a[0])), nil }),
 		pure("decodeURL", 1, 1, fnDecodeURL),
@@ -41,6 +41,7 @@ func init() {
 		pure("ascii", 1, 2, fnASCII),
 		pure("base64", 1, 1, fnBase64),
 	)
+	readsArrays("length", "contains")
 }
 
 // isJSSpace is JavaScript's String.prototype.trim white space: Unicode spaces, line
@@ -133,12 +134,26 @@ func decodeBase64(s string) ([]byte, error) {
 // fnSplit splits text at every occurrence of the separator (JavaScript split: pieces
 // keep their spaces). Empty text gives an empty array; an empty separator splits
 // into characters.
-func fnSplit(a []any) (any, error) {
+//
+// The pieces are counted before they are made: a long text split into characters is
+// refused by the run's maxArrayItems without building millions of pieces.
+func fnSplit(c callCtx, a []any) (any, error) {
 	s := text(a[0])
 	if s == "" {
 		return []any{}, nil
 	}
 	sep := text(arg(a, 1))
+	if lim := c.env.Limits; lim != nil {
+		n := 0
+		if sep == "" {
+			n = utf8.RuneCountInString(s)
+		} else {
+			n = strings.Count(s, sep) + 1
+		}
+		if err := lim.Items(n, "split()"); err != nil {
+			return nil, err
+		}
+	}
 	var parts []string
 	if sep == "" {
 		parts = strings.Split(s, "")
@@ -370,10 +385,16 @@ func fnReplace(c callCtx, a []any) (any, error) {
 		}
 	}
 	if re != nil {
-		return re.Replace(s, repl, re.Global())
+		return re.ReplaceIn(c.env.Limits, s, repl, re.Global())
 	}
 	if search == "" {
 		return s, nil
+	}
+	if lim := c.env.Limits; lim != nil && len(repl) > len(search) {
+		// Sized before it is built: each occurrence grows the text.
+		if err := lim.Text(len(s)+strings.Count(s, search)*(len(repl)-len(search)), "replace()"); err != nil {
+			return nil, err
+		}
 	}
 	return strings.ReplaceAll(s, search, repl), nil
 }

@@ -11,6 +11,8 @@ package iml
 import (
 	"fmt"
 	"time"
+
+	"github.com/weftworks/weft/limits"
 )
 
 // Scope gives access to the output bundles of upstream modules.
@@ -34,6 +36,38 @@ type Env struct {
 	Variables map[string]any
 	// Random returns a number in [0, 1) (random, uuid, shuffle). Defaults to math/rand/v2.
 	Random func() float64
+	// Limits are the run's limits: the largest array and text a function may make, the
+	// run's deadline (checked every few hundred calls and inside loops over data) and
+	// its regex budget. nil: no limits.
+	Limits *limits.Run
+
+	// calls counts function calls, to check the deadline every checkEvery calls.
+	calls uint32
+}
+
+// checkEvery is how many function calls (or loop iterations, inside a function) pass
+// between two looks at the run's deadline: often enough to stop CPU-bound work within
+// milliseconds, rarely enough to cost nothing next to the work.
+const checkEvery = 256
+
+// tick counts one call and looks at the deadline every checkEvery calls.
+func (e *Env) tick() error {
+	if e.Limits == nil {
+		return nil
+	}
+	e.calls++
+	if e.calls%checkEvery != 0 {
+		return nil
+	}
+	return e.Limits.Check()
+}
+
+// every looks at the deadline on every 4096th iteration i of a loop over data.
+func (e *Env) every(i int) error {
+	if i&4095 != 4095 || e.Limits == nil {
+		return nil
+	}
+	return e.Limits.Check()
 }
 
 // ignoreType is the type of Ignore. Its text form is empty, so an ignored value that

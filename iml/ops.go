@@ -80,7 +80,7 @@ func (n *binNode) eval(env *Env) (any, error) {
 		c, ok := compare(a, b, env.loc())
 		return ok && c >= 0, nil
 	case "+":
-		return plus(a, b)
+		return plus(env, a, b)
 	}
 	x, err := arithOperand(n.op, a)
 	if err != nil {
@@ -119,7 +119,7 @@ func unignore(v any) any {
 // plus adds numbers and concatenates anything else as text, as JavaScript's + does
 // ("-" + 3 is "-3"); an empty operand counts as empty text next to text and as 0 next
 // to a number.
-func plus(a, b any) (any, error) {
+func plus(env *Env, a, b any) (any, error) {
 	if isNumeric(a) && isNumeric(b) {
 		x, _ := arithOperand("+", a)
 		y, _ := arithOperand("+", b)
@@ -130,6 +130,19 @@ func plus(a, b any) (any, error) {
 	}
 	if b == nil && isNumber(a) {
 		return arithOperand("+", a)
+	}
+	if lim := env.Limits; lim != nil {
+		if err := lim.AsText(a, "+"); err != nil {
+			return nil, err
+		}
+		if err := lim.AsText(b, "+"); err != nil {
+			return nil, err
+		}
+		x, y := value.Text(a), value.Text(b)
+		if err := lim.Text(len(x)+len(y), "+"); err != nil {
+			return nil, err
+		}
+		return x + y, nil
 	}
 	return value.Text(a) + value.Text(b), nil
 }

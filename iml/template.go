@@ -127,7 +127,17 @@ func (t *Template) Eval(env *Env) (any, error) {
 		if isIgnore(v) {
 			continue
 		}
+		if env.Limits != nil {
+			if err := env.Limits.AsText(v, "the template"); err != nil {
+				return nil, err
+			}
+		}
 		appendText(&b, v)
+		if env.Limits != nil {
+			if err := env.Limits.Text(b.Len(), "the template"); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return b.String(), nil
 }

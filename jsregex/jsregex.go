@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/dlclark/regexp2/v2"
+	"github.com/weftworks/weft/limits"
 )
 
 // DefaultTimeout bounds one search (one match attempt over the input, including all its
@@ -180,14 +181,32 @@ func (r *Regexp) GroupNames() []string { return append([]string(nil), r.groups..
 
 // MatchString reports whether the pattern matches somewhere in s (RegExp.test, ignoring
 // lastIndex; with the y flag only a match at the start counts).
-func (r *Regexp) MatchString(s string) (bool, error) {
+func (r *Regexp) MatchString(s string) (bool, error) { return r.MatchStringIn(nil, s) }
+
+// MatchStringIn is MatchString within a run's limits: the search counts against the
+// run's regex budget (limits.Run.RegexBudget) and may take at most what is left of it;
+// a nil run means no budget, only the regex's own timeout.
+func (r *Regexp) MatchStringIn(run *limits.Run, s string) (bool, error) {
 	if r.sticky {
-		ms, err := r.FindAll(s, 1)
+		ms, err := r.FindAllIn(run, s, 1)
 		return len(ms) > 0, err
 	}
-	ok, err := r.re.MatchString(s)
+	if run == nil {
+		ok, err := r.re.MatchString(s)
+		if err != nil {
+			return false, r.searchError(err)
+		}
+		return ok, nil
+	}
+	re, budgeted, err := r.engine(run)
 	if err != nil {
-		return false, r.searchError(err)
+		return false, err
+	}
+	start := time.Now()
+	ok, err := re.MatchString(s)
+	run.SpendRegex(time.Since(start))
+	if err != nil {
+		return false, r.budgetError(run, err, budgeted)
 	}
 	return ok, nil
 }
@@ -196,29 +215,42 @@ func (r *Regexp) MatchString(s string) (bool, error) {
 // as String.prototype.matchAll does; the g flag does not matter here. After an empty
 // match the search moves on by one character. With the y flag each match must start
 // where the previous one ended (the first at 0).
-func (r *Regexp) FindAll(s string, limit int) ([]*Match, error) {
+func (r *Regexp) FindAll(s string, limit int) ([]*Match, error) { return r.FindAllIn(nil, s, limit) }
+
+// FindAllIn is FindAll within a run's limits (see MatchStringIn); more matches than the
+// run's maxArrayItems are refused, as each match becomes an item or a bundle.
+func (r *Regexp) FindAllIn(run *limits.Run, s string, limit int) ([]*Match, error) {
 	var out []*Match
-	err := r.each(s, limit, func(m *regexp2.Match) {
+	err := r.each(run, s, limit, func(m *regexp2.Match) error {
 		out = append(out, r.convert(m))
+		if run != nil && int64(len(out)) > run.MaxArrayItems {
+			return run.Items(len(out), "the matches of "+r.String())
+		}
+		return nil
 	})
 	return out, err
 }
 
-// each calls fn for up to limit successive matches (all when limit < 0).
-func (r *Regexp) each(s string, limit int, fn func(*regexp2.Match)) error {
+// each calls fn for up to limit successive matches (all when limit < 0); an error from
+// fn stops the search. With a run, every search counts against the run's regex budget
+// and may take at most what is left of it.
+func (r *Regexp) each(run *limits.Run, s string, limit int, fn func(*regexp2.Match) error) error {
 	if limit == 0 {
 		return nil
 	}
-	m, err := r.re.FindStringMatch(s)
+	var m *regexp2.Match
 	next := 0 // rune index where a sticky match must start
 	for n := 0; ; n++ {
-		if err != nil {
-			return r.searchError(err)
+		var err error
+		if m, err = r.search(run, s, m); err != nil {
+			return err
 		}
 		if m == nil || (r.sticky && m.RuneIndex != next) {
 			return nil
 		}
-		fn(m)
+		if err := fn(m); err != nil {
+			return err
+		}
 		if limit > 0 && n+1 >= limit {
 			return nil
 		}
@@ -226,8 +258,66 @@ func (r *Regexp) each(s string, limit int, fn func(*regexp2.Match)) error {
 		if m.RuneLength == 0 {
 			next++ // JavaScript's AdvanceStringIndex after an empty match
 		}
-		m, err = r.re.FindNextMatch(m)
 	}
+}
+
+// search finds the first match in s (prev nil) or the one after prev, within the run's
+// regex budget when there is a run.
+func (r *Regexp) search(run *limits.Run, s string, prev *regexp2.Match) (*regexp2.Match, error) {
+	re, budgeted := r.re, false
+	var start time.Time
+	if run != nil {
+		var err error
+		if re, budgeted, err = r.engine(run); err != nil {
+			return nil, err
+		}
+		start = time.Now()
+	}
+	var m *regexp2.Match
+	var err error
+	if prev == nil {
+		m, err = re.FindStringMatch(s)
+	} else {
+		m, err = re.FindNextMatch(prev)
+	}
+	if run == nil {
+		if err != nil {
+			return nil, r.searchError(err)
+		}
+		return m, nil
+	}
+	run.SpendRegex(time.Since(start))
+	if err != nil {
+		return nil, r.budgetError(run, err, budgeted)
+	}
+	return m, nil
+}
+
+// engine returns the regexp2 engine for a run's next search: the compiled one when the
+// run's budget leaves more than its timeout, else a shallow copy whose timeout is what
+// is left (budgeted). A copy shares the compiled program and the runner pool; only the
+// timeout differs, so a search never runs past the run's budget.
+func (r *Regexp) engine(run *limits.Run) (*regexp2.Regexp, bool, error) {
+	left, err := run.RegexLeft()
+	if err != nil {
+		return nil, false, err
+	}
+	if left >= r.re.MatchTimeout {
+		return r.re, false, nil
+	}
+	cp := *r.re
+	cp.MatchTimeout = left
+	return &cp, true, nil
+}
+
+// budgetError is searchError, except that a search stopped by what was left of the
+// run's budget (not by the regex's own timeout) reports the run's regexBudget error.
+func (r *Regexp) budgetError(run *limits.Run, err error, budgeted bool) error {
+	if budgeted && !errors.Is(err, regexp2.ErrBacktrackingStackLimit) {
+		run.ExhaustRegex()
+		return run.RegexSpent()
+	}
+	return r.searchError(err)
 }
 
 func (r *Regexp) convert(m *regexp2.Match) *Match {

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/dlclark/regexp2/v2"
+	"github.com/weftworks/weft/limits"
 )
 
 // Replace replaces the first match in s (every match when global is true) with repl,
@@ -16,6 +17,13 @@ import (
 // global is a parameter rather than r.Global() so callers with a separate "global"
 // field (Make's text parser) need not recompile; pass r.Global() for literal semantics.
 func (r *Regexp) Replace(s, repl string, global bool) (string, error) {
+	return r.ReplaceIn(nil, s, repl, global)
+}
+
+// ReplaceIn is Replace within a run's limits: the searches count against the run's
+// regex budget (see MatchStringIn) and a result longer than the run's maxTextBytes is
+// refused as soon as it grows past it.
+func (r *Regexp) ReplaceIn(run *limits.Run, s, repl string, global bool) (string, error) {
 	limit := 1
 	if global {
 		limit = -1
@@ -23,12 +31,16 @@ func (r *Regexp) Replace(s, repl string, global bool) (string, error) {
 	var b strings.Builder
 	last := 0 // byte offset in s up to which text was copied
 	matched := false
-	err := r.each(s, limit, func(m *regexp2.Match) {
+	err := r.each(run, s, limit, func(m *regexp2.Match) error {
 		matched = true
 		start, length := m.ByteRange()
 		b.WriteString(s[last:start])
 		r.expand(&b, repl, s, m, start, start+length)
 		last = start + length
+		if n := b.Len() + len(s) - last; run != nil && int64(n) > run.MaxTextBytes {
+			return run.Text(n, "replacing "+r.String())
+		}
+		return nil
 	})
 	if err != nil {
 		return "", err

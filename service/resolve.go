@@ -72,7 +72,7 @@ func (s *Service) EditIncomplete(ctx context.Context, id string, edits []Edit, r
 		if err != nil {
 			return err
 		}
-		an := blueprint.Analyze(bp, s.cfg.Registry)
+		an := blueprint.AnalyzeWith(bp, s.cfg.Registry, s.validation())
 		if _, ok := an.ByID[ie.FailedModuleID]; !ok {
 			return fmt.Errorf("the blueprint has no module %d, where the incomplete execution failed", ie.FailedModuleID)
 		}
@@ -83,7 +83,7 @@ func (s *Service) EditIncomplete(ctx context.Context, id string, edits []Edit, r
 			if err != nil {
 				return fmt.Errorf("the incomplete execution's own blueprint: %w", err)
 			}
-			if err := unchangedBefore(old, bp, blueprint.Analyze(old, s.cfg.Registry), an, ie.FailedModuleID); err != nil {
+			if err := unchangedBefore(old, bp, blueprint.AnalyzeWith(old, s.cfg.Registry, s.validation()), an, ie.FailedModuleID); err != nil {
 				return err
 			}
 		}

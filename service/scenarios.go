@@ -32,10 +32,15 @@ func (s *Service) checkBlueprint(raw []byte) (*blueprint.Blueprint, error) {
 	if err != nil {
 		return nil, err
 	}
-	if rep := blueprint.Validate(bp, s.cfg.Registry); !rep.OK() {
+	if rep := blueprint.ValidateWith(bp, s.cfg.Registry, s.validation()); !rep.OK() {
 		return nil, &InvalidBlueprintError{Report: rep}
 	}
 	return bp, nil
+}
+
+// validation is how blueprints are validated: under the server's limits.
+func (s *Service) validation() blueprint.Options {
+	return blueprint.Options{Limits: s.eng.Limits()}
 }
 
 // CreateScenario stores a new scenario from a blueprint (version 1, inactive).

@@ -20,6 +20,7 @@ import (
 	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/blueprint"
 	"github.com/weftworks/weft/engine"
+	"github.com/weftworks/weft/limits"
 	"github.com/weftworks/weft/secrets"
 	"github.com/weftworks/weft/store"
 )
@@ -39,6 +40,10 @@ type Config struct {
 	Location *time.Location
 	// ModuleTimeout is the engine's default module time limit. Defaults to 40 s.
 	ModuleTimeout time.Duration
+	// Limits bound every run and the blueprints accepted (docs/operations.md, "Run
+	// limits"); a scenario may lower the run limits for itself. Zero fields default to
+	// limits.Default.
+	Limits limits.Limits
 	// MaxScenarioBytes and MaxTotalBytes limit the incomplete executions kept
 	// (SPEC §5.6). Default to 10 MB and 500 MB, as Fusion.
 	MaxScenarioBytes int64
@@ -184,7 +189,7 @@ func New(cfg Config) (*Service, error) {
 		save = s.saveConnection
 	}
 	eng, err := engine.New(engine.Options{Registry: cfg.Registry, Clock: cfg.Clock, NewID: cfg.NewID,
-		Location: cfg.Location, ModuleTimeout: cfg.ModuleTimeout, Connections: s.cfg.Connections,
+		Location: cfg.Location, ModuleTimeout: cfg.ModuleTimeout, Connections: s.cfg.Connections, Limits: cfg.Limits,
 		SaveConnection: save})
 	if err != nil {
 		return nil, err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/app"
+	"github.com/weftworks/weft/limits"
 	"github.com/weftworks/weft/value"
 )
 
@@ -99,15 +100,23 @@ func directive(name, label, help string, mapper []app.Field) app.Spec {
 		Mapper: mapper, OpenMapper: name == "builtin:Resume"}
 }
 
-func iterate(_ context.Context, c *app.Call) ([]weft.Bundle, error) {
+// iterate refuses an array over the run's maxBundles before making a bundle, and
+// looks at the run's deadline while it copies elements.
+func iterate(ctx context.Context, c *app.Call) ([]weft.Bundle, error) {
 	raw := c.Input["array"]
 	if s, ok := raw.(string); ok && s == "" {
 		raw = nil
 	}
 	arr := value.Array(raw)
+	if err := limits.FromContext(ctx).Bundles(len(arr), "the iterator"); err != nil {
+		return nil, err
+	}
 	out := make([]weft.Bundle, len(arr))
 	n := float64(len(arr))
 	for i, e := range arr {
+		if i&4095 == 4095 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		var b weft.Bundle
 		if m, ok := e.(map[string]any); ok {
 			b = make(weft.Bundle, len(m)+2)
@@ -124,10 +133,13 @@ func iterate(_ context.Context, c *app.Call) ([]weft.Bundle, error) {
 	return out, nil
 }
 
-func repeat(_ context.Context, c *app.Call) ([]weft.Bundle, error) {
+func repeat(ctx context.Context, c *app.Call) ([]weft.Bundle, error) {
 	start, _ := c.Input["start"].(float64)
 	step, _ := c.Input["step"].(float64)
 	n, _ := c.Input["repeats"].(float64)
+	if err := limits.FromContext(ctx).Bundles(int(n), "the repeater"); err != nil {
+		return nil, err
+	}
 	out := make([]weft.Bundle, int(n))
 	for i := range out {
 		out[i] = weft.Bundle{"i": start + float64(i)*step}

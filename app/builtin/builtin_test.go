@@ -1,11 +1,15 @@
 package builtin_test
 
 import (
+	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/app/apptest"
 	"github.com/weftworks/weft/app/builtin"
+	"github.com/weftworks/weft/limits"
 )
 
 func TestWebhookRespond(t *testing.T) {
@@ -88,5 +92,30 @@ func TestReadBreak(t *testing.T) {
 	b = builtin.ReadBreak(weft.Bundle{"retry": false, "count": 7.0, "interval": 60.0})
 	if b.Retry || b.Count != 7 || b.Interval.Hours() != 1 {
 		t.Fatalf("%+v", b)
+	}
+}
+
+func TestIteratorAndRepeaterWithinTheRunsLimits(t *testing.T) {
+	run := limits.Start(limits.Limits{MaxBundles: 100}, limits.Limits{}, nil)
+	ctx := limits.NewContext(t.Context(), run)
+	feeder := apptest.Spec(t, builtin.Register, "builtin:BasicFeeder")
+	rep := apptest.Spec(t, builtin.Register, "builtin:BasicRepeater")
+	// Refused before a bundle is made.
+	_, err := apptest.Run(ctx, feeder, nil, weft.Bundle{"array": make([]any, 101)}, nil)
+	if ex, ok := limits.As(err); !ok || ex.Key != "maxBundles" || !strings.Contains(err.Error(), "the iterator emits 101 bundles") {
+		t.Fatalf("iterator: %v", err)
+	}
+	_, err = apptest.Run(ctx, rep, nil, weft.Bundle{"repeats": "101"}, nil)
+	if ex, ok := limits.As(err); !ok || ex.Key != "maxBundles" {
+		t.Fatalf("repeater: %v", err)
+	}
+	if out, err := apptest.Run(ctx, feeder, nil, weft.Bundle{"array": make([]any, 100)}, nil); err != nil || len(out) != 100 {
+		t.Fatalf("at the limit: %d, %v", len(out), err)
+	}
+	// A run past its deadline (the context ended) stops copying a long array.
+	ended, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := apptest.Run(ended, feeder, nil, weft.Bundle{"array": make([]any, 50_000)}, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("ended context: %v", err)
 	}
 }

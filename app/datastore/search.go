@@ -12,6 +12,7 @@ import (
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/iml"
+	"github.com/weftworks/weft/limits"
 	"github.com/weftworks/weft/value"
 )
 
@@ -35,7 +36,8 @@ func (m *module) search(ctx context.Context, c *app.Call) ([]weft.Bundle, error)
 	if err != nil {
 		return nil, err
 	}
-	env := iml.Env{Now: c.Exec.Now, Location: c.Exec.Location(), ExecutionID: c.Exec.ID()}
+	env := iml.Env{Now: c.Exec.Now, Location: c.Exec.Location(), ExecutionID: c.Exec.ID(),
+		Limits: limits.FromContext(ctx)} // the run's limits (docs/operations.md)
 	var hits []weft.Record
 	for _, r := range recs {
 		ok, err := f.match(&env, r)

@@ -11,6 +11,7 @@ import (
 	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/app/httpmod"
 	"github.com/weftworks/weft/iml"
+	"github.com/weftworks/weft/limits"
 	"github.com/weftworks/weft/value"
 )
 
@@ -35,7 +36,8 @@ func (m *module) Run(ctx context.Context, c *app.Call) ([]weft.Bundle, error) {
 	params := make(map[string]any, len(c.Params)+len(c.Input))
 	maps.Copy(params, c.Params)
 	maps.Copy(params, c.Input)
-	env := &iml.Env{Now: c.Exec.Now, Location: c.Exec.Location(), ExecutionID: c.Exec.ID()}
+	env := &iml.Env{Now: c.Exec.Now, Location: c.Exec.Location(), ExecutionID: c.Exec.ID(),
+		Limits: limits.FromContext(ctx)} // the run's limits (docs/operations.md)
 	conn, secrets, err := m.connection(c.Exec, params)
 	if err != nil {
 		return nil, err

@@ -77,7 +77,7 @@ func (m *module) newCollector(env *iml.Env, vars map[string]any) (*collector, er
 		c.bs[fc.id] = fc.cond["b"]
 	}
 	c.fenv = &iml.Env{Now: env.Now, Location: env.Location, ExecutionID: env.ExecutionID,
-		Variables: map[string]any{"operand": c.ops, "b": c.bs}}
+		Limits: env.Limits, Variables: map[string]any{"operand": c.ops, "b": c.bs}}
 	return c, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/jsregex"
+	"github.com/weftworks/weft/limits"
 	"github.com/weftworks/weft/value"
 )
 
@@ -101,8 +102,8 @@ var parserSpec = app.Spec{
 			return nil, patternError("pattern", err)
 		}
 		m := &matcher{global: boolOr(p["global"], false), keepGoing: boolOr(p["continueWhenNoRes"], false)}
-		return app.ModuleFunc(func(_ context.Context, c *app.Call) ([]weft.Bundle, error) {
-			return m.run(re, value.Text(c.Input["text"]), groupFields)
+		return app.ModuleFunc(func(ctx context.Context, c *app.Call) ([]weft.Bundle, error) {
+			return m.run(ctx, re, value.Text(c.Input["text"]), groupFields)
 		}), nil
 	},
 }
@@ -122,12 +123,12 @@ var advancedParserSpec = app.Spec{
 		flags := jsFlags(p)
 		m := &matcher{global: boolOr(p["global"], false), keepGoing: boolOr(p["continueWhenNoRes"], false)}
 		cache := jsregex.NewCache(maxCachedPatterns)
-		return app.ModuleFunc(func(_ context.Context, c *app.Call) ([]weft.Bundle, error) {
+		return app.ModuleFunc(func(ctx context.Context, c *app.Call) ([]weft.Bundle, error) {
 			re, err := cache.Compile(value.Text(c.Input["pattern"]), flags)
 			if err != nil {
 				return nil, patternError("pattern", err)
 			}
-			return m.run(re, value.Text(c.Input["text"]), arrayFields)
+			return m.run(ctx, re, value.Text(c.Input["text"]), arrayFields)
 		}), nil
 	},
 }
@@ -144,12 +145,14 @@ type matcher struct {
 // fieldsFunc writes a match's fields into b; m is nil for the no-match bundle.
 type fieldsFunc func(b weft.Bundle, re *jsregex.Regexp, m *jsregex.Match)
 
-func (p *matcher) run(re *jsregex.Regexp, text string, fields fieldsFunc) ([]weft.Bundle, error) {
+// The search runs within the run's limits (limits.FromContext): its regex budget, and
+// no more matches than maxArrayItems.
+func (p *matcher) run(ctx context.Context, re *jsregex.Regexp, text string, fields fieldsFunc) ([]weft.Bundle, error) {
 	limit := 1
 	if p.global {
 		limit = -1
 	}
-	ms, err := re.FindAll(text, limit)
+	ms, err := re.FindAllIn(limits.FromContext(ctx), text, limit)
 	if err != nil {
 		return nil, searchError(err)
 	}

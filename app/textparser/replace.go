@@ -6,6 +6,7 @@ import (
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/jsregex"
+	"github.com/weftworks/weft/limits"
 	"github.com/weftworks/weft/value"
 )
 
@@ -19,13 +20,13 @@ var replaceSpec = app.Spec{
 	}, append(flagFields(), app.Field{Name: "text", Label: "Text", Type: app.TypeText})...),
 	New: func(app.Config) (app.Module, error) {
 		cache := jsregex.NewCache(maxCachedPatterns)
-		return app.ModuleFunc(func(_ context.Context, c *app.Call) ([]weft.Bundle, error) {
+		return app.ModuleFunc(func(ctx context.Context, c *app.Call) ([]weft.Bundle, error) {
 			in := c.Input
 			re, err := cache.Compile(value.Text(in["pattern"]), jsFlags(in))
 			if err != nil {
 				return nil, patternError("pattern", err)
 			}
-			out, err := re.Replace(value.Text(in["text"]), value.Text(in["value"]), boolOr(in["global"], false))
+			out, err := re.ReplaceIn(limits.FromContext(ctx), value.Text(in["text"]), value.Text(in["value"]), boolOr(in["global"], false))
 			if err != nil {
 				return nil, searchError(err)
 			}

@@ -8,6 +8,7 @@ import (
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/jsregex"
+	"github.com/weftworks/weft/limits"
 	"github.com/weftworks/weft/value"
 )
 
@@ -46,7 +47,7 @@ type switcher struct{ cache *jsregex.Cache }
 // maxCachedPatterns bounds the cache when patterns are mapped from data.
 const maxCachedPatterns = 256
 
-func (s *switcher) Run(_ context.Context, c *app.Call) ([]weft.Bundle, error) {
+func (s *switcher) Run(ctx context.Context, c *app.Call) ([]weft.Bundle, error) {
 	input := value.Text(c.Input["input"])
 	useRegexp := value.Bool(c.Input["useRegExpMatch"])
 	for i, e := range value.Array(c.Input["casesTable"]) {
@@ -58,7 +59,7 @@ func (s *switcher) Run(_ context.Context, c *app.Call) ([]weft.Bundle, error) {
 			if err != nil {
 				return nil, weft.Errorf(weft.InvalidConfigurationError, "casesTable/%d/pattern: %w", i, err)
 			}
-			if matched, err = re.MatchString(input); err != nil {
+			if matched, err = re.MatchStringIn(limits.FromContext(ctx), input); err != nil {
 				return nil, weft.Errorf(weft.DataError, "casesTable/%d/pattern: %w", i, err)
 			}
 		}
