@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -38,19 +37,6 @@ func vmHWM(t *testing.T, pid int) int {
 }
 
 // adminToken creates an admin API token in the data folder.
-func adminToken(t *testing.T, bin, data string) string {
-	t.Helper()
-	out, err := exec.Command(bin, "--data", data, "tokens", "create", "--name", "t", "--scopes", "admin", "--json").CombinedOutput()
-	if err != nil {
-		t.Fatalf("tokens create: %v %s", err, out)
-	}
-	var tok struct{ Token string }
-	if err := json.Unmarshal(out, &tok); err != nil {
-		t.Fatalf("token %s", out)
-	}
-	return tok.Token
-}
-
 type created struct {
 	ID      int64  `json:"id"`
 	HookURL string `json:"hookUrl"`
