@@ -159,11 +159,9 @@ func TestOversizedPayloadRefusedEarly(t *testing.T) {
 func TestQueueFullNamesSetAsidePayloads(t *testing.T) {
 	e := newEnv(t, func(c *server.Config) { c.QueueLimit = 1 })
 	id, url := e.scenario(fmt.Sprintf(recordBlueprint, "{}"))
-	it := &weft.QueueItem{ScenarioID: id, Payload: []byte(`{"id":"bad"}`)}
+	// Stored already taken by run-1, so the server's worker never claims it first.
+	it := &weft.QueueItem{ScenarioID: id, Payload: []byte(`{"id":"bad"}`), ExecutionID: "run-1"}
 	if err := e.st.Enqueue(t.Context(), it); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.st.ClaimQueued(t.Context(), 1, nil, func() string { return "run-1" }); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.st.SetAsideQueued(t.Context(), it.ID, weft.QueueFailure{ExecutionID: "run-1", ErrorType: weft.RuntimeError}); err != nil {
