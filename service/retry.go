@@ -226,6 +226,14 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 	}
 	sc, err := s.st.GetScenario(ctx, ie.ScenarioID)
 	if err != nil {
+		if ctx.Err() != nil {
+			// Stopped (SIGTERM) between the attempt's record and its run: nothing ran, so
+			// the attempt is interrupted, not failed — recording the cancelled read as its
+			// outcome would count it and leave the incomplete execution unresolved with a
+			// RuntimeError in place of its own error (the crash test's rare failure).
+			s.interruptAttempt(ex, att, ie.ID, prev)
+			return nil, fmt.Errorf("retry %s: %w", ie.ID, ctx.Err())
+		}
 		return nil, s.failAttempt(ex, att, ie.ID, &engine.RunError{Type: weft.RuntimeError, Message: err.Error()})
 	}
 	plan, err := s.plan(ie.Blueprint)
