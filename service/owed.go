@@ -143,6 +143,9 @@ func (s *Service) RetryFailedWrites(ctx context.Context) (int, error) {
 			continue
 		}
 		w.tries++
+		if w.tries&(w.tries-1) == 0 { // 1, 2, 4, 8… tries: visible, not a flood
+			s.log.Warn("failed write still fails", "what", w.what, "tries", w.tries, "since", w.since, "err", err)
+		}
 		if first == nil {
 			first = fmt.Errorf("write %s again: %w", w.what, err)
 		}

@@ -47,10 +47,7 @@ func (s *Service) work(ctx context.Context, stop <-chan struct{}, poll time.Dura
 		}
 		// Before new work: an owed hand-back frees a payload or an incomplete execution
 		// for this very round, an owed run end unblocks its scenario.
-		landed, err := s.RetryFailedWrites(ctx)
-		if err != nil && ctx.Err() == nil {
-			s.log.Debug("failed writes still fail", "owed", s.FailedWrites(), "err", err)
-		}
+		landed, _ := s.RetryFailedWrites(ctx) // it logs what still fails
 		retries, err := s.RunDue(ctx)
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("retries", "err", err)
