@@ -259,10 +259,13 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 	out := &RunResult{Scenario: sc, Execution: ex, Result: res}
 	before := *sc
 	endAt := s.now()
+	startedEx, startedAtt := *ex, *att
 	// record writes the attempt's outcome. When that fails it is owed and made again
-	// later, the same (owed.go): the attempt has happened and is not run again.
+	// later, the same (owed.go): the attempt has happened and is not run again. Each try
+	// starts from the execution and attempt as recorded at the attempt's start.
 	record := func(q store.Queries) error {
 		ctx := context.WithoutCancel(ctx)
+		*ex, *att = startedEx, startedAtt
 		cur, err := q.GetIncomplete(ctx, ie.ID)
 		if err != nil {
 			return err
