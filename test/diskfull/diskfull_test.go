@@ -107,9 +107,16 @@ func child(t *testing.T) {
 	snd.waitAccepted(t, 30, 30*time.Second)
 
 	// The disk fills while runs and retries are calling the stand-in: their ends cannot
-	// be written.
-	stand.hold()
-	stand.waitHeld(t, 2, 1, 30*time.Second)
+	// be written. Held first: a retry of the sequential scenario (it holds the worker,
+	// which carries out retries and queued runs one round at a time), then runs of the
+	// ordinary scenario, which webhook requests carry out themselves (a held run of a
+	// scenario would keep that scenario's retries from starting).
+	seqRetry := func(id string, retry bool) bool { return retry && strings.HasPrefix(id, "seq-") }
+	plainRun := func(id string, retry bool) bool { return !retry && strings.HasPrefix(id, "plain-") }
+	stand.hold(seqRetry)
+	stand.waitHeld(t, "retry of the sequential scenario", seqRetry, 1, 30*time.Second)
+	stand.hold(plainRun)
+	stand.waitHeld(t, "run of the ordinary scenario", plainRun, 2, 30*time.Second)
 	filler := filepath.Join(data, "filler")
 	filled := fill(t, filler)
 	// The disk is full: webhooks are refused with 503 ("try again")…
@@ -491,42 +498,63 @@ type standIn struct {
 	cond  *sync.Cond
 	calls map[string][]int
 	n     int
-	// While holding, calls wait for release before answering: runs and retries are in
+	// Calls a rule matches wait for release before answering: runs and retries are in
 	// flight, for sure, while the disk fills.
-	holding            bool
-	released           chan struct{}
-	heldRuns, heldRetr int
+	rules    []holdRule
+	released chan struct{}
+	held     []heldCall
 }
 
-// hold makes calls from now on wait for release.
-func (s *standIn) hold() {
+// holdRule matches calls by payload id and whether it is a repeat call (a retry).
+type holdRule func(id string, retry bool) bool
+
+type heldCall struct {
+	id    string
+	retry bool
+}
+
+// hold makes the calls rule matches from now on wait for release.
+func (s *standIn) hold(rule holdRule) {
 	s.mu.Lock()
-	s.holding, s.released = true, make(chan struct{})
+	if s.released == nil {
+		s.released = make(chan struct{})
+	}
+	s.rules = append(s.rules, rule)
 	s.mu.Unlock()
 }
 
 // release answers the held calls and stops holding.
 func (s *standIn) release() {
 	s.mu.Lock()
-	s.holding = false
+	s.rules = nil
 	close(s.released)
+	s.released = nil
 	s.mu.Unlock()
 }
 
-// waitHeld waits until at least runs first calls and retries calls of retries are held.
-func (s *standIn) waitHeld(t *testing.T, runs, retries int, limit time.Duration) {
+// waitHeld waits until at least n held calls match rule.
+func (s *standIn) waitHeld(t *testing.T, what string, rule holdRule, n int, limit time.Duration) {
 	t.Helper()
+	count := func() int {
+		k := 0
+		for _, h := range s.held {
+			if rule(h.id, h.retry) {
+				k++
+			}
+		}
+		return k
+	}
 	s.mu.Lock()
 	expired := false
 	timer := time.AfterFunc(limit, func() { s.mu.Lock(); expired = true; s.cond.Broadcast(); s.mu.Unlock() })
 	defer timer.Stop()
-	for (s.heldRuns < runs || s.heldRetr < retries) && !expired {
+	for count() < n && !expired {
 		s.cond.Wait()
 	}
-	got, gotRetr := s.heldRuns, s.heldRetr
+	got := count()
 	s.mu.Unlock()
-	if got < runs || gotRetr < retries {
-		t.Fatalf("%d run call(s) and %d retry call(s) in flight within %s, want %d and %d", got, gotRetr, limit, runs, retries)
+	if got < n {
+		t.Fatalf("%d %s call(s) in flight within %s, want %d", got, what, limit, n)
 	}
 }
 
@@ -548,14 +576,14 @@ func newStandIn(t *testing.T) *standIn {
 		s.calls[id] = append(s.calls[id], status)
 		s.n++
 		var wait chan struct{}
-		if s.holding {
-			wait = s.released
-			if len(s.calls[id]) == 1 {
-				s.heldRuns++
-			} else {
-				s.heldRetr++
+		retry := len(s.calls[id]) > 1
+		for _, rule := range s.rules {
+			if rule(id, retry) {
+				wait = s.released
+				s.held = append(s.held, heldCall{id, retry})
+				s.cond.Broadcast()
+				break
 			}
-			s.cond.Broadcast()
 		}
 		s.mu.Unlock()
 		if wait != nil {
