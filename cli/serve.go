@@ -35,6 +35,7 @@ func newServeCmd() *cobra.Command {
 		metricsAddr   string
 		intake        *intakeLimits
 		runLimits     func() (limits.Limits, error)
+		retrySchedule []time.Duration // hidden, for tests (test/diskfull)
 	)
 	c := &cobra.Command{
 		Use:   "serve",
@@ -62,6 +63,7 @@ func newServeCmd() *cobra.Command {
 			var reg *app.Registry
 			svc, done, err := openServiceWith(cmd, true, func(c *service.Config) {
 				reg, c.Limits = c.Registry, lim
+				c.RetrySchedule = retrySchedule
 				intake.serviceConfig(c)
 			})
 			if err != nil {
@@ -147,6 +149,8 @@ func newServeCmd() *cobra.Command {
 	intake = addIntakeFlags(c)
 	runLimits = addLimitFlags(c) // --max-array-items… (cli/limits.go)
 	c.Flags().StringVar(&notifyURL, "notify-url", "", "POST a JSON notification here when an incomplete execution is stored or a scenario deactivated")
+	c.Flags().DurationSliceVar(&retrySchedule, "retry-schedule", nil, "delays before automatic attempts (default SPEC §5.3: 1m,10m,10m,30m,30m,30m,3h,3h); for tests")
+	_ = c.Flags().MarkHidden("retry-schedule")
 	return c
 }
 

@@ -251,6 +251,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.cancelRun()
 		<-done
 	}
+	// Runs that ended after the worker stopped may owe their end to the store (a full
+	// disk): one last try, else recovery handles them at the next start.
+	if s.svc.FailedWrites() > 0 {
+		if _, err := s.svc.RetryFailedWrites(context.Background()); err != nil {
+			s.log.Error("stopping with failed writes; recovery handles them at the next start",
+				"owed", s.svc.FailedWrites(), "err", err)
+		}
+	}
 	s.cancelRun()
 	if shutErr != nil && !errors.Is(shutErr, context.DeadlineExceeded) {
 		return shutErr

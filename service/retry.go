@@ -183,21 +183,23 @@ func (s *Service) unpause(ctx context.Context, scenarioID int64) error {
 	if scenarioID == 0 {
 		return nil
 	}
-	return s.st.InTx(ctx, func(q store.Queries) error {
-		sc, err := q.GetScenario(ctx, scenarioID)
-		if err != nil || sc.Paused == "" {
+	return s.st.InTx(ctx, func(q store.Queries) error { return s.unpauseTx(ctx, q, scenarioID) })
+}
+
+func (s *Service) unpauseTx(ctx context.Context, q store.Queries, scenarioID int64) error {
+	sc, err := q.GetScenario(ctx, scenarioID)
+	if err != nil || sc.Paused == "" {
+		return err
+	}
+	open := []weft.IncompleteStatus{weft.IncompleteUnresolved, weft.IncompletePending, weft.IncompleteInProgress}
+	for _, t := range []weft.ErrorType{weft.InvalidConfigurationError, weft.InvalidAccessTokenError} {
+		n, err := q.CountIncomplete(ctx, store.IncompleteFilter{ScenarioID: scenarioID, Status: open, ErrorType: t})
+		if err != nil || n > 0 {
 			return err
 		}
-		open := []weft.IncompleteStatus{weft.IncompleteUnresolved, weft.IncompletePending, weft.IncompleteInProgress}
-		for _, t := range []weft.ErrorType{weft.InvalidConfigurationError, weft.InvalidAccessTokenError} {
-			n, err := q.CountIncomplete(ctx, store.IncompleteFilter{ScenarioID: scenarioID, Status: open, ErrorType: t})
-			if err != nil || n > 0 {
-				return err
-			}
-		}
-		sc.Paused, sc.UpdatedAt = "", s.now()
-		return q.UpdateScenario(ctx, sc)
-	})
+	}
+	sc.Paused, sc.UpdatedAt = "", s.now()
+	return q.UpdateScenario(ctx, sc)
 }
 
 // attempt runs one retry of ie, already marked in progress and counted in the gate,
@@ -226,6 +228,14 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 	}
 	sc, err := s.st.GetScenario(ctx, ie.ScenarioID)
 	if err != nil {
+		if ctx.Err() != nil {
+			// Stopped (SIGTERM) between the attempt's record and its run: nothing ran, so
+			// the attempt is interrupted, not failed — recording the cancelled read as its
+			// outcome would count it and leave the incomplete execution unresolved with a
+			// RuntimeError in place of its own error (the crash test's rare failure).
+			s.interruptAttempt(ex, att, ie.ID, prev)
+			return nil, fmt.Errorf("retry %s: %w", ie.ID, ctx.Err())
+		}
 		return nil, s.failAttempt(ex, att, ie.ID, &engine.RunError{Type: weft.RuntimeError, Message: err.Error()})
 	}
 	plan, err := s.plan(ie.Blueprint)
@@ -248,12 +258,19 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 	}
 	out := &RunResult{Scenario: sc, Execution: ex, Result: res}
 	before := *sc
-	err = s.st.InTx(context.WithoutCancel(ctx), func(q store.Queries) error {
+	endAt := s.now()
+	startedEx, startedAtt := *ex, *att
+	// record writes the attempt's outcome. When that fails it is owed and made again
+	// later, the same (owed.go): the attempt has happened and is not run again. Each try
+	// starts from the execution and attempt as recorded at the attempt's start.
+	record := func(q store.Queries) error {
+		ctx := context.WithoutCancel(ctx)
+		*ex, *att = startedEx, startedAtt
 		cur, err := q.GetIncomplete(ctx, ie.ID)
 		if err != nil {
 			return err
 		}
-		now := s.now()
+		now := endAt
 		finishExecution(ex, res, now)
 		att.FinishedAt = &now
 		cur.Attempts++
@@ -333,16 +350,36 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 			}
 		}
 		return q.UpdateScenario(ctx, sc)
-	})
-	if err != nil {
-		return out, fmt.Errorf("record attempt of %s: %w", ie.ID, err)
 	}
+	if err = s.st.InTx(context.WithoutCancel(ctx), record); err != nil {
+		// The caller gets a copy: the owed write goes on filling ex and out.
+		ended, told := *ex, *out
+		told.Execution = &ended
+		s.owe(&owedWrite{what: "the end of attempt " + execID + " of incomplete execution " + ie.ID,
+			scenario: ie.ScenarioID, running: execID,
+			write: func(ctx context.Context, q store.Queries) (func(), error) {
+				if err := record(q); err != nil {
+					return nil, err
+				}
+				return func() { s.afterAttempt(ctx, out, before, ie.ScenarioID) }, nil
+			}}, err)
+		return &told, fmt.Errorf("record attempt of %s (weft writes it again once the store accepts writes): %w", ie.ID, err)
+	}
+	return out, s.afterAttempt(ctx, out, before, ie.ScenarioID)
+}
+
+// afterAttempt tells the observer about a recorded attempt, lifts the scenario's pause
+// if nothing needs a person any more, and wakes the worker.
+func (s *Service) afterAttempt(ctx context.Context, out *RunResult, before weft.Scenario, scenarioID int64) error {
 	s.observeRun(out, before.Active, before.Paused)
-	if err := s.unpause(ctx, ie.ScenarioID); err != nil {
-		return out, err
+	defer s.notify()
+	if err := s.unpause(context.WithoutCancel(ctx), scenarioID); err != nil {
+		// Left paused, the scenario would wait for a person with nothing to fix.
+		s.oweTx(fmt.Sprintf("the end of scenario %d's pause", scenarioID), scenarioID, err,
+			func(ctx context.Context, q store.Queries) error { return s.unpauseTx(ctx, q, scenarioID) })
+		return fmt.Errorf("lift the pause of scenario %d (weft writes it again once the store accepts writes): %w", scenarioID, err)
 	}
-	s.notify()
-	return out, nil
+	return nil
 }
 
 // failAttempt records an attempt that could not even start running (its blueprint no
@@ -351,7 +388,7 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 func (s *Service) failAttempt(ex *weft.Execution, att *weft.Attempt, id string, e *engine.RunError) error {
 	ctx := context.Background()
 	now := s.now()
-	err := s.st.InTx(ctx, func(q store.Queries) error {
+	fail := func(ctx context.Context, q store.Queries) error {
 		ex.Status, ex.ErrorType, ex.ErrorMsg, ex.ErrorModule, ex.FinishedAt = weft.ExecutionError, e.Type, e.Message, e.ModuleID, &now
 		if err := q.UpdateExecution(ctx, ex); err != nil {
 			return err
@@ -372,9 +409,10 @@ func (s *Service) failAttempt(ex *weft.Execution, att *weft.Attempt, id string, 
 		cur.Status, cur.NextAttemptAt, cur.UpdatedAt = weft.IncompleteUnresolved, nil, now
 		cur.ErrorType, cur.ErrorMessage = e.Type, e.Message
 		return q.UpdateIncomplete(ctx, cur)
-	})
-	if err != nil {
-		return fmt.Errorf("record failed attempt of %s: %w", id, err)
+	}
+	if err := s.st.InTx(ctx, func(q store.Queries) error { return fail(ctx, q) }); err != nil {
+		s.oweAttemptEnd(ex, id, fail, err)
+		return fmt.Errorf("record failed attempt of %s (weft writes it again once the store accepts writes): %w", id, err)
 	}
 	return fmt.Errorf("incomplete execution %s: %s", id, e.Message)
 }
@@ -384,7 +422,7 @@ func (s *Service) failAttempt(ex *weft.Execution, att *weft.Attempt, id string, 
 func (s *Service) interruptAttempt(ex *weft.Execution, att *weft.Attempt, id string, prev weft.IncompleteStatus) {
 	ctx := context.Background()
 	now := s.now()
-	err := s.st.InTx(ctx, func(q store.Queries) error {
+	interrupt := func(ctx context.Context, q store.Queries) error {
 		ex.Status, ex.ErrorType, ex.ErrorMsg, ex.FinishedAt = weft.ExecutionError, weft.RuntimeError, "interrupted: weft stopped during this attempt", &now
 		if err := q.UpdateExecution(ctx, ex); err != nil {
 			return err
@@ -394,16 +432,24 @@ func (s *Service) interruptAttempt(ex *weft.Execution, att *weft.Attempt, id str
 			return err
 		}
 		return s.handBackTx(ctx, q, id, prev, now)
-	})
-	if err != nil {
-		s.log.Error("record interrupted attempt", "incomplete", id, "err", err)
+	}
+	if err := s.st.InTx(ctx, func(q store.Queries) error { return interrupt(ctx, q) }); err != nil {
+		s.oweAttemptEnd(ex, id, interrupt, err)
 	}
 }
 
+// oweAttemptEnd keeps the end of an attempt that could not be written (owed.go).
+func (s *Service) oweAttemptEnd(ex *weft.Execution, id string, end func(context.Context, store.Queries) error, cause error) {
+	s.oweTxRunning(fmt.Sprintf("the end of attempt %s of incomplete execution %s", ex.ID, id), ex.ScenarioID, ex.ID, cause, end)
+}
+
+// handBack returns an incomplete execution claimed for an attempt that never started
+// to prev; when that write fails it is owed (owed.go), so it is not left in progress.
 func (s *Service) handBack(id string, prev weft.IncompleteStatus) {
 	ctx := context.Background()
-	if err := s.st.InTx(ctx, func(q store.Queries) error { return s.handBackTx(ctx, q, id, prev, s.now()) }); err != nil {
-		s.log.Error("hand back incomplete execution", "incomplete", id, "err", err)
+	hand := func(ctx context.Context, q store.Queries) error { return s.handBackTx(ctx, q, id, prev, s.now()) }
+	if err := s.st.InTx(ctx, func(q store.Queries) error { return hand(ctx, q) }); err != nil {
+		s.oweTx("the hand-back of incomplete execution "+id, 0, err, hand)
 	}
 }
 

@@ -57,11 +57,7 @@ func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scen
 			// Queued payloads whose run could not even be recorded go back to the queue
 			// (unless weft is stopping: Recover releases them at the next start).
 			if err != nil && !recorded && ctx.Err() == nil {
-				for _, id := range queueIDs {
-					if rerr := s.st.ReleaseQueued(context.WithoutCancel(ctx), id); rerr != nil && !isNotFound(rerr) {
-						s.log.Error("hand back a queued payload", "item", id, "err", rerr)
-					}
-				}
+				s.releaseQueued(context.WithoutCancel(ctx), scenarioID, queueIDs)
 			}
 		}()
 	}
@@ -89,6 +85,11 @@ func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scen
 		}
 		if n > 0 {
 			return nil, fmt.Errorf("%w: scenario %d processes sequentially and has %d incomplete execution(s) to resolve first", ErrBusy, sc.ID, n)
+		}
+		if s.owesScenario(sc.ID) {
+			// Its last run's end (and the incomplete executions it may store) is not
+			// written yet (owed.go).
+			return nil, fmt.Errorf("%w: scenario %d processes sequentially and the end of an earlier run is still to be written", ErrBusy, sc.ID)
 		}
 	}
 	s.gate.enterRun(sc.ID)
@@ -123,20 +124,23 @@ func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scen
 		return out, fmt.Errorf("execution %s interrupted: %w (it is recovered when weft starts again)", execID, ctx.Err())
 	}
 	wasActive, wasPaused := sc.Active, sc.Paused
-	err = s.st.InTx(context.WithoutCancel(ctx), func(q store.Queries) error {
+	endAt := s.now()
+	// recordEnd writes the run's end into ex and out. When the write fails it is owed
+	// and made again later, the same (owed.go): the run has happened.
+	recordEnd := func(ctx context.Context, q store.Queries, ex *weft.Execution, out *RunResult, wasActive *bool, wasPaused *string) error {
 		out.Incomplete, out.Discarded = nil, 0
 		sc, err := q.GetScenario(ctx, sc.ID)
 		if err != nil {
 			return err
 		}
-		wasActive, wasPaused = sc.Active, sc.Paused
+		*wasActive, *wasPaused = sc.Active, sc.Paused
 		out.Scenario = sc
 		ies, discarded, err := s.storeIncompletes(ctx, q, sc, plan.Settings.DataLoss, plan.Settings.Confidential, bp, sc.Version, execID, res.Incomplete)
 		if err != nil {
 			return err
 		}
 		out.Incomplete, out.Discarded = ies, discarded
-		finishExecution(ex, res, s.now())
+		finishExecution(ex, res, endAt)
 		noteDiscarded(ex, discarded)
 		if err := q.UpdateExecution(ctx, ex); err != nil {
 			return err
@@ -145,13 +149,18 @@ func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scen
 		if err := q.UpdateScenario(ctx, sc); err != nil {
 			return err
 		}
-		return settleQueued(ctx, q, queueIDs, res, sc.Instant, execID, s.now())
-	})
+		return settleQueued(ctx, q, queueIDs, res, sc.Instant, execID, endAt)
+	}
+	started := *ex // as recorded at its start: a later try of the end begins from it
+	bg := context.WithoutCancel(ctx)
+	err = s.st.InTx(bg, func(q store.Queries) error { return recordEnd(bg, q, ex, out, &wasActive, &wasPaused) })
 	if err != nil {
-		// The run happened but its end could not be recorded (disk full…): the
-		// execution stays "running" in the store with its input, and Recover turns it
-		// into an incomplete execution on the next start. Nothing is lost.
-		return out, fmt.Errorf("record the end of execution %s: %w", execID, err)
+		// The run happened but its end could not be recorded (disk full…): the same end
+		// is owed and written once the store takes writes again, without running
+		// anything twice. The execution stays "running" (its payload claimed) until
+		// then; if weft stops first, Recover handles it at the next start.
+		s.oweRunEnd(sc.ID, started, res, recordEnd, err)
+		return out, fmt.Errorf("record the end of execution %s (weft writes it again once the store accepts writes): %w", execID, err)
 	}
 	s.observeRun(out, wasActive, wasPaused)
 	if len(out.Incomplete) > 0 {
@@ -173,6 +182,44 @@ func queueOrigins(sc *weft.Scenario, queueIDs []int64) []string {
 		out[i] = fmt.Sprintf("queue/%d/%d/%d", sc.ID, sc.CreatedAt.UnixMicro(), id)
 	}
 	return out
+}
+
+// oweRunEnd keeps a run's end that could not be written (owed.go). Each try works on a
+// copy of the execution as it started (the caller keeps its own).
+func (s *Service) oweRunEnd(scenarioID int64, started weft.Execution, res *engine.Result,
+	recordEnd func(context.Context, store.Queries, *weft.Execution, *RunResult, *bool, *string) error, cause error) {
+	s.owe(&owedWrite{what: "the end of execution " + started.ID, scenario: scenarioID, running: started.ID,
+		write: func(ctx context.Context, q store.Queries) (func(), error) {
+			ex := started
+			out := &RunResult{Execution: &ex, Result: res}
+			var wasActive bool
+			var wasPaused string
+			if err := recordEnd(ctx, q, &ex, out, &wasActive, &wasPaused); err != nil {
+				return nil, err
+			}
+			return func() {
+				s.observeRun(out, wasActive, wasPaused)
+				s.notify()
+			}, nil
+		}}, cause)
+}
+
+// releaseQueued hands back queued payloads whose run was never recorded; when that
+// write fails too it is owed (owed.go), so the claims do not hold the queue.
+func (s *Service) releaseQueued(ctx context.Context, scenarioID int64, ids []int64) {
+	release := func(ctx context.Context, q store.Queries) error {
+		for _, id := range ids {
+			if err := q.ReleaseQueued(ctx, id); err != nil && !isNotFound(err) {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := s.st.InTx(ctx, func(q store.Queries) error { return release(ctx, q) }); err != nil {
+		s.oweTx(fmt.Sprintf("the hand-back of queued payload(s) %v of scenario %d", ids, scenarioID), scenarioID, err, release)
+		return
+	}
+	s.notify() // the worker runs them
 }
 
 // observeRun tells the observer what a recorded run did.
@@ -444,29 +491,37 @@ func decodeBundles(raw []byte) ([]weft.Bundle, error) {
 // current version uses modules weft cannot run) and deactivates the scenario, so the
 // payloads wait for a person instead of being retried in a loop.
 func (s *Service) refuseQueued(ctx context.Context, scenarioID int64, queueIDs []int64, cause error) {
-	var deactivated *weft.Scenario
-	err := s.st.InTx(context.WithoutCancel(ctx), func(q store.Queries) error {
+	// refuse writes it and returns what tells the observer; owed if the write fails
+	// (owed.go), so the claims do not hold the queue.
+	refuse := func(ctx context.Context, q store.Queries) (func(), error) {
 		for _, id := range queueIDs {
 			if err := q.ReleaseQueued(ctx, id); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		sc, err := q.GetScenario(ctx, scenarioID)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if sc.Active {
-			deactivated = sc
-		}
+		wasActive := sc.Active
 		sc.Active, sc.Deactivated, sc.UpdatedAt = false, "its current version cannot run: "+cause.Error(), s.now()
-		return q.UpdateScenario(ctx, sc)
-	})
+		if err := q.UpdateScenario(ctx, sc); err != nil {
+			return nil, err
+		}
+		return func() {
+			if wasActive {
+				s.cfg.Observer.ScenarioDeactivated(sc, sc.Deactivated)
+				s.events.deactivated(sc, false, sc.Deactivated)
+			}
+		}, nil
+	}
+	bg := context.WithoutCancel(ctx)
+	var after func()
+	err := s.st.InTx(bg, func(q store.Queries) (err error) { after, err = refuse(bg, q); return err })
 	if err != nil {
-		s.log.Error("hand back queued payloads", "scenario", scenarioID, "items", queueIDs, "err", err)
+		s.owe(&owedWrite{what: fmt.Sprintf("the hand-back of queued payload(s) %v of scenario %d, which cannot run", queueIDs, scenarioID),
+			scenario: scenarioID, write: refuse}, err)
 		return
 	}
-	if deactivated != nil {
-		s.cfg.Observer.ScenarioDeactivated(deactivated, deactivated.Deactivated)
-		s.events.deactivated(deactivated, false, deactivated.Deactivated)
-	}
+	after()
 }

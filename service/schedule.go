@@ -192,12 +192,14 @@ func (s *Service) RunQueued(ctx context.Context, scenarioID int64) (*RunResult, 
 	return s.runCycles(ctx, sc.ID, sc, cycles, stored, ids, execID)
 }
 
-// handBackQueued releases claimed items whose run never started.
+// handBackQueued releases claimed items whose run never started (owed if that fails).
 func (s *Service) handBackQueued(ctx context.Context, items []*weft.QueueItem) {
-	for _, it := range items {
-		if err := s.st.ReleaseQueued(context.WithoutCancel(ctx), it.ID); err != nil && !isNotFound(err) {
-			s.log.Error("hand back a queued payload", "item", it.ID, "err", err)
-		}
+	ids := make([]int64, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+	}
+	if len(ids) > 0 {
+		s.releaseQueued(context.WithoutCancel(ctx), items[0].ScenarioID, ids)
 	}
 }
 

@@ -169,6 +169,9 @@ type Service struct {
 	versions     sync.Map
 	versionCount atomic.Int64
 	budget       payloadBudget
+	// owed are writes that failed after something that cannot be undone; the worker
+	// writes them again (owed.go).
+	owed owedWrites
 }
 
 // New returns a Service.

@@ -8,7 +8,9 @@ import (
 // Work is the worker loop: it recovers interrupted work, then carries out due retries
 // and queued runs, and deletes resolved incomplete executions past their retention,
 // until ctx is cancelled. It sleeps until the next retry is due, a payload arrives, or
-// poll passes.
+// poll passes. Every round first writes again what failed to be written (owed.go),
+// every failedWriteRetry while some remain, so weft catches up by itself after a full
+// disk.
 func (s *Service) Work(ctx context.Context, poll time.Duration) error {
 	return s.work(ctx, ctx.Done(), poll, true)
 }
@@ -40,8 +42,12 @@ func (s *Service) work(ctx context.Context, stop <-chan struct{}, poll time.Dura
 	var lastHousekeeping time.Time
 	for {
 		if stopped() {
+			s.lastFailedWrites(ctx)
 			return nil
 		}
+		// Before new work: an owed hand-back frees a payload or an incomplete execution
+		// for this very round, an owed run end unblocks its scenario.
+		landed, _ := s.RetryFailedWrites(ctx) // it logs what still fails
 		retries, err := s.RunDue(ctx)
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("retries", "err", err)
@@ -60,7 +66,7 @@ func (s *Service) work(ctx context.Context, stop <-chan struct{}, poll time.Dura
 			}
 			lastHousekeeping = now
 		}
-		if retries+runs+scheduled > 0 {
+		if landed+retries+runs+scheduled > 0 {
 			continue
 		}
 		wait := poll
@@ -69,13 +75,18 @@ func (s *Service) work(ctx context.Context, stop <-chan struct{}, poll time.Dura
 				wait = max(d, 0)
 			}
 		}
+		if s.FailedWrites() > 0 {
+			wait = min(wait, failedWriteRetry)
+		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
+			s.lastFailedWrites(ctx)
 			return nil
 		case <-stop:
 			t.Stop()
+			s.lastFailedWrites(ctx)
 			return nil
 		case <-s.wake:
 			t.Stop()
@@ -88,4 +99,16 @@ func (s *Service) work(ctx context.Context, stop <-chan struct{}, poll time.Dura
 // (default 30 days, SPEC §5.6).
 func (s *Service) Housekeep(ctx context.Context) (int, error) {
 	return s.st.DeleteResolvedBefore(ctx, s.now().Add(-s.cfg.Retention))
+}
+
+// lastFailedWrites makes one last try at the writes still owed when the worker stops;
+// what still fails is left to Recover at the next start.
+func (s *Service) lastFailedWrites(ctx context.Context) {
+	if s.FailedWrites() == 0 {
+		return
+	}
+	if _, err := s.RetryFailedWrites(context.WithoutCancel(ctx)); err != nil {
+		s.log.Error("stopping with failed writes; recovery handles them at the next start",
+			"owed", s.FailedWrites(), "err", err)
+	}
 }

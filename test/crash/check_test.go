@@ -277,7 +277,7 @@ func checkRetry(p *problems, s *stats, w *world, ie *weft.Incomplete, e *weft.Ex
 		return
 	}
 	if len(calls) != 1 {
-		p.add("retry execution %s of %s made %d calls, want 1", e.ID, ie.ID, len(calls))
+		p.add("retry execution %s of %s made %d calls, want 1 (it ended %s, %s: %s)", e.ID, ie.ID, len(calls), e.Status, e.ErrorType, e.ErrorMsg)
 		return
 	}
 	want := weft.AttemptResolved
