@@ -391,7 +391,7 @@ func (t *Tokens) statusType(status int) weft.ErrorType {
 func (t *Tokens) tokenError(ctx context.Context, err error, c *Conn, at, what string, timeout time.Duration, secrets []string, now time.Time) *weft.Error {
 	redact := func(s string) string {
 		for _, sec := range secrets {
-			if sec != "" {
+			if len(sec) >= 4 { // shorter ones would garble the message and hide nothing
 				s = strings.ReplaceAll(s, sec, "***")
 				s = strings.ReplaceAll(s, url.QueryEscape(sec), "***")
 			}
