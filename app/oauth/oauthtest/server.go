@@ -260,3 +260,32 @@ func random() string {
 	rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
+
+// Connect runs a whole authorization code grant against the stand-in without a
+// browser (the person approves) and returns the token answer as connection data:
+// {"accessToken", "refreshToken"}.
+func Connect(t testing.TB, s *Server, redirect string) map[string]any {
+	t.Helper()
+	verifier := random() + random()
+	sum := sha256.Sum256([]byte(verifier))
+	form := url.Values{"client_id": {s.ClientID}, "response_type": {"code"}, "redirect_uri": {redirect}, "state": {"x"},
+		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}, "decision": {"approve"}}
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.PostForm(s.AuthURL(), form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	back, _ := url.Parse(resp.Header.Get("Location"))
+	resp, err = http.PostForm(s.TokenURL(), url.Values{"grant_type": {"authorization_code"}, "code": {back.Query().Get("code")},
+		"redirect_uri": {redirect}, "code_verifier": {verifier}, "client_id": {s.ClientID}, "client_secret": {s.ClientSecret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tok map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("stand-in token answer %d: %v %v", resp.StatusCode, tok, err)
+	}
+	return map[string]any{"accessToken": tok["access_token"], "refreshToken": tok["refresh_token"]}
+}
