@@ -364,3 +364,42 @@ func (s *Service) RetryBlocked(ctx context.Context, id int64) (int, error) {
 	}
 	return s.Retry(ctx, store.Selection{IDs: ids})
 }
+
+// OAuthStatus is what a person sees of an OAuth connection: never its tokens.
+type OAuthStatus struct {
+	Provider      string `json:"provider,omitempty"` // "" for custom endpoints
+	ProviderLabel string `json:"providerLabel,omitempty"`
+	Connected     bool   `json:"connected"`
+	ConnectedAt   string `json:"connectedAt,omitempty"`
+	ExpiresAt     string `json:"expiresAt,omitempty"`
+	GrantedScope  string `json:"grantedScope,omitempty"`
+	Refreshable   bool   `json:"refreshable"`
+}
+
+// OAuthStatus returns the OAuth state of connection id, or nil when it is not a
+// connection a person connects in a browser (no provider or authorizeUrl).
+func (s *Service) OAuthStatus(ctx context.Context, id int64) (*OAuthStatus, error) {
+	kr, err := s.keyring()
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.st.GetConnection(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("connection %d: %w", id, err)
+	}
+	data, err := openConnection(kr, c)
+	if err != nil {
+		return nil, err
+	}
+	name := strings.TrimSpace(value.Text(data["provider"]))
+	if name == "" && value.IsEmpty(data["authorizeUrl"]) {
+		return nil, nil
+	}
+	st := &OAuthStatus{Provider: name, Connected: !value.IsEmpty(data["accessToken"]) || !value.IsEmpty(data["refreshToken"]),
+		ConnectedAt: value.Text(data["connectedAt"]), ExpiresAt: value.Text(data["expiresAt"]),
+		GrantedScope: value.Text(data["grantedScope"]), Refreshable: !value.IsEmpty(data["refreshToken"])}
+	if p, ok := oauth.Lookup(name); ok {
+		st.ProviderLabel = p.Label
+	}
+	return st, nil
+}

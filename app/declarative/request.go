@@ -420,4 +420,3 @@ func (m *module) connection(exec app.Execution, params map[string]any) (weft.Bun
 	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
 	return maps.Clone(conn), secrets, nil
 }
-
