@@ -60,7 +60,8 @@ func newConnectionsCmd() *cobra.Command {
 			"apiKeyKeychain, basicAuthKeychain…: the connection's id). Their data is encrypted with the\n" +
 			"keys of $WEFT_SECRET_KEYS or <data>/secret.keys (created on first use) and is never printed.",
 	}
-	c.AddCommand(newConnCreateCmd(), newConnUpdateCmd(), newConnListCmd(), newConnDeleteCmd(), newConnRotateCmd())
+	c.AddCommand(newConnCreateCmd(), newConnUpdateCmd(), newConnListCmd(), newConnDeleteCmd(), newConnRotateCmd(),
+		newConnAuthorizeCmd())
 	return c
 }
 

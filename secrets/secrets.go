@@ -166,3 +166,11 @@ func (k Key) String() string { return k.ID + ":<redacted>" }
 func (k Key) GoString() string {
 	return "secrets.Key{ID: " + strconv.Quote(k.ID) + ", Key: <redacted>}"
 }
+
+// OAuthClientAAD binds an OAuth client secret's ciphertext to its provider.
+func OAuthClientAAD(provider string) []byte { return []byte("weft/oauth-client/" + provider) }
+
+// OAuthFlowAAD binds an authorization's sealed PKCE verifier to its state hash.
+func OAuthFlowAAD(stateHash []byte) []byte {
+	return []byte("weft/oauth-flow/" + base64.RawURLEncoding.EncodeToString(stateHash))
+}

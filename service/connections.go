@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"strconv"
 	"strings"
@@ -178,13 +179,18 @@ func (s *Service) DeleteConnection(ctx context.Context, id int64, force bool) er
 }
 
 // incompleteUsing lists the open incomplete executions whose blueprint references
-// connection id. Each one's own blueprint is read (a person may have edited it);
-// identical blueprints are scanned once.
+// connection id.
 func (s *Service) incompleteUsing(ctx context.Context, id int64) ([]string, error) {
+	return s.incompleteNaming(ctx, id, store.IncompleteFilter{Status: []weft.IncompleteStatus{weft.IncompleteUnresolved,
+		weft.IncompletePending, weft.IncompleteInProgress}, Limit: 500})
+}
+
+// incompleteNaming lists the incomplete executions f selects whose blueprint
+// references connection id. Each one's own blueprint is read (a person may have edited
+// it); identical blueprints are scanned once.
+func (s *Service) incompleteNaming(ctx context.Context, id int64, f store.IncompleteFilter) ([]string, error) {
 	scanned := map[[32]byte]bool{}
 	var users []string
-	f := store.IncompleteFilter{Status: []weft.IncompleteStatus{weft.IncompleteUnresolved, weft.IncompletePending,
-		weft.IncompleteInProgress}, Limit: 500}
 	for {
 		page, err := s.st.ListIncomplete(ctx, f)
 		if err != nil {
@@ -307,7 +313,12 @@ func (s *Service) ResolveConnection(ref any) (weft.Bundle, error) {
 	if err != nil {
 		return nil, &weft.Error{Type: weft.RuntimeError, Message: fmt.Sprintf("connection %d: %v", id, err), Err: err}
 	}
-	return openConnection(kr, c)
+	data, err := openConnection(kr, c)
+	if err != nil {
+		return nil, err
+	}
+	// An OAuth connection of a provider gets the operator's registered client.
+	return s.withOAuthClient(ctx, kr, data)
 }
 
 func openConnection(kr *secrets.Keyring, c *weft.Connection) (weft.Bundle, error) {
@@ -401,6 +412,28 @@ func (s *Service) RotateConnections(ctx context.Context) (int, error) {
 			n++
 		}
 	}
+	clients, err := s.st.ListOAuthClients(ctx)
+	if err != nil {
+		return n, errors.Join(append(errs, fmt.Errorf("rotate OAuth client secrets: %w", err))...)
+	}
+	for _, c := range clients {
+		if len(c.Secret) == 0 || c.KeyID == cur {
+			continue
+		}
+		aad := secrets.OAuthClientAAD(c.Provider)
+		plain, err := kr.Decrypt(c.Secret, c.KeyID, aad)
+		if err == nil {
+			c.Secret, c.KeyID, err = kr.Encrypt(plain, aad)
+		}
+		if err == nil {
+			err = s.st.PutOAuthClient(ctx, c) // UpdatedAt kept, as for connections
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("OAuth client secret of %s: %w", c.Provider, err))
+		} else {
+			n++
+		}
+	}
 	if len(errs) > 0 {
 		return n, fmt.Errorf("rotate connections: %d not re-encrypted: %w", len(errs), errors.Join(errs...))
 	}
@@ -456,12 +489,37 @@ func (s *Service) HookSecret(ctx context.Context, token string) ([]byte, error) 
 }
 
 // saveConnection stores credentials a module renewed during a run (an OAuth server's
-// rotated refresh token), encrypted like any update.
+// rotated refresh token), encrypted like any update. The provider's client the module
+// was given (withOAuthClient) is not stored in the connection; and when a person
+// reconnected the connection since the module read it (another connectedAt), the
+// person's tokens win and nothing is written.
 func (s *Service) saveConnection(ctx context.Context, ref any, data weft.Bundle) error {
 	id, ok := connectionID(ref)
 	if !ok {
 		return fmt.Errorf("connection %v: not a stored connection id", ref)
 	}
-	_, err := s.UpdateConnection(ctx, id, nil, data)
-	return err
+	kr, err := s.keyring()
+	if err != nil {
+		return err
+	}
+	return s.st.InTx(ctx, func(q store.Queries) error {
+		c, err := q.GetConnection(ctx, id)
+		if err != nil {
+			return err
+		}
+		stored, err := openConnection(kr, c)
+		if err != nil {
+			return err
+		}
+		if value.Text(stored["connectedAt"]) != value.Text(data["connectedAt"]) {
+			return nil
+		}
+		out := maps.Clone(data)
+		withoutClient(out, stored)
+		if err := sealConnection(kr, c, out); err != nil {
+			return err
+		}
+		c.UpdatedAt = s.now()
+		return q.UpdateConnection(ctx, c)
+	})
 }

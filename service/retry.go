@@ -368,12 +368,15 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 	return out, s.afterAttempt(ctx, out, before, ie.ScenarioID)
 }
 
-// afterAttempt tells the observer about a recorded attempt, lifts the scenario's pause
-// if nothing needs a person any more, and wakes the worker.
+// afterAttempt lifts the scenario's pause if nothing needs a person any more, tells the
+// observer about a recorded attempt, and wakes the worker. The pause is lifted first, so
+// an observer told that the last blocking incomplete execution resolved finds the
+// scenario running again.
 func (s *Service) afterAttempt(ctx context.Context, out *RunResult, before weft.Scenario, scenarioID int64) error {
-	s.observeRun(out, before.Active, before.Paused)
 	defer s.notify()
-	if err := s.unpause(context.WithoutCancel(ctx), scenarioID); err != nil {
+	uerr := s.unpause(context.WithoutCancel(ctx), scenarioID)
+	s.observeRun(out, before.Active, before.Paused)
+	if err := uerr; err != nil {
 		// Left paused, the scenario would wait for a person with nothing to fix.
 		s.oweTx(fmt.Sprintf("the end of scenario %d's pause", scenarioID), scenarioID, err,
 			func(ctx context.Context, q store.Queries) error { return s.unpauseTx(ctx, q, scenarioID) })

@@ -8,10 +8,13 @@ package service
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -72,6 +75,11 @@ type Config struct {
 	// webhook intake and the worker together (ReservePayload). Defaults to
 	// DefaultDecodeBytes.
 	DecodeBytes int64
+	// OAuthHTTP sends the token requests of OAuth authorizations (service/oauth.go);
+	// give it the process's outbound policy. Defaults to a client with a 30 s timeout.
+	OAuthHTTP *http.Client
+	// Random is the source of OAuth states. Defaults to crypto/rand.Reader.
+	Random io.Reader
 }
 
 // DefaultDecodeBytes is Config.DecodeBytes' default: 16 parallel 5 MB webhook payloads
@@ -133,6 +141,12 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.DecodeBytes == 0 {
 		c.DecodeBytes = DefaultDecodeBytes
+	}
+	if c.OAuthHTTP == nil {
+		c.OAuthHTTP = &http.Client{Timeout: 30 * time.Second}
+	}
+	if c.Random == nil {
+		c.Random = rand.Reader
 	}
 	return c
 }

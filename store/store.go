@@ -47,6 +47,7 @@ type Queries interface {
 	HookQueries
 	ConnectionQueries
 	SessionQueries
+	OAuthQueries
 }
 
 // ScenarioQueries store scenarios and their blueprint versions.
@@ -124,6 +125,55 @@ type SessionQueries interface {
 	// DeleteExpiredSessions deletes the sessions whose expiry is before now and
 	// returns how many.
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error)
+}
+
+// OAuthClient is the operator's own OAuth client at a provider (weft oauth-clients
+// set): the id as given, the secret encrypted by the caller (like connections).
+type OAuthClient struct {
+	Provider  string
+	ClientID  string
+	Secret    []byte // sealed; nil: a public client
+	KeyID     string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// OAuthFlow is one authorization of a connection in progress: what the callback needs
+// to finish it. It is found by the SHA-256 of its state (the state itself is never
+// stored) and used once.
+type OAuthFlow struct {
+	StateHash    []byte
+	ConnectionID int64
+	RedirectURI  string
+	// Binding is the SHA-256 of the secret the browser that started the flow holds in
+	// a cookie; empty for flows started from the command line or the API.
+	Binding  []byte
+	Verifier []byte // the PKCE verifier, sealed
+	KeyID    string
+	// Status is pending (waiting for the callback), exchanging (the callback came),
+	// done or failed (Message says why).
+	Status     string
+	Message    string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	FinishedAt *time.Time
+}
+
+// OAuthQueries store OAuth clients and authorizations in progress.
+type OAuthQueries interface {
+	// PutOAuthClient creates or replaces the provider's client.
+	PutOAuthClient(ctx context.Context, c *OAuthClient) error
+	GetOAuthClient(ctx context.Context, provider string) (*OAuthClient, error)
+	// ListOAuthClients returns every client by provider name, secrets included (key
+	// rotation reads them).
+	ListOAuthClients(ctx context.Context) ([]*OAuthClient, error)
+	DeleteOAuthClient(ctx context.Context, provider string) error
+	CreateOAuthFlow(ctx context.Context, f *OAuthFlow) error
+	GetOAuthFlow(ctx context.Context, stateHash []byte) (*OAuthFlow, error)
+	// UpdateOAuthFlow writes status, message and finished-at.
+	UpdateOAuthFlow(ctx context.Context, f *OAuthFlow) error
+	// DeleteOAuthFlowsBefore deletes the flows that expired before t.
+	DeleteOAuthFlowsBefore(ctx context.Context, t time.Time) (int, error)
 }
 
 // HookQueries store webhook addresses.

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/app/oauth"
 	"github.com/weftworks/weft/auth"
 	"github.com/weftworks/weft/service"
 	"github.com/weftworks/weft/value"
@@ -23,6 +24,8 @@ type connectionsData struct {
 	CanWrite    bool
 	Error       string
 	Name, Type  string
+	Providers   []oauth.Provider
+	Callback    string
 }
 
 func (u *UI) connectionList(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -38,7 +41,8 @@ func (u *UI) renderConnections(w http.ResponseWriter, r *http.Request, s *sessio
 		c.Data = nil // never near a template
 	}
 	u.render(w, r, status, "connections", &connectionsData{pageBase: u.base(s, "Connections", "connections"), Connections: cs,
-		CanWrite: hasScope(s, auth.ConnectionsWrite), Error: msg, Name: name, Type: typ})
+		CanWrite: hasScope(s, auth.ConnectionsWrite), Error: msg, Name: name, Type: typ, Providers: oauth.Providers(),
+		Callback: u.callbackURL(r)})
 	return nil
 }
 

@@ -288,7 +288,7 @@ func TestConnectionsNeverShowCredentials(t *testing.T) {
 		t.Fatal(p)
 	}
 	list := b.get("/connections")
-	mustContain(t, list.body, "Created connection 1 (Partner)", "<td>Partner</td>", "<code>apikey</code>")
+	mustContain(t, list.body, "Created connection 1 (Partner)", `<td><a href="/connections/1">Partner</a></td>`, "<code>apikey</code>")
 	mustNotContain(t, list.body, "s3cr3t-value")
 	p = b.post("/connections", url.Values{"name": {"Bad"}, "type": {"apikey"}, "credentials": {`not json s3cr3t-2`}})
 	if p.status != http.StatusBadRequest {

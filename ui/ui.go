@@ -191,6 +191,12 @@ func (u *UI) routes() {
 	m.Handle("GET /connections", u.page(auth.ConnectionsRead, u.connectionList))
 	m.Handle("POST /connections", u.page(auth.ConnectionsWrite, u.createConnection))
 	m.Handle("POST /connections/{id}/delete", u.page(auth.ConnectionsWrite, u.deleteConnection))
+	// OAuth connections (ui/oauth.go).
+	m.Handle("POST /connections/oauth", u.page(auth.ConnectionsWrite, u.createOAuthConnection))
+	m.Handle("GET /connections/{id}", u.page(auth.ConnectionsRead, u.connectionDetail))
+	m.Handle("GET /connections/{id}/connect", u.page(auth.ConnectionsWrite, u.connect))
+	m.Handle("POST /connections/{id}/retry-blocked", u.page(auth.ConnectionsWrite, u.retryBlocked))
+	m.HandleFunc("GET /oauth/callback", u.oauthCallback)
 
 	m.Handle("GET /tokens", u.page(auth.Admin, u.tokenList))
 	m.Handle("POST /tokens", u.page(auth.Admin, u.createToken))

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/weftworks/weft/app"
+	"github.com/weftworks/weft/app/oauth"
 	"github.com/weftworks/weft/value"
 )
 
@@ -39,6 +40,10 @@ type connDef struct {
 	value   node   // apiKey value, bearer token
 	user    node   // basic
 	pass    node   // basic
+	// oauth2: the provider (package oauth) whose endpoints a connection without its
+	// own uses, and the scopes the app's modules need.
+	provider string
+	scopes   []string
 }
 
 type moduleDef struct {
@@ -342,7 +347,7 @@ func decodeConnection(a *appDef, root obj) error {
 	if !ok {
 		return nil
 	}
-	if err := c.only("type", "parameter", "fields", "in", "name", "value", "token", "username", "password"); err != nil {
+	if err := c.only("type", "parameter", "fields", "in", "name", "value", "token", "username", "password", "provider", "scopes"); err != nil {
 		return err
 	}
 	typ, err := c.str("type", true)
@@ -367,16 +372,14 @@ func decodeConnection(a *appDef, root obj) error {
 	}
 	allowed := map[string][]string{
 		"none": {}, "custom": {}, "apiKey": {"in", "name", "value"}, "bearer": {"token"},
-		"basic": {"username", "password"},
+		"basic": {"username", "password"}, "oauth2": {"provider", "scopes"},
 	}
 	switch typ {
-	case "oauth2":
-		return errAt(c.at("type"), "OAuth 2 connections are not supported yet: store an access token and use type bearer")
-	case "none", "custom", "apiKey", "bearer", "basic":
+	case "none", "custom", "apiKey", "bearer", "basic", "oauth2":
 	default:
-		return errAt(c.at("type"), "%q is not a connection type (none, custom, apiKey, basic, bearer)", typ)
+		return errAt(c.at("type"), "%q is not a connection type (none, custom, apiKey, basic, bearer, oauth2)", typ)
 	}
-	for _, k := range []string{"in", "name", "value", "token", "username", "password"} {
+	for _, k := range []string{"in", "name", "value", "token", "username", "password", "provider", "scopes"} {
 		if c.has(k) && !slices.Contains(allowed[typ], k) {
 			return errAt(c.at(k), "not used by a %s connection", typ)
 		}
@@ -407,6 +410,26 @@ func decodeConnection(a *appDef, root obj) error {
 	case "basic":
 		if a.conn.user, err = tmpl("username", "{{connection.username}}"); err == nil {
 			a.conn.pass, err = tmpl("password", "{{connection.password}}")
+		}
+	case "oauth2":
+		if a.conn.provider, err = c.str("provider", true); err != nil {
+			return err
+		}
+		if _, ok := oauth.Lookup(a.conn.provider); !ok {
+			return errAt(c.at("provider"), "%q is not an OAuth provider weft knows (%s)", a.conn.provider, oauth.ProviderNames())
+		}
+		if v, ok := c.m["scopes"]; ok {
+			list, isList := v.([]any)
+			if !isList {
+				return errAt(c.at("scopes"), "must be an array of texts")
+			}
+			for i, s := range list {
+				t, isText := s.(string)
+				if !isText || strings.TrimSpace(t) == "" {
+					return errAt(fmt.Sprintf("%s/%d", c.at("scopes"), i), "a scope is a non-empty text")
+				}
+				a.conn.scopes = append(a.conn.scopes, t)
+			}
 		}
 	}
 	return err

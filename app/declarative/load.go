@@ -15,6 +15,7 @@ import (
 
 	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/app/httpmod"
+	"github.com/weftworks/weft/app/oauth"
 	"github.com/weftworks/weft/apps"
 	"github.com/weftworks/weft/value"
 )
@@ -110,7 +111,8 @@ func Register(r *app.Registry, opts Options) error {
 
 func loadAll(folders []fs.FS, opts Options) ([]app.Spec, error) {
 	opts = opts.withDefaults()
-	rt := &runtime{client: opts.Client, maxBody: opts.MaxBodySize, userAgent: opts.UserAgent}
+	rt := &runtime{client: opts.Client, maxBody: opts.MaxBodySize, userAgent: opts.UserAgent,
+		tokens: oauth.NewTokens(oauth.Options{Classify: httpmod.ClassifyTransportError, StatusType: httpmod.ErrorTypeForStatus})}
 	byName := map[string]string{}
 	var specs []app.Spec
 	for _, fsys := range folders {

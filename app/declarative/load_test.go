@@ -81,8 +81,17 @@ func TestLoadErrors(t *testing.T) {
 			`demo.json#/base/baseUrl: "api.demo.test" is not an absolute http or https URL`},
 		{"template in base URL", patched(t, func(m map[string]any) { obj(m, "base")["baseUrl"] = "https://{{connection.host}}" }),
 			`demo.json#/base/baseUrl: "https://{{connection.host}}": a base URL is plain text`},
-		{"OAuth 2", patched(t, func(m map[string]any) { obj(m, "connection")["type"] = "oauth2" }),
-			`demo.json#/connection/type: OAuth 2 connections are not supported yet`},
+		{"OAuth 2 without a provider", patched(t, func(m map[string]any) { obj(m, "connection")["type"] = "oauth2" }),
+			`demo.json#/connection/provider: required`},
+		{"OAuth 2 unknown provider", patched(t, func(m map[string]any) {
+			m["connection"] = map[string]any{"type": "oauth2", "provider": "myspace"}
+		}), `demo.json#/connection/provider: "myspace" is not an OAuth provider weft knows (airtable, discord, google`},
+		{"OAuth 2 scopes not texts", patched(t, func(m map[string]any) {
+			m["connection"] = map[string]any{"type": "oauth2", "provider": "google", "scopes": []any{"a", 3.0}}
+		}), `demo.json#/connection/scopes/1: a scope is a non-empty text`},
+		{"OAuth 2 option of bearer", patched(t, func(m map[string]any) {
+			m["connection"] = map[string]any{"type": "oauth2", "provider": "google", "token": "{{connection.x}}"}
+		}), `demo.json#/connection/token: not used by a oauth2 connection`},
 		{"unknown connection type", patched(t, func(m map[string]any) { obj(m, "connection")["type"] = "magic" }),
 			`demo.json#/connection/type: "magic" is not a connection type`},
 		{"API key without a name", patched(t, func(m map[string]any) { obj(m, "connection")["type"] = "apiKey" }),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/http"
 	"strings"
 	"time"
 
@@ -55,7 +56,7 @@ func (m *module) Run(ctx context.Context, c *app.Call) ([]weft.Bundle, error) {
 		return nil, err
 	}
 	req.secrets = secrets
-	if err := m.authorize(env, vars, req); err != nil {
+	if err := m.authorize(ctx, c.Exec, env, vars, req, ""); err != nil {
 		return nil, err
 	}
 	limit := -1
@@ -77,10 +78,23 @@ func (m *module) Run(ctx context.Context, c *app.Call) ([]weft.Bundle, error) {
 		maxPages = comm.pag.maxPages
 	}
 	offset := 0
+	retried := false
 	for page := 1; ; page++ {
 		resp, err := m.rt.send(ctx, req)
 		if err != nil {
 			return nil, err
+		}
+		if resp.status == http.StatusUnauthorized && page == 1 && m.def.app.conn.typ == "oauth2" && !retried {
+			// The service refused the access token before its known expiry (revoked,
+			// rotated elsewhere): one more attempt with a new one. A second 401 is the
+			// error (a refresh token refused meanwhile is an InvalidAccessTokenError).
+			retried = true
+			if err := m.authorize(ctx, c.Exec, env, vars, req, req.token); err != nil {
+				return nil, err
+			}
+			if resp, err = m.rt.send(ctx, req); err != nil {
+				return nil, err
+			}
 		}
 		rvars := maps.Clone(vars)
 		rvars[rootBody] = resp.body

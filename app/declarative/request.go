@@ -16,6 +16,7 @@ import (
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/app/httpmod"
+	"github.com/weftworks/weft/app/oauth"
 	"github.com/weftworks/weft/iml"
 	"github.com/weftworks/weft/value"
 )
@@ -25,6 +26,7 @@ type runtime struct {
 	client    *http.Client
 	maxBody   int64
 	userAgent string
+	tokens    *oauth.Tokens // oauth2 connections' access tokens
 }
 
 // request is one call in structured form, so a pagination step can change a part of
@@ -37,6 +39,7 @@ type request struct {
 	body     any
 	bodyType string
 	auth     func(h http.Header, q url.Values) // the connection's credentials
+	token    string                            // the OAuth access token auth sends
 	secrets  []string
 }
 
@@ -300,8 +303,9 @@ func headerMap(h http.Header) map[string]any {
 }
 
 // authorize prepares the connection's credentials for a request. Values become
-// secrets, removed from every message.
-func (m *module) authorize(env *iml.Env, vars map[string]any, r *request) error {
+// secrets, removed from every message. stale is the OAuth access token the service
+// just refused (a new one is fetched), or "".
+func (m *module) authorize(ctx context.Context, exec app.Execution, env *iml.Env, vars map[string]any, r *request, stale string) error {
 	c := &m.def.app.conn
 	text := func(n node, what string) (string, error) {
 		v, err := evalVars(n, env, vars)
@@ -315,6 +319,27 @@ func (m *module) authorize(env *iml.Env, vars map[string]any, r *request) error 
 		return s, nil
 	}
 	switch c.typ {
+	case "oauth2":
+		params, _ := vars[rootParameters].(map[string]any)
+		ref := params[c.param]
+		data, _ := vars[rootConnection].(weft.Bundle)
+		if data == nil {
+			data, _ = vars[rootConnection].(map[string]any)
+		}
+		if value.IsEmpty(data["provider"]) && value.IsEmpty(data["tokenUrl"]) {
+			// The app's provider, for connections that name none (an access token pasted
+			// by hand, older connections).
+			data = maps.Clone(data)
+			data["provider"] = c.provider
+		}
+		tok, err := m.rt.tokens.Get(ctx, exec, oauth.Request{Ref: ref, Data: data, Stale: stale, Client: m.rt.client,
+			At: "parameters." + c.param + ": connection " + value.Text(ref)})
+		if err != nil {
+			return err
+		}
+		r.secrets = append(r.secrets, tok.Access)
+		r.token = tok.Access
+		r.auth = func(h http.Header, _ url.Values) { h.Set("Authorization", tok.Header()) }
 	case "bearer":
 		tok, err := text(c.value, "token")
 		if err != nil {

@@ -86,7 +86,7 @@ func TestSlackConnectionProblems(t *testing.T) {
 	spec := shipped(t, "slack", "CreateMessage", s)
 	mapper := `{"channelWType":"list","channel":"C1","text":"x"}`
 	_, err := run(t, spec, weft.Bundle{"accessToken": ""}, mapper)
-	apptest.WantError(t, err, weft.InvalidAccessTokenError, "connection conn has no accessToken")
+	apptest.WantError(t, err, weft.InvalidAccessTokenError, "connection conn is not connected: a person must connect (authorize) it")
 	_, err = apptest.Run(t.Context(), spec, weft.Bundle{"__IMTCONN__": "missing"}, decode(t, mapper), apptest.NewExec())
 	apptest.WantError(t, err, weft.InvalidConfigurationError, `parameters.__IMTCONN__: connection "missing" not found`)
 	_, err = apptest.Run(t.Context(), spec, weft.Bundle{}, decode(t, mapper), apptest.NewExec())

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/app/oauth"
 )
 
 // Options configure the HTTP app for a process. The zero value is ready to use.
@@ -60,7 +61,7 @@ func (o Options) withDefaults() Options {
 type client struct {
 	opts      Options
 	transport *http.Transport
-	tokens    *tokenCache // OAuth 2 access tokens per connection
+	tokens    *oauth.Tokens // OAuth 2 access tokens per connection
 
 	mu       sync.Mutex
 	tlsPools map[string]*http.Transport // by tlsSettings.fingerprint
@@ -85,7 +86,7 @@ func newClient(o Options) *client {
 		// and keeps the Content-Encoding header in its output, as Make does.
 		DisableCompression: true,
 	}
-	return &client{opts: o, transport: tr, tokens: newTokenCache(), tlsPools: map[string]*http.Transport{}}
+	return &client{opts: o, transport: tr, tokens: newTokens(), tlsPools: map[string]*http.Transport{}}
 }
 
 // request is one HTTP call as the modules describe it.

@@ -54,6 +54,12 @@ var routes = []route{
 	{"GET", "/connections/{id}", auth.ConnectionsRead, (*api).getConnection},
 	{"PATCH", "/connections/{id}", auth.ConnectionsWrite, (*api).updateConnection},
 	{"DELETE", "/connections/{id}", auth.ConnectionsWrite, (*api).deleteConnection},
+	{"POST", "/connections/{id}/authorize", auth.ConnectionsWrite, (*api).authorizeConnection},
+	{"GET", "/connections/{id}/oauth", auth.ConnectionsRead, (*api).connectionOAuth},
+	{"POST", "/connections/{id}/retry-blocked", auth.IncompleteWrite, (*api).retryBlocked},
+	{"GET", "/oauth-clients", auth.ConnectionsRead, (*api).listOAuthClients},
+	{"PUT", "/oauth-clients/{provider}", auth.Admin, (*api).putOAuthClient},
+	{"DELETE", "/oauth-clients/{provider}", auth.Admin, (*api).deleteOAuthClient},
 
 	{"GET", "/datastores/{store}/records", auth.DataStoresRead, (*api).listRecords},
 	{"GET", "/datastores/{store}/records/{key}", auth.DataStoresRead, (*api).getRecord},

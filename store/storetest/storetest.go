@@ -72,6 +72,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Hooks", testHooks},
 		{"Connections", testConnections},
 		{"Sessions", testSessions},
+		{"OAuth", testOAuth},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

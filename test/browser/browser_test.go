@@ -111,9 +111,11 @@ type weftServer struct {
 	base  string
 	token string
 	runs  runs
+	svc   *service.Service
+	st    *sqlite.Store
 }
 
-func startWeft(t *testing.T) *weftServer {
+func startWeft(t *testing.T, configure ...func(*service.Config)) *weftServer {
 	t.Helper()
 	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "weft.db"), sqlite.Options{})
 	if err != nil {
@@ -125,7 +127,11 @@ func startWeft(t *testing.T) *weftServer {
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	rs := make(runs, 1024)
-	svc, err := service.New(service.Config{Store: st, Registry: reg, Logger: quiet, Observer: rs})
+	cfg := service.Config{Store: st, Registry: reg, Logger: quiet, Observer: rs}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	svc, err := service.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +164,7 @@ func startWeft(t *testing.T) *weftServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &weftServer{base: base, token: plain, runs: rs}
+	return &weftServer{base: base, token: plain, runs: rs, svc: svc, st: st}
 }
 
 // newBrowser starts a headless Chromium with a fresh profile.
