@@ -65,8 +65,10 @@ type parser struct {
 	// words counts bare words read as text; data counts module references and
 	// variables. An argument with words and no data is read whole as its text.
 	words, data int
-	// tooDeep is set by the nesting limit, which no tolerant reading may hide.
-	tooDeep bool
+	// fatal is set by errors no tolerant reading may hide: the nesting limit, an
+	// unknown function (Make fails on it whatever surrounds the call), a function's
+	// constant argument it cannot use (an invalid regular expression).
+	fatal bool
 }
 
 // Note is something a template does that Make tolerates but that is likely a mistake:
@@ -192,7 +194,7 @@ func (p *parser) expr() (node, error) {
 	p.depth++
 	defer func() { p.depth-- }()
 	if p.depth > maxDepth {
-		p.tooDeep = true
+		p.fatal = true
 		return nil, p.errorf(p.tok.off, "expression nested too deeply (more than %d levels)", maxDepth)
 	}
 	return p.binary(precOr)
@@ -262,7 +264,7 @@ func (p *parser) unary() (node, error) {
 		p.depth++
 		defer func() { p.depth-- }()
 		if p.depth > maxDepth {
-			p.tooDeep = true
+			p.fatal = true
 			return nil, p.errorf(off, "expression nested too deeply (more than %d levels)", maxDepth)
 		}
 		x, err := p.unary()
@@ -411,6 +413,7 @@ func (p *parser) word(t token) (node, error) {
 func (p *parser) call(name token, lower string) (node, error) {
 	fn := funcs[lower]
 	if fn == nil {
+		p.fatal = true
 		if _, ok := keywords[lower]; ok {
 			return nil, p.errorf(name.off, "unknown function %s (%s is a keyword: write it without parentheses)", name.text, name.text)
 		}
@@ -439,6 +442,7 @@ func (p *parser) call(name token, lower string) (node, error) {
 	c := &callNode{fn: fn, args: args, off: name.off}
 	if fn.prepare != nil {
 		if err := fn.prepare(c); err != nil {
+			p.fatal = true
 			return nil, p.errorf(name.off, "%s: %v", fn.name, err)
 		}
 	}
@@ -587,7 +591,7 @@ func (p *parser) argument(fn token, n, open int) (node, error) {
 	if p.tok.kind != tBad {
 		m := p.mark()
 		x, err := p.expr()
-		if p.tooDeep {
+		if p.fatal {
 			return nil, err
 		}
 		parsed = err == nil && (p.tok.kind == tSemi || p.tok.kind == tRParen)

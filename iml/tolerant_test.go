@@ -119,10 +119,15 @@ func TestTolerantLimits(t *testing.T) {
 	for _, c := range []struct{ src, msg string }{
 		{"{{formatDate(now; 'YYYY}}", "missing ) to close formatDate("},
 		{"{{upper(a b}}", "missing ) to close upper("},
-		{"{{upper(f(x; y}}", "missing ) to close upper("},
+		{"{{upper(lower(x; y}}", "missing ) to close lower("},
 		{"{{replace(1.x; /(/g; b)}}", "invalid regular expression"},
 		{"{{replace(1.x; /[/g; b)}}", "invalid regular expression"},
 		{"{{1.a == 2}}", "expected a value"},
+		// An unknown function or a bad constant argument inside an argument is not text.
+		{"{{length(filter(3.data; 'leadScore'; '>='; 70))}}", "unknown function filter"},
+		{"{{if(or(1.a, 1.b); 1; 2)}}", "unknown function or"},
+		{"{{upper(now() x)}}", "now is a keyword"},
+		{`{{upper(replace(1.x; "/(/"; y) z)}}`, "invalid regular expression"},
 		{"{{upper(" + strings.Repeat("(", 300) + "1 x" + strings.Repeat(")", 300) + ")}}", "nested too deeply"},
 	} {
 		_, err := ParseTemplate(c.src)
