@@ -58,7 +58,7 @@ func TestTolerantArguments(t *testing.T) {
 		{"{{replace(\"a/b\"; /[/]/g; _)}}", "a_b"},
 		{"{{replace(replace(\"```json\n{}\n```\"; /```json\\n?/g; \"\"); /```\\n?/g; \"\")}}", "{}\n"},
 		// Parentheses inside text read as text are balanced; strings are skipped over.
-		{"{{ifempty(1.empty; a (x; y) z)}}", "a (x; y) z"},
+		{"{{ifempty(1.empty; 1 (x; y) z)}}", "1 (x; y) z"},
 		{`{{ifempty(1.empty; a "b;)" c)}}`, `a "b;)" c`},
 	})
 	runDateCases(t, env, []evalCase{
