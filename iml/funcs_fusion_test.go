@@ -22,7 +22,7 @@ func TestFusionGeneralAndArrayFunctions(t *testing.T) {
 		{`{{in("D"; "A"; "B"; "C")}}`, false},
 		{`{{in(2; 1; 2; 3)}}`, true},
 		{`{{in("2"; 1; 2; 3)}}`, false}, // strict: no coercion
-		{`{{in(1.score; 72)}}`, false},   // "72" is text
+		{`{{in(1.score; 72)}}`, false},  // "72" is text
 		{`{{in(1.n; 5)}}`, true},
 		{`{{in(2.abc; 2.abc)}}`, true},
 		{`{{in(null; "")}}`, false},
