@@ -262,3 +262,31 @@ func TestPlaceholderOnARoutePassesBundlesThrough(t *testing.T) {
 		t.Fatalf("filtered: routes %v, want %v", got, want)
 	}
 }
+
+// A scenario whose first module is an action performs every cycle "Max number of
+// cycles" allows (Fusion's scenario settings: "If the scenario does not start with a
+// trigger, the specified maximum number of cycles is always performed"), each cycle
+// calling the first module with nothing upstream; a trigger's cycles stay one per
+// trigger bundle set.
+func TestActionFirstFlowRunsEveryCycle(t *testing.T) {
+	f := newFixture(t)
+	p := f.plan(`[{"id":1,"module":"util:ComposeTransformer","version":1,"mapper":{"value":"tick"}},`+
+		rec(2, "cycle-{{1.value}}")+`]`, `{"roundtrips":3}`)
+	res := f.run(p)
+	if got, want := f.rec.tags(), []string{"cycle-tick", "cycle-tick", "cycle-tick"}; !slices.Equal(got, want) {
+		t.Fatalf("records %v, want one per cycle: %v", got, want)
+	}
+	if res.Operations != 6 || res.Status != weft.StatusSuccess {
+		t.Fatalf("operations %d (want 3 cycles × 2 modules), status %s %+v", res.Operations, res.Status, res.Error)
+	}
+	one := newFixture(t)
+	one.run(one.plan(`[`+rec(1, "only")+`]`, ""))
+	if got := one.rec.tags(); !slices.Equal(got, []string{"only"}) {
+		t.Fatalf("default roundtrips: %v", got)
+	}
+	hooked := newFixture(t)
+	hooked.run(hooked.plan(`[`+hook+`,`+rec(2, "hook")+`]`, `{"roundtrips":3}`))
+	if got := hooked.rec.tags(); !slices.Equal(got, []string{"hook"}) {
+		t.Fatalf("a trigger's single bundle set ran %v", got)
+	}
+}
