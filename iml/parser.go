@@ -69,6 +69,10 @@ type parser struct {
 	// unknown function (Make fails on it whatever surrounds the call), a function's
 	// constant argument it cannot use (an invalid regular expression).
 	fatal bool
+	// quotes is the template's table of where a string whose contents start at i ends
+	// (see closingQuote), shared by the parsers of its segments and made on the first
+	// argument read as text that holds a quote.
+	quotes *[]int32
 }
 
 // Note is something a template does that Make tolerates but that is likely a mistake:
@@ -638,7 +642,7 @@ func (p *parser) rawArgument(start int, fn token, open int) (string, int, error)
 	for i := start; i < len(src); i++ {
 		switch src[i] {
 		case '"':
-			if j := closingQuote(src, i); j > 0 {
+			if j := p.closingQuote(i); j > 0 {
 				i = j
 			}
 		case '\\':
@@ -664,20 +668,36 @@ func (p *parser) rawArgument(start int, fn token, open int) (string, int, error)
 }
 
 // closingQuote returns the offset of the quote that closes the string opening at i
-// ("" inside is a quote), or -1 when it is never closed.
-func closingQuote(src string, i int) int {
-	for j := i + 1; j < len(src); j++ {
-		if src[j] != '"' {
-			continue
-		}
-		if j+1 < len(src) && src[j+1] == '"' {
-			j++
-			continue
-		}
-		return j
+// ("" inside is a quote), or -1 when it is never closed. The answers for every offset
+// are computed once, from the end of the source, so a template full of unmatched
+// quotes is still read in linear time.
+func (p *parser) closingQuote(i int) int {
+	src := p.lx.src
+	if p.quotes == nil {
+		p.quotes = new([]int32)
 	}
-	return -1
+	q := *p.quotes
+	if q == nil {
+		q = make([]int32, len(src)+2)
+		q[len(src)], q[len(src)+1] = -1, -1
+		for j := len(src) - 1; j >= 0; j-- {
+			switch {
+			case src[j] != '"':
+				q[j] = q[j+1]
+			case j+1 < len(src) && src[j+1] == '"':
+				q[j] = q[j+2]
+			default:
+				q[j] = int32(j)
+			}
+		}
+		*p.quotes = q
+	}
+	return int(q[i+1])
 }
+
+// maxRegexLiteral bounds how far a regular expression literal is looked for, so that
+// arguments starting with "/" cost linear time however many there are.
+const maxRegexLiteral = 4096
 
 // regexLiteralEnd reports whether a regular expression literal /pattern/flags starts
 // at i and where it ends. A / inside a character class or after a backslash does not
@@ -687,7 +707,7 @@ func regexLiteralEnd(src string, i int) (int, bool) {
 		return 0, false
 	}
 	class := false
-	for j := i + 1; j < len(src); j++ {
+	for j := i + 1; j < len(src) && j-i < maxRegexLiteral; j++ {
 		switch c := src[j]; {
 		case c == '\\':
 			j++

@@ -36,6 +36,7 @@ func ParseTemplate(src string) (*Template, error) {
 		return t, nil
 	}
 	var refs []offRef
+	var quotes []int32 // shared by the segments' parsers (parser.closingQuote)
 	i := 0
 	for i < len(src) {
 		j := strings.Index(src[i:], "{{")
@@ -52,7 +53,7 @@ func ParseTemplate(src string) (*Template, error) {
 		if j > i {
 			t.parts = append(t.parts, part{lit: src[i:j]})
 		}
-		p := parser{lx: lexer{src: src, pos: j + 2}}
+		p := parser{lx: lexer{src: src, pos: j + 2}, quotes: &quotes}
 		n, err := p.segment(j)
 		if err != nil {
 			return nil, err
