@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/weftworks/weft"
@@ -81,13 +82,21 @@ type Spec struct {
 	// set a negative value to run without a deadline (cheaper per bundle).
 	Timeout time.Duration
 	// New builds the module for one blueprint module. It is called once per compiled
-	// blueprint version; a configuration problem is returned as an error naming the
-	// parameter. Nil for kinds without Run.
+	// blueprint version, when the blueprint is analysed (validation reports its error as
+	// a warning: the module is not set up), so it must not do I/O; a configuration
+	// problem is returned as an error naming the parameter. When the registry lacks
+	// something the module needs from the process (a store), the error wraps
+	// ErrUnavailable: the blueprint is not at fault. Nil for kinds without Run.
 	New func(cfg Config) (Module, error)
 	// Aggregate builds the output bundle of a KindAggregator from the evaluated
 	// mapper of every collected bundle (in arrival order) and the static parameters.
 	Aggregate func(params weft.Bundle, items []weft.Bundle) (weft.Bundle, error)
 }
+
+// ErrUnavailable is wrapped by a module's New when the registry was made without
+// something the module needs from the process, such as weft's store (a registry for
+// validation only). Validation does not report it: the blueprint is not at fault.
+var ErrUnavailable = errors.New("not available in this registry")
 
 // Config is what a module gets when it is built: its id and static parameters.
 type Config struct {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/iml"
 	"github.com/weftworks/weft/limits"
@@ -33,6 +34,13 @@ type Node struct {
 	Handler *Node
 	// Feeder is the module whose loop an aggregator closes.
 	Feeder *Node
+	// Params are the module's parameters as its spec prepared them and Built the module
+	// its spec built from them: analysis builds every module once, so that a module
+	// weft cannot build is reported with the other problems, and the engine runs the
+	// module built here. Both are nil when the spec has none, or preparing or building
+	// failed (a warning says why).
+	Params weft.Bundle
+	Built  app.Module
 	// Branches of a merge: for each branch of the if/else before it, the visibility at
 	// the end of that branch (used to check each branch's output mapping).
 	vis  *Seen
@@ -251,7 +259,13 @@ func (a *analyzer) flow(mods []*Module, ptr *path, v *Seen, handler *Node, top b
 		isLast := i == len(mods)-1
 		switch n.Kind {
 		case app.KindTrigger:
-			if !top || i != 0 {
+			if m.Type == placeholder {
+				if !top || i != 0 {
+					// Make's editor leaves an empty module where one was removed or not
+					// chosen yet; the run passes bundles through it.
+					a.warnf(p.at("module"), m.ID, "an empty module (placeholder:Placeholder): bundles pass through it unchanged; choose a module or remove it")
+				}
+			} else if !top || i != 0 {
 				a.errorf(p.at("module"), m.ID, "%s is a trigger: it can only be the first module of the scenario", m.Type)
 			}
 		case app.KindDirective:
@@ -274,9 +288,6 @@ func (a *analyzer) flow(mods []*Module, ptr *path, v *Seen, handler *Node, top b
 					a.errorf(p.at("module"), m.ID, "an if/else must be the last module of its flow or be followed by a merge")
 				}
 			}
-		}
-		if m.Type == placeholder && (!top || i != 0) {
-			a.errorf(p.at("module"), m.ID, "placeholder:Placeholder can only stand in for the trigger (first module)")
 		}
 		a.checkFilter(m.Filter, p.at("filter"), n)
 		a.checkMapper(n, p)
@@ -373,19 +384,57 @@ func (a *analyzer) node(m *Module, p *path, v *Seen, handler *Node) *Node {
 	if n.Kind == app.KindAggregator {
 		a.linkFeeder(n, p)
 	}
-	if n.Spec != nil && len(n.Spec.Parameters) > 0 {
-		if _, err := app.PrepareParameters(n.Spec, m.Parameters); err != nil {
-			var fe *app.FieldError
-			if errors.As(err, &fe) && fe.Missing {
-				// Make exports leave connections and ids to be chosen after import: the
-				// blueprint is valid, but the scenario cannot run until they are set.
-				a.warnf(p.at("parameters"), m.ID, "%s: set it before the scenario can run", paramMessage(err))
-			} else {
-				a.errorf(p.at("parameters"), m.ID, "%s", paramMessage(err))
-			}
-		}
+	if n.Spec != nil {
+		a.build(n, p)
 	}
 	return n
+}
+
+// build prepares a module's parameters and builds it, as the engine will before a run.
+// A module that cannot be built (a connection still to choose, an option weft does not
+// support) keeps the blueprint valid — Make's editor shows such a module as not set up
+// — but the scenario cannot run until it is fixed: a warning says why, at the module.
+func (a *analyzer) build(n *Node, p *path) {
+	m := n.Module
+	params, err := app.PrepareParameters(n.Spec, m.Parameters)
+	if err != nil {
+		var fe *app.FieldError
+		if errors.As(err, &fe) && fe.Missing {
+			// Make exports leave connections and ids to be chosen after import: the
+			// blueprint is valid, but the scenario cannot run until they are set.
+			a.warnf(p.at("parameters"), m.ID, "%s: set it before the scenario can run", paramMessage(err))
+		} else {
+			a.errorf(p.at("parameters"), m.ID, "%s", paramMessage(err))
+		}
+		return
+	}
+	n.Params = params
+	if n.Spec.New == nil {
+		return
+	}
+	mod, err := n.Spec.New(app.Config{ModuleID: m.ID, Version: m.Version, Parameters: params})
+	if errors.Is(err, app.ErrUnavailable) {
+		return // the registry's doing, not the blueprint's; the engine's registry builds it
+	}
+	if err != nil {
+		a.warnf(p.at("parameters"), m.ID, "module %d (%s) is not set up: %s; the scenario cannot run until it is",
+			m.ID, m.Type, BuildMessage(err))
+		return
+	}
+	n.Built = mod
+}
+
+// BuildMessage words an error of a module's New: its message, after its error type
+// when it has one (the type tells who must act, SPEC §3.1).
+func BuildMessage(err error) string {
+	var we *weft.Error
+	if errors.As(err, &we) {
+		if we.Type != "" {
+			return string(we.Type) + ": " + we.Message
+		}
+		return we.Message
+	}
+	return err.Error()
 }
 
 func paramMessage(err error) string {
@@ -439,7 +488,9 @@ func (a *analyzer) checkRouter(m *Module, p *path) {
 	}
 	f, ok := value.Number(raw)
 	if !ok || f != float64(int(f)) || f < 0 || int(f) >= len(m.Routes) {
-		a.errorf(p.at("parameters/else"), m.ID, "fallback route index %s is not a route of this router (0…%d)", value.Text(raw), len(m.Routes)-1)
+		// Make keeps the fallback index when the route it named is deleted: the router
+		// then has no fallback route, which is what weft runs.
+		a.warnf(p.at("parameters/else"), m.ID, "fallback route %s is not a route of this router (routes 0…%d): the router has no fallback route", value.Text(raw), len(m.Routes)-1)
 	}
 }
 
@@ -617,6 +668,9 @@ func (a *analyzer) checkValue(v any, p *path, n *Node, seen *Seen) {
 		}
 		for _, name := range t.UnknownNames() {
 			a.warnf(p, n.Module.ID, "%q is not a module reference, variable or keyword: it maps to empty", name)
+		}
+		for _, note := range t.Notes() {
+			a.warnf(p, n.Module.ID, "%s (at character %d)", note.Msg, note.Offset+1)
 		}
 	case map[string]any:
 		for k, e := range x {

@@ -59,7 +59,6 @@ func TestValidateProblems(t *testing.T) {
 		{"unknown filter operator", `[` + wh + `,` + compose(2, "x", `"filter":{"name":"f","conditions":[[{"a":"{{1.a}}","o":"text:startswith","b":"x"}]]}`) + `]`, "/flow/1/filter/conditions/0/0/o", "unknown filter operator"},
 		{"merge without if/else", `[` + wh + `,{"id":2,"module":"builtin:BasicMerge","mapper":null}]`, "/flow/1/module", "must directly follow an if/else"},
 		{"trigger not first", `[` + wh + `,{"id":2,"module":"gateway:CustomWebHook"}]`, "/flow/1/module", "can only be the first module"},
-		{"fallback out of range", `[` + wh + `,{"id":2,"module":"builtin:BasicRouter","parameters":{"else":3},"routes":[{"flow":[]}]}]`, "/flow/1/parameters/else", "fallback route index 3"},
 		{"wrong id type", `[` + wh + `,{"id":"two","module":"util:ComposeTransformer"}]`, "/flow/1/id", "must be a positive integer"},
 		{"mapper parse error in handler", `[` + wh + `,` + compose(2, "a", `"onerror":[`+compose(3, "{{2.error.message")+`]`) + `]`, "/flow/1/onerror/0/mapper/value", "cannot parse"},
 		{"else not last", `[` + wh + `,{"id":2,"module":"builtin:BasicIfElse","branches":[{"type":"else","flow":[]},{"type":"condition","conditions":[[{"a":"1","o":"exist"}]],"flow":[]}]}]`, "/flow/1/branches/0/type", "else branch must be the last"},
@@ -74,6 +73,48 @@ func TestValidateProblems(t *testing.T) {
 				}
 			}
 			t.Fatalf("want %s: …%s…, got %v", tc.pointer, tc.message, rep.Problems)
+		})
+	}
+}
+
+// TestValidateWarnings: what Make's editor accepts and weft runs (or, for a module that
+// is not set up, refuses to run until it is) is a warning at its pointer, not an error.
+func TestValidateWarnings(t *testing.T) {
+	cases := []struct {
+		name    string
+		flow    string
+		pointer string
+		message string
+	}{
+		{"fallback route removed", `[` + wh + `,{"id":2,"module":"builtin:BasicRouter","parameters":{"else":3},"routes":[{"flow":[]}]}]`,
+			"/flow/1/parameters/else", "fallback route 3 is not a route of this router (routes 0…0): the router has no fallback route"},
+		{"fallback not a number", `[` + wh + `,{"id":2,"module":"builtin:BasicRouter","parameters":{"else":"x"},"routes":[{"flow":[]},{"flow":[]}]}]`,
+			"/flow/1/parameters/else", "fallback route x is not a route"},
+		{"empty module on a route", `[` + wh + `,{"id":2,"module":"builtin:BasicRouter","routes":[{"flow":[{"id":3,"module":"placeholder:Placeholder"},` + compose(4, "{{1.a}}") + `]},{"flow":[{"id":null,"module":"placeholder:Placeholder","mapper":null}]}]}]`,
+			"/flow/1/routes/0/flow/0/module", "an empty module (placeholder:Placeholder): bundles pass through it unchanged"},
+		{"empty module at a route's end", `[` + wh + `,{"id":2,"module":"builtin:BasicRouter","routes":[{"flow":[]},{"flow":[{"id":null,"module":"placeholder:Placeholder","mapper":null}]}]}]`,
+			"/flow/1/routes/1/flow/0/module", "an empty module"},
+		{"argument read as text", `[` + wh + `,` + compose(2, "{{ifempty(1.a; 'warm')}}") + `]`,
+			"/flow/1/mapper/value", `argument 2 of ifempty is not an expression of the mapping language; it is read as the text "'warm'" (at character 16)`},
+		{"too few arguments", `[` + wh + `,` + compose(2, "application{{escapeJSON()}}") + `]`,
+			"/flow/1/mapper/value", "escapeJSON takes 1 argument, got 0: the missing ones are empty (at character 14)"},
+		{"too many arguments in a filter", `[` + wh + `,` + compose(2, "x", `"filter":{"name":"f","conditions":[[{"a":"{{ifempty(1.a; 1; 2)}}","o":"exist"}]]}`) + `]`,
+			"/flow/1/filter/conditions/0/0/a", "ifempty takes 2 arguments, got 3: the extra ones are ignored"},
+		{"module not set up", `[` + wh + `,{"id":2,"module":"email:ActionSendEmail","version":7,"parameters":{},"mapper":{"to":["a@example.com"],"subject":"s","html":"h"}}]`,
+			"/flow/1/parameters", "module 2 (email:ActionSendEmail) is not set up: InvalidConfigurationError: parameters.account: an SMTP connection is required; the scenario cannot run until it is"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := validate(t, tc.flow)
+			if errs := rep.Errors(); len(errs) != 0 {
+				t.Fatalf("unexpected errors: %v", errs)
+			}
+			for _, p := range rep.Problems {
+				if p.Severity == blueprint.SeverityWarning && p.Pointer == tc.pointer && strings.Contains(p.Message, tc.message) {
+					return
+				}
+			}
+			t.Fatalf("want a warning at %s: …%s…, got %v", tc.pointer, tc.message, rep.Problems)
 		})
 	}
 }

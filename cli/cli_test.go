@@ -177,6 +177,23 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+// Every module weft run refuses to build is a validate warning (Make's editor marks
+// such a module "not set up"); run refuses it with the same reason.
+func TestValidateWarnsWhatRunCannotBuild(t *testing.T) {
+	file := writeFile(t, "mail.json", `{"name":"m","flow":[{"id":1,"module":"gateway:CustomWebHook"},
+		{"id":2,"module":"email:ActionSendEmail","version":7,"parameters":{},"mapper":{"to":["a@example.com"],"subject":"s","html":"h"}}]}`)
+	code, out, _ := weft(t, "", "validate", file)
+	want := file + ": /flow/1/parameters: warning: module 2 (email:ActionSendEmail) is not set up: InvalidConfigurationError: " +
+		"parameters.account: an SMTP connection is required; the scenario cannot run until it is\n"
+	if code != 0 || out != want {
+		t.Fatalf("validate: exit %d\n got %q\nwant %q", code, out, want)
+	}
+	code, out, _ = weft(t, "", "run", file, "--json")
+	if code != 1 || !strings.Contains(out, "parameters.account: an SMTP connection is required") {
+		t.Fatalf("run: exit %d %s", code, out)
+	}
+}
+
 func TestValidateCorpus(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(corpus.Dir(), "*.json"))
 	if len(files) == 0 {

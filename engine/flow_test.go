@@ -219,3 +219,74 @@ func TestNumericAggregatorAndPlaceholderTrigger(t *testing.T) {
 		t.Fatalf("operations %d", res.Operations)
 	}
 }
+
+// A fallback index that names no route (Make keeps it when the route is deleted) is a
+// router without a fallback route; a non-integer index is none either.
+func TestRouterFallbackNamingNoRoute(t *testing.T) {
+	for _, idx := range []string{"2", "-1", "0.5", `"x"`} {
+		f := newFixture(t)
+		p := f.plan(`[`+hook+`,
+			{"id":2,"module":"builtin:BasicFeeder","version":1,"mapper":{"array":"{{1.items}}"}},
+			{"id":3,"module":"builtin:BasicRouter","version":1,"mapper":null,"parameters":{"else":`+idx+`},"routes":[
+				{"flow":[`+rec(4, "a-{{2.value}}", `"filter":{"name":"a","conditions":[[{"a":"{{2.value}}","o":"text:equal","b":"a"}]]}`)+`]},
+				{"flow":[`+rec(5, "b-{{2.value}}", `"filter":{"name":"b","conditions":[[{"a":"{{2.value}}","o":"text:equal","b":"b"}]]}`)+`]}]}]`, "")
+		res := f.run(p, bundle(`{"items":["a","b","c"]}`))
+		if got, want := f.rec.tags(), []string{"a-a", "b-b"}; !slices.Equal(got, want) {
+			t.Fatalf("else %s: routes %v, want %v", idx, got, want)
+		}
+		if res.Status != weft.StatusSuccess {
+			t.Fatalf("else %s: status %s %+v", idx, res.Status, res.Error)
+		}
+	}
+}
+
+// An empty module (placeholder:Placeholder) on a route passes each bundle on, with the
+// filter of the module after it, and counts no operation.
+func TestPlaceholderOnARoutePassesBundlesThrough(t *testing.T) {
+	f := newFixture(t)
+	p := f.plan(`[`+hook+`,
+		{"id":2,"module":"builtin:BasicRouter","version":1,"mapper":null,"routes":[
+			{"flow":[{"id":3,"module":"placeholder:Placeholder","mapper":null},
+				`+rec(4, "one-{{1.n}}", `"filter":{"name":"big","conditions":[[{"a":"{{1.n}}","o":"number:greater","b":"1"}]]}`)+`]},
+			{"flow":[{"id":null,"module":"placeholder:Placeholder","mapper":null}]},
+			{"flow":[`+rec(5, "three-{{1.n}}")+`]}]}]`, "")
+	res := f.run(p, bundle(`{"n":2}`))
+	if got, want := f.rec.tags(), []string{"one-2", "three-2"}; !slices.Equal(got, want) {
+		t.Fatalf("routes %v, want %v", got, want)
+	}
+	if res.Operations != 3 || res.Status != weft.StatusSuccess {
+		t.Fatalf("operations %d (want trigger + 2 records), status %s %+v", res.Operations, res.Status, res.Error)
+	}
+	f.run(p, bundle(`{"n":1}`))
+	if got, want := f.rec.tags(), []string{"one-2", "three-2", "three-1"}; !slices.Equal(got, want) {
+		t.Fatalf("filtered: routes %v, want %v", got, want)
+	}
+}
+
+// A scenario whose first module is an action performs every cycle "Max number of
+// cycles" allows (Fusion's scenario settings: "If the scenario does not start with a
+// trigger, the specified maximum number of cycles is always performed"), each cycle
+// calling the first module with nothing upstream; a trigger's cycles stay one per
+// trigger bundle set.
+func TestActionFirstFlowRunsEveryCycle(t *testing.T) {
+	f := newFixture(t)
+	p := f.plan(`[{"id":1,"module":"util:ComposeTransformer","version":1,"mapper":{"value":"tick"}},`+
+		rec(2, "cycle-{{1.value}}")+`]`, `{"roundtrips":3}`)
+	res := f.run(p)
+	if got, want := f.rec.tags(), []string{"cycle-tick", "cycle-tick", "cycle-tick"}; !slices.Equal(got, want) {
+		t.Fatalf("records %v, want one per cycle: %v", got, want)
+	}
+	if res.Operations != 6 || res.Status != weft.StatusSuccess {
+		t.Fatalf("operations %d (want 3 cycles × 2 modules), status %s %+v", res.Operations, res.Status, res.Error)
+	}
+	one := newFixture(t)
+	one.run(one.plan(`[`+rec(1, "only")+`]`, ""))
+	if got := one.rec.tags(); !slices.Equal(got, []string{"only"}) {
+		t.Fatalf("default roundtrips: %v", got)
+	}
+	hooked := newFixture(t)
+	hooked.run(hooked.plan(`[`+hook+`,`+rec(2, "hook")+`]`, `{"roundtrips":3}`))
+	if got := hooked.rec.tags(); !slices.Equal(got, []string{"hook"}) {
+		t.Fatalf("a trigger's single bundle set ran %v", got)
+	}
+}

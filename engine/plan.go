@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"iter"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/blueprint"
 	"github.com/weftworks/weft/iml"
+	"github.com/weftworks/weft/value"
 )
 
 // Plan is a compiled blueprint version: every template parsed, every filter compiled,
@@ -188,7 +190,7 @@ func (c *compiler) build() error {
 	for i, an := range c.an.Nodes {
 		m := an.Module
 		n := &node{slot: i, id: m.ID, typ: m.Type, spec: an.Spec, kind: an.Kind, fallback: -1}
-		if err := c.prepare(n, m); err != nil {
+		if err := c.prepare(n, an); err != nil {
 			// A module that cannot be built (a connection or id still to choose, a
 			// pattern that does not compile) makes the blueprint unrunnable: reported like
 			// a validation problem, with its place, so callers refuse with the reason.
@@ -254,8 +256,10 @@ func (c *compiler) slotList(seen *blueprint.Seen, memo map[*blueprint.Seen]*slot
 	return memo[seen]
 }
 
-// prepare compiles a module's templates and builds its Module.
-func (c *compiler) prepare(n *node, m *blueprint.Module) error {
+// prepare compiles a module's templates and takes the Module the analysis built (or
+// builds it, saying why it cannot be).
+func (c *compiler) prepare(n *node, an *blueprint.Node) error {
+	m := an.Module
 	var err error
 	if m.Filter != nil {
 		if n.filter, err = compileFilter(m.Filter.Conditions); err != nil {
@@ -279,10 +283,14 @@ func (c *compiler) prepare(n *node, m *blueprint.Module) error {
 	default:
 		n.timeout = c.e.opts.ModuleTimeout
 	}
-	if n.params, err = app.PrepareParameters(n.spec, m.Parameters); err != nil {
+	if an.Params != nil {
+		n.params = an.Params
+	} else if n.params, err = app.PrepareParameters(n.spec, m.Parameters); err != nil {
 		return err
 	}
-	if n.spec.New != nil {
+	if an.Built != nil {
+		n.mod = an.Built
+	} else if n.spec.New != nil {
 		if n.mod, err = n.spec.New(app.Config{ModuleID: m.ID, Version: m.Version, Parameters: n.params}); err != nil {
 			return err
 		}
@@ -296,7 +304,9 @@ func (c *compiler) prepare(n *node, m *blueprint.Module) error {
 		n.stopIfEmpty = sie
 	}
 	if n.kind == app.KindRouter {
-		if f, ok := n.params["else"].(float64); ok {
+		// A fallback index that names no route (Make keeps it when the route is
+		// deleted) means no fallback route; validation warns about it.
+		if f, ok := value.Number(n.params["else"]); ok && f == math.Trunc(f) && f >= 0 && f < float64(len(m.Routes)) {
 			n.fallback = int(f)
 		}
 	}

@@ -113,6 +113,14 @@ func (e *Engine) Run(ctx context.Context, p *Plan, in Input) (*Result, error) {
 		cycles = [][]weft.Bundle{{{}}}
 	}
 	limit := max(p.Settings.Roundtrips, 1)
+	if t := p.trigger; t != nil && t.kind != app.KindTrigger {
+		// A scenario that does not start with a trigger performs every cycle its
+		// "Max number of cycles" allows (Fusion's scenario settings page); its first
+		// module runs once per cycle with nothing upstream.
+		for len(cycles) < limit {
+			cycles = append(cycles, []weft.Bundle{{}})
+		}
+	}
 	for i, bundles := range cycles {
 		if i >= limit || r.halted() {
 			break

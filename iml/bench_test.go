@@ -1,6 +1,8 @@
 package iml
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/weftworks/weft/limits"
@@ -78,5 +80,22 @@ func BenchmarkMapperValue(b *testing.B) {
 		if _, err := v.Eval(env); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkParseTextArguments parses a call of n arguments read as text, each starting
+// with a "/" that no other closes and holding a quote that nothing closes (the worst
+// cases for finding where an argument ends): the time per op grows linearly with n
+// (go test ./iml -run '^$' -bench ParseTextArguments).
+func BenchmarkParseTextArguments(b *testing.B) {
+	for _, n := range []int{1_000, 10_000, 100_000} {
+		src := `{{merge("a"` + strings.Repeat(`; /y 1 '"`, n) + ")}}"
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := ParseTemplate(src); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -28,6 +28,8 @@ var fuzzSeeds = []string{
 	"{{setDay(now; \"monday\")}} {{setMonth(now; 13)}} {{parseDate(\"x\"; \"X\")}}",
 	"{{sha256(1.a; \"base64\"; \"k\"; \"hex\")}}",
 	"{{replaceEmojiCharacters(\"👨‍👩‍👧\u200d\")}}",
+	"{{formatDate(now; YYYY-MM-DD)}} {{ifempty(1.a; 'x')}} {{if(1.a, 2)}} {{escapeJSON()}}",
+	`{{replace(1.a; /[;)]\//g; ")} {{upper(a "b;) (c)}}{{lower(\ + "x\")}}`,
 }
 
 func FuzzParseTemplate(f *testing.F) {

@@ -25,11 +25,13 @@ const (
 	tRParen                  // )
 	tSemi                    // ;
 	tOp                      // = != < <= > >= + - * / % & |
+	tBad                     // a character the language does not have, where an argument starts
 )
 
 type token struct {
 	kind tokKind
 	off  int    // byte offset of the token in the template source
+	end  int    // byte offset just after the token
 	text string // identifier, operator, string contents (unquoted), number text
 	num  float64
 	ws   bool // whitespace preceded the token
@@ -59,6 +61,13 @@ func isIdentPart(r rune) bool {
 
 // next returns the next token.
 func (l *lexer) next() (token, error) {
+	t, err := l.scan()
+	t.end = l.pos
+	return t, err
+}
+
+// scan reads the next token; next records where it ends.
+func (l *lexer) scan() (token, error) {
 	start := l.pos
 	for l.pos < len(l.src) {
 		c := l.src[l.pos]

@@ -200,3 +200,43 @@ func TestConstantFoldingIsBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Fusion's array and date functions are bounded like Make's: arrayDifference's result
+// by maxArrayItems, its loops and dateMax/dateMin's by the run's deadline, and the
+// functions that read arrays as such never turn them into text.
+func TestFusionFunctionsWithinLimits(t *testing.T) {
+	ten := []any{1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0}
+	other := []any{11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0, 18.0, 19.0, 20.0, 21.0}
+	sc := scope{1: map[string]any{"a": ten, "b": other}}
+	env := limited(sc, limits.Limits{MaxArrayItems: 20}, nil)
+	if key, err := evalErrKey(t, env, `{{arrayDifference(1.a; 1.b; "symmetric")}}`); key != "maxArrayItems" || !strings.Contains(err.Error(), "arrayDifference()") {
+		t.Errorf("symmetric difference of 21 items: %v", err)
+	}
+	if v := evalT(t, env, `{{length(arrayDifference(1.a; 1.b))}}`); v != 10.0 {
+		t.Errorf("classic difference: %v", v)
+	}
+
+	n := 100_000
+	dates := make([]any, n)
+	for i := range dates {
+		dates[i] = "2016-01-01T00:00:00Z"
+	}
+	sc = scope{1: map[string]any{"dates": dates, "nums": append(make([]any, 0, n), dates...)}}
+	for _, src := range []string{`{{dateMax(1.dates)}}`, `{{dateMin(1.dates)}}`, `{{arrayDifference(1.dates; 1.nums; "symmetric")}}`} {
+		env := limited(sc, limits.Limits{RunTimeout: time.Minute}, steppingClock(3*time.Second))
+		if key, err := evalErrKey(t, env, src); key != "runTimeout" {
+			t.Errorf("%s: %v; want the runTimeout error", src, err)
+		}
+	}
+
+	big := make([]any, 100)
+	for i := range big {
+		big[i] = strings.Repeat("b", 600)
+	}
+	env = limited(scope{1: map[string]any{"arr": big}}, limits.Limits{MaxTextBytes: 5_000}, nil)
+	for _, src := range []string{`{{isBlank(1.arr)}}`, `{{in(1.arr; 1.arr)}}`, `{{arrayElement(1.arr; 2)}}`, `{{case(1; 1.arr)}}`, `{{ifin(1.arr; 1.arr; 1; 2)}}`} {
+		if _, err := MustParseTemplate(src).Eval(env); err != nil {
+			t.Errorf("%s: %v", src, err)
+		}
+	}
+}

@@ -19,6 +19,7 @@ type Template struct {
 	size    int // expected length of the text result, to size its buffer once
 	refs    []Ref
 	unknown []string
+	notes   []Note
 }
 
 type part struct {
@@ -35,6 +36,7 @@ func ParseTemplate(src string) (*Template, error) {
 		return t, nil
 	}
 	var refs []offRef
+	var quotes []int32 // shared by the segments' parsers (parser.closingQuote)
 	i := 0
 	for i < len(src) {
 		j := strings.Index(src[i:], "{{")
@@ -51,7 +53,7 @@ func ParseTemplate(src string) (*Template, error) {
 		if j > i {
 			t.parts = append(t.parts, part{lit: src[i:j]})
 		}
-		p := parser{lx: lexer{src: src, pos: j + 2}}
+		p := parser{lx: lexer{src: src, pos: j + 2}, quotes: &quotes}
 		n, err := p.segment(j)
 		if err != nil {
 			return nil, err
@@ -59,6 +61,7 @@ func ParseTemplate(src string) (*Template, error) {
 		t.parts = append(t.parts, part{n: n})
 		refs = append(refs, p.refs...)
 		t.unknown = append(t.unknown, p.unknown...)
+		t.notes = append(t.notes, p.notes...)
 		i = p.lx.pos
 	}
 	if len(t.parts) == 1 && t.parts[0].n != nil {
@@ -166,6 +169,11 @@ func (t *Template) Const() (any, bool) {
 
 // Source returns the template's source text.
 func (t *Template) Source() string { return t.src }
+
+// Notes lists what the template does that Make tolerates but that is likely a
+// mistake (an argument read as text, a call with a wrong number of arguments), in
+// source order. A validator may warn about them.
+func (t *Template) Notes() []Note { return slices.Clone(t.notes) }
 
 // UnknownNames lists bare names that are neither keywords nor references (such as a
 // placeholder {{airtableBaseId}}); they evaluate to empty. A validator may warn about them.

@@ -25,10 +25,10 @@ import (
 	"github.com/weftworks/weft/value"
 )
 
-// hook receives a webhook request: it stores the payload durably, then answers 202
-// Accepted at once, or — when the scenario has a webhook response module — runs it and
-// answers with that response (202 when it takes longer than ResponseTimeout; the run
-// goes on and nothing is lost either way).
+// hook receives a webhook request: it stores the payload durably, then answers 200
+// with the body "Accepted" at once, as Make does, or — when the scenario has a webhook
+// response module — runs it and answers with that response ("Accepted" when it takes
+// longer than ResponseTimeout; the run goes on and nothing is lost either way).
 //
 // Memory is bounded before a byte of the body is read (docs/operations.md, "Webhook
 // intake limits"): the scenario's queue bounds (count and bytes) are checked first, then
@@ -221,16 +221,19 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	return buf, nil
 }
 
+// accepted answers a payload that is stored as Make answers a webhook without a
+// response module: status 200 with the text "Accepted". (Not 202: some senders treat
+// any status but 200 as a failed delivery and send again.)
 func (s *Server) accepted(w http.ResponseWriter, acc *service.Accepted) {
 	s.cfg.OnWebhook("accepted")
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.WriteHeader(http.StatusAccepted)
+	w.WriteHeader(http.StatusOK)
 	io.WriteString(w, "Accepted")
 }
 
 // respond answers with the run's webhook response; a run that answered nothing gets
-// 202 (its bundle is safe: done, or kept as an incomplete execution) or, when it failed,
-// 500.
+// "Accepted" (its bundle is safe: done, or kept as an incomplete execution) or, when it
+// failed, 500.
 func (s *Server) respond(w http.ResponseWriter, acc *service.Accepted, rr *service.RunResult) {
 	if rr == nil || rr.Result == nil {
 		s.accepted(w, acc)

@@ -58,7 +58,7 @@ type Config struct {
 	MaxDepth   int
 	MaxMembers int
 	// ResponseTimeout is how long a webhook caller waits for the scenario's webhook
-	// response before getting 202 Accepted. Defaults to 40 s.
+	// response before getting 200 "Accepted". Defaults to 40 s.
 	ResponseTimeout time.Duration
 	// MaxInline is how many runs webhook requests carry out at once; beyond it payloads
 	// wait in the queue for the worker. Defaults to 64.

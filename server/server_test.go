@@ -193,11 +193,13 @@ const recordBlueprint = `{"name":"record","flow":[{"id":1,"module":"gateway:Cust
  {"id":2,"module":"datastore:AddRecord","version":1,"parameters":{"datastore":"seen"},"mapper":{"key":"{{1.id}}","overwrite":false,"data":{"n":"{{1.n}}"}}}],
  "metadata":{"version":1,"instant":true,"scenario":%s}}`
 
-func TestWebhookWithoutResponderAnswers202AndRuns(t *testing.T) {
+// Without a webhook response module a webhook is answered as Make answers it: 200 with
+// the body "Accepted" (not 202, which some senders count as a failed delivery).
+func TestWebhookWithoutResponderAnswersAcceptedAndRuns(t *testing.T) {
 	e := newEnv(t)
 	_, url := e.scenario(fmt.Sprintf(recordBlueprint, "{}"))
-	code, body, _ := post(t, url, "application/json", `{"id":"k1","n":1}`)
-	if code != 202 || body != "Accepted" {
+	code, body, h := post(t, url, "application/json", `{"id":"k1","n":1}`)
+	if code != 200 || body != "Accepted" || h.Get("Content-Type") != "text/plain; charset=utf-8" {
 		t.Fatalf("%d %q", code, body)
 	}
 	e.waitFor(func() bool {
@@ -234,7 +236,7 @@ func TestWebhookErrors(t *testing.T) {
 	if _, err := e.svc.SetActive(t.Context(), id, false); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, _ := post(t, url, "application/json", `{"id":"q1"}`); code != 202 {
+	if code, _, _ := post(t, url, "application/json", `{"id":"q1"}`); code != 200 {
 		t.Fatalf("first queued: %d", code)
 	}
 	code, _, h := post(t, url, "application/json", `{"id":"q2"}`)

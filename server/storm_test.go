@@ -59,7 +59,7 @@ func TestWebhookStorm(t *testing.T) {
 			}
 			resp.Body.Close()
 			switch resp.StatusCode {
-			case http.StatusAccepted, http.StatusOK:
+			case http.StatusOK:
 				return nil
 			case http.StatusServiceUnavailable:
 				continue

@@ -41,7 +41,7 @@ func Specs() []app.Spec {
 				{Name: "maxResults", Type: app.TypeAny, Help: "Requests taken per cycle (kept for compatibility)."},
 			}},
 		{Name: "placeholder:Placeholder", Label: "Trigger placeholder", Kind: app.KindTrigger, NoOperation: true,
-			Help: "The empty trigger slot of a scenario that starts with a router; the run starts with the given input bundle."},
+			Help: "Make's empty module slot. First: the trigger slot of a scenario that starts with a router; the run starts with the given input bundle. Anywhere else: a module not chosen yet; bundles pass through it unchanged."},
 		{Name: "gateway:WebhookRespond", Label: "Webhook response", Timeout: inMemory,
 			Help: "Sets the HTTP response returned to the caller of the webhook that started the run.",
 			Mapper: []app.Field{

@@ -83,7 +83,8 @@ func (d *registration) spec(s app.Spec, run runFunc) app.Spec {
 	s.Parameters = append([]app.Field{paramStore}, s.Parameters...)
 	s.New = func(cfg app.Config) (app.Module, error) {
 		if d.backend == nil {
-			return nil, weft.Errorf(weft.InvalidConfigurationError, "%s needs weft's store: run it with a data folder", s.Name)
+			return nil, &weft.Error{Type: weft.InvalidConfigurationError, Err: app.ErrUnavailable,
+				Message: s.Name + " needs weft's store: run it with a data folder"}
 		}
 		name := value.Text(cfg.Parameters[paramStore.Name])
 		if name == "" {

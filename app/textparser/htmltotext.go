@@ -51,7 +51,8 @@ var htmlToTextSpec = app.Spec{
 //   - links read "text [url]", or just the text when the url is the text, a fragment
 //     (#…) or javascript:; images show their alt text as "[alt]";
 //   - <hr> is a line of ten dashes;
-//   - headings are upper-cased when uppercase is true;
+//   - headings are upper-cased when uppercase is true, the addresses of their links
+//     included;
 //   - script, style, head, template, noscript, svg, iframe, object and form controls'
 //     hidden parts are dropped; comments are dropped.
 //
@@ -350,8 +351,13 @@ func (w *textWriter) link(n *html.Node) {
 	if href == "" || strings.HasPrefix(href, "#") || strings.HasPrefix(lower, "javascript:") {
 		return
 	}
+	if w.heading > 0 && w.uppercase {
+		// Make upper-cases a heading's whole text, the link's address included: real
+		// exports match "[/JOBS/…]" after a heading link to /jobs/….
+		href = strings.ToUpper(href)
+	}
 	shown := strings.TrimSpace(w.b.String()[mark:])
-	if shown == href || shown == strings.TrimPrefix(href, "mailto:") || shown == strings.TrimPrefix(href, "tel:") {
+	if shown == href || shown == trimPrefixFold(href, "mailto:") || shown == trimPrefixFold(href, "tel:") {
 		return
 	}
 	if shown == "" {
@@ -359,6 +365,15 @@ func (w *textWriter) link(n *html.Node) {
 		return
 	}
 	w.word("[" + href + "]")
+}
+
+// trimPrefixFold is strings.TrimPrefix ignoring the prefix's case (an upper-cased
+// heading link reads MAILTO:).
+func trimPrefixFold(s, prefix string) string {
+	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+		return s[len(prefix):]
+	}
+	return s
 }
 
 // word writes s verbatim (no case change, no collapsing) after a space.

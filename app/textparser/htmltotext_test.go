@@ -17,7 +17,10 @@ func TestHTMLToTextRules(t *testing.T) {
 		{"paragraphs and whitespace", "<p>Hello <b>world</b>,\n   how   are you?</p><p>Second<br>line</p>", false,
 			"Hello world, how are you?\n\nSecond\nline"},
 		{"headings upper-cased", "<h1>Title &amp; more</h1><p>text</p><h2>Sub <a href=\"https://x.io/A\">link</a></h2>", true,
-			"TITLE & MORE\n\ntext\n\nSUB LINK [https://x.io/A]"},
+			"TITLE & MORE\n\ntext\n\nSUB LINK [HTTPS://X.IO/A]"},
+		{"heading link addresses upper-cased", `<h3><a href="/jobs/42-engineer">Engineer</a></h3><p><a href="/jobs/43">More</a></p>` +
+			`<h1><a href="https://x.io">https://x.io</a> <a href="mailto:a@b.c">a@b.c</a></h1>`, true,
+			"ENGINEER [/JOBS/42-ENGINEER]\n\nMore [/jobs/43]\n\nHTTPS://X.IO A@B.C"},
 		{"headings kept", "<h2>Sub</h2>", false, "Sub"},
 		{"nested lists", "<ul><li>one</li><li>two<ul><li>a</li><li>b</li></ul></li><li>three</li></ul><p>after</p>", false,
 			"* one\n* two\n  * a\n  * b\n* three\n\nafter"},
@@ -99,5 +102,24 @@ func BenchmarkHTMLToText(b *testing.B) {
 	b.SetBytes(int64(len(page)))
 	for b.Loop() {
 		HTMLToText(page, true)
+	}
+}
+
+// A scenario that reads a heading's link with a text parser after HTML to text, as real
+// exports do with "Uppercase headings" on, matches the upper-cased address.
+func TestHTMLToTextThenParserMatchesUpperCasedHeadingLink(t *testing.T) {
+	page := `<h2><a href="/jobs/1042-sdr">Sales development rep</a></h2><p>Apply today.</p>`
+	got, err := apptest.Run(context.Background(), spec(t, "regexp:HTMLToText"), nil,
+		weft.Bundle{"html": page, "newline": "lf", "uppercaseHeadings": true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := apptest.Run(context.Background(), spec(t, "regexp:Parser"),
+		weft.Bundle{"pattern": `\[\/JOBS\/(\d+)-([A-Z]+)\]`, "global": true}, weft.Bundle{"text": got[0]["text"]}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(parsed) != 1 || parsed[0]["$1"] != "1042" || parsed[0]["$2"] != "SDR" {
+		t.Fatalf("text %q parsed as %v", got[0]["text"], parsed)
 	}
 }

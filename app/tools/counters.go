@@ -55,10 +55,10 @@ type scenarioCounter struct {
 
 func newScenarioCounter(o Options, moduleID int) (app.Module, error) {
 	if o.Counters == nil {
-		return nil, weft.Errorf(weft.InvalidConfigurationError,
-			`reset: "scenario" (never reset) is not yet supported here: its counter lives in weft's store `+
-				`across runs, and this registry has none (run weft with a data folder, or register the tools `+
-				`app with tools.Options.Counters); use "execution" or "run" instead`)
+		return nil, &weft.Error{Type: weft.InvalidConfigurationError, Err: app.ErrUnavailable,
+			Message: `reset: "scenario" (never reset) is not yet supported here: its counter lives in weft's store ` +
+				`across runs, and this registry has none (run weft with a data folder, or register the tools ` +
+				`app with tools.Options.Counters); use "execution" or "run" instead`}
 	}
 	return &scenarioCounter{st: o.Counters, module: moduleID}, nil
 }

@@ -172,7 +172,7 @@ func TestServeProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 202 {
+	if resp.StatusCode != 200 {
 		t.Fatalf("failing payload: %d", resp.StatusCode)
 	}
 	code, body = p.do("GET", fmt.Sprintf("/api/v1/incomplete-executions?scenarioId=%d", sc.ID), "")
