@@ -143,10 +143,10 @@ func TestMostSpecificRuleWins(t *testing.T) {
 	mustDeny(t, p, "10.1.2.3", "127.0.0.53")
 	for _, c := range []struct{ addr, rule string }{
 		{"10.2.0.1:80", "private (10.0.0.0/8, WEFT_NET_DENY)"},
-		{"10.1.9.9:80", ""},                              // the /16 allow beats the /8 deny
-		{"10.1.2.3:80", "10.1.2.3 (--net-deny)"},         // the /32 deny beats the /16 allow
-		{"127.0.0.1:80", ""},                             // the operator's allow beats the default at equal specificity
-		{"127.0.0.53:53", "127.0.0.53 (--net-deny)"},     //
+		{"10.1.9.9:80", ""},                          // the /16 allow beats the /8 deny
+		{"10.1.2.3:80", "10.1.2.3 (--net-deny)"},     // the /32 deny beats the /16 allow
+		{"127.0.0.1:80", ""},                         // the operator's allow beats the default at equal specificity
+		{"127.0.0.53:53", "127.0.0.53 (--net-deny)"}, //
 		{"[fd00::1]:80", "private (fc00::/7, WEFT_NET_DENY)"},
 		{"169.254.169.254:80", "metadata (169.254.169.254/32)"}, // allowing loopback opens nothing else
 	} {
