@@ -55,7 +55,7 @@ func TestOutboundPolicy(t *testing.T) {
 	wantError(t, runURL("http://[::ffff:127.0.0.1]:1/"), weft.InvalidConfigurationError, "denied by rule loopback")
 	_, port, _ := net.SplitHostPort(hostOf(target))
 	wantError(t, runURL("http://localhost:"+port+"/"), weft.InvalidConfigurationError,
-		"localhost (127.0.0.1:"+port+") is denied by rule loopback")
+		"outbound policy: localhost (", ":"+port+") is denied by rule loopback")
 	if hits.Load() != 0 {
 		t.Fatalf("a refused call reached the stand-in %d times", hits.Load())
 	}
