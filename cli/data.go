@@ -63,7 +63,13 @@ func openServiceWith(cmd *cobra.Command, exclusive bool, configure func(*service
 		unlock()
 		return nil, nil, err
 	}
-	reg, err := all.New(all.Deps{Store: st, FilesBase: filesBase})
+	np, err := netPolicy(cmd) // the outbound policy (cli/netpolicy.go)
+	if err != nil {
+		st.Close()
+		unlock()
+		return nil, nil, err
+	}
+	reg, err := all.New(all.Deps{Store: st, FilesBase: filesBase, Net: np})
 	if err != nil {
 		st.Close()
 		unlock()

@@ -572,3 +572,28 @@ func parsePort(s string) (uint16, error) {
 	}
 	return uint16(n), nil
 }
+
+// Describe lists the rules, denials first, for a start-up log line: "deny loopback
+// (127.0.0.0/8)", "allow 127.0.0.1:8080 (--net-allow)", "allow exactly http://…".
+func (p *Policy) Describe() []string {
+	if p == nil {
+		return nil
+	}
+	st := p.state.Load()
+	var deny, allow []string
+	for i := range st.rules {
+		r := &st.rules[i]
+		if r.deny {
+			deny = append(deny, "deny "+r.String())
+		} else {
+			allow = append(allow, "allow "+r.String())
+		}
+	}
+	for _, e := range st.exempt {
+		allow = append(allow, "allow exactly "+e.scheme+"://"+e.hostport+e.path)
+	}
+	if st.selfAllowed {
+		allow = append(allow, "allow self (weft's own listeners)")
+	}
+	return append(deny, allow...)
+}
