@@ -84,17 +84,23 @@ const (
 	kindUnix
 )
 
-func (r *rule) String() string {
-	what := r.text
-	if r.kind == kindNet && r.prefix.IsSingleIP() && r.port != 0 {
-		what = netip.AddrPortFrom(r.prefix.Addr(), r.port).String()
-	} else if r.kind == kindNet && r.port != 0 {
-		what = r.prefix.String() + ":" + strconv.Itoa(int(r.port))
-	} else if r.kind == kindNet {
-		what = r.prefix.String()
-	} else if r.kind == kindUnix && r.path == "" {
-		what = "every Unix socket"
+// what is the rule's network, name or socket path, with its port.
+func (r *rule) what() string {
+	switch {
+	case r.kind == kindNet && r.prefix.IsSingleIP() && r.port != 0:
+		return netip.AddrPortFrom(r.prefix.Addr(), r.port).String()
+	case r.kind == kindNet && r.port != 0:
+		return r.prefix.String() + ":" + strconv.Itoa(int(r.port))
+	case r.kind == kindNet:
+		return r.prefix.String()
+	case r.kind == kindUnix && r.path == "":
+		return "every Unix socket"
 	}
+	return r.text
+}
+
+func (r *rule) String() string {
+	what := r.what()
 	switch {
 	case r.operator && r.group != "":
 		return fmt.Sprintf("%s (%s, %s)", r.group, what, r.origin)
@@ -581,13 +587,30 @@ func (p *Policy) Describe() []string {
 	}
 	st := p.state.Load()
 	var deny, allow []string
-	for i := range st.rules {
+	for i := 0; i < len(st.rules); {
 		r := &st.rules[i]
-		if r.deny {
-			deny = append(deny, "deny "+r.String())
-		} else {
-			allow = append(allow, "allow "+r.String())
+		// A group's networks side by side make one entry: "deny loopback (127.0.0.0/8, ::1/128)".
+		j, whats := i+1, []string{r.what()}
+		for ; r.group != "" && j < len(st.rules); j++ {
+			n := &st.rules[j]
+			if n.group != r.group || n.deny != r.deny || n.operator != r.operator || n.origin != r.origin {
+				break
+			}
+			whats = append(whats, n.what())
 		}
+		text := r.String()
+		if len(whats) > 1 {
+			text = fmt.Sprintf("%s (%s)", r.group, strings.Join(whats, ", "))
+			if r.operator {
+				text = fmt.Sprintf("%s (%s, %s)", r.group, strings.Join(whats, ", "), r.origin)
+			}
+		}
+		if r.deny {
+			deny = append(deny, "deny "+text)
+		} else {
+			allow = append(allow, "allow "+text)
+		}
+		i = j
 	}
 	for _, e := range st.exempt {
 		allow = append(allow, "allow exactly "+e.scheme+"://"+e.hostport+e.path)

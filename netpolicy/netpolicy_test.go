@@ -519,3 +519,32 @@ func TestConcurrentUse(t *testing.T) {
 		t.Fatalf("after concurrent adds: %q", got)
 	}
 }
+
+func TestDescribe(t *testing.T) {
+	p := netpolicy.Server()
+	mustAllow(t, p, "127.0.0.1:8080")
+	if err := p.Deny("private", "WEFT_NET_DENY"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.DenySelf("127.0.0.1:9000"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AllowURL("http://127.0.0.1:9000/demo/flaky-partner"); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(p.Describe(), "\n")
+	want := strings.Join([]string{
+		"deny loopback (127.0.0.0/8, ::1/128)",
+		"deny link-local (169.254.0.0/16, fe80::/10)",
+		"deny unspecified (0.0.0.0/8, ::/128)",
+		"deny metadata (169.254.169.254/32, fd00:ec2::254/128, 100.100.100.200/32)",
+		"deny unix (every Unix socket)",
+		"deny private (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fc00::/7, WEFT_NET_DENY)",
+		"deny self (127.0.0.1:9000, 0.0.0.0:9000, [::]:9000)",
+		"allow 127.0.0.1:8080 (--net-allow)",
+		"allow exactly http://127.0.0.1:9000/demo/flaky-partner",
+	}, "\n")
+	if got != want {
+		t.Fatalf("Describe:\n%s\nwant\n%s", got, want)
+	}
+}
