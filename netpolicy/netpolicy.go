@@ -379,13 +379,16 @@ func (p *Policy) Check(name string, addr netip.AddrPort) error {
 			return nil
 		}
 	}
-	target := addr.String()
-	if name != "" {
-		target = name + " (" + target + ")"
+	refuse := func(r *rule) error {
+		target := addr.String()
+		if name != "" {
+			target = name + " (" + target + ")"
+		}
+		return &DeniedError{Target: target, Rule: r.String()}
 	}
 	ip := addr.Addr().WithZone("").Unmap()
 	if r := st.decideAddr(ip, addr.Port()); r != nil && r.deny {
-		return &DeniedError{Target: target, Rule: r.String()}
+		return refuse(r)
 	}
 	// NAT64 (64:ff9b::/96) carries an IPv4 address a gateway will connect to: that
 	// address must be allowed too.
@@ -393,7 +396,7 @@ func (p *Policy) Check(name string, addr netip.AddrPort) error {
 		b := ip.As16()
 		v4 := netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]})
 		if r := st.decideAddr(v4, addr.Port()); r != nil && r.deny {
-			return &DeniedError{Target: target, Rule: r.String()}
+			return refuse(r)
 		}
 	}
 	return nil
