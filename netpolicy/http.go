@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"time"
@@ -19,6 +20,12 @@ func (p *Policy) Guard(t *http.Transport, d *net.Dialer) {
 		return
 	}
 	next := t.Proxy
+	resolve := p.resolve
+	if d.Resolver != nil { // the resolver the transport's own dials use
+		resolve = func(ctx context.Context, host string) ([]netip.Addr, error) {
+			return d.Resolver.LookupNetIP(ctx, "ip", host)
+		}
+	}
 	t.Proxy = func(req *http.Request) (*url.URL, error) {
 		u, err := next(req)
 		if err != nil || u == nil {
@@ -28,7 +35,7 @@ func (p *Policy) Guard(t *http.Transport, d *net.Dialer) {
 			return u, nil
 		}
 		port, _ := strconv.ParseUint(portOf(req.URL), 10, 16)
-		if err := p.CheckHost(req.Context(), req.URL.Hostname(), uint16(port)); err != nil {
+		if err := p.checkHost(req.Context(), req.URL.Hostname(), uint16(port), resolve); err != nil {
 			return nil, err
 		}
 		return u, nil

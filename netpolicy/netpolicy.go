@@ -485,6 +485,11 @@ func (p *Policy) CheckHost(ctx context.Context, host string, port uint16) error 
 	if p == nil {
 		return nil
 	}
+	return p.checkHost(ctx, host, port, p.resolve)
+}
+
+func (p *Policy) checkHost(ctx context.Context, host string, port uint16,
+	resolve func(ctx context.Context, host string) ([]netip.Addr, error)) error {
 	if ip, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
 		return p.Check("", netip.AddrPortFrom(ip, port))
 	}
@@ -496,7 +501,7 @@ func (p *Policy) CheckHost(ctx context.Context, host string, port uint16) error 
 	if st.hostAllowed(name, port) {
 		return nil
 	}
-	ips, err := p.resolve(ctx, name)
+	ips, err := resolve(ctx, name)
 	if err != nil {
 		return nil
 	}

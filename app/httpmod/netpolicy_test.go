@@ -56,6 +56,13 @@ func TestOutboundPolicy(t *testing.T) {
 	_, port, _ := net.SplitHostPort(hostOf(target))
 	wantError(t, runURL("http://localhost:"+port+"/"), weft.InvalidConfigurationError,
 		"outbound policy: localhost (", ":"+port+") is denied by rule loopback")
+	// Other spellings of loopback and the machine itself (names such as 2130706433 or
+	// 127.1 would ask a DNS server, which tests do not; they are decided by the address
+	// they resolve to, like any name).
+	wantError(t, runURL("http://[::ffff:7f00:1]:"+port+"/"), weft.InvalidConfigurationError,
+		"127.0.0.1:"+port+" is denied by rule loopback (127.0.0.0/8)")
+	wantError(t, runURL("http://[::]:"+port+"/"), weft.InvalidConfigurationError, "is denied by rule unspecified (::/128)")
+	wantError(t, runURL("http://0.0.0.0:"+port+"/"), weft.InvalidConfigurationError, "is denied by rule unspecified (0.0.0.0/8)")
 	if hits.Load() != 0 {
 		t.Fatalf("a refused call reached the stand-in %d times", hits.Load())
 	}
