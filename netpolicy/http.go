@@ -52,13 +52,14 @@ func portOf(u *url.URL) string {
 	return "80"
 }
 
-// RoundTripper returns what an http.Client should use on the guarded transport t. When
-// the policy allows exact URLs (AllowURL), a request to one of them — every redirect
-// hop is a request of its own — goes over a fresh connection of its own that is closed
+// RoundTripper returns what an http.Client should use on the guarded transport t: a
+// request to a URL allowed with AllowURL (even one allowed later) — every redirect hop
+// is a request of its own — goes over a fresh connection of its own that is closed
 // after the response, so the allowance never lends a pooled connection to another
-// request for the same host and port. Otherwise it is t itself.
+// request for the same host and port; every other request goes to t. A nil policy
+// returns t itself.
 func (p *Policy) RoundTripper(t *http.Transport) http.RoundTripper {
-	if p == nil || len(p.state.Load().exempt) == 0 {
+	if p == nil {
 		return t
 	}
 	return &exemptTransport{p: p, t: t}

@@ -462,13 +462,17 @@ func TestAllowURL(t *testing.T) {
 	}))
 	defer srv.Close()
 	p := netpolicy.Server()
-	if err := p.AllowURL(srv.URL + "/demo/partner"); err != nil {
-		t.Fatal(err)
-	}
 	tr := &http.Transport{}
 	p.Guard(tr, &net.Dialer{})
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: p.RoundTripper(tr)}
+	if _, err := client.Get(srv.URL + "/demo/partner"); err == nil {
+		t.Fatal("reached before it was allowed")
+	}
+	// Allowed after the client was built (weft serve knows its address only then).
+	if err := p.AllowURL(srv.URL + "/demo/partner"); err != nil {
+		t.Fatal(err)
+	}
 	for i := 0; i < 2; i++ {
 		res, err := client.Post(srv.URL+"/demo/partner?order=7", "text/plain", strings.NewReader("x"))
 		if err != nil {
