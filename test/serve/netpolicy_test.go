@@ -174,9 +174,9 @@ func TestServeOutboundPolicy(t *testing.T) {
 			fmt.Fprint(w, "reached "+r.URL.Path)
 		}
 	})
-	smtpAddr := freePort(t)
+	smtpAddr, metricsAddr := freePort(t), freePort(t)
 	p := start(t, bin, data, "--net-allow", allowed.host(), "--net-allow", "localhost:"+other.port(),
-		"--mailhook-addr", smtpAddr)
+		"--mailhook-addr", smtpAddr, "--metrics-addr", metricsAddr)
 	p.token = token
 	id := p.createScenario(caller(false))
 
@@ -187,6 +187,7 @@ func TestServeOutboundPolicy(t *testing.T) {
 	weftHost := strings.TrimPrefix(p.base, "http://")
 	p.refused(p.call(id, p.base+"/api/v1/scenarios"), "weft's own port", weftHost+" is denied by rule self ("+weftHost+")")
 	p.refused(p.call(id, "http://"+smtpAddr+"/"), "weft's mailhook port", smtpAddr+" is denied by rule self ("+smtpAddr+")")
+	p.refused(p.call(id, "http://"+metricsAddr+"/metrics"), "weft's metrics port", metricsAddr+" is denied by rule self ("+metricsAddr+")")
 	if denied.hits.Load() != 0 {
 		t.Fatalf("the denied stand-in was reached %d times", denied.hits.Load())
 	}
