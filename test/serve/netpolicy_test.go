@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -74,26 +73,12 @@ type runResult struct {
 	Incomplete []string `json:"incompleteExecutions"`
 }
 
-type incomplete struct {
+type storedIE struct {
 	ID           string `json:"id"`
 	ErrorType    string `json:"errorType"`
 	ErrorMessage string `json:"errorMessage"`
 	Status       string `json:"status"`
 	AutoRetry    bool   `json:"autoRetry"`
-}
-
-// adminToken creates an admin API token in the data folder.
-func adminToken(t *testing.T, bin, data string) string {
-	t.Helper()
-	out, err := exec.Command(bin, "--data", data, "tokens", "create", "--name", "t", "--scopes", "admin", "--json").CombinedOutput()
-	if err != nil {
-		t.Fatalf("tokens create: %v %s", err, out)
-	}
-	var tok struct{ Token string }
-	if err := json.Unmarshal(out, &tok); err != nil {
-		t.Fatalf("token %s", out)
-	}
-	return tok.Token
 }
 
 // createScenario creates a scenario over the API and returns its id.
@@ -120,13 +105,13 @@ func (p *weftProc) call(id int64, target string) runResult {
 
 // refused asserts the run stored an incomplete execution for a refusal by rule and
 // returns it.
-func (p *weftProc) refused(rr runResult, target string, wants ...string) incomplete {
+func (p *weftProc) refused(rr runResult, target string, wants ...string) storedIE {
 	p.t.Helper()
 	if rr.Status != "warning" || len(rr.Incomplete) != 1 {
 		p.t.Fatalf("%s: status %s, incomplete executions %v; want one refusal", target, rr.Status, rr.Incomplete)
 	}
 	code, body := p.do("GET", "/api/v1/incomplete-executions/"+rr.Incomplete[0], "")
-	var ie incomplete
+	var ie storedIE
 	if err := json.Unmarshal([]byte(body), &ie); err != nil || code != 200 {
 		p.t.Fatalf("incomplete execution: %d %s", code, body)
 	}
@@ -228,7 +213,7 @@ func TestServeOutboundPolicy(t *testing.T) {
 	p = startEnv(t, bin, data, []string{"WEFT_NET_ALLOW=loopback,self"})
 	p.token = token
 	code, body = p.do("GET", fmt.Sprintf("/api/v1/incomplete-executions?scenario=%d&status=unresolved", id), "")
-	var list struct{ Items []incomplete }
+	var list struct{ Items []storedIE }
 	if err := json.Unmarshal([]byte(body), &list); err != nil || code != 200 || len(list.Items) == 0 {
 		t.Fatalf("stored refusals: %d %s", code, body)
 	}
