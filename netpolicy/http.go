@@ -91,3 +91,24 @@ func (e *exemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return one.RoundTrip(req)
 }
+
+// Client returns an HTTP client whose connections go through the policy (environment
+// proxies honoured, their targets checked), for calls weft makes itself on behalf of
+// what users configured — the OAuth authorization code exchange with a connection's
+// token URL. A nil policy returns a plain client with the timeout.
+func (p *Policy) Client(timeout time.Duration) *http.Client {
+	if p == nil {
+		return &http.Client{Timeout: timeout}
+	}
+	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
+	tr := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+	p.Guard(tr, d)
+	return &http.Client{Timeout: timeout, Transport: p.RoundTripper(tr)}
+}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/weftworks/weft/netpolicy"
 )
@@ -550,5 +551,22 @@ func TestDescribe(t *testing.T) {
 	}, "\n")
 	if got != want {
 		t.Fatalf("Describe:\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestClient(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	defer srv.Close()
+	var open *netpolicy.Policy
+	res, err := open.Client(5 * time.Second).Get(srv.URL)
+	if err != nil {
+		t.Fatalf("nil policy: %v", err)
+	}
+	res.Body.Close()
+	p := netpolicy.Server()
+	_, err = p.Client(5 * time.Second).Get(srv.URL)
+	var de *netpolicy.DeniedError
+	if !errors.As(err, &de) || !strings.Contains(de.Rule, "loopback") {
+		t.Fatalf("server policy: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package serve
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/weftworks/weft/app/oauth/oauthtest"
 )
 
 // caller is a scenario whose HTTP module GETs the URL given in the trigger bundle and
@@ -265,5 +268,78 @@ func TestServeDemoPartner(t *testing.T) {
 	weftHost := strings.TrimPrefix(p.base, "http://")
 	p.refused(p.call(id, p.base+"/api/v1/scenarios"), "weft's API", "denied by rule self ("+weftHost+")")
 	p.refused(p.call(id, p.base+"/demo/flaky-partner/../../api/v1/scenarios"), "a path trick", "denied by rule self")
+	p.stop()
+}
+
+// connectOAuth runs the authorization code grant of connection id through weft serve's
+// API and callback, the stand-in provider approving, and returns the callback's answer.
+func (p *weftProc) connectOAuth(s *oauthtest.Server, id int64) (int, string) {
+	p.t.Helper()
+	code, body := p.do("POST", fmt.Sprintf("/api/v1/connections/%d/authorize", id), "")
+	var a struct {
+		AuthorizationURL string `json:"authorizationUrl"`
+	}
+	if err := json.Unmarshal([]byte(body), &a); err != nil || code != 201 {
+		p.t.Fatalf("authorize: %d %s", code, body)
+	}
+	u, err := url.Parse(a.AuthorizationURL)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	form := u.Query()
+	form.Set("decision", "approve")
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.PostForm(s.AuthURL(), form) // the person approves
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	resp.Body.Close()
+	back := resp.Header.Get("Location")
+	if !strings.HasPrefix(back, p.base+"/oauth/callback?") {
+		p.t.Fatalf("the provider sent the browser to %q", back)
+	}
+	resp, err = http.Get(back)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestServeOAuthExchangeOutboundPolicy: the authorization code exchange weft makes with
+// a connection's token URL goes through the outbound policy too: a token URL on
+// loopback is refused unless the operator allows it.
+func TestServeOAuthExchangeOutboundPolicy(t *testing.T) {
+	bin := build(t)
+	data := t.TempDir()
+	token := adminToken(t, bin, data)
+	s := oauthtest.New(t)
+	p := start(t, bin, data)
+	p.token = token
+	code, body := p.do("POST", "/api/v1/connections", fmt.Sprintf(`{"name":"o","type":"oauth2","data":{"authorizeUrl":%q,"tokenUrl":%q,"clientId":%q,"clientSecret":%q,"scope":"read"}}`,
+		s.AuthURL(), s.TokenURL(), s.ClientID, s.ClientSecret))
+	if code != 201 {
+		t.Fatalf("connection: %d %s", code, body)
+	}
+	standIn := strings.TrimPrefix(s.URL, "http://")
+	status, page := p.connectOAuth(s, 1)
+	if status != 400 || !strings.Contains(page, "outbound policy: "+standIn+" is denied by rule loopback (127.0.0.0/8)") {
+		t.Fatalf("callback under the default policy: %d %s", status, page)
+	}
+	if n := len(s.TokenRequests()); n != 0 {
+		t.Fatalf("the token endpoint got %d requests", n)
+	}
+	p.stop()
+
+	p = start(t, bin, data, "--net-allow", standIn)
+	p.token = token
+	status, page = p.connectOAuth(s, 1)
+	if status != 200 || !strings.Contains(page, "Connected") {
+		t.Fatalf("callback with the token URL allowed: %d %s", status, page)
+	}
+	if code, body := p.do("GET", "/api/v1/connections/1/oauth", ""); code != 200 || !strings.Contains(body, `"connected":true`) {
+		t.Fatalf("oauth status: %d %s", code, body)
+	}
 	p.stop()
 }
