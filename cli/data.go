@@ -63,7 +63,13 @@ func openServiceWith(cmd *cobra.Command, exclusive bool, configure func(*service
 		unlock()
 		return nil, nil, err
 	}
-	reg, err := all.New(all.Deps{Store: st, FilesBase: filesBase})
+	np, err := netPolicy(cmd) // the outbound policy (cli/netpolicy.go)
+	if err != nil {
+		st.Close()
+		unlock()
+		return nil, nil, err
+	}
+	reg, err := all.New(all.Deps{Store: st, FilesBase: filesBase, Net: np})
 	if err != nil {
 		st.Close()
 		unlock()
@@ -72,6 +78,9 @@ func openServiceWith(cmd *cobra.Command, exclusive bool, configure func(*service
 	// The service logs through the process logger, so --log-format json and --log-level
 	// hold for its messages too (slog.Default would print plain lines).
 	cfg := service.Config{Store: st, Registry: reg, Location: timezone(cmd), Logger: logger(cmd)}
+	if np != nil { // OAuth code exchanges go to a connection's token URL: the same policy
+		cfg.OAuthHTTP = np.Client(30 * time.Second)
+	}
 	if cfg.Limits, err = limitsFromEnv(); err != nil { // run limits (cli/limits.go)
 		st.Close()
 		unlock()

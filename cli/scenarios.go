@@ -168,6 +168,7 @@ func newEnqueueCmd() *cobra.Command {
 func newWorkCmd() *cobra.Command {
 	var poll time.Duration
 	var schedule []time.Duration
+	var outbound netFlags // work runs the same scenarios as serve: the same outbound policy
 	c := &cobra.Command{
 		Use:   "work",
 		Short: "Carry out automatic retries and queued runs until stopped",
@@ -176,6 +177,11 @@ func newWorkCmd() *cobra.Command {
 			"deletes resolved incomplete executions after 30 days. Stop it with SIGINT/SIGTERM.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			np, err := outbound.policy()
+			if err != nil {
+				return err
+			}
+			useNetPolicy(cmd, np)
 			svc, done, err := openServiceWith(cmd, true, func(c *service.Config) { c.RetrySchedule = schedule })
 			if err != nil {
 				return err
@@ -186,6 +192,7 @@ func newWorkCmd() *cobra.Command {
 		},
 	}
 	c.Flags().DurationVar(&poll, "poll", time.Second, "how often to look for new work when idle")
+	outbound.add(c)
 	c.Flags().DurationSliceVar(&schedule, "retry-schedule", nil, "delays before automatic attempts (default SPEC §5.3: 1m,10m,10m,30m,30m,30m,3h,3h); for tests")
 	_ = c.Flags().MarkHidden("retry-schedule")
 	return c

@@ -36,6 +36,7 @@ func newServeCmd() *cobra.Command {
 		intake        *intakeLimits
 		runLimits     func() (limits.Limits, error)
 		retrySchedule []time.Duration // hidden, for tests (test/diskfull)
+		outbound      netFlags
 	)
 	c := &cobra.Command{
 		Use:   "serve",
@@ -49,6 +50,13 @@ func newServeCmd() *cobra.Command {
 			"executions appear, are retried and resolve within minutes.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// The outbound policy of scenarios' modules (cli/netpolicy.go); weft's own
+			// listeners are added as they are bound.
+			np, err := outbound.policy()
+			if err != nil {
+				return err
+			}
+			useNetPolicy(cmd, np)
 			// The first start creates the secret key file (connections, webhook secrets).
 			if _, err := loadSecrets(cmd, true); err != nil {
 				return err
@@ -78,6 +86,14 @@ func newServeCmd() *cobra.Command {
 				baseURL = "http://" + ln.Addr().String()
 			}
 			baseURL = strings.TrimRight(baseURL, "/")
+			if err := denyOwnListener(cmd, ln.Addr().String()); err != nil {
+				return err
+			}
+			if demo { // the demo's scenario calls weft's own flaky partner, and only that
+				if err := np.AllowURL(baseURL + "/demo/flaky-partner"); err != nil {
+					return err
+				}
+			}
 			log := logger(cmd)
 			m := metrics.New(svc.Store())
 			observers := []service.Observer{m}
@@ -103,6 +119,9 @@ func newServeCmd() *cobra.Command {
 			if metricsAddr != "" { // /metrics only there (server.Config.MetricsListener)
 				if scfg.MetricsListener, err = net.Listen("tcp", metricsAddr); err != nil {
 					return fmt.Errorf("--metrics-addr %s: %w", metricsAddr, err)
+				}
+				if err := denyOwnListener(cmd, scfg.MetricsListener.Addr().String()); err != nil {
+					return err
 				}
 			}
 			intake.apply(&scfg)
@@ -135,6 +154,7 @@ func newServeCmd() *cobra.Command {
 				defer mh.Close()
 				fmt.Fprintf(out, "mailhooks: SMTP on %s for TOKEN@%s\n", mailAddr, mailDomain)
 			}
+			log.Info("outbound network policy", "rules", strings.Join(np.Describe(), "; "))
 			return srv.Serve(cmd.Context(), ln)
 		},
 	}
@@ -148,6 +168,7 @@ func newServeCmd() *cobra.Command {
 	c.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve /metrics on this address only (e.g. 127.0.0.1:9090), not on --addr")
 	intake = addIntakeFlags(c)
 	runLimits = addLimitFlags(c) // --max-array-items… (cli/limits.go)
+	outbound.add(c)
 	c.Flags().StringVar(&notifyURL, "notify-url", "", "POST a JSON notification here when an incomplete execution is stored or a scenario deactivated")
 	c.Flags().DurationSliceVar(&retrySchedule, "retry-schedule", nil, "delays before automatic attempts (default SPEC §5.3: 1m,10m,10m,30m,30m,30m,3h,3h); for tests")
 	_ = c.Flags().MarkHidden("retry-schedule")
@@ -185,6 +206,10 @@ func startMailhook(cmd *cobra.Command, svc *service.Service, addr, domain string
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("--mailhook-addr %s: %w", addr, err)
+	}
+	if err := denyOwnListener(cmd, ln.Addr().String()); err != nil {
+		ln.Close()
+		return nil, err
 	}
 	go func() {
 		if err := mh.Serve(ln); err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/weftworks/weft/app/sqlapp"
 	"github.com/weftworks/weft/app/textparser"
 	"github.com/weftworks/weft/app/tools"
+	"github.com/weftworks/weft/netpolicy"
 	"github.com/weftworks/weft/store"
 )
 
@@ -29,6 +30,9 @@ type Deps struct {
 	FilesBase string
 	// Definitions are extra declarative app definitions (e.g. DATA/apps).
 	Definitions []fs.FS
+	// Net is the outbound network policy of every app that opens connections (HTTP,
+	// declarative apps, SMTP, Postgres); nil allows everything.
+	Net *netpolicy.Policy
 }
 
 // Registry returns a registry holding every built-in app, for validation and for runs
@@ -44,12 +48,16 @@ func New(deps Deps) (*app.Registry, error) {
 	r := app.NewRegistry()
 	for _, register := range []func(*app.Registry) error{
 		builtin.Register, jsonmod.Register, textparser.Register,
-		markdown.Register, httpmod.Register, email.Register, sqlapp.Register,
+		markdown.Register,
+		// Apps that open connections: each checks them against deps.Net.
+		func(r *app.Registry) error { return httpmod.RegisterOptions(r, httpmod.Options{Net: deps.Net}) },
+		func(r *app.Registry) error { return email.RegisterOptions(r, email.Options{Net: deps.Net}) },
+		func(r *app.Registry) error { return sqlapp.New(sqlapp.Options{Net: deps.Net}).Register(r) },
 		func(r *app.Registry) error { return tools.RegisterOptions(r, tools.Options{Counters: deps.Store}) },
 		func(r *app.Registry) error { return datastore.Register(r, deps.Store) },
 		func(r *app.Registry) error { return files.RegisterOptions(r, files.Options{Base: deps.FilesBase}) },
 		func(r *app.Registry) error {
-			return declarative.Register(r, declarative.Options{Extra: deps.Definitions})
+			return declarative.Register(r, declarative.Options{Extra: deps.Definitions, Net: deps.Net})
 		},
 	} {
 		if err := register(r); err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/weftworks/weft/app/httpmod"
 	"github.com/weftworks/weft/app/oauth"
 	"github.com/weftworks/weft/apps"
+	"github.com/weftworks/weft/netpolicy"
 	"github.com/weftworks/weft/value"
 )
 
@@ -33,8 +34,13 @@ type Options struct {
 	// shipped ones; an app defined twice is an error.
 	Extra []fs.FS
 	// Client sends the requests. Defaults to one client per Register, honouring
-	// HTTPS_PROXY/HTTP_PROXY/NO_PROXY.
+	// HTTPS_PROXY/HTTP_PROXY/NO_PROXY and Net.
 	Client *http.Client
+	// Net is the outbound network policy of the default client (a Client given here is
+	// used as it is): every connection, redirect hop and proxied target is checked, and
+	// a refusal is an InvalidConfigurationError naming the rule. Defaults to nil:
+	// everything allowed.
+	Net *netpolicy.Policy
 	// MaxBodySize caps a response body; a larger one is a MaxFileSizeExceededError.
 	// Defaults to httpmod.DefaultMaxBodySize.
 	MaxBodySize int64
@@ -48,16 +54,17 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Client == nil {
 		dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
-		o.Client = &http.Client{Transport: &http.Transport{
+		tr := &http.Transport{
 			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           dialer.DialContext,
 			ForceAttemptHTTP2:     true,
 			MaxIdleConns:          100,
 			MaxIdleConnsPerHost:   10,
 			IdleConnTimeout:       90 * time.Second,
 			TLSHandshakeTimeout:   10 * time.Second,
 			ExpectContinueTimeout: time.Second,
-		}}
+		}
+		o.Net.Guard(tr, dialer)
+		o.Client = &http.Client{Transport: o.Net.RoundTripper(tr)}
 	}
 	if o.MaxBodySize <= 0 {
 		o.MaxBodySize = httpmod.DefaultMaxBodySize

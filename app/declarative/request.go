@@ -206,7 +206,21 @@ func (rt *runtime) send(ctx context.Context, r *request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := rt.client.Do(req)
+	// A copy of the shared client per request, to drop this request's credentials when
+	// a redirect leaves its origin (docs/http.md); the connection pool stays shared.
+	hc := *rt.client
+	check := hc.CheckRedirect
+	hc.CheckRedirect = func(next *http.Request, via []*http.Request) error {
+		httpmod.DropCredentialsOnRedirect(next, via, r.secrets)
+		if check != nil {
+			return check(next, via)
+		}
+		if len(via) >= 10 { // net/http's default limit
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	res, err := hc.Do(req)
 	if err != nil {
 		return nil, r.transportError(err)
 	}

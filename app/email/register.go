@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/weftworks/weft/app"
+	"github.com/weftworks/weft/netpolicy"
 )
 
 // Options configure the Email app for a process. The zero value is ready to use.
@@ -21,6 +22,9 @@ type Options struct {
 	RootCAs *x509.CertPool
 	// HELO is the name weft gives in EHLO. Defaults to the machine's host name.
 	HELO string
+	// Net is the outbound network policy for SMTP connections; a refusal is an
+	// InvalidConfigurationError naming the rule. Defaults to nil: everything allowed.
+	Net *netpolicy.Policy
 	// NewID returns the unique left part of a Message-ID. Defaults to 130 random bits
 	// in base32; tests inject a fixed one.
 	NewID func() string

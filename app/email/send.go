@@ -103,19 +103,21 @@ func (m *sendModule) send(ctx context.Context, conn *smtpConn, msg *mail.Msg) (s
 			stop()
 		}
 	}()
+	// The connection is opened through the outbound policy (a refusal names its rule);
+	// implicit TLS is then done on it.
+	policyDial := m.o.Net.Dialer(&net.Dialer{})
 	dial := func(dctx context.Context, network, addr string) (net.Conn, error) {
-		d := &net.Dialer{}
-		var (
-			nc  net.Conn
-			err error
-		)
-		if conn.tls == tlsImplicit {
-			nc, err = (&tls.Dialer{NetDialer: d, Config: tlsCfg}).DialContext(dctx, network, addr)
-		} else {
-			nc, err = d.DialContext(dctx, network, addr)
-		}
+		nc, err := policyDial(dctx, network, addr)
 		if err != nil {
 			return nil, err
+		}
+		if conn.tls == tlsImplicit {
+			tc := tls.Client(nc, tlsCfg)
+			if err := tc.HandshakeContext(dctx); err != nil {
+				nc.Close()
+				return nil, err
+			}
+			nc = tc
 		}
 		closers = append(closers, context.AfterFunc(ctx, func() { nc.Close() }))
 		return nc, nil

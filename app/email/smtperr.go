@@ -17,6 +17,7 @@ import (
 	gmsmtp "github.com/wneessen/go-mail/smtp"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/netpolicy"
 )
 
 // ErrorTypeForReply is weft's SMTP reply code → error type table (SPEC §3.1). It returns
@@ -71,6 +72,11 @@ func classifySend(ctx context.Context, stage string, err error) *weft.Error {
 	var we *weft.Error
 	if errors.As(err, &we) {
 		return we
+	}
+	var denied *netpolicy.DeniedError
+	if errors.As(err, &denied) { // a person must allow the server; retrying cannot help
+		return &weft.Error{Type: weft.InvalidConfigurationError, Message: "SMTP " + stage + ": " + denied.Error(),
+			Details: map[string]any{"rule": denied.Rule}, Err: err}
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		if errors.Is(ctxErr, context.DeadlineExceeded) {

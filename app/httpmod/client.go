@@ -19,6 +19,7 @@ import (
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/app/oauth"
+	"github.com/weftworks/weft/netpolicy"
 )
 
 // Options configure the HTTP app for a process. The zero value is ready to use.
@@ -36,6 +37,10 @@ type Options struct {
 	// Proxy chooses a proxy per request. Defaults to http.ProxyFromEnvironment
 	// (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
 	Proxy func(*http.Request) (*url.URL, error)
+	// Net is the outbound network policy: every connection (redirects, OAuth token
+	// requests and proxied targets included) is checked against it, and a refusal is an
+	// InvalidConfigurationError naming the rule. Defaults to nil: everything allowed.
+	Net *netpolicy.Policy
 }
 
 // DefaultMaxBodySize is Options.MaxBodySize's default.
@@ -72,7 +77,6 @@ func newClient(o Options) *client {
 	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Resolver: o.Resolver}
 	tr := &http.Transport{
 		Proxy:             o.Proxy,
-		DialContext:       dialer.DialContext,
 		ForceAttemptHTTP2: true,
 		// Many runs call the same API at once: keep their connections for reuse rather
 		// than closing all but a few after each call (which leaves thousands of sockets
@@ -86,6 +90,8 @@ func newClient(o Options) *client {
 		// and keeps the Content-Encoding header in its output, as Make does.
 		DisableCompression: true,
 	}
+	// The dial is checked against the policy; the TLS pools are clones and keep it.
+	o.Net.Guard(tr, dialer)
 	return &client{opts: o, transport: tr, tokens: newTokens(), tlsPools: map[string]*http.Transport{}}
 }
 
@@ -147,6 +153,15 @@ func (c *client) do(ctx context.Context, r *request) (*response, error) {
 	if errors.As(err, &ue) {
 		ue.URL = r.redact(ue.URL)
 	}
+	var denied *netpolicy.DeniedError
+	if errors.As(err, &denied) {
+		msg := r.target() + ": " + denied.Error()
+		if ue != nil && ue.URL != r.redact(r.url.String()) {
+			msg = r.target() + ": redirected to " + ue.URL + ": " + denied.Error()
+		}
+		return nil, &weft.Error{Type: weft.InvalidConfigurationError, Message: msg, Err: err,
+			Details: map[string]any{"method": r.method, "url": r.redact(r.url.String()), "rule": denied.Rule}}
+	}
 	e := ClassifyTransportError(err)
 	if e.Details == nil {
 		e.Details = map[string]any{"method": r.method, "url": r.redact(r.url.String())}
@@ -176,13 +191,16 @@ func (c *client) send(ctx context.Context, r *request) (*response, error) {
 	if r.compressed && req.Header.Get("Accept-Encoding") == "" {
 		req.Header.Set("Accept-Encoding", "gzip, deflate")
 	}
-	hc := &http.Client{Transport: c.transportFor(r.tls, r.tlsKey), Jar: r.jar, CheckRedirect: func(next *http.Request, via []*http.Request) error {
+	rt := c.opts.Net.RoundTripper(c.transportFor(r.tls, r.tlsKey))
+	hc := &http.Client{Transport: rt, Jar: r.jar, CheckRedirect: func(next *http.Request, via []*http.Request) error {
 		if !r.follow(via[0].Method) {
 			return http.ErrUseLastResponse
 		}
 		if len(via) > c.opts.MaxRedirects {
 			return fmt.Errorf("%w: stopped after %d", errTooManyRedirects, c.opts.MaxRedirects)
 		}
+		// The next hop is dialled through the policy like the first request.
+		DropCredentialsOnRedirect(next, via, r.secrets)
 		return nil
 	}}
 	res, err := hc.Do(req)

@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/netpolicy"
 )
 
 // ErrorTypeForStatus is weft's default HTTP status → error type table (SPEC §3.1). It
@@ -226,6 +227,13 @@ func ClassifyTransportError(err error) *weft.Error {
 	var we *weft.Error
 	if errors.As(err, &we) {
 		return we
+	}
+	// The outbound policy refused the address: a person must allow it (or fix the URL);
+	// retrying cannot help.
+	var denied *netpolicy.DeniedError
+	if errors.As(err, &denied) {
+		return &weft.Error{Type: weft.InvalidConfigurationError, Message: denied.Error(), Err: err,
+			Details: map[string]any{"rule": denied.Rule}}
 	}
 	typ, what := classify(err)
 	return &weft.Error{Type: typ, Message: what + ": " + err.Error(), Err: err}

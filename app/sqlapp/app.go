@@ -8,6 +8,7 @@ import (
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/app"
+	"github.com/weftworks/weft/netpolicy"
 )
 
 // Options configure the app.
@@ -23,6 +24,10 @@ type Options struct {
 	// MaxResultsExceededError (a SELECT without a limit on a huge table must not take
 	// the process's memory). Defaults to 100 000.
 	MaxRows int
+	// Net is the outbound network policy for Postgres connections (TCP and Unix
+	// sockets); a refusal is an InvalidConfigurationError naming the rule. SQLite files
+	// are not connections. Defaults to nil: everything allowed.
+	Net *netpolicy.Policy
 }
 
 // WithDefaults returns the options with every unset field given its default.

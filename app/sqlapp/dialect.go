@@ -16,6 +16,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/netpolicy"
 )
 
 // dialect is a database engine the app speaks to.
@@ -70,6 +71,11 @@ func (d dialect) classify(err error, what string) error {
 	var we *weft.Error
 	if errors.As(err, &we) {
 		return err
+	}
+	var denied *netpolicy.DeniedError
+	if errors.As(err, &denied) { // a person must allow the database server
+		return &weft.Error{Type: weft.InvalidConfigurationError, Message: fmt.Sprintf("%s: %s: %s", d, what, denied.Error()),
+			Details: map[string]any{"rule": denied.Rule}, Err: err}
 	}
 	typ, details := d.errorType(err)
 	msg := fmt.Sprintf("%s: %s: %v", d, what, err)

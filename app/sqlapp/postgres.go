@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"math"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/netpolicy"
 	"github.com/weftworks/weft/value"
 )
 
@@ -80,6 +82,9 @@ func parsePostgres(conn weft.Bundle, o Options) (*dbConfig, error) {
 	// the connection goes back to the pool.
 	cfg.ConnConfig.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
 		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: 2 * time.Second}
+	}
+	if o.Net != nil {
+		guardPostgres(cfg, o.Net)
 	}
 	name := fmt.Sprintf("postgres database %q on %s", cfg.ConnConfig.Database, cfg.ConnConfig.Host)
 	return &dbConfig{key: "postgres\x00" + cfg.ConnString() + "\x00" + cfg.ConnConfig.RuntimeParams["statement_timeout"],
@@ -360,4 +365,27 @@ func significantDigits(s string) int {
 		s = strings.TrimRight(s, "0")
 	}
 	return len(strings.ReplaceAll(s, ".", ""))
+}
+
+// guardPostgres opens the pool's connections through the outbound policy. pgx resolves
+// host names itself and dials addresses; it is told to pass the name on instead, so a
+// rule on the name applies and the dialer checks what the name resolves to. A cancel
+// request (sent on a module's deadline) dials the address of a connection already open;
+// that address was allowed when the connection was made (perhaps by a rule on its name,
+// which the address alone no longer shows), so it is let through.
+func guardPostgres(cfg *pgxpool.Config, pol *netpolicy.Policy) {
+	d := &net.Dialer{KeepAlive: 5 * time.Minute, Timeout: cfg.ConnConfig.ConnectTimeout}
+	dial := pol.Dialer(d)
+	var reached sync.Map // remote addresses of connections the policy let through
+	cfg.ConnConfig.LookupFunc = func(_ context.Context, host string) ([]string, error) { return []string{host}, nil }
+	cfg.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if _, ok := reached.Load(network + " " + addr); ok {
+			return d.DialContext(ctx, network, addr)
+		}
+		c, err := dial(ctx, network, addr)
+		if err == nil && c.RemoteAddr() != nil && !strings.HasPrefix(network, "unix") {
+			reached.Store(network+" "+c.RemoteAddr().String(), true)
+		}
+		return c, err
+	}
 }

@@ -92,7 +92,9 @@ func (w weftCLI) startWorker(t *testing.T, logPath string) *worker {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(w.bin, "--data", w.data, "work", "--poll", "20ms", "--retry-schedule", retrySchedule)
+	// The stand-ins are on 127.0.0.1, which weft work's outbound policy denies by default.
+	cmd := exec.Command(w.bin, "--data", w.data, "work", "--poll", "20ms", "--retry-schedule", retrySchedule,
+		"--net-allow", "127.0.0.1")
 	cmd.Stdout = f
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

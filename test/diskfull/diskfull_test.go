@@ -283,7 +283,8 @@ func startServe(t *testing.T, bin, data, logPath, token string) *weftProc {
 	}
 	t.Cleanup(func() { logf.Close() })
 	cmd := exec.Command(bin, "--data", data, "serve", "--addr", "127.0.0.1:0",
-		"--retry-schedule", "20ms,40ms,40ms,80ms,80ms,80ms,160ms,160ms")
+		"--retry-schedule", "20ms,40ms,40ms,80ms,80ms,80ms,160ms,160ms",
+		"--net-allow", "127.0.0.1") // the stand-in is on loopback, which the outbound policy denies by default
 	cmd.Stderr = logf
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -50,7 +50,7 @@ func TestRerunAfterSIGKILLSendsTheSameIdempotencyKey(t *testing.T) {
 	}))
 	defer partner.Close()
 
-	p := start(t, bin, data)
+	p := start(t, bin, data, "--net-allow", strings.TrimPrefix(partner.URL, "http://")) // the partner is on loopback, denied by default
 	p.token = tok.Token
 	bp := `{"name":"orders","flow":[{"id":1,"module":"gateway:CustomWebHook","version":1,"mapper":{}},
 		{"id":2,"module":"http:MakeRequest","version":4,"parameters":{"authenticationType":"noAuth"},
@@ -86,7 +86,7 @@ func TestRerunAfterSIGKILLSendsTheSameIdempotencyKey(t *testing.T) {
 	<-p.done
 
 	// weft starts again on the same data folder: it recovers the payload and runs it.
-	p = start(t, bin, data)
+	p = start(t, bin, data, "--net-allow", strings.TrimPrefix(partner.URL, "http://"))
 	p.token = tok.Token
 	deadline := time.Now().Add(30 * time.Second)
 	for {

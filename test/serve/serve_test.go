@@ -54,7 +54,14 @@ type weftProc struct {
 
 func start(t *testing.T, bin, data string, args ...string) *weftProc {
 	t.Helper()
+	return startEnv(t, bin, data, nil, args...)
+}
+
+// startEnv starts weft serve with extra environment variables (NAME=value).
+func startEnv(t *testing.T, bin, data string, env []string, args ...string) *weftProc {
+	t.Helper()
 	cmd := exec.Command(bin, append([]string{"--data", data, "serve", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
