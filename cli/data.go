@@ -81,6 +81,13 @@ func openServiceWith(cmd *cobra.Command, exclusive bool, configure func(*service
 	if np != nil { // OAuth code exchanges go to a connection's token URL: the same policy
 		cfg.OAuthHTTP = np.Client(30 * time.Second)
 	}
+	st0 := defaultStorage() // incomplete-execution storage, module timeout, workers (cli/storage.go)
+	if err := st0.resolve(nil); err != nil {
+		st.Close()
+		unlock()
+		return nil, nil, err
+	}
+	st0.apply(&cfg)
 	if cfg.Limits, err = limitsFromEnv(); err != nil { // run limits (cli/limits.go)
 		st.Close()
 		unlock()
