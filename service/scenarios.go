@@ -104,6 +104,13 @@ func (s *Service) UpdateScenario(ctx context.Context, id int64, raw []byte) (*we
 // SetActive activates or deactivates a scenario. Activation clears the reasons weft
 // deactivated or paused it, and is refused while its modules cannot run.
 func (s *Service) SetActive(ctx context.Context, id int64, active bool) (*weft.Scenario, error) {
+	if active {
+		// Triggers that need the service first (service/triggers.go): a polling
+		// trigger's start, an instant trigger's registration.
+		if err := s.activateTrigger(ctx, id); err != nil {
+			return nil, fmt.Errorf("scenario %d: cannot activate: %w", id, err)
+		}
+	}
 	var sc *weft.Scenario
 	err := s.st.InTx(ctx, func(q store.Queries) error {
 		var err error
@@ -127,6 +134,9 @@ func (s *Service) SetActive(ctx context.Context, id int64, active bool) (*weft.S
 	})
 	if err != nil {
 		return nil, fmt.Errorf("scenario %d: %w", id, err)
+	}
+	if !active {
+		s.deactivateTrigger(ctx, id) // service/triggers.go
 	}
 	s.notify()
 	return sc, nil

@@ -186,6 +186,8 @@ type Service struct {
 	// owed are writes that failed after something that cannot be undone; the worker
 	// writes them again (owed.go).
 	owed owedWrites
+	// polls keeps the runs of one polling scenario apart (poll.go).
+	polls pollGate
 }
 
 // New returns a Service.

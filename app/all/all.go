@@ -14,6 +14,7 @@ import (
 	"github.com/weftworks/weft/app/httpmod"
 	"github.com/weftworks/weft/app/jsonmod"
 	"github.com/weftworks/weft/app/markdown"
+	"github.com/weftworks/weft/app/rss"
 	"github.com/weftworks/weft/app/sqlapp"
 	"github.com/weftworks/weft/app/textparser"
 	"github.com/weftworks/weft/app/tools"
@@ -48,7 +49,7 @@ func New(deps Deps) (*app.Registry, error) {
 	r := app.NewRegistry()
 	for _, register := range []func(*app.Registry) error{
 		builtin.Register, jsonmod.Register, textparser.Register,
-		markdown.Register,
+		markdown.Register, rss.Register,
 		// Apps that open connections: each checks them against deps.Net.
 		func(r *app.Registry) error { return httpmod.RegisterOptions(r, httpmod.Options{Net: deps.Net}) },
 		func(r *app.Registry) error { return email.RegisterOptions(r, email.Options{Net: deps.Net}) },
