@@ -261,4 +261,3 @@ func redact(u string) string {
 }
 
 var _ app.Poller = (*trigger)(nil)
-

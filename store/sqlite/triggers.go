@@ -152,7 +152,9 @@ func (q *queries) DeleteAppHook(ctx context.Context, scenarioID int64) error {
 // The Store's own calls, each one transaction.
 
 func (s *Store) GetTriggerPosition(ctx context.Context, scenarioID int64, moduleID int) (*weft.TriggerPosition, error) {
-	return readValue(s, ctx, func(q *queries) (*weft.TriggerPosition, error) { return q.GetTriggerPosition(ctx, scenarioID, moduleID) })
+	return readValue(s, ctx, func(q *queries) (*weft.TriggerPosition, error) {
+		return q.GetTriggerPosition(ctx, scenarioID, moduleID)
+	})
 }
 
 func (s *Store) SaveTriggerPosition(ctx context.Context, p *weft.TriggerPosition, ifVersion int64) (bool, error) {
