@@ -311,3 +311,83 @@ func TestPollingTriggerCycles(t *testing.T) {
 	e.poll(id)
 	wantItems(t, "the fourth, then the poll finds nothing and the run ends", out.items(), "c1", "c2", "c3", "c4")
 }
+
+// sheetStandIn is the Sheets API's values.get on 127.0.0.1: a header row and the rows
+// the test appends.
+type sheetStandIn struct {
+	*httptest.Server
+	mu   sync.Mutex
+	rows [][]any
+	auth []string
+}
+
+func newSheet(t *testing.T) *sheetStandIn {
+	s := &sheetStandIn{rows: [][]any{{"name", "n"}}}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.auth = append(s.auth, r.Header.Get("Authorization"))
+		if r.URL.EscapedPath() != "/v4/spreadsheets/SHEET1/values/%27Sheet1%27!A1%3AB" {
+			http.Error(w, `{"error":{"message":"no such range `+r.URL.EscapedPath()+`"}}`, 404)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"range": "Sheet1!A1:B", "majorDimension": "ROWS", "values": s.rows})
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *sheetStandIn) append(names ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, n := range names {
+		s.rows = append(s.rows, []any{n, fmt.Sprint(len(s.rows))})
+	}
+}
+
+// The declarative polling trigger google-sheets:watchRows (apps/google-sheets.json,
+// trigger type id on the row number) against a stand-in Sheets API.
+func TestDeclarativePollingTrigger(t *testing.T) {
+	sheet, out := newSheet(t), newSink(t)
+	t.Setenv("WEFT_APP_BASEURL_GOOGLE_SHEETS", sheet.URL)
+	e := newEnv(t, withSecrets(keyring(t, "a")))
+	conn, err := e.svc.CreateConnection(t.Context(), "sheets", "google", map[string]any{"accessToken": "ya29.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheet.append("r1")
+	flow := fmt.Sprintf(`[{"id":1,"module":"google-sheets:watchRows","version":2,"parameters":{"from":"drive","mode":"select","limit":2,"sheetId":"Sheet1","__IMTCONN__":%d,"spreadsheetId":"/folder/SHEET1","tableFirstRow":"A1:B1","includesHeaders":true,"valueRenderOption":"FORMATTED_VALUE","dateTimeRenderOption":"FORMATTED_STRING"},"mapper":{}},
+		{"id":2,"module":"http:MakeRequest","version":4,"parameters":{"authenticationType":"noAuth"},
+		 "mapper":{"url":%q,"method":"post","contentType":"json","inputMethod":"jsonString",
+		 "jsonStringBodyContent":"{\"item\":\"{{1.`+"`0`"+`}}@{{1.__ROW_NUMBER__}}\"}"}}]`, conn.ID, out.URL+"/in")
+	id := e.scenario(flow, "")
+	if _, err := e.svc.SetActive(t.Context(), id, true); err != nil {
+		t.Fatal(err)
+	}
+	sheet.append("r2", "r3", "r4")
+	e.poll(id)
+	wantItems(t, "limit 2 from now on", out.items(), "r2@3", "r3@4")
+	e.poll(id)
+	wantItems(t, "the rest", out.items(), "r2@3", "r3@4", "r4@5")
+	e.poll(id)
+	if len(out.items()) != 3 {
+		t.Fatalf("nothing new, yet: %q", out.items())
+	}
+	if _, err := e.svc.StartTrigger(t.Context(), id, app.StartFrom{Mode: app.StartLast, Last: 3}); err != nil {
+		t.Fatal(err)
+	}
+	e.poll(id)
+	wantItems(t, "last 3, limit 2", out.items()[3:], "r2@3", "r3@4")
+	if _, err := e.svc.StartTrigger(t.Context(), id, app.StartFrom{Mode: app.StartSince, Since: time.Now()}); err == nil ||
+		!strings.Contains(err.Error(), "follows ids") {
+		t.Fatalf("since a date on an id trigger: %v", err)
+	}
+	sheet.mu.Lock()
+	defer sheet.mu.Unlock()
+	for _, a := range sheet.auth {
+		if a != "Bearer ya29.test" {
+			t.Fatalf("request without the connection's token: %q", a)
+		}
+	}
+}

@@ -56,6 +56,12 @@ type moduleDef struct {
 	open    bool
 	timeout time.Duration
 	comm    commDef
+	// trigger makes the module a polling trigger (communication.response.trigger);
+	// epoch is its "Choose where to start" section (trigger.go).
+	trigger *triggerDef
+	epoch   *epochDef
+	// webhook makes the module an instant trigger (webhook.go).
+	webhook *webhookDef
 }
 
 type commDef struct {
@@ -436,7 +442,7 @@ func decodeConnection(a *appDef, root obj) error {
 }
 
 func decodeModule(a *appDef, name string, o obj) (*moduleDef, error) {
-	if err := o.only("label", "help", "parameters", "mapper", "openMapper", "timeout", "communication"); err != nil {
+	if err := o.only("label", "help", "parameters", "mapper", "openMapper", "timeout", "communication", "epoch", "webhook"); err != nil {
 		return nil, err
 	}
 	m := &moduleDef{app: a, name: name}
@@ -473,6 +479,23 @@ func decodeModule(a *appDef, name string, o obj) (*moduleDef, error) {
 		return nil, errAt(o.at("communication"), "required")
 	}
 	if err := decodeCommunication(a, &m.comm, comm); err != nil {
+		return nil, err
+	}
+	if resp, ok, _ := comm.object("response"); ok {
+		if m.trigger, err = decodeTrigger(resp); err != nil {
+			return nil, err
+		}
+	}
+	if m.epoch, err = decodeEpoch(o); err != nil {
+		return nil, err
+	}
+	if m.epoch != nil && m.trigger == nil {
+		return nil, errAt(o.at("epoch"), "only a polling trigger (communication.response.trigger) has an epoch")
+	}
+	if m.trigger != nil && len(m.mapper) > 0 {
+		return nil, errAt(o.at("mapper"), "a polling trigger runs first and maps nothing: declare its fields as parameters")
+	}
+	if err := decodeWebhook(a, m, o); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -543,7 +566,7 @@ func decodeResponse(a *appDef, r *respDef, comm obj) error {
 	if !ok {
 		o = obj{m: map[string]any{}, ptr: comm.at("response")}
 	}
-	if err := o.only("output", "iterate", "limit", "error"); err != nil {
+	if err := o.only("output", "iterate", "limit", "error", "trigger"); err != nil {
 		return err
 	}
 	if it, ok := o.m["iterate"]; ok && it != nil {
