@@ -323,7 +323,6 @@ func (m pollModule) Run(ctx context.Context, c *app.Call) ([]weft.Bundle, error)
 	return nil, weft.Errorf(weft.RuntimeError, "%s:%s is a polling trigger: it runs as the first module", m.def.app.name, m.def.name)
 }
 
-
 // toDate reads a trigger date: a date value, or text in any form Make's date coercion
 // takes (ISO 8601, RFC 2822, …).
 func toDate(v any, loc *time.Location) (time.Time, error) {
