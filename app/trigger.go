@@ -146,8 +146,9 @@ type HookSpec struct {
 	Unregister func(ctx context.Context, h *HookCall, state HookState) error
 	// Verify checks that a request came from the service (a secret header, an HMAC
 	// signature). nil: every request is accepted (the hook address is unguessable).
-	// A false answer is refused with 401 and nothing is queued.
-	Verify func(r *http.Request, body []byte, state HookState) error
+	// An error refuses the request (401, or a *VerifyError's status) and nothing is
+	// queued.
+	Verify func(ctx context.Context, h *HookCall, r *http.Request, body []byte, state HookState) error
 }
 
 // HookState is what an instant trigger's registration keeps (stored encrypted with
@@ -164,6 +165,8 @@ type HookCall struct {
 	Connection func(ref any) (weft.Bundle, error)
 	// NewSecret returns a new random secret (URL-safe text).
 	NewSecret func() (string, error)
+	// Now is the service's clock (signature timestamps).
+	Now func() time.Time
 }
 
 // VerifyError is a request an instant trigger refused (the status tells why: 401 no or

@@ -99,6 +99,7 @@ func newServeCmd() *cobra.Command {
 					return err
 				}
 			}
+			svc.SetBaseURL(baseURL) // instant app triggers register BASE/hooks/TOKEN (docs/triggers.md)
 			log := logger(cmd)
 			m := metrics.New(svc.Store())
 			observers := []service.Observer{m}

@@ -98,6 +98,7 @@ func (s *Service) UpdateScenario(ctx context.Context, id int64, raw []byte) (*we
 	if err != nil {
 		return nil, fmt.Errorf("update scenario %d: %w", id, err)
 	}
+	s.dropVerifier(id) // the new version may verify its hook's calls otherwise (hooks.go)
 	return sc, nil
 }
 
@@ -151,5 +152,10 @@ func isInstant(bp *blueprint.Blueprint, reg *app.Registry) bool {
 	if len(bp.Flow) == 0 {
 		return false
 	}
-	return bp.Flow[0].Type == "gateway:CustomWebHook" || bp.Flow[0].Type == "gateway:CustomMailHook"
+	if bp.Flow[0].Type == "gateway:CustomWebHook" || bp.Flow[0].Type == "gateway:CustomMailHook" {
+		return true
+	}
+	// An instant app trigger (telegram:WatchUpdates) is a webhook too (hooks.go).
+	spec, ok := reg.Lookup(bp.Flow[0].Type)
+	return ok && spec.Hook != nil
 }

@@ -475,8 +475,15 @@ func decodeModule(a *appDef, name string, o obj) (*moduleDef, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !ok && o.has("webhook") {
+		// An instant trigger sends nothing when it runs: its payload arrives.
+		return m, decodeWebhook(a, m, o)
+	}
 	if !ok {
 		return nil, errAt(o.at("communication"), "required")
+	}
+	if o.has("webhook") {
+		return nil, errAt(o.at("communication"), "an instant trigger (webhook) has no communication of its own: its requests are attach and detach")
 	}
 	if err := decodeCommunication(a, &m.comm, comm); err != nil {
 		return nil, err
@@ -495,15 +502,15 @@ func decodeModule(a *appDef, name string, o obj) (*moduleDef, error) {
 	if m.trigger != nil && len(m.mapper) > 0 {
 		return nil, errAt(o.at("mapper"), "a polling trigger runs first and maps nothing: declare its fields as parameters")
 	}
-	if err := decodeWebhook(a, m, o); err != nil {
-		return nil, err
-	}
 	return m, nil
 }
 
 var methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 
-func decodeCommunication(a *appDef, c *commDef, o obj) error {
+func decodeCommunication(a *appDef, c *commDef, o obj, extra ...string) error {
+	// extra roots: an instant trigger's attach and detach requests read {{webhook.…}}.
+	scopeRequest, scopeTemp, scopeResponse := scopeRequest.with(extra...), scopeTemp.with(extra...), scopeResponse.with(extra...)
+	_ = scopeResponse
 	if err := o.only("url", "method", "headers", "qs", "body", "type", "temp", "response", "pagination"); err != nil {
 		return err
 	}
@@ -547,7 +554,7 @@ func decodeCommunication(a *appDef, c *commDef, o obj) error {
 	if c.temp, err = o.collection("temp", scopeTemp); err != nil {
 		return err
 	}
-	if err := decodeResponse(a, &c.resp, o); err != nil {
+	if err := decodeResponse(a, &c.resp, o, extra...); err != nil {
 		return err
 	}
 	pag, ok, err := o.object("pagination")
@@ -558,7 +565,8 @@ func decodeCommunication(a *appDef, c *commDef, o obj) error {
 	return err
 }
 
-func decodeResponse(a *appDef, r *respDef, comm obj) error {
+func decodeResponse(a *appDef, r *respDef, comm obj, extra ...string) error {
+	scopeRequest, scopeResponse, scopeItem := scopeRequest.with(extra...), scopeResponse.with(extra...), scopeItem.with(extra...)
 	o, ok, err := comm.object("response")
 	if err != nil {
 		return err

@@ -48,6 +48,8 @@ type fetchOptions struct {
 	qs node
 	// ready gets the fetch's environment before the first page is read.
 	ready func(*fetched)
+	// vars are more roots for the templates ({{webhook}} in attach and detach).
+	vars map[string]any
 	// stop is asked after each page with the entries it added; true ends paging (a
 	// newest-first listing reached items already emitted).
 	stop func(page []entry) (bool, error)
@@ -74,6 +76,7 @@ func (m *module) fetch(ctx context.Context, c *app.Call, o fetchOptions) (*fetch
 		return nil, err
 	}
 	vars := map[string]any{rootParameters: params, rootConnection: conn}
+	maps.Copy(vars, o.vars)
 	if comm.temp != nil {
 		t, err := evalRequestPart(comm.temp, env, vars)
 		if err != nil {
