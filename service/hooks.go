@@ -90,7 +90,6 @@ func (s *Service) openHookState(h *weft.AppHook) (app.HookState, error) {
 	return st, nil
 }
 
-
 func paramsOf(h *weft.AppHook) weft.Bundle {
 	var p map[string]any
 	if v, err := value.DecodeJSON(h.Params); err == nil {
@@ -116,7 +115,7 @@ func (s *Service) registerAppHook(ctx context.Context, sc *weft.Scenario, plan *
 	if h == nil {
 		return fmt.Errorf("%s: no hook address", first.Type)
 	}
-	url := s.cfg.BaseURL + "/hooks/" + h.Token
+	url := strings.TrimRight(s.cfg.BaseURL, "/") + "/hooks/" + h.Token
 	params := value.JSON(map[string]any(first.Parameters))
 	old, err := s.st.GetAppHook(ctx, sc.ID)
 	switch {
@@ -292,7 +291,6 @@ func (s *Service) verifierOf(ctx context.Context, scenarioID int64) (*verifier, 
 
 // dropVerifier forgets a scenario's cached verifier (a new version, a new hook).
 func (s *Service) dropVerifier(scenarioID int64) { s.verifiers.Delete(scenarioID) }
-
 
 // reregisterAppHook registers an active scenario's instant trigger again (its hook
 // has a new address).
