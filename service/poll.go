@@ -94,11 +94,11 @@ func (s *Service) position(ctx context.Context, sc *weft.Scenario, plan *engine.
 func (s *Service) setStart(ctx context.Context, sc *weft.Scenario, plan *engine.Plan, from app.StartFrom, chosen bool) (*weft.TriggerPosition, error) {
 	id, typ, ok := plan.Poller()
 	if !ok {
-		return nil, fmt.Errorf("scenario %d: its first module is not a polling trigger", sc.ID)
+		return nil, fmt.Errorf("scenario %d: %w", sc.ID, ErrNotPolling)
 	}
 	raw, err := s.eng.StartPosition(ctx, plan, from, engine.ScenarioInfo{ID: fmt.Sprint(sc.ID), Name: sc.Name})
 	if err != nil {
-		return nil, fmt.Errorf("scenario %d: choose where %s starts (%s): %w", sc.ID, typ, from, err)
+		return nil, &TriggerError{ScenarioID: sc.ID, Err: fmt.Errorf("scenario %d: choose where %s starts (%s): %w", sc.ID, typ, from, err)}
 	}
 	if len(raw) == 0 {
 		raw = json.RawMessage("null")

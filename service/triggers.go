@@ -29,8 +29,26 @@ func (s *Service) activateTrigger(ctx context.Context, id int64) error {
 	if err := s.ensureStart(ctx, sc, plan); err != nil {
 		return fmt.Errorf("choose where the trigger starts: %w", err)
 	}
-	return s.registerAppHook(ctx, sc, plan)
+	if err := s.registerAppHook(ctx, sc, plan); err != nil {
+		if errors.Is(err, ErrNoBaseURL) {
+			return err
+		}
+		return &TriggerError{ScenarioID: id, Err: err}
+	}
+	return nil
 }
+
+// TriggerError is a trigger's service refusing, or failing, what weft asked of it:
+// where a polling trigger starts, the registration of an instant trigger's hook. A
+// person checks the service, the connection or the module's parameters (the API
+// answers 502).
+type TriggerError struct {
+	ScenarioID int64
+	Err        error
+}
+
+func (e *TriggerError) Error() string { return e.Err.Error() }
+func (e *TriggerError) Unwrap() error { return e.Err }
 
 // deactivateTrigger undoes what activation registered with a service (hooks.go). A
 // service that cannot be reached is logged, and the unregistration is owed: the worker
