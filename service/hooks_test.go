@@ -143,6 +143,18 @@ func TestInstantAppTrigger(t *testing.T) {
 		t.Fatalf("activating an active scenario called the Bot API again (%d calls)", n-len(calls))
 	}
 
+	// A new hook address is registered at once (with a new secret).
+	rotated, err := e.svc.RotateHook(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls = bot.called()
+	if set := calls[len(calls)-1]; set.method != "setWebhook" || set.body["url"] != "https://weft.example/hooks/"+rotated.Token {
+		t.Fatalf("after rotation: %+v", set)
+	} else {
+		secret, _ = set.body["secret_token"].(string)
+	}
+
 	// Calls: the right secret passes, a wrong or missing one is refused with 401.
 	if err := e.svc.VerifyHook(t.Context(), id, hookRequest(secret), []byte(`{}`)); err != nil {
 		t.Fatalf("the right secret: %v", err)
