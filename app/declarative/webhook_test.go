@@ -80,10 +80,14 @@ func TestWebhookDefinitionHMAC(t *testing.T) {
 		t.Fatalf("a signed call: %v", err)
 	}
 	for name, req := range map[string]*http.Request{
-		"another body":    sign(now.Unix(), []byte(`{"forged":true}`)),
-		"an old call":     sign(now.Add(-10*time.Minute).Unix(), body),
-		"no signature":    httptest.NewRequest("POST", "/hooks/tok", nil),
-		"a wrong encoded": func() *http.Request { r := sign(now.Unix(), body); r.Header.Set("X-Slack-Signature", "v0=zz"); return r }(),
+		"another body": sign(now.Unix(), []byte(`{"forged":true}`)),
+		"an old call":  sign(now.Add(-10*time.Minute).Unix(), body),
+		"no signature": httptest.NewRequest("POST", "/hooks/tok", nil),
+		"a wrong encoded": func() *http.Request {
+			r := sign(now.Unix(), body)
+			r.Header.Set("X-Slack-Signature", "v0=zz")
+			return r
+		}(),
 	} {
 		var ve *app.VerifyError
 		if err := spec.Hook.Verify(context.Background(), call, req, body, state); !errors.As(err, &ve) || ve.Status != 401 {
