@@ -49,9 +49,10 @@ func New(deps Deps) (*app.Registry, error) {
 	r := app.NewRegistry()
 	for _, register := range []func(*app.Registry) error{
 		builtin.Register, jsonmod.Register, textparser.Register,
-		markdown.Register, rss.Register,
+		markdown.Register,
 		// Apps that open connections: each checks them against deps.Net.
 		func(r *app.Registry) error { return httpmod.RegisterOptions(r, httpmod.Options{Net: deps.Net}) },
+		func(r *app.Registry) error { return rss.RegisterOptions(r, rss.Options{Net: deps.Net}) },
 		func(r *app.Registry) error { return email.RegisterOptions(r, email.Options{Net: deps.Net}) },
 		func(r *app.Registry) error { return sqlapp.New(sqlapp.Options{Net: deps.Net}).Register(r) },
 		func(r *app.Registry) error { return tools.RegisterOptions(r, tools.Options{Counters: deps.Store}) },

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -16,13 +17,18 @@ import (
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/app/httpmod"
+	"github.com/weftworks/weft/netpolicy"
 )
 
 // Options configure the app.
 type Options struct {
 	// Client fetches feeds. Defaults to a client with a 30 s dial timeout honouring
-	// HTTPS_PROXY/HTTP_PROXY/NO_PROXY.
+	// HTTPS_PROXY/HTTP_PROXY/NO_PROXY and Net.
 	Client *http.Client
+	// Net is the outbound network policy of the default client (docs/operations.md):
+	// a feed at a denied address is an InvalidConfigurationError naming the rule.
+	// Defaults to nil: everything allowed.
+	Net *netpolicy.Policy
 	// MaxBody caps a feed's size. Defaults to 20 MB.
 	MaxBody int64
 }
@@ -33,8 +39,10 @@ func Register(r *app.Registry) error { return RegisterOptions(r, Options{}) }
 // RegisterOptions adds the RSS modules.
 func RegisterOptions(r *app.Registry, o Options) error {
 	if o.Client == nil {
-		o.Client = &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment,
-			TLSHandshakeTimeout: 10 * time.Second, ResponseHeaderTimeout: 30 * time.Second, MaxIdleConnsPerHost: 4}}
+		tr := &http.Transport{Proxy: http.ProxyFromEnvironment,
+			TLSHandshakeTimeout: 10 * time.Second, ResponseHeaderTimeout: 30 * time.Second, MaxIdleConnsPerHost: 4}
+		o.Net.Guard(tr, &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second})
+		o.Client = &http.Client{Transport: o.Net.RoundTripper(tr)}
 	}
 	if o.MaxBody <= 0 {
 		o.MaxBody = 20 << 20

@@ -6,12 +6,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/app/rss"
+	"github.com/weftworks/weft/netpolicy"
 	"github.com/weftworks/weft/value"
 )
 
@@ -168,5 +170,22 @@ func TestFeedErrors(t *testing.T) {
 	}
 	if _, err := p.Poll(context.Background(), c, json.RawMessage(`{"date":3}`)); weft.AsError(err).Type != weft.InvalidConfigurationError {
 		t.Errorf("unreadable position: %v", err)
+	}
+}
+
+// Under an outbound policy that denies loopback (weft serve's default), a feed on
+// 127.0.0.1 is refused with an InvalidConfigurationError naming the rule.
+func TestFeedUnderNetworkPolicy(t *testing.T) {
+	url := serve(t, atom)
+	r := app.NewRegistry()
+	if err := rss.RegisterOptions(r, rss.Options{Net: netpolicy.Server()}); err != nil {
+		t.Fatal(err)
+	}
+	spec, _ := r.Lookup("rss:TriggerNewArticle")
+	params := weft.Bundle{"url": url, "maxResults": 1.0}
+	m, _ := spec.New(app.Config{Parameters: params})
+	_, err := m.(app.Poller).Poll(context.Background(), &app.Call{Params: params, Exec: exec{}}, nil)
+	if we := weft.AsError(err); err == nil || we.Type != weft.InvalidConfigurationError || !strings.Contains(we.Message, "loopback") {
+		t.Fatalf("feed on loopback under the server policy: %v", err)
 	}
 }
