@@ -3,6 +3,7 @@ package rss_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -187,5 +188,40 @@ func TestFeedUnderNetworkPolicy(t *testing.T) {
 	_, err := m.(app.Poller).Poll(context.Background(), &app.Call{Params: params, Exec: exec{}}, nil)
 	if we := weft.AsError(err); err == nil || we.Type != weft.InvalidConfigurationError || !strings.Contains(we.Message, "loopback") {
 		t.Fatalf("feed on loopback under the server policy: %v", err)
+	}
+}
+
+// BenchmarkPoll fetches and reads a 100-item RSS feed from 127.0.0.1 and emits the one
+// item after the position (the steady state of a scheduled feed).
+func BenchmarkPoll(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(`<?xml version="1.0"?><rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>t</title>`)
+	t0 := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	for i := 99; i >= 0; i-- {
+		fmt.Fprintf(&sb, `<item><title>Article %d</title><link>https://ex.test/%d</link><guid>g%d</guid><pubDate>%s</pubDate>`+
+			`<description>%s</description><category>news</category><media:thumbnail url="https://ex.test/%d.jpg"/></item>`,
+			i, i, i, t0.Add(time.Duration(i)*time.Minute).Format(time.RFC1123Z), strings.Repeat("text ", 100), i)
+	}
+	sb.WriteString(`</channel></rss>`)
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, sb.String()) }))
+	defer s.Close()
+	r := app.NewRegistry()
+	rss.Register(r)
+	spec, _ := r.Lookup("rss:TriggerNewArticle")
+	params := weft.Bundle{"url": s.URL, "maxResults": 10.0}
+	m, _ := spec.New(app.Config{Parameters: params})
+	p, c := m.(app.Poller), &app.Call{Params: params, Exec: exec{}}
+	all, err := p.Poll(context.Background(), c, nil)
+	if err != nil || len(all) != 10 {
+		b.Fatalf("%d, %v", len(all), err)
+	}
+	last, _ := p.Start(context.Background(), c, app.StartFrom{Mode: app.StartLast, Last: 1})
+	b.SetBytes(int64(sb.Len()))
+	b.ReportAllocs()
+	for b.Loop() {
+		items, err := p.Poll(context.Background(), c, last)
+		if err != nil || len(items) != 1 {
+			b.Fatalf("%d, %v", len(items), err)
+		}
 	}
 }
