@@ -310,6 +310,18 @@ func TestPollingTriggerCycles(t *testing.T) {
 	}
 	e.poll(id)
 	wantItems(t, "the fourth, then the poll finds nothing and the run ends", out.items(), "c1", "c2", "c3", "c4")
+
+	// metadata.instant does not make a polling scenario a webhook one: its scheduled
+	// ticks poll.
+	inst := e.scenario(rssFlow(feed.URL, out.URL, 1), "{}")
+	raw, _ := e.svc.ExportScenario(t.Context(), inst)
+	bp := strings.Replace(string(raw), `"metadata":{"version":1,`, `"metadata":{"version":1,"instant":true,`, 1)
+	if bp == string(raw) {
+		t.Fatalf("no metadata to mark instant in %s", raw)
+	}
+	if sc, err := e.svc.UpdateScenario(t.Context(), inst, []byte(bp)); err != nil || sc.Instant {
+		t.Fatalf("polling scenario with metadata.instant: %+v, %v", sc, err)
+	}
 }
 
 // sheetStandIn is the Sheets API's values.get on 127.0.0.1: a header row and the rows

@@ -146,6 +146,13 @@ func (s *Service) SetActive(ctx context.Context, id int64, active bool) (*weft.S
 // isInstant: the scenario starts on a webhook (SPEC §3.4 deactivates it at once when
 // such a run ends in error).
 func isInstant(bp *blueprint.Blueprint, reg *app.Registry) bool {
+	if len(bp.Flow) > 0 {
+		// A polling trigger runs on its schedule whatever metadata.instant says: an
+		// instant scenario's ticks only drain its queue, and nothing would poll.
+		if spec, ok := reg.Lookup(bp.Flow[0].Type); ok && spec.Poll {
+			return false
+		}
+	}
 	if bp.Metadata.Instant {
 		return true
 	}
