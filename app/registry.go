@@ -27,6 +27,12 @@ func (r *Registry) Register(s Spec) error {
 	if s.Kind == KindAggregator && s.Aggregate == nil {
 		return fmt.Errorf("register module %q: an aggregator needs Aggregate", s.Name)
 	}
+	if s.Poll && (s.Kind != KindTrigger || s.New == nil) {
+		return fmt.Errorf("register module %q: a polling trigger is a KindTrigger with New", s.Name)
+	}
+	if s.Hook != nil && (s.Kind != KindTrigger || s.Hook.Register == nil || s.Poll) {
+		return fmt.Errorf("register module %q: an instant trigger is a KindTrigger with Hook.Register (and does not poll)", s.Name)
+	}
 	if s.Label == "" {
 		s.Label = s.Name
 	}

@@ -88,6 +88,13 @@ type Spec struct {
 	// something the module needs from the process (a store), the error wraps
 	// ErrUnavailable: the blueprint is not at fault. Nil for kinds without Run.
 	New func(cfg Config) (Module, error)
+	// Poll marks a polling trigger (Make's "Watch …" modules): Kind is KindTrigger and
+	// the Module New builds also implements Poller (app/trigger.go).
+	Poll bool
+	// Hook marks an instant app trigger (telegram:WatchUpdates): Kind is KindTrigger,
+	// the run starts with the payload the service sent to the scenario's hook, and
+	// Hook says how weft registers, unregisters and verifies it (app/trigger.go).
+	Hook *HookSpec
 	// Aggregate builds the output bundle of a KindAggregator from the evaluated
 	// mapper of every collected bundle (in arrival order) and the static parameters.
 	Aggregate func(params weft.Bundle, items []weft.Bundle) (weft.Bundle, error)

@@ -61,6 +61,7 @@ func NewRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newConnectionsCmd())
 	root.AddCommand(newQueueCmd())
 	root.AddCommand(newOAuthClientsCmd())
+	root.AddCommand(newTriggersCmd())
 	return root
 }
 

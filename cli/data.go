@@ -77,7 +77,8 @@ func openServiceWith(cmd *cobra.Command, exclusive bool, configure func(*service
 	}
 	// The service logs through the process logger, so --log-format json and --log-level
 	// hold for its messages too (slog.Default would print plain lines).
-	cfg := service.Config{Store: st, Registry: reg, Location: timezone(cmd), Logger: logger(cmd)}
+	cfg := service.Config{Store: st, Registry: reg, Location: timezone(cmd), Logger: logger(cmd),
+		BaseURL: os.Getenv("WEFT_BASE_URL")} // instant app triggers register BASE/hooks/TOKEN (serve sets its own)
 	if np != nil { // OAuth code exchanges go to a connection's token URL: the same policy
 		cfg.OAuthHTTP = np.Client(30 * time.Second)
 	}

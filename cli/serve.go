@@ -99,6 +99,7 @@ func newServeCmd() *cobra.Command {
 					return err
 				}
 			}
+			svc.SetBaseURL(baseURL) // instant app triggers register BASE/hooks/TOKEN (docs/triggers.md)
 			log := logger(cmd)
 			m := metrics.New(svc.Store())
 			observers := []service.Observer{m}
@@ -173,7 +174,7 @@ func newServeCmd() *cobra.Command {
 	c.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve /metrics on this address only (e.g. 127.0.0.1:9090), not on --addr")
 	intake = addIntakeFlags(c)
 	runLimits = addLimitFlags(c) // --max-array-items… (cli/limits.go)
-	storage = addStorageFlags(c)  // --incomplete-scenario-bytes… (cli/storage.go)
+	storage = addStorageFlags(c) // --incomplete-scenario-bytes… (cli/storage.go)
 	outbound.add(c)
 	c.Flags().StringVar(&notifyURL, "notify-url", "", "POST a JSON notification here when an incomplete execution is stored or a scenario deactivated")
 	c.Flags().DurationSliceVar(&retrySchedule, "retry-schedule", nil, "delays before automatic attempts (default SPEC §5.3: 1m,10m,10m,30m,30m,30m,3h,3h); for tests")

@@ -112,6 +112,8 @@ func newFixtureWith(t *testing.T, opts func(*engine.Options)) *fixture {
 					return []weft.Bundle{{}}, nil
 				}), nil
 			}},
+		app.Spec{Name: "test:Watch", Kind: app.KindTrigger, Poll: true, Timeout: -1,
+			New: func(cfg app.Config) (app.Module, error) { return watch{items: cfg.Parameters}, nil }},
 		app.Spec{Name: "test:Panic", Timeout: -1,
 			New: func(app.Config) (app.Module, error) {
 				return app.ModuleFunc(func(context.Context, *app.Call) ([]weft.Bundle, error) { panic("boom") }), nil
@@ -223,4 +225,35 @@ func engineInput(cycles ...weft.Bundle) engine.Input {
 		in.Trigger = append(in.Trigger, []weft.Bundle{c})
 	}
 	return in
+}
+
+// watch is a polling trigger over parameters.items (texts), at most parameters.limit
+// per poll; its position is how many items were consumed.
+type watch struct{ items weft.Bundle }
+
+func (w watch) Run(context.Context, *app.Call) ([]weft.Bundle, error) { return nil, nil }
+
+func (w watch) Start(_ context.Context, _ *app.Call, from app.StartFrom) (json.RawMessage, error) {
+	return json.RawMessage("0"), nil
+}
+
+func (w watch) Poll(_ context.Context, c *app.Call, pos json.RawMessage) ([]app.PollItem, error) {
+	if fail, _ := c.Params["fail"].(string); fail != "" {
+		return nil, weft.Errorf(weft.ConnectionError, "%s", fail)
+	}
+	n := 0
+	if len(pos) > 0 {
+		json.Unmarshal(pos, &n)
+	}
+	items, _ := c.Params["items"].([]any)
+	limit := len(items)
+	if l, ok := c.Params["limit"].(float64); ok {
+		limit = int(l)
+	}
+	var out []app.PollItem
+	for i := n; i < len(items) && len(out) < limit; i++ {
+		out = append(out, app.PollItem{Bundle: weft.Bundle{"item": items[i]}, Key: value.Text(items[i]),
+			Position: json.RawMessage(fmt.Sprint(i + 1))})
+	}
+	return out, nil
 }

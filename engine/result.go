@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/weftworks/weft"
@@ -30,6 +31,9 @@ type Result struct {
 	Duration time.Duration `json:"-"`
 	// Committed reports whether the run ended in the commit phase (false: rollback).
 	Committed bool `json:"-"`
+	// Position is, for a polling trigger, the position after the items the run's
+	// committed cycles consumed (nil: none): the caller stores it with the run's end.
+	Position json.RawMessage `json:"-"`
 }
 
 // RunError is an error as runs report it.

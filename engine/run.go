@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -31,6 +32,12 @@ type Input struct {
 	// (in a new execution) sends the same keys as the interrupted run. Empty or
 	// missing: the execution id, with the cycle's index.
 	Origins []string
+	// Position is where a polling trigger stands (app.Poller): the position the last
+	// committed run stored. Unused by other triggers.
+	Position json.RawMessage
+	// PollOrigin names the scenario's polling trigger for idempotency keys: each item's
+	// keys are PollOrigin/its key, the same in every run that emits it.
+	PollOrigin string
 }
 
 // ScenarioInfo is what a run knows of its scenario.
@@ -113,6 +120,10 @@ func (e *Engine) Run(ctx context.Context, p *Plan, in Input) (*Result, error) {
 		cycles = [][]weft.Bundle{{{}}}
 	}
 	limit := max(p.Settings.Roundtrips, 1)
+	if _, _, ok := p.Poller(); ok {
+		r.runPolls(in, limit) // engine/poll.go
+		return r.finish(), nil
+	}
 	if t := p.trigger; t != nil && t.kind != app.KindTrigger {
 		// A scenario that does not start with a trigger performs every cycle its
 		// "Max number of cycles" allows (Fusion's scenario settings page); its first

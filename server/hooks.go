@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/service"
 	"github.com/weftworks/weft/store"
 	"github.com/weftworks/weft/value"
@@ -99,6 +100,9 @@ func (s *Server) hook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.signatureOK(ctx, w, r, h, body) {
+		return
+	}
+	if !s.appHookOK(ctx, w, r, h, body) {
 		return
 	}
 	payload, stored, err := parsePayload(r, body, value.DecodeLimits{MaxDepth: s.cfg.MaxDepth, MaxMembers: s.cfg.MaxMembers})
@@ -450,4 +454,25 @@ func (c *hookCache) get(ctx context.Context, st store.Store, token string) (*wef
 	c.m[token] = hookEntry{h, err, now}
 	c.mu.Unlock()
 	return h, err
+}
+
+// appHookOK checks a call to the hook of an instant app trigger (telegram:WatchUpdates)
+// with the trigger's own verification (a secret header, a signature): a refused call is
+// answered 401 (or the trigger's status) and nothing is queued (service/hooks.go).
+func (s *Server) appHookOK(ctx context.Context, w http.ResponseWriter, r *http.Request, h *weft.Hook, body []byte) bool {
+	err := s.svc.VerifyHook(ctx, h.ScenarioID, r, body)
+	if err == nil {
+		return true
+	}
+	var ve *app.VerifyError
+	switch {
+	case errors.As(err, &ve):
+		s.hookError(w, ve.Status, "unauthorized", ve.Message)
+	case errors.Is(err, store.ErrNotFound):
+		s.hookError(w, http.StatusNotFound, "not_found", "no webhook at this address")
+	default:
+		s.log.Error("webhook verification", "scenario", h.ScenarioID, "err", err)
+		s.hookError(w, http.StatusUnauthorized, "unauthorized", "the call could not be verified")
+	}
+	return false
 }

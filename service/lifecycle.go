@@ -131,6 +131,14 @@ func RenameBlueprint(raw []byte, name string) ([]byte, error) {
 // executions, queued payloads and webhook. While it has incomplete executions that are
 // not resolved it is refused with a *ScenarioInUseError, unless force.
 func (s *Service) DeleteScenario(ctx context.Context, id int64, force bool) error {
+	deleted := false
+	defer func() {
+		if deleted {
+			// An instant app trigger's registration goes with it; a service that
+			// cannot be reached leaves the unregistration owed (hooks.go).
+			s.deactivateTrigger(context.WithoutCancel(ctx), id)
+		}
+	}()
 	err := s.st.InTx(ctx, func(q store.Queries) error {
 		if _, err := q.GetScenario(ctx, id); err != nil {
 			return err
@@ -159,6 +167,7 @@ func (s *Service) DeleteScenario(ctx context.Context, id int64, force bool) erro
 	if err != nil {
 		return fmt.Errorf("delete scenario %d: %w", id, err)
 	}
+	deleted = true
 	return nil
 }
 
@@ -201,8 +210,15 @@ func (s *Service) EnsureHook(ctx context.Context, scenarioID int64) (*weft.Hook,
 		return nil, err
 	}
 	trig, err := TriggerType(raw)
-	if err != nil || (trig != WebhookTrigger && trig != MailhookTrigger) {
+	if err != nil {
 		return nil, err
+	}
+	if trig != WebhookTrigger && trig != MailhookTrigger {
+		// An instant app trigger (telegram:WatchUpdates) receives its service's
+		// calls at a hook too (hooks.go).
+		if spec, ok := s.cfg.Registry.Lookup(trig); !ok || spec.Hook == nil {
+			return nil, nil
+		}
 	}
 	var h *weft.Hook
 	err = s.st.InTx(ctx, func(q store.Queries) error {
@@ -262,6 +278,9 @@ func (s *Service) RotateHook(ctx context.Context, scenarioID int64) (*weft.Hook,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rotate the webhook of scenario %d: %w", scenarioID, err)
+	}
+	if err := s.reregisterAppHook(ctx, scenarioID); err != nil {
+		return h, fmt.Errorf("rotate the webhook of scenario %d: the new address is in place but its service was not told: %w", scenarioID, err)
 	}
 	return h, nil
 }

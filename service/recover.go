@@ -99,6 +99,10 @@ func (s *Service) recoverExecution(ctx context.Context, ex *weft.Execution) erro
 				return err
 			}
 			full.ErrorMsg = interrupted + "; its queued trigger payload runs again"
+		case s.pollRunOf(ctx, q, full):
+			// Its trigger's position did not move: the next run polls the same items
+			// again (with the same idempotency keys), so nothing waits for a person.
+			full.ErrorMsg = interrupted + "; its polling trigger's position did not move, so the next run emits its items again"
 		default:
 			if err := s.storeInterrupted(ctx, q, full, input, now); err != nil {
 				return err
@@ -142,3 +146,10 @@ func (s *Service) storeInterrupted(ctx context.Context, q store.Queries, ex *wef
 }
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+// pollRunOf reports whether an execution ran a version that starts with a polling
+// trigger (service/poll.go).
+func (s *Service) pollRunOf(ctx context.Context, q store.Queries, ex *weft.Execution) bool {
+	v, err := q.GetVersion(ctx, ex.ScenarioID, ex.Version)
+	return err == nil && s.isPollRun(v.Blueprint)
+}

@@ -94,6 +94,11 @@ func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scen
 	}
 	s.gate.enterRun(sc.ID)
 	defer s.gate.leaveRun(sc.ID)
+	pr, pollDone, err := s.startPoll(ctx, sc, plan) // polling triggers: service/poll.go
+	if err != nil {
+		return nil, err
+	}
+	defer pollDone()
 
 	input, err := triggerInput(cycles, stored)
 	if err != nil {
@@ -110,8 +115,10 @@ func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scen
 		return nil, fmt.Errorf("record execution: %w", err)
 	}
 	recorded = true
-	res, err := s.eng.Run(ctx, plan, engine.Input{Trigger: cycles, ExecutionID: execID,
-		Scenario: engine.ScenarioInfo{ID: fmt.Sprint(sc.ID), Name: sc.Name}, Origins: queueOrigins(sc, queueIDs)})
+	in := engine.Input{Trigger: cycles, ExecutionID: execID,
+		Scenario: engine.ScenarioInfo{ID: fmt.Sprint(sc.ID), Name: sc.Name}, Origins: queueOrigins(sc, queueIDs)}
+	pr.input(&in, sc)
+	res, err := s.eng.Run(ctx, plan, in)
 	if err != nil {
 		return nil, err
 	}
@@ -147,6 +154,9 @@ func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scen
 		}
 		s.consequences(sc, res, ies, plan.Settings.MaxErrors)
 		if err := q.UpdateScenario(ctx, sc); err != nil {
+			return err
+		}
+		if err := pr.commit(ctx, s, q, sc, res); err != nil {
 			return err
 		}
 		return settleQueued(ctx, q, queueIDs, res, sc.Instant, execID, endAt)

@@ -98,12 +98,20 @@ func (s *Service) UpdateScenario(ctx context.Context, id int64, raw []byte) (*we
 	if err != nil {
 		return nil, fmt.Errorf("update scenario %d: %w", id, err)
 	}
+	s.dropVerifier(id) // the new version may verify its hook's calls otherwise (hooks.go)
 	return sc, nil
 }
 
 // SetActive activates or deactivates a scenario. Activation clears the reasons weft
 // deactivated or paused it, and is refused while its modules cannot run.
 func (s *Service) SetActive(ctx context.Context, id int64, active bool) (*weft.Scenario, error) {
+	if active {
+		// Triggers that need the service first (service/triggers.go): a polling
+		// trigger's start, an instant trigger's registration.
+		if err := s.activateTrigger(ctx, id); err != nil {
+			return nil, fmt.Errorf("scenario %d: cannot activate: %w", id, err)
+		}
+	}
 	var sc *weft.Scenario
 	err := s.st.InTx(ctx, func(q store.Queries) error {
 		var err error
@@ -128,6 +136,9 @@ func (s *Service) SetActive(ctx context.Context, id int64, active bool) (*weft.S
 	if err != nil {
 		return nil, fmt.Errorf("scenario %d: %w", id, err)
 	}
+	if !active {
+		s.deactivateTrigger(ctx, id) // service/triggers.go
+	}
 	s.notify()
 	return sc, nil
 }
@@ -135,11 +146,23 @@ func (s *Service) SetActive(ctx context.Context, id int64, active bool) (*weft.S
 // isInstant: the scenario starts on a webhook (SPEC §3.4 deactivates it at once when
 // such a run ends in error).
 func isInstant(bp *blueprint.Blueprint, reg *app.Registry) bool {
+	if len(bp.Flow) > 0 {
+		// A polling trigger runs on its schedule whatever metadata.instant says: an
+		// instant scenario's ticks only drain its queue, and nothing would poll.
+		if spec, ok := reg.Lookup(bp.Flow[0].Type); ok && spec.Poll {
+			return false
+		}
+	}
 	if bp.Metadata.Instant {
 		return true
 	}
 	if len(bp.Flow) == 0 {
 		return false
 	}
-	return bp.Flow[0].Type == "gateway:CustomWebHook" || bp.Flow[0].Type == "gateway:CustomMailHook"
+	if bp.Flow[0].Type == "gateway:CustomWebHook" || bp.Flow[0].Type == "gateway:CustomMailHook" {
+		return true
+	}
+	// An instant app trigger (telegram:WatchUpdates) is a webhook too (hooks.go).
+	spec, ok := reg.Lookup(bp.Flow[0].Type)
+	return ok && spec.Hook != nil
 }

@@ -80,6 +80,10 @@ type Config struct {
 	OAuthHTTP *http.Client
 	// Random is the source of OAuth states. Defaults to crypto/rand.Reader.
 	Random io.Reader
+	// BaseURL is weft's public address (https://weft.example.com): instant app
+	// triggers register BaseURL/hooks/TOKEN with their service (hooks.go). Without it
+	// they cannot be activated.
+	BaseURL string
 }
 
 // DefaultDecodeBytes is Config.DecodeBytes' default: 16 parallel 5 MB webhook payloads
@@ -186,6 +190,10 @@ type Service struct {
 	// owed are writes that failed after something that cannot be undone; the worker
 	// writes them again (owed.go).
 	owed owedWrites
+	// polls keeps the runs of one polling scenario apart (poll.go).
+	polls pollGate
+	// verifiers caches how instant app triggers' calls are verified (hooks.go).
+	verifiers sync.Map
 }
 
 // New returns a Service.

@@ -48,6 +48,9 @@ func (s *Service) work(ctx context.Context, stop <-chan struct{}, poll time.Dura
 		// Before new work: an owed hand-back frees a payload or an incomplete execution
 		// for this very round, an owed run end unblocks its scenario.
 		landed, _ := s.RetryFailedWrites(ctx) // it logs what still fails
+		if _, err := s.RetryUnregistrations(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("instant triggers", "err", err) // owed again, tried later (hooks.go)
+		}
 		retries, err := s.RunDue(ctx)
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("retries", "err", err)

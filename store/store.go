@@ -48,6 +48,30 @@ type Queries interface {
 	ConnectionQueries
 	SessionQueries
 	OAuthQueries
+	TriggerQueries
+}
+
+// TriggerQueries store polling triggers' positions and instant triggers' registrations.
+type TriggerQueries interface {
+	// GetTriggerPosition returns the position of a scenario's polling trigger module
+	// (ErrNotFound when none was stored).
+	GetTriggerPosition(ctx context.Context, scenarioID int64, moduleID int) (*weft.TriggerPosition, error)
+	// SaveTriggerPosition writes p when the stored version is ifVersion (0: no position
+	// stored yet) or when ifVersion is negative, and sets p.Version to the new version.
+	// It reports false, writing nothing, when the stored version differs. A missing
+	// scenario is ErrNotFound.
+	SaveTriggerPosition(ctx context.Context, p *weft.TriggerPosition, ifVersion int64) (bool, error)
+	// ListTriggerPositions returns a scenario's positions by module id.
+	ListTriggerPositions(ctx context.Context, scenarioID int64) ([]*weft.TriggerPosition, error)
+	// PutAppHook adds or replaces the registration of a scenario's instant trigger.
+	PutAppHook(ctx context.Context, h *weft.AppHook) error
+	// GetAppHook returns a scenario's registration (ErrNotFound when none).
+	GetAppHook(ctx context.Context, scenarioID int64) (*weft.AppHook, error)
+	// ListAppHooks returns registrations by scenario id; owed: only those whose
+	// unregistration is owed.
+	ListAppHooks(ctx context.Context, owed bool) ([]*weft.AppHook, error)
+	// DeleteAppHook forgets a registration (ErrNotFound when none).
+	DeleteAppHook(ctx context.Context, scenarioID int64) error
 }
 
 // ScenarioQueries store scenarios and their blueprint versions.

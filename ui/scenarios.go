@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/auth"
 	"github.com/weftworks/weft/blueprint"
 	"github.com/weftworks/weft/service"
@@ -212,7 +213,16 @@ type scenarioData struct {
 	Problems []blueprint.Problem
 	Schedule weft.Schedule
 	AtText   string
-	Queue    *queueSection // nil without the webhooks:read scope
+	Queue    *queueSection   // nil without the webhooks:read scope
+	Trigger  *triggerSection // nil when the first module does not poll
+}
+
+// triggerSection is a polling trigger's position and its "Choose where to start" form.
+type triggerSection struct {
+	Module    string
+	Position  string // "" when none was chosen yet
+	Start     string
+	UpdatedAt time.Time
 }
 
 func (u *UI) scenarioDetail(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -250,6 +260,9 @@ func (u *UI) renderScenario(w http.ResponseWriter, r *http.Request, s *session, 
 		d.AtText = sc.Schedule.At.UTC().Format("2006-01-02T15:04")
 	}
 	if d.Queue, err = u.queueSection(r, s, sc.ID); err != nil {
+		return err
+	}
+	if d.Trigger, err = u.triggerSection(r, sc.ID); err != nil {
 		return err
 	}
 	if h, err := u.svc.Hook(ctx, sc.ID); err == nil {
@@ -516,4 +529,63 @@ func (u *UI) deleteScenario(w http.ResponseWriter, r *http.Request, s *session) 
 		return err
 	}
 	return u.flashRedirect(w, r, s, "/scenarios", fmt.Sprintf("Scenario %d deleted.", id))
+}
+
+// triggerSection reads a polling trigger's position (nil when the scenario does not
+// poll, or its version cannot run).
+func (u *UI) triggerSection(r *http.Request, id int64) (*triggerSection, error) {
+	polls, err := u.svc.Polls(r.Context(), id)
+	if err != nil || !polls {
+		return nil, err
+	}
+	p, err := u.svc.TriggerPosition(r.Context(), id)
+	switch {
+	case err == nil:
+		return &triggerSection{Module: p.Module, Position: string(p.Position), Start: p.Start, UpdatedAt: p.UpdatedAt}, nil
+	case errors.Is(err, store.ErrNotFound):
+		raw, err := u.svc.ExportScenario(r.Context(), id)
+		if err != nil {
+			return nil, err
+		}
+		typ, err := service.TriggerType(raw)
+		return &triggerSection{Module: typ}, err
+	}
+	return nil, err
+}
+
+// startTrigger chooses where the scenario's polling trigger starts (docs/triggers.md).
+func (u *UI) startTrigger(w http.ResponseWriter, r *http.Request, s *session) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	var from app.StartFrom
+	switch mode := r.FormValue("mode"); mode {
+	case "now", "all":
+		from.Mode = app.StartMode(mode)
+	case "since":
+		at, err := time.Parse("2006-01-02T15:04", r.FormValue("since"))
+		if err != nil {
+			return u.renderScenario(w, r, s, http.StatusBadRequest, fmt.Sprintf("Since: %q is not a date and time (UTC).", r.FormValue("since")), nil)
+		}
+		from = app.StartFrom{Mode: app.StartSince, Since: at}
+	case "last":
+		n, err := strconv.Atoi(strings.TrimSpace(r.FormValue("last")))
+		if err != nil {
+			return u.renderScenario(w, r, s, http.StatusBadRequest, fmt.Sprintf("N: %q is not a number of items.", r.FormValue("last")), nil)
+		}
+		from = app.StartFrom{Mode: app.StartLast, Last: n}
+	default:
+		return badRequest("Choose where to start: %q is not a choice.", mode)
+	}
+	p, err := u.svc.StartTrigger(r.Context(), id, from)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) && !errors.Is(err, service.ErrNotPolling) {
+			if _, gerr := u.st.GetScenario(r.Context(), id); gerr != nil {
+				return gerr
+			}
+		}
+		return u.renderScenario(w, r, s, http.StatusBadRequest, "Start not set: "+err.Error(), nil)
+	}
+	return u.flashRedirect(w, r, s, fmt.Sprintf("/scenarios/%d", id), "The trigger starts from "+p.Start+".")
 }

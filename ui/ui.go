@@ -165,6 +165,7 @@ func (u *UI) routes() {
 	m.Handle("POST /scenarios/{id}/active", u.page(auth.ScenariosWrite, u.setActive))
 	m.Handle("POST /scenarios/{id}/settings", u.page(auth.ScenariosWrite, u.saveSettings))
 	m.Handle("POST /scenarios/{id}/schedule", u.page(auth.ScenariosWrite, u.saveSchedule))
+	m.Handle("POST /scenarios/{id}/trigger/start", u.page(auth.ScenariosWrite, u.startTrigger))
 	m.Handle("POST /scenarios/{id}/run", u.page(auth.ScenariosWrite, u.runScenario))
 	m.Handle("POST /scenarios/{id}/delete", u.page(auth.ScenariosWrite, u.deleteScenario))
 	m.Handle("GET /scenarios/{id}/history", u.page(auth.ExecutionsRead, u.history))

@@ -14,6 +14,7 @@ import (
 	"github.com/weftworks/weft/app/httpmod"
 	"github.com/weftworks/weft/app/jsonmod"
 	"github.com/weftworks/weft/app/markdown"
+	"github.com/weftworks/weft/app/rss"
 	"github.com/weftworks/weft/app/sqlapp"
 	"github.com/weftworks/weft/app/textparser"
 	"github.com/weftworks/weft/app/tools"
@@ -51,6 +52,7 @@ func New(deps Deps) (*app.Registry, error) {
 		markdown.Register,
 		// Apps that open connections: each checks them against deps.Net.
 		func(r *app.Registry) error { return httpmod.RegisterOptions(r, httpmod.Options{Net: deps.Net}) },
+		func(r *app.Registry) error { return rss.RegisterOptions(r, rss.Options{Net: deps.Net}) },
 		func(r *app.Registry) error { return email.RegisterOptions(r, email.Options{Net: deps.Net}) },
 		func(r *app.Registry) error { return sqlapp.New(sqlapp.Options{Net: deps.Net}).Register(r) },
 		func(r *app.Registry) error { return tools.RegisterOptions(r, tools.Options{Counters: deps.Store}) },

@@ -311,6 +311,14 @@ func TestCorpusMapperKeysAreDeclared(t *testing.T) {
 				return true
 			}
 			seen[m.Type]++
+			if spec.Poll || spec.Hook != nil {
+				// Triggers take parameters only: each must be declared too.
+				for k := range m.Parameters {
+					if !slices.ContainsFunc(spec.Parameters, func(f app.Field) bool { return f.Name == k }) {
+						t.Errorf("%s%s: parameter %q is not a declared field of %s", filepath.Base(file), ptr, k, m.Type)
+					}
+				}
+			}
 			mapper, _ := m.Mapper.(map[string]any)
 			for k := range mapper {
 				if !spec.OpenMapper && !slices.ContainsFunc(spec.Mapper, func(f app.Field) bool { return f.Name == k }) {
@@ -326,7 +334,7 @@ func TestCorpusMapperKeysAreDeclared(t *testing.T) {
 	}
 	sort.Strings(got)
 	want := "airtable:ActionCreateRecord×15 airtable:ActionUpdateRecords×28 google-sheets:addRow×8 google-sheets:filterRows×11 " +
-		"google-sheets:updateRow×4 openai-gpt-3:CreateCompletion×11 slack:CreateMessage×29 telegram:SendReplyMessage×9"
+		"google-sheets:updateRow×4 google-sheets:watchRows×1 openai-gpt-3:CreateCompletion×11 slack:CreateMessage×29 telegram:SendReplyMessage×9"
 	if strings.Join(got, " ") != want {
 		t.Fatalf("uses in the corpus:\n got %s\nwant %s", strings.Join(got, " "), want)
 	}

@@ -56,6 +56,12 @@ type moduleDef struct {
 	open    bool
 	timeout time.Duration
 	comm    commDef
+	// trigger makes the module a polling trigger (communication.response.trigger);
+	// epoch is its "Choose where to start" section (trigger.go).
+	trigger *triggerDef
+	epoch   *epochDef
+	// webhook makes the module an instant trigger (webhook.go).
+	webhook *webhookDef
 }
 
 type commDef struct {
@@ -436,7 +442,7 @@ func decodeConnection(a *appDef, root obj) error {
 }
 
 func decodeModule(a *appDef, name string, o obj) (*moduleDef, error) {
-	if err := o.only("label", "help", "parameters", "mapper", "openMapper", "timeout", "communication"); err != nil {
+	if err := o.only("label", "help", "parameters", "mapper", "openMapper", "timeout", "communication", "epoch", "webhook"); err != nil {
 		return nil, err
 	}
 	m := &moduleDef{app: a, name: name}
@@ -469,18 +475,42 @@ func decodeModule(a *appDef, name string, o obj) (*moduleDef, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !ok && o.has("webhook") {
+		// An instant trigger sends nothing when it runs: its payload arrives.
+		return m, decodeWebhook(a, m, o)
+	}
 	if !ok {
 		return nil, errAt(o.at("communication"), "required")
 	}
+	if o.has("webhook") {
+		return nil, errAt(o.at("communication"), "an instant trigger (webhook) has no communication of its own: its requests are attach and detach")
+	}
 	if err := decodeCommunication(a, &m.comm, comm); err != nil {
 		return nil, err
+	}
+	if resp, ok, _ := comm.object("response"); ok {
+		if m.trigger, err = decodeTrigger(resp); err != nil {
+			return nil, err
+		}
+	}
+	if m.epoch, err = decodeEpoch(o); err != nil {
+		return nil, err
+	}
+	if m.epoch != nil && m.trigger == nil {
+		return nil, errAt(o.at("epoch"), "only a polling trigger (communication.response.trigger) has an epoch")
+	}
+	if m.trigger != nil && len(m.mapper) > 0 {
+		return nil, errAt(o.at("mapper"), "a polling trigger runs first and maps nothing: declare its fields as parameters")
 	}
 	return m, nil
 }
 
 var methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 
-func decodeCommunication(a *appDef, c *commDef, o obj) error {
+func decodeCommunication(a *appDef, c *commDef, o obj, extra ...string) error {
+	// extra roots: an instant trigger's attach and detach requests read {{webhook.…}}.
+	scopeRequest, scopeTemp, scopeResponse := scopeRequest.with(extra...), scopeTemp.with(extra...), scopeResponse.with(extra...)
+	_ = scopeResponse
 	if err := o.only("url", "method", "headers", "qs", "body", "type", "temp", "response", "pagination"); err != nil {
 		return err
 	}
@@ -524,7 +554,7 @@ func decodeCommunication(a *appDef, c *commDef, o obj) error {
 	if c.temp, err = o.collection("temp", scopeTemp); err != nil {
 		return err
 	}
-	if err := decodeResponse(a, &c.resp, o); err != nil {
+	if err := decodeResponse(a, &c.resp, o, extra...); err != nil {
 		return err
 	}
 	pag, ok, err := o.object("pagination")
@@ -535,7 +565,8 @@ func decodeCommunication(a *appDef, c *commDef, o obj) error {
 	return err
 }
 
-func decodeResponse(a *appDef, r *respDef, comm obj) error {
+func decodeResponse(a *appDef, r *respDef, comm obj, extra ...string) error {
+	scopeRequest, scopeResponse, scopeItem := scopeRequest.with(extra...), scopeResponse.with(extra...), scopeItem.with(extra...)
 	o, ok, err := comm.object("response")
 	if err != nil {
 		return err
@@ -543,7 +574,7 @@ func decodeResponse(a *appDef, r *respDef, comm obj) error {
 	if !ok {
 		o = obj{m: map[string]any{}, ptr: comm.at("response")}
 	}
-	if err := o.only("output", "iterate", "limit", "error"); err != nil {
+	if err := o.only("output", "iterate", "limit", "error", "trigger"); err != nil {
 		return err
 	}
 	if it, ok := o.m["iterate"]; ok && it != nil {

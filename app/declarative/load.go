@@ -216,7 +216,7 @@ func (m *moduleDef) spec(rt *runtime) app.Spec {
 	if m.app.label != "" {
 		label = m.app.label + ": " + label
 	}
-	return app.Spec{
+	s := app.Spec{
 		Name:       m.app.name + ":" + m.name,
 		Label:      label,
 		Help:       m.help,
@@ -229,4 +229,12 @@ func (m *moduleDef) spec(rt *runtime) app.Spec {
 			return &module{def: m, rt: rt}, nil
 		},
 	}
+	switch {
+	case m.trigger != nil: // trigger.go
+		s.Kind, s.Poll = app.KindTrigger, true
+		s.New = func(cfg app.Config) (app.Module, error) { return pollModule{&module{def: m, rt: rt}}, nil }
+	case m.webhook != nil: // webhook.go
+		s.Kind, s.New, s.Hook = app.KindTrigger, nil, m.webhook.spec(m, rt)
+	}
+	return s
 }

@@ -33,6 +33,38 @@ const (
 // Run sends the module's request (and its next pages), checks every response for the
 // service's errors and turns the answers into bundles.
 func (m *module) Run(ctx context.Context, c *app.Call) ([]weft.Bundle, error) {
+	f, err := m.fetch(ctx, c, fetchOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return f.col.bundles(f.limit), nil
+}
+
+// fetchOptions change how fetch reads a polling trigger's items (trigger.go).
+type fetchOptions struct {
+	// noLimit reads past the response limit (a trigger's limit counts new items only).
+	noLimit bool
+	// qs is merged into the first request's query (the epoch's overrides).
+	qs node
+	// ready gets the fetch's environment before the first page is read.
+	ready func(*fetched)
+	// vars are more roots for the templates ({{webhook}} in attach and detach).
+	vars map[string]any
+	// stop is asked after each page with the entries it added; true ends paging (a
+	// newest-first listing reached items already emitted).
+	stop func(page []entry) (bool, error)
+}
+
+// fetched is what fetch read, with the templates' environment.
+type fetched struct {
+	col   *collector
+	limit int
+	env   *iml.Env
+	vars  map[string]any
+}
+
+// fetch sends the module's request and its next pages and collects the answers.
+func (m *module) fetch(ctx context.Context, c *app.Call, o fetchOptions) (*fetched, error) {
 	comm := &m.def.comm
 	params := make(map[string]any, len(c.Params)+len(c.Input))
 	maps.Copy(params, c.Params)
@@ -44,6 +76,7 @@ func (m *module) Run(ctx context.Context, c *app.Call) ([]weft.Bundle, error) {
 		return nil, err
 	}
 	vars := map[string]any{rootParameters: params, rootConnection: conn}
+	maps.Copy(vars, o.vars)
 	if comm.temp != nil {
 		t, err := evalRequestPart(comm.temp, env, vars)
 		if err != nil {
@@ -54,6 +87,17 @@ func (m *module) Run(ctx context.Context, c *app.Call) ([]weft.Bundle, error) {
 	req, err := m.firstRequest(env, vars)
 	if err != nil {
 		return nil, err
+	}
+	if o.qs != nil {
+		v, err := evalRequestPart(o.qs, env, vars)
+		if err != nil {
+			return nil, err
+		}
+		c, err := collectionOf(v, "epoch.qs")
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(req.qs, c)
 	}
 	req.secrets = secrets
 	if err := m.authorize(ctx, c.Exec, env, vars, req, ""); err != nil {
@@ -69,9 +113,17 @@ func (m *module) Run(ctx context.Context, c *app.Call) ([]weft.Bundle, error) {
 			limit = max(n, 0)
 		}
 	}
+	pageLimit := limit
+	if o.noLimit {
+		pageLimit = -1
+	}
 	col, err := m.newCollector(env, vars)
 	if err != nil {
 		return nil, err
+	}
+	f := &fetched{col: col, limit: limit, env: env, vars: vars}
+	if o.ready != nil {
+		o.ready(f)
 	}
 	maxPages := 1
 	if comm.pag != nil {
@@ -103,13 +155,23 @@ func (m *module) Run(ctx context.Context, c *app.Call) ([]weft.Bundle, error) {
 		if e := m.responseError(env, rvars, req, resp, c.Exec.Now()); e != nil {
 			return nil, e
 		}
+		before := len(col.out)
 		n, err := col.page(rvars)
 		if err != nil {
 			return nil, err
 		}
 		offset += n
-		if col.done(limit) || comm.pag == nil || page >= maxPages || n == 0 {
+		if col.done(pageLimit) || comm.pag == nil || page >= maxPages || n == 0 {
 			break
+		}
+		if o.stop != nil {
+			stop, err := o.stop(col.out[before:])
+			if err != nil {
+				return nil, err
+			}
+			if stop {
+				break
+			}
 		}
 		more, next, err := m.nextRequest(env, rvars, req, page+1, offset)
 		if err != nil {
@@ -120,7 +182,7 @@ func (m *module) Run(ctx context.Context, c *app.Call) ([]weft.Bundle, error) {
 		}
 		req = next
 	}
-	return col.bundles(limit), nil
+	return f, nil
 }
 
 // firstRequest evaluates the communication section.

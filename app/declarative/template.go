@@ -27,10 +27,12 @@ const (
 	rootIndex      = "index"      // its 1-based position
 	rootCondition  = "condition"  // the filter condition whose operand is computed
 	rootPagination = "pagination" // {page, offset} while building the next page's request
+	rootWebhook    = "webhook"    // an instant trigger's hook: {url, secret, …what attach kept}
+	rootRawBody    = "rawBody"    // the text of a request an instant trigger verifies
 )
 
 var allRoots = []string{rootParameters, rootConnection, rootTemp, rootBody, rootHeaders,
-	rootStatus, rootItem, rootIndex, rootCondition, rootPagination}
+	rootStatus, rootItem, rootIndex, rootCondition, rootPagination, rootWebhook, rootRawBody}
 
 // scope is the set of roots a template may read where it stands.
 type scope []string

@@ -31,6 +31,7 @@ const (
 	codeInvalidBlueprint = "invalid_blueprint" // 422
 	codeInternal         = "internal"          // 500
 	codeStorageFull      = "storage_full"      // 507
+	codeTriggerFailed    = "trigger_failed"    // 502
 )
 
 // invalid is a 400 naming the field at fault.
@@ -56,6 +57,7 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 		inv   *engine.InvalidError
 		inUse *service.ScenarioInUseError
 		mbe   *http.MaxBytesError
+		trig  *service.TriggerError
 	)
 	switch {
 	case errors.As(err, &ae):
@@ -72,6 +74,11 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 			"%s", err.Error())
 	case errors.As(err, &inUse):
 		ae = conflict(map[string]any{"incompleteExecutions": inUse.Incomplete, "total": inUse.Total}, "%s", err.Error())
+	case errors.Is(err, service.ErrNoBaseURL), errors.Is(err, service.ErrNotPolling):
+		ae = conflict(nil, "%s", err.Error())
+	case errors.As(err, &trig):
+		// The trigger's own service refused or failed (docs/triggers.md).
+		ae = &Error{Status: http.StatusBadGateway, Code: codeTriggerFailed, Message: err.Error()}
 	case errors.Is(err, service.ErrBusy):
 		ae = conflict(nil, "%s", err.Error())
 	case errors.Is(err, store.ErrNotFound):

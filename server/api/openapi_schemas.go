@@ -150,7 +150,7 @@ func schemas() obj {
 	}
 	return obj{
 		"Error": object("Every error answer.", obj{"error": object("", obj{
-			"code":    enum("stable text to switch on", "invalid_input", "unauthorized", "forbidden", "not_found", "method_not_allowed", "conflict", "too_large", "invalid_blueprint", "internal", "not_implemented", "storage_full"),
+			"code":    enum("stable text to switch on", "invalid_input", "unauthorized", "forbidden", "not_found", "method_not_allowed", "conflict", "too_large", "invalid_blueprint", "internal", "not_implemented", "storage_full", "trigger_failed"),
 			"message": str("what is wrong, naming the field or resource"),
 			"details": obj{"description": "invalid_input: {field}; invalid_blueprint and refused activations: {problems, unsupported}; refused deletions: {incompleteExecutions, total}"},
 		})}),
@@ -163,6 +163,13 @@ func schemas() obj {
 			"timezone": str("IANA name for cron (default UTC)"),
 			"at":       dateTime("for once"),
 		}, "interval", "cron", "timezone", "at"),
+		"TriggerPosition": object("Where a polling trigger stands (docs/triggers.md).", obj{
+			"scenarioId": integer(""), "moduleId": integer("the trigger's module id"), "module": str("its module type"),
+			"position": obj{"description": "the trigger's own JSON (null: every item)"},
+			"start":    nullable(str("the start a person chose (now, all, last:N, a date), until a run moves the position")),
+			"version":  integer("counts writes"), "updatedAt": dateTime(""),
+		}),
+		"TriggerStart":  object("", obj{"from": str("now, all, last:N or a date (RFC 3339 or YYYY-MM-DD)")}),
 		"ScheduleState": object("", obj{"scenarioId": integer(""), "schedule": ref("Schedule"), "nextRunAt": nullable(dateTime(""))}),
 		"Scenario":      object("", scenario),
 		"ScenarioPage":  pageOf("Scenario"),

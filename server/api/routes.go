@@ -33,6 +33,8 @@ var routes = []route{
 	{"POST", "/scenarios/{id}/clone", auth.ScenariosWrite, (*api).cloneScenario},
 	{"GET", "/scenarios/{id}/schedule", auth.ScenariosRead, (*api).getSchedule},
 	{"PUT", "/scenarios/{id}/schedule", auth.ScenariosWrite, (*api).putSchedule},
+	{"GET", "/scenarios/{id}/trigger", auth.ScenariosRead, (*api).getTrigger},
+	{"PUT", "/scenarios/{id}/trigger/start", auth.ScenariosWrite, (*api).startTrigger},
 
 	{"GET", "/executions", auth.ExecutionsRead, (*api).listExecutions},
 	{"GET", "/executions/{id}", auth.ExecutionsRead, (*api).getExecution},

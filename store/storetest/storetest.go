@@ -73,6 +73,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Connections", testConnections},
 		{"Sessions", testSessions},
 		{"OAuth", testOAuth},
+		{"TriggerPositions", testTriggerPositions},
+		{"AppHooks", testAppHooks},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
