@@ -184,6 +184,9 @@ func (r *run) snapshot(n *node, we *weft.Error, input weft.Bundle, auto bool, br
 	ie := &Incomplete{ModuleID: n.id, Error: we, Input: input, AutoRetry: auto, Break: brk, Cycle: r.cyc,
 		Origin: r.origin, Path: slices.Clone(r.path),
 		Outputs: map[int]any{}, Variables: r.snapshotVars(), Caller: r.caller}
+	if in, _ := r.env.Variables["input"].(map[string]any); len(in) > 0 {
+		ie.Inputs = in
+	}
 	if w := waitOf(we); w != nil {
 		ie.Waits, ie.AutoRetry = w, false
 	}

@@ -90,6 +90,9 @@ type Incomplete struct {
 	// they keep idempotency keys the same across every attempt.
 	Origin string  `json:"origin,omitempty"`
 	Path   []int32 `json:"path,omitempty"`
+	// Inputs are the run's scenario inputs ({{var.input.*}}), restored by a
+	// continuation; nil when it had none.
+	Inputs map[string]any `json:"inputs,omitempty"`
 	// Caller is the run that called the run this came from (a sub-scenario run), so a
 	// continuation's calls keep their chain; nil when nothing called it.
 	Caller *weft.Caller `json:"caller,omitempty"`

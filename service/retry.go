@@ -258,7 +258,7 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 	}
 	returned, supplied := s.supplied(ctx, ie, state) // a waiting call whose called scenario returned
 	res, err := s.eng.Resume(ctx, plan, state, engine.ResumeInput{ExecutionID: execID,
-		Scenario: engine.ScenarioInfo{ID: fmt.Sprint(sc.ID), Name: sc.Name}, Caller: state.Caller,
+		Scenario: engine.ScenarioInfo{ID: fmt.Sprint(sc.ID), Name: sc.Name}, Inputs: state.Inputs, Caller: state.Caller,
 		Supplied: supplied, Output: returned})
 	if err != nil {
 		return nil, s.failAttempt(ex, att, ie.ID, &engine.RunError{Type: weft.InvalidConfigurationError, Message: err.Error()})

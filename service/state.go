@@ -39,6 +39,9 @@ func encodeState(e *engine.Incomplete) ([]byte, error) {
 	if e.Input != nil {
 		st["input"] = map[string]any(e.Input)
 	}
+	if e.Inputs != nil {
+		st["inputs"] = e.Inputs
+	}
 	if e.Caller != nil {
 		st["caller"] = callerState(e.Caller)
 	}
@@ -111,6 +114,9 @@ func decodeState(ie *weft.Incomplete) (*engine.Incomplete, error) {
 			f, _ := p.(float64)
 			e.Path = append(e.Path, int32(f))
 		}
+	}
+	if in, ok := st["inputs"].(map[string]any); ok {
+		e.Inputs = in
 	}
 	if c, ok := st["caller"].(map[string]any); ok {
 		e.Caller = callerFromState(c)

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -371,6 +372,9 @@ func (s *Service) returnToWaiter(ctx context.Context, q store.Queries, cur *weft
 // waiting reports whether an incomplete execution is a call still waiting for the
 // called scenario's incomplete execution, which is open (not resolved, not deleted).
 func (s *Service) waiting(ctx context.Context, q store.Queries, ie *weft.Incomplete) error {
+	if !bytes.Contains(ie.State, []byte(`"waits"`)) {
+		return nil // not a call waiting (read without decoding a large state)
+	}
 	state, err := decodeState(ie)
 	if err != nil || state.Waits == nil {
 		return nil // an unreadable state: the attempt reports it
