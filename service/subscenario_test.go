@@ -516,3 +516,45 @@ func TestDirectRunChecksInputs(t *testing.T) {
 	}
 	wantRequests(t, p, `/child {"order":"7","qty":1}`)
 }
+
+// The chain of callers travels with a call that does not wait, through the queue: a
+// cycle of such calls (written past the checks here) stops at the first call that
+// would go round, instead of queueing runs forever.
+func TestQueuedCallCycleRefused(t *testing.T) {
+	e := newEnv(t)
+	p := newPaths(t)
+	b := e.scenario(childFlow(p.URL), "")
+	a := e.scenario(parentFlow(p.URL, b, false), "") // a starts b without waiting
+	e.activate(a)
+	e.activate(b)
+	// b now starts a without waiting, and a's trigger takes calls.
+	if _, err := e.st.AddVersion(t.Context(), b, []byte(blueprintOf(
+		strings.Replace(parentFlow(p.URL, a, false), `{"id":1,"module":"placeholder:Placeholder"}`,
+			`{"id":1,"module":"scenario-service:StartSubscenario"}`, 1))), e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	rr := e.run(a, `{"id":"o7"}`)
+	if rr.Result.Status != weft.StatusSuccess {
+		t.Fatalf("a: %s %+v", rr.Result.Status, rr.Result.Error)
+	}
+	q := e.queue(b)
+	if len(q) != 1 {
+		t.Fatalf("b's queue %v", q)
+	}
+	item, _, err := e.svc.GetQueued(t.Context(), b, q[0].ID)
+	if err != nil || item.Caller == nil || item.Caller.ExecutionID != rr.Execution.ID || fmt.Sprint(item.Caller.Chain) != fmt.Sprint([]int64{a}) {
+		t.Fatalf("queued call %+v (%v)", item, err)
+	}
+	e.drain()
+	bIEs, _ := e.st.ListIncomplete(t.Context(), store.IncompleteFilter{ScenarioID: b})
+	if len(bIEs) != 1 || bIEs[0].ErrorType != weft.InvalidConfigurationError ||
+		!strings.Contains(bIEs[0].ErrorMessage, fmt.Sprintf("call cycle: %d → %d → %d", a, b, a)) {
+		t.Fatalf("b's IEs %+v", bIEs)
+	}
+	if len(e.queue(a)) != 0 || len(e.executions(a)) != 1 {
+		t.Fatalf("a queued or ran again: queue %d, runs %d", len(e.queue(a)), len(e.executions(a)))
+	}
+	if kids := e.children(rr.Execution.ID); len(kids) != 1 || kids[0].ScenarioID != b {
+		t.Fatalf("b's run is not linked to a's: %+v", kids)
+	}
+}
