@@ -558,3 +558,35 @@ func TestQueuedCallCycleRefused(t *testing.T) {
 		t.Fatalf("b's run is not linked to a's: %+v", kids)
 	}
 }
+
+// A sequential child with incomplete executions to resolve takes no new run (SPEC
+// §5.5): a call waits as a RateLimitError, retried on the schedule, until it can run.
+func TestCallSequentialChildBusy(t *testing.T) {
+	e := newEnv(t, func(c *service.Config) { c.Workers = 1 })
+	p := newPaths(t)
+	p.set("/child", 503, 200)
+	parent, _ := e.pair(p.URL, true, `{"sequential":true}`)
+	first := e.run(parent, `{"id":"o8"}`) // the child keeps it: the child now holds new runs
+	second := e.run(parent, `{"id":"o9"}`)
+	if len(first.Incomplete) != 1 || len(second.Incomplete) != 1 {
+		t.Fatalf("IEs %d, %d", len(first.Incomplete), len(second.Incomplete))
+	}
+	ie := e.ie(second.Incomplete[0].ID)
+	if ie.ErrorType != weft.RateLimitError || !ie.AutoRetry || ie.Status != weft.IncompletePending ||
+		!strings.Contains(ie.ErrorMessage, "processes sequentially") {
+		t.Fatalf("second call %+v", ie)
+	}
+	// A minute on, the child's retry resolves it and continues the first call; the
+	// second call's retry then runs the child. (One retry at a time, so the order is
+	// the due order: a call retried beside the child's own retry is refused again.)
+	e.clock.Add(time.Minute)
+	for e.due() > 0 {
+	}
+	for _, id := range []string{first.Incomplete[0].ID, ie.ID} {
+		if got := e.ie(id); got.Status != weft.IncompleteResolved {
+			t.Fatalf("%s: %s %s", id, got.Status, got.ErrorMessage)
+		}
+	}
+	wantRequests(t, p, `/child {"order":"o8","qty":3}`, `/child {"order":"o8","qty":3}`, `/parent {"got":"o8 200"}`,
+		`/child {"order":"o9","qty":3}`, `/parent {"got":"o9 200"}`)
+}
