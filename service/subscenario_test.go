@@ -590,3 +590,33 @@ func TestCallSequentialChildBusy(t *testing.T) {
 	wantRequests(t, p, `/child {"order":"o8","qty":3}`, `/child {"order":"o8","qty":3}`, `/parent {"got":"o8 200"}`,
 		`/child {"order":"o9","qty":3}`, `/parent {"got":"o9 200"}`)
 }
+
+// A scenario calling itself is refused at run time too (here its version was written
+// past the checks): otherwise a retry of it, which holds the scenario's retry gate,
+// would wait for itself to let its own child run start — for ever.
+func TestSelfCallRefusedInRetry(t *testing.T) {
+	e := newEnv(t)
+	p := newPaths(t)
+	a := e.scenario(childFlow(p.URL), "")
+	e.activate(a)
+	self := strings.Replace(parentFlow(p.URL, a, true), `{"id":1,"module":"placeholder:Placeholder"}`,
+		`{"id":1,"module":"scenario-service:StartSubscenario"}`, 1)
+	if _, err := e.st.AddVersion(t.Context(), a, []byte(blueprintOf(self)), e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	rr := e.run(a, `{"id":"o10"}`)
+	if len(rr.Incomplete) != 1 || rr.Incomplete[0].ErrorType != weft.InvalidConfigurationError ||
+		!strings.Contains(rr.Incomplete[0].ErrorMessage, fmt.Sprintf("call cycle: %d → %d", a, a)) {
+		t.Fatalf("run: %s %+v", rr.Result.Status, rr.Incomplete)
+	}
+	// The incomplete execution's own blueprint calls the scenario itself: its retry
+	// holds the gate of scenario a and is refused the same way, without waiting.
+	_, after, err := e.svc.RetryNow(t.Context(), rr.Incomplete[0].ID)
+	if err != nil || after.Status != weft.IncompleteUnresolved || after.Attempts != 1 ||
+		!strings.Contains(after.ErrorMessage, "call cycle") {
+		t.Fatalf("retry: %v %+v", err, after)
+	}
+	if len(e.executions(a)) != 2 || len(p.requests()) != 0 {
+		t.Fatalf("runs of a: %d, requests %v", len(e.executions(a)), p.requests())
+	}
+}
