@@ -126,9 +126,10 @@ func (a *analyzer) callTargets(bp *Blueprint) {
 		}
 		what := "is not a scenario id"
 		if t := value.Text(v); len(t) > 4 && t[:4] == "SCN_" {
-			what = "is a Make scenario id"
+			what = "is a Make scenario id, not a weft one"
 		}
-		a.warnf(p.at("parameters").key("scenario"), m.ID, "%q %s: set the id of the weft scenario to call before the scenario can run",
+		// Worded as the warning about parameters still to choose after an import.
+		a.warnf(p.at("parameters").key("scenario"), m.ID, "scenario: %q %s: set it before the scenario can run",
 			value.Text(v), what)
 		return true
 	})
