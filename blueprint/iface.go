@@ -20,7 +20,6 @@ import (
 // them; this package does not depend on one app).
 const (
 	startModule  = "scenario-service:StartSubscenario"
-	callModule   = "scenario-service:CallSubscenario"
 	returnModule = "scenario-service:ReturnData"
 )
 
@@ -105,34 +104,7 @@ func (a *analyzer) scenarioInterface(bp *Blueprint) Interface {
 		})
 	}
 	a.returnsLast(bp.Flow, root("flow"))
-	a.callTargets(bp)
 	return in
-}
-
-// callTargets warns about calls that name no weft scenario: an export names Make's
-// scenarios ("SCN_5282214"), which must be replaced by the weft scenario to call before
-// the scenario can run (the module cannot be built until then).
-func (a *analyzer) callTargets(bp *Blueprint) {
-	bp.walkPaths(func(m *Module, p *path) bool {
-		if m.Type != callModule {
-			return true
-		}
-		v, ok := m.Parameters["scenario"]
-		if !ok || value.IsEmpty(v) {
-			return true // reported as a missing required parameter
-		}
-		if f, ok := value.Number(v); ok && f > 0 && f == math.Trunc(f) {
-			return true
-		}
-		what := "is not a scenario id"
-		if t := value.Text(v); len(t) > 4 && t[:4] == "SCN_" {
-			what = "is a Make scenario id, not a weft one"
-		}
-		// Worded as the warning about parameters still to choose after an import.
-		a.warnf(p.at("parameters").key("scenario"), m.ID, "scenario: %q %s: set it before the scenario can run",
-			value.Text(v), what)
-		return true
-	})
 }
 
 // returnsLast reports Return output modules followed by other modules on their route:

@@ -80,9 +80,6 @@ func TestInterfaceProblems(t *testing.T) {
 		{"odd name", start(`[{"name":"a b","type":"text"}]`), "/flow/0/metadata/interface/0/name", "letters, digits and _", true},
 		{"bounds", start(`[{"name":"n","type":"number","validate":{"min":5,"max":1}}]`), "/flow/0/metadata/interface/0/validate", "max 1 is below min 5", false},
 		{"blueprint level", `{"name":"t","flow":[` + wh + `],"metadata":{"version":1,"interface":[]}}`, "/metadata/interface", "must be an object", false},
-		{"Make's scenario id", `{"name":"t","flow":[` + wh + `,{"id":2,"module":"scenario-service:CallSubscenario",
-			"parameters":{"scenario":"SCN_5282214","shouldWaitForExecutionEnd":true},"mapper":{}}],"metadata":{"version":1}}`,
-			"/flow/1/parameters/scenario", `scenario: "SCN_5282214" is a Make scenario id, not a weft one: set it before the scenario can run`, true},
 		{"return not last", `{"name":"t","flow":[` + wh + `,{"id":2,"module":"scenario-service:ReturnData","mapper":{}},` +
 			compose(3, "x") + `],"metadata":{"version":1}}`, "/flow/1/module", "must be the last module of its route", false},
 	} {
