@@ -82,9 +82,14 @@ type Execution struct {
 	// IncompleteID is the incomplete execution this execution is an attempt of.
 	IncompleteID string `json:"incompleteId,omitempty"`
 	// QueueItemID is the queued trigger payload this execution consumes.
-	QueueItemID int64      `json:"queueItemId,omitempty"`
-	StartedAt   time.Time  `json:"startedAt"`
-	FinishedAt  *time.Time `json:"finishedAt"`
+	QueueItemID int64 `json:"queueItemId,omitempty"`
+	// ParentID is the execution whose scenario-service:CallSubscenario module started
+	// this one (a sub-scenario run, docs/subscenarios.md), ParentModule that module;
+	// empty and 0 for a run nothing called.
+	ParentID     string     `json:"parentId,omitempty"`
+	ParentModule int        `json:"parentModuleId,omitempty"`
+	StartedAt    time.Time  `json:"startedAt"`
+	FinishedAt   *time.Time `json:"finishedAt"`
 }
 
 // IncompleteStatus is an incomplete execution's status (SPEC §5.2).
@@ -179,6 +184,9 @@ type QueueItem struct {
 	ExecutionID string `json:"executionId,omitempty"`
 	// SizeBytes is the stored payload's size (set by the store).
 	SizeBytes int64 `json:"sizeBytes"`
+	// Caller is the run that queued the item to start a sub-scenario without waiting
+	// for it (scenario-service:CallSubscenario, docs/subscenarios.md); nil otherwise.
+	Caller *Caller `json:"caller,omitempty"`
 	// Dead is set when the item was set aside: its run ended in an error that
 	// deactivated its instant scenario. It then no longer holds its scenario's queue and
 	// waits for a person to retry (re-queue) or delete it.
@@ -272,4 +280,15 @@ type Schedule struct {
 	Cron     string     `json:"cron,omitempty"`     // five-field cron expression
 	Timezone string     `json:"timezone,omitempty"` // IANA name for cron (default UTC)
 	At       *time.Time `json:"at,omitempty"`       // for once
+}
+
+// Caller names the run that called a scenario (docs/subscenarios.md): its execution,
+// scenario and calling module, and the chain of scenarios above the call, outermost
+// first and ending with the caller's own. The chain refuses calls that would go round
+// in a cycle or nest too deep.
+type Caller struct {
+	ExecutionID string  `json:"executionId"`
+	ScenarioID  int64   `json:"scenarioId"`
+	ModuleID    int     `json:"moduleId"`
+	Chain       []int64 `json:"chain"`
 }

@@ -73,6 +73,8 @@ type Analysis struct {
 	ByID     map[int]*Node
 	ByModule map[*Module]*Node
 	Report   Report
+	// Interface is the scenario's declared inputs and outputs (docs/subscenarios.md).
+	Interface Interface
 }
 
 // Seen is an immutable set of visible module ids, a list shared between paths: each
@@ -188,6 +190,7 @@ func AnalyzeWith(bp *Blueprint, cat Catalog, opts Options) *Analysis {
 		}
 	}
 	a.flow(bp.Flow, root("flow"), nil, nil, true)
+	a.an.Interface = a.scenarioInterface(bp)
 	return a.an
 }
 

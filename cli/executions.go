@@ -19,6 +19,7 @@ func newExecutionsCmd() *cobra.Command {
 		status   string
 		limit    int
 		before   string
+		parent   string
 	)
 	list := &cobra.Command{
 		Use:   "list",
@@ -34,7 +35,7 @@ func newExecutionsCmd() *cobra.Command {
 				return fmt.Errorf("--status %q: want running, success, warning or error", status)
 			}
 			exs, err := svc.Store().ListExecutions(cmd.Context(), store.ExecutionFilter{ScenarioID: scenario,
-				Status: weft.ExecutionStatus(status), Limit: limit, Before: before})
+				Status: weft.ExecutionStatus(status), Limit: limit, Before: before, ParentID: parent})
 			if err != nil {
 				return err
 			}
@@ -58,6 +59,7 @@ func newExecutionsCmd() *cobra.Command {
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	list.Flags().Int64Var(&scenario, "scenario", 0, "only this scenario")
+	list.Flags().StringVar(&parent, "parent", "", "only the sub-scenario runs this execution called")
 	list.Flags().StringVar(&status, "status", "", "only this status (running, success, warning, error)")
 	list.Flags().IntVar(&limit, "limit", 50, "at most this many")
 	list.Flags().StringVar(&before, "before", "", "only executions started before this one (cursor)")
@@ -101,6 +103,9 @@ func newExecutionsCmd() *cobra.Command {
 			fmt.Fprintf(w, "execution %s of scenario %d (version %d, %s): %s, %d operation(s)\n", v.ID, v.ScenarioID, v.Version, v.Kind, strings.ToUpper(string(v.Status)), v.Operations)
 			if v.Error != nil {
 				fmt.Fprintf(w, "  error: module %d: %s: %s\n", v.Error.ModuleID, v.Error.Type, v.Error.Message)
+			}
+			if c := v.CalledBy; c != nil {
+				fmt.Fprintf(w, "  called by execution %s (module %d)\n", c.ExecutionID, c.ModuleID)
 			}
 			for _, id := range stored {
 				fmt.Fprintf(w, "  stored incomplete execution %s\n", id)

@@ -14,8 +14,15 @@ type executionView struct {
 	Operations   int                  `json:"operations"`
 	Error        *errorView           `json:"error"`
 	IncompleteID *string              `json:"incompleteId"`
+	CalledBy     *calledByView        `json:"calledBy"`
 	StartedAt    string               `json:"startedAt"`
 	FinishedAt   *string              `json:"finishedAt"`
+}
+
+// calledByView is the execution whose call started a sub-scenario run.
+type calledByView struct {
+	ExecutionID string `json:"executionId"`
+	ModuleID    int    `json:"moduleId"`
 }
 
 type errorView struct {
@@ -32,6 +39,9 @@ func viewExecution(e *weft.Execution) executionView {
 	}
 	if e.IncompleteID != "" {
 		v.IncompleteID = &e.IncompleteID
+	}
+	if e.ParentID != "" {
+		v.CalledBy = &calledByView{ExecutionID: e.ParentID, ModuleID: e.ParentModule}
 	}
 	return v
 }

@@ -44,6 +44,9 @@ type Options struct {
 	// SaveConnection stores credentials a module renewed (an OAuth server's rotated
 	// refresh token). Defaults to none: renewed credentials live in memory only.
 	SaveConnection func(ctx context.Context, ref any, data weft.Bundle) error
+	// Scenarios runs the scenarios a run calls (scenario-service:CallSubscenario,
+	// docs/subscenarios.md). Defaults to none: a call is an InvalidConfigurationError.
+	Scenarios Scenarios
 	// Limits bound every run (and the structure of the flows Compile accepts); a
 	// scenario's metadata.scenario.limits lowers them for its runs. Zero fields default
 	// to limits.Default (docs/operations.md, "Run limits").

@@ -37,6 +37,11 @@ func (r *run) fail(n *node, err error, input weft.Bundle) *node {
 	case !r.p.Settings.DLQ:
 		r.fatalErr(n, we, "incomplete executions are off (dlq): the run fails")
 		r.keepFailed(n, we, input)
+	case waitOf(we) != nil:
+		// A call whose bundle the called scenario kept: stored whatever its type, and
+		// without retries of its own (the called scenario's incomplete execution
+		// retries; resolving it continues this one, docs/subscenarios.md).
+		r.storeIncomplete(n, we, input, false, nil)
 	case we.Type.Retryable():
 		r.storeIncomplete(n, we, input, true, nil)
 	case we.Type.NeedsPerson():
@@ -178,7 +183,13 @@ func (r *run) storeIncomplete(n *node, we *weft.Error, input weft.Bundle, auto b
 func (r *run) snapshot(n *node, we *weft.Error, input weft.Bundle, auto bool, brk *builtin.BreakSettings) *Incomplete {
 	ie := &Incomplete{ModuleID: n.id, Error: we, Input: input, AutoRetry: auto, Break: brk, Cycle: r.cyc,
 		Origin: r.origin, Path: slices.Clone(r.path),
-		Outputs: map[int]any{}, Variables: r.snapshotVars()}
+		Outputs: map[int]any{}, Variables: r.snapshotVars(), Caller: r.caller}
+	if in, _ := r.env.Variables["input"].(map[string]any); len(in) > 0 {
+		ie.Inputs = in
+	}
+	if w := waitOf(we); w != nil {
+		ie.Waits, ie.AutoRetry = w, false
+	}
 	for s := range n.visibleSlots() {
 		if v := r.slots[s]; v != nil {
 			id := r.p.nodes[s].id

@@ -21,7 +21,16 @@ var errRunDeadline = errors.New("the run's time limit (runTimeout) has passed")
 // startLimits gives the run its limits and the context its modules run under: the
 // run's deadline (in real time, for modules that wait on the network) and the limits.
 func (r *run) startLimits(ctx context.Context) {
-	r.lim = limits.Start(r.e.opts.Limits, r.p.Settings.Limits, r.e.opts.Clock)
+	own := r.p.Settings.Limits
+	if !r.callDeadline.IsZero() {
+		// A called run that is waited for ends by its caller's deadline too: the caller
+		// never runs past its own limit (docs/subscenarios.md).
+		left := max(r.callDeadline.Sub(r.e.opts.Clock()), time.Nanosecond)
+		if own.RunTimeout == 0 || left < own.RunTimeout {
+			own.RunTimeout = left
+		}
+	}
+	r.lim = limits.Start(r.e.opts.Limits, own, r.e.opts.Clock)
 	r.env.Limits = r.lim
 	mctx, cancel := context.WithTimeoutCause(ctx, r.lim.RunTimeout, errRunDeadline)
 	r.mctx, r.cancel = limits.NewContext(mctx, r.lim), cancel

@@ -26,6 +26,8 @@ type Plan struct {
 	byID      map[int]*node
 	slotOf    []int32 // module id → slot, -1 when none (ids up to maxDirectID)
 	slotMap   map[int]int
+	// iface is the scenario's declared inputs and outputs (docs/subscenarios.md).
+	iface blueprint.Interface
 }
 
 // Report is the validation report the plan was compiled from (warnings only).
@@ -157,7 +159,8 @@ func (e *Engine) Compile(bp *blueprint.Blueprint) (*Plan, error) {
 		return nil, &InvalidError{Report: an.Report}
 	}
 	c := &compiler{e: e, an: an, nodes: map[*blueprint.Module]*node{},
-		plan: &Plan{Blueprint: bp, Settings: bp.Metadata.Scenario, report: an.Report, byID: map[int]*node{}}}
+		plan: &Plan{Blueprint: bp, Settings: bp.Metadata.Scenario, report: an.Report, byID: map[int]*node{},
+			iface: an.Interface}}
 	if err := c.build(); err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/app"
@@ -41,7 +42,7 @@ func (e *Engine) StartPosition(ctx context.Context, p *Plan, from app.StartFrom,
 		return nil, err
 	}
 	t := p.trigger
-	r := e.newRun(ctx, p, "", sc, nil)
+	r := e.newRun(ctx, p, "", sc, nil, nil, time.Time{})
 	defer r.cancel()
 	mctx := r.mctx
 	if t.timeout > 0 {

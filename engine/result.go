@@ -34,6 +34,10 @@ type Result struct {
 	// Position is, for a polling trigger, the position after the items the run's
 	// committed cycles consumed (nil: none): the caller stores it with the run's end.
 	Position json.RawMessage `json:"-"`
+	// Returned: a Return output module (scenario-service:ReturnData) ended the run;
+	// Outputs are what it returned, checked against the declared outputs.
+	Returned bool        `json:"-"`
+	Outputs  weft.Bundle `json:"-"`
 }
 
 // RunError is an error as runs report it.
@@ -86,6 +90,16 @@ type Incomplete struct {
 	// they keep idempotency keys the same across every attempt.
 	Origin string  `json:"origin,omitempty"`
 	Path   []int32 `json:"path,omitempty"`
+	// Inputs are the run's scenario inputs ({{var.input.*}}), restored by a
+	// continuation; nil when it had none.
+	Inputs map[string]any `json:"inputs,omitempty"`
+	// Caller is the run that called the run this came from (a sub-scenario run), so a
+	// continuation's calls keep their chain; nil when nothing called it.
+	Caller *weft.Caller `json:"caller,omitempty"`
+	// Waits is set when the module is a call waiting for the called scenario's
+	// incomplete execution (docs/subscenarios.md): such an incomplete execution is
+	// never retried on its own; resolving the one it waits for continues it.
+	Waits *Wait `json:"waits,omitempty"`
 }
 
 // Variable is a variable set by util:SetVariable*, with its scope.

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
+
+	"github.com/weftworks/weft"
 )
 
 // ResumeInput continues an incomplete execution.
@@ -13,6 +16,14 @@ type ResumeInput struct {
 	ExecutionID string
 	Scenario    ScenarioInfo
 	Inputs      map[string]any
+	// Caller is the run that called the one the incomplete execution came from (its
+	// Incomplete.Caller), so calls the continuation makes keep their chain.
+	Caller *weft.Caller
+	// Supplied: the failing module does not run again; Output is what it emits (a
+	// waiting call whose called scenario's incomplete execution was resolved,
+	// docs/subscenarios.md).
+	Supplied bool
+	Output   weft.Bundle
 }
 
 // Resume continues an incomplete execution from the module that failed, with the
@@ -26,7 +37,7 @@ func (e *Engine) Resume(ctx context.Context, p *Plan, ie *Incomplete, in ResumeI
 	if n == nil {
 		return nil, fmt.Errorf("resume: module %d is not in the blueprint", ie.ModuleID)
 	}
-	r := e.newRun(ctx, p, in.ExecutionID, in.Scenario, in.Inputs)
+	r := e.newRun(ctx, p, in.ExecutionID, in.Scenario, in.Inputs, in.Caller, time.Time{})
 	r.resumed = true
 	r.cyc = max(ie.Cycle, 1)
 	if ie.Origin != "" {
@@ -51,7 +62,11 @@ func (e *Engine) Resume(ctx context.Context, p *Plan, ie *Incomplete, in ResumeI
 	for _, l := range loops {
 		frames = append(frames, r.openLoop(l.feeder, l.aggs))
 	}
-	r.walk(n, true)
+	if in.Supplied {
+		r.resumeSupplied(n, in.Output)
+	} else {
+		r.walk(n, true)
+	}
 	for i := len(frames) - 1; i >= 0; i-- {
 		r.closeLoop(frames[i], true)
 	}

@@ -25,8 +25,16 @@ type Input struct {
 	ExecutionID string
 	// Scenario describes the scenario for {{var.scenario.*}}.
 	Scenario ScenarioInfo
-	// Inputs are the scenario inputs ({{var.input.*}}).
+	// Inputs are the scenario inputs ({{var.input.*}}). A scenario that starts with
+	// scenario-service:StartSubscenario checks them against its declared inputs and
+	// emits them as its trigger bundle; nil: its first trigger bundle is its inputs.
 	Inputs map[string]any
+	// Caller names the run that called this one (a sub-scenario run,
+	// docs/subscenarios.md); nil for a run nothing called.
+	Caller *weft.Caller
+	// Deadline, when set, is the calling run's deadline: a called run that is waited
+	// for ends by it too (its runTimeout is lowered to what is left).
+	Deadline time.Time
 	// Origins name, per cycle, where its trigger bundles came from, for idempotency
 	// keys: a queued payload's own identity, so that a payload run again after a crash
 	// (in a new execution) sends the same keys as the interrupted run. Empty or
@@ -64,6 +72,14 @@ type run struct {
 	scenario string
 	// onLog is the caller's LogHook (nil: none).
 	onLog LogHook
+	// caller names the run that called this one (nil: none); chain is the scenarios
+	// above it, outermost first (its Chain). returning: a Return output module just
+	// returned the outputs (subscenario.go).
+	caller    *weft.Caller
+	chain     []int64
+	returning bool
+	// callDeadline is the calling run's deadline (zero: none).
+	callDeadline time.Time
 
 	slots    []any
 	branch   []int // per slot: the branch an if/else took
@@ -114,8 +130,11 @@ func (g *groups) add(key string, item weft.Bundle) {
 
 // Run executes a compiled scenario once.
 func (e *Engine) Run(ctx context.Context, p *Plan, in Input) (*Result, error) {
-	r := e.newRun(ctx, p, in.ExecutionID, in.Scenario, in.Inputs)
-	cycles := in.Trigger
+	r := e.newRun(ctx, p, in.ExecutionID, in.Scenario, in.Inputs, in.Caller, in.Deadline)
+	cycles, ok := r.scenarioInputs(&in)
+	if !ok {
+		return r.finish(), nil
+	}
 	if len(cycles) == 0 {
 		cycles = [][]weft.Bundle{{{}}}
 	}
@@ -153,13 +172,17 @@ func (e *Engine) Run(ctx context.Context, p *Plan, in Input) (*Result, error) {
 	return r.finish(), nil
 }
 
-func (e *Engine) newRun(ctx context.Context, p *Plan, id string, sc ScenarioInfo, inputs map[string]any) *run {
+func (e *Engine) newRun(ctx context.Context, p *Plan, id string, sc ScenarioInfo, inputs map[string]any,
+	caller *weft.Caller, deadline time.Time) *run {
 	if id == "" {
 		id = e.opts.NewID()
 	}
 	r := &run{e: e, p: p, ctx: ctx, id: id, origin: id, conf: p.Settings.Confidential, scenario: sc.ID,
 		slots: make([]any, len(p.nodes)), branch: make([]int, len(p.nodes)),
-		vars: map[string]Variable{}, commit: true, onLog: logHookOf(ctx)}
+		vars: map[string]Variable{}, commit: true, onLog: logHookOf(ctx), callDeadline: deadline}
+	if caller != nil {
+		r.caller, r.chain = caller, caller.Chain
+	}
 	r.res = &Result{ExecutionID: id, Status: weft.StatusSuccess, Started: e.opts.Clock()}
 	if !e.opts.NoLog {
 		r.res.Log = make([]LogEntry, 0, len(p.nodes)+1)
@@ -333,6 +356,10 @@ func (r *run) step(n *node) *node {
 	out, err := r.call(n)
 	if err != nil {
 		return r.fail(n, err, r.lastInput)
+	}
+	if r.returning {
+		r.endReturned(n)
+		return nil
 	}
 	return r.emit(n, out)
 }

@@ -60,6 +60,11 @@ func (s *Service) DrainQueue(ctx context.Context) (int, error) {
 				return
 			}
 			b, _ := payload.(map[string]any)
+			ctx := ctx
+			if it.Caller != nil {
+				// Queued by a call that does not wait (subscenario.go): linked to it.
+				ctx = withChildCall(ctx, &childCall{caller: it.Caller, inputs: b})
+			}
 			_, errs[i] = s.runCycles(ctx, it.ScenarioID, nil, [][]weft.Bundle{{b}}, [][]byte{it.Payload},
 				[]int64{it.ID}, it.ExecutionID)
 		})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/app"
+	"github.com/weftworks/weft/app/scenarios"
 	"github.com/weftworks/weft/blueprint"
 	"github.com/weftworks/weft/engine"
 	"github.com/weftworks/weft/store"
@@ -138,6 +139,9 @@ func (s *Service) storeInterrupted(ctx context.Context, q store.Queries, ex *wef
 	}
 	e := &engine.Incomplete{ModuleID: first.ID, Outputs: outputs, Cycle: 1, Origin: ex.ID, Path: []int32{0},
 		Error: &weft.Error{Type: weft.RuntimeError, Message: interrupted + "; modules may have run in part — check before retrying"}}
+	if first.Type == scenarios.Start && len(bundles) > 0 {
+		e.Inputs = bundles[0] // a called run: its trigger bundle is its inputs ({{var.input.*}})
+	}
 	ie, err := s.newIncomplete(sc.ID, ex.ID, ex.Version, v.Blueprint, e, bp.Metadata.Scenario.Confidential, now)
 	if err != nil {
 		return err

@@ -61,6 +61,9 @@ func (s *Service) RetryNow(ctx context.Context, id string) (*RunResult, *weft.In
 		case weft.IncompleteResolved:
 			return fmt.Errorf("incomplete execution %s is already resolved", id)
 		}
+		if err := s.waiting(ctx, q, ie); err != nil {
+			return err // a call waiting for the called scenario's incomplete execution
+		}
 		prev = ie.Status
 		ie.Status, ie.UpdatedAt = weft.IncompleteInProgress, s.now()
 		return q.UpdateIncomplete(ctx, ie)
@@ -207,6 +210,12 @@ func (s *Service) unpauseTx(ctx context.Context, q store.Queries, scenarioID int
 // interrupted (shutdown).
 func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool, prev weft.IncompleteStatus) (*RunResult, error) {
 	defer s.gate.leaveRetry(ie.ScenarioID)
+	if err := s.waiting(ctx, s.st, ie); err != nil {
+		// A bulk retry of a call that waits for the called scenario's incomplete
+		// execution: nothing runs; it waits on (subscenario.go).
+		s.handBack(ie.ID, weft.IncompleteUnresolved)
+		return nil, err
+	}
 	manual = manual || ie.ManualRetry // a bulk retry a person asked for, run by the worker
 	execID := s.cfg.NewID()
 	now := s.now()
@@ -247,8 +256,10 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 	if err != nil {
 		return nil, s.failAttempt(ex, att, ie.ID, &engine.RunError{Type: weft.RuntimeError, Message: err.Error()})
 	}
+	returned, supplied := s.supplied(ctx, ie, state) // a waiting call whose called scenario returned
 	res, err := s.eng.Resume(ctx, plan, state, engine.ResumeInput{ExecutionID: execID,
-		Scenario: engine.ScenarioInfo{ID: fmt.Sprint(sc.ID), Name: sc.Name}})
+		Scenario: engine.ScenarioInfo{ID: fmt.Sprint(sc.ID), Name: sc.Name}, Inputs: state.Inputs, Caller: state.Caller,
+		Supplied: supplied, Output: returned})
 	if err != nil {
 		return nil, s.failAttempt(ex, att, ie.ID, &engine.RunError{Type: weft.InvalidConfigurationError, Message: err.Error()})
 	}
@@ -286,12 +297,17 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 			// execution moves to where it failed now, keeping what ran.
 			first := res.Incomplete[0]
 			rest = res.Incomplete[1:]
-			if cur.State, err = encodeState(first); err != nil {
+			if cur.State, err = movedState(cur.State, first); err != nil {
 				return err
 			}
 			cur.FailedModuleID = first.ModuleID
 			cur.SizeBytes = int64(len(cur.State) + len(cur.Blueprint))
 			s.applyError(cur, first, now)
+			if first.Waits != nil { // now a call waiting for a called scenario (subscenario.go)
+				if err := s.linkWaiter(ctx, q, cur, first.Waits, now); err != nil {
+					return err
+				}
+			}
 			att.Outcome, att.ErrorType, att.ErrorMessage = weft.AttemptFailed, first.Error.Type, first.Error.Message
 		case res.Status == weft.StatusError:
 			e := res.Error
@@ -301,7 +317,7 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 			if f := res.Failed; f != nil {
 				// It failed for good further on: the incomplete execution moves there with
 				// the outputs of the modules that succeeded, so they are not called again.
-				if cur.State, err = encodeState(f); err != nil {
+				if cur.State, err = movedState(cur.State, f); err != nil {
 					return err
 				}
 				cur.FailedModuleID = f.ModuleID
@@ -317,6 +333,10 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 		default:
 			cur.Status, cur.NextAttemptAt, cur.ResolvedAt = weft.IncompleteResolved, nil, &now
 			att.Outcome = weft.AttemptResolved
+			// A call waiting for this one continues with its outputs (subscenario.go).
+			if err := s.returnToWaiter(ctx, q, cur, res, now); err != nil {
+				return err
+			}
 		}
 		if err := q.UpdateIncomplete(ctx, cur); err != nil {
 			return err

@@ -109,14 +109,16 @@ func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scen
 	}
 	ex := &weft.Execution{ID: execID, ScenarioID: sc.ID, Version: sc.Version, Kind: weft.KindRun,
 		Status: weft.ExecutionRunning, Input: input, QueueItemID: queueID, StartedAt: s.now()}
+	call := childCallOf(ctx) // a sub-scenario run (subscenario.go), or nil
+	call.link(ex)
 	// Written (fsync'd) before the run starts: a crash from here on leaves a running
 	// execution that Recover finds, with its input.
 	if err := s.st.CreateExecution(ctx, ex); err != nil {
 		return nil, fmt.Errorf("record execution: %w", err)
 	}
 	recorded = true
-	in := engine.Input{Trigger: cycles, ExecutionID: execID,
-		Scenario: engine.ScenarioInfo{ID: fmt.Sprint(sc.ID), Name: sc.Name}, Origins: queueOrigins(sc, queueIDs)}
+	in := call.input(engine.Input{Trigger: cycles, ExecutionID: execID,
+		Scenario: engine.ScenarioInfo{ID: fmt.Sprint(sc.ID), Name: sc.Name}, Origins: queueOrigins(sc, queueIDs)})
 	pr.input(&in, sc)
 	res, err := s.eng.Run(ctx, plan, in)
 	if err != nil {
@@ -388,6 +390,12 @@ func (s *Service) storeIncompletes(ctx context.Context, q store.Queries, sc *wef
 			if sc.Active {
 				sc.Active = false
 				sc.Deactivated = "incomplete-execution storage is full (SPEC §5.6); resolve or delete some, then reactivate"
+			}
+		}
+		if e.Waits != nil {
+			// A call waiting for the called scenario's incomplete execution (subscenario.go).
+			if err := s.linkWaiter(ctx, q, ie, e.Waits, now); err != nil {
+				return nil, 0, err
 			}
 		}
 		if err := q.CreateIncomplete(ctx, ie); err != nil {

@@ -49,6 +49,9 @@ func (s *Service) CreateScenario(ctx context.Context, raw []byte, source string)
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkCalls(ctx, 0, bp); err != nil { // sub-scenario calls (subscenario.go)
+		return nil, err
+	}
 	now := s.now()
 	sc := &weft.Scenario{Name: bp.Name, Instant: isInstant(bp, s.cfg.Registry), Source: source,
 		CreatedAt: now, UpdatedAt: now}
@@ -82,6 +85,9 @@ func (s *Service) ImportScenario(ctx context.Context, raw []byte, source string)
 func (s *Service) UpdateScenario(ctx context.Context, id int64, raw []byte) (*weft.Scenario, error) {
 	bp, err := s.checkBlueprint(raw)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkCalls(ctx, id, bp); err != nil { // sub-scenario calls (subscenario.go)
 		return nil, err
 	}
 	var sc *weft.Scenario
@@ -123,7 +129,11 @@ func (s *Service) SetActive(ctx context.Context, id int64, active bool) (*weft.S
 			if err != nil {
 				return err
 			}
-			if _, err := s.plan(v.Blueprint); err != nil {
+			p, err := s.plan(v.Blueprint)
+			if err != nil {
+				return fmt.Errorf("cannot activate: %w", err)
+			}
+			if err := s.checkCalls(ctx, id, p.Blueprint); err != nil { // subscenario.go
 				return fmt.Errorf("cannot activate: %w", err)
 			}
 			sc.Deactivated, sc.Paused, sc.ConsecutiveErrors = "", "", 0

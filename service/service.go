@@ -84,6 +84,9 @@ type Config struct {
 	// triggers register BaseURL/hooks/TOKEN with their service (hooks.go). Without it
 	// they cannot be activated.
 	BaseURL string
+	// MaxCallDepth bounds how many scenarios a chain of sub-scenario calls holds, the
+	// first caller included (docs/subscenarios.md). Defaults to DefaultMaxCallDepth.
+	MaxCallDepth int
 }
 
 // DefaultDecodeBytes is Config.DecodeBytes' default: 16 parallel 5 MB webhook payloads
@@ -152,6 +155,9 @@ func (c Config) WithDefaults() Config {
 	if c.Random == nil {
 		c.Random = rand.Reader
 	}
+	if c.MaxCallDepth == 0 {
+		c.MaxCallDepth = DefaultMaxCallDepth
+	}
 	return c
 }
 
@@ -165,6 +171,8 @@ func (c Config) validate() error {
 		return errors.New("service: RetriesPerScenario and Workers must be at least 1")
 	case c.DecodeBytes < 0:
 		return fmt.Errorf("service: DecodeBytes %d must not be negative", c.DecodeBytes)
+	case c.MaxCallDepth < 2:
+		return fmt.Errorf("service: MaxCallDepth %d must be at least 2 (a caller and the scenario it calls)", c.MaxCallDepth)
 	}
 	return nil
 }
@@ -215,7 +223,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	eng, err := engine.New(engine.Options{Registry: cfg.Registry, Clock: cfg.Clock, NewID: cfg.NewID,
 		Location: cfg.Location, ModuleTimeout: cfg.ModuleTimeout, Connections: s.cfg.Connections, Limits: cfg.Limits,
-		SaveConnection: save})
+		SaveConnection: save, Scenarios: subscenarios{s}})
 	if err != nil {
 		return nil, err
 	}

@@ -39,6 +39,15 @@ func encodeState(e *engine.Incomplete) ([]byte, error) {
 	if e.Input != nil {
 		st["input"] = map[string]any(e.Input)
 	}
+	if e.Inputs != nil {
+		st["inputs"] = e.Inputs
+	}
+	if e.Caller != nil {
+		st["caller"] = callerState(e.Caller)
+	}
+	if w := e.Waits; w != nil {
+		st["waits"] = map[string]any{"incomplete": w.Incomplete, "scenario": float64(w.Scenario), "execution": w.Execution}
+	}
 	data, err := value.MarshalTagged(st)
 	if err != nil {
 		return nil, fmt.Errorf("encode incomplete execution state: %w", err)
@@ -106,5 +115,41 @@ func decodeState(ie *weft.Incomplete) (*engine.Incomplete, error) {
 			e.Path = append(e.Path, int32(f))
 		}
 	}
+	if in, ok := st["inputs"].(map[string]any); ok {
+		e.Inputs = in
+	}
+	if c, ok := st["caller"].(map[string]any); ok {
+		e.Caller = callerFromState(c)
+	}
+	if w, ok := st["waits"].(map[string]any); ok {
+		id, _ := w["incomplete"].(string)
+		sc, _ := w["scenario"].(float64)
+		ex, _ := w["execution"].(string)
+		e.Waits = &engine.Wait{Incomplete: id, Scenario: int64(sc), Execution: ex}
+	}
 	return e, nil
+}
+
+// callerState is a run's caller as stored in an incomplete execution's state.
+func callerState(c *weft.Caller) map[string]any {
+	chain := make([]any, len(c.Chain))
+	for i, id := range c.Chain {
+		chain[i] = float64(id)
+	}
+	return map[string]any{"execution": c.ExecutionID, "scenario": float64(c.ScenarioID),
+		"module": float64(c.ModuleID), "chain": chain}
+}
+
+func callerFromState(m map[string]any) *weft.Caller {
+	c := &weft.Caller{}
+	c.ExecutionID, _ = m["execution"].(string)
+	sc, _ := m["scenario"].(float64)
+	mod, _ := m["module"].(float64)
+	c.ScenarioID, c.ModuleID = int64(sc), int(mod)
+	chain, _ := m["chain"].([]any)
+	for _, v := range chain {
+		f, _ := v.(float64)
+		c.Chain = append(c.Chain, int64(f))
+	}
+	return c
 }

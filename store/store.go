@@ -228,6 +228,8 @@ type ExecutionFilter struct {
 	Status     weft.ExecutionStatus
 	// IncompleteID selects the attempts of one incomplete execution.
 	IncompleteID string
+	// ParentID selects the sub-scenario runs one execution called.
+	ParentID string
 	// Before is a cursor: only executions started before this one (its id).
 	Before string
 	Limit  int // 0: 50

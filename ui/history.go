@@ -29,6 +29,8 @@ func viewExecutionRow(e *weft.Execution) executionRow {
 	switch {
 	case e.Kind == weft.KindRetry:
 		row.Trigger = "retry"
+	case e.ParentID != "":
+		row.Trigger = "called by " + e.ParentID // a sub-scenario run (docs/subscenarios.md)
 	case e.QueueItemID != 0:
 		row.Trigger = "webhook / schedule"
 	default:

@@ -15,6 +15,7 @@ import (
 	"github.com/weftworks/weft/app/jsonmod"
 	"github.com/weftworks/weft/app/markdown"
 	"github.com/weftworks/weft/app/rss"
+	"github.com/weftworks/weft/app/scenarios"
 	"github.com/weftworks/weft/app/sqlapp"
 	"github.com/weftworks/weft/app/textparser"
 	"github.com/weftworks/weft/app/tools"
@@ -55,6 +56,7 @@ func New(deps Deps) (*app.Registry, error) {
 		func(r *app.Registry) error { return rss.RegisterOptions(r, rss.Options{Net: deps.Net}) },
 		func(r *app.Registry) error { return email.RegisterOptions(r, email.Options{Net: deps.Net}) },
 		func(r *app.Registry) error { return sqlapp.New(sqlapp.Options{Net: deps.Net}).Register(r) },
+		scenarios.Register, // sub-scenarios (docs/subscenarios.md)
 		func(r *app.Registry) error { return tools.RegisterOptions(r, tools.Options{Counters: deps.Store}) },
 		func(r *app.Registry) error { return datastore.Register(r, deps.Store) },
 		func(r *app.Registry) error { return files.RegisterOptions(r, files.Options{Base: deps.FilesBase}) },

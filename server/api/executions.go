@@ -15,7 +15,7 @@ func (a *api) listExecutions(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	f := store.ExecutionFilter{Before: cursor}
+	f := store.ExecutionFilter{Before: cursor, ParentID: q.Get("parent")}
 	if f.ScenarioID, err = int64Query(r, "scenario"); err != nil {
 		return err
 	}

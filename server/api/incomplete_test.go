@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/weftworks/weft"
 )
 
 func TestExecutions(t *testing.T) {
@@ -61,7 +63,7 @@ func TestExecutions(t *testing.T) {
 	}
 
 	ex := e.must(200, e.do("GET", "/executions/id0002", nil))
-	want := `map[error:map[message:json: invalid JSON at line 1, column 2 (offset 1): invalid character 'b' looking for beginning of object key string moduleId:2 type:DataError] finishedAt:2026-05-01T12:00:00Z id:id0002 incompleteExecutions:[id0003] incompleteId:<nil> kind:run operations:2 response:<nil> scenarioId:1 startedAt:2026-05-01T12:00:00Z status:warning version:1]`
+	want := `map[calledBy:<nil> error:map[message:json: invalid JSON at line 1, column 2 (offset 1): invalid character 'b' looking for beginning of object key string moduleId:2 type:DataError] finishedAt:2026-05-01T12:00:00Z id:id0002 incompleteExecutions:[id0003] incompleteId:<nil> kind:run operations:2 response:<nil> scenarioId:1 startedAt:2026-05-01T12:00:00Z status:warning version:1]`
 	if fmt.Sprint(ex) != want {
 		t.Fatalf("execution\n%v\nwant\n%v", ex, want)
 	}
@@ -306,5 +308,38 @@ func TestIncompleteDeleteAndBulk(t *testing.T) {
 	left := e.must(200, e.do("GET", "/incomplete-executions", nil))["items"].([]any)
 	if len(left) != 1 || left[0].(map[string]any)["id"] != ies[2] {
 		t.Fatalf("left %v", left)
+	}
+}
+
+// A sub-scenario run names the execution and module that called it, and a parent's
+// calls are listed by ?parent= (docs/subscenarios.md).
+func TestExecutionsCalledBy(t *testing.T) {
+	e := newEnv(t)
+	child := e.create(`{"name":"child","flow":[{"id":1,"module":"scenario-service:StartSubscenario","version":2},
+		{"id":2,"module":"scenario-service:ReturnData","version":2,"mapper":{"n":"{{1.n}}"}}],"metadata":{"version":1}}`)
+	childID := int64(child["id"].(float64))
+	if _, err := e.svc.SetActive(t.Context(), childID, true); err != nil {
+		t.Fatal(err)
+	}
+	parent := e.create(fmt.Sprintf(`{"name":"parent","flow":[{"id":1,"module":"placeholder:Placeholder"},
+		{"id":2,"module":"scenario-service:CallSubscenario","version":2,"parameters":{"scenario":"%d"},"mapper":{"n":1}}],
+		"metadata":{"version":1}}`, childID))
+	rr, err := e.svc.Run(t.Context(), int64(parent["id"].(float64)), []weft.Bundle{{}})
+	if err != nil || rr.Result.Status != "success" {
+		t.Fatalf("run: %v %+v", err, rr)
+	}
+	p := e.must(200, e.do("GET", "/executions?parent="+rr.Execution.ID, nil))
+	items := p["items"].([]any)
+	if len(items) != 1 {
+		t.Fatalf("calls of %s: %v", rr.Execution.ID, items)
+	}
+	got := items[0].(map[string]any)
+	if fmt.Sprint(got["calledBy"]) != fmt.Sprintf("map[executionId:%s moduleId:2]", rr.Execution.ID) ||
+		got["scenarioId"] != float64(childID) {
+		t.Fatalf("called execution %v", got)
+	}
+	one := e.must(200, e.do("GET", "/executions/"+got["id"].(string), nil))
+	if fmt.Sprint(one["calledBy"]) != fmt.Sprint(got["calledBy"]) {
+		t.Fatalf("execution %v", one)
 	}
 }

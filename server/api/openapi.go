@@ -87,6 +87,7 @@ var operations = []operation{
 			{"scenario", "only this scenario", obj{"type": "integer"}},
 			{"status", "running, success, warning or error", enum("", "running", "success", "warning", "error")},
 			{"kind", "run or retry", enum("", "run", "retry")},
+			{"parent", "only the sub-scenario runs this execution called", obj{"type": "string"}},
 		}, pageParams...), status: 200, response: "ExecutionPage", errs: []int{400}},
 	{method: "GET", path: "/executions/{id}", tag: "executions", summary: "Get an execution", status: 200, response: "ExecutionDetail", errs: []int{404}},
 	{method: "GET", path: "/executions/{id}/log", tag: "executions", summary: "Get an execution's log (one entry per module per bundle)",

@@ -120,8 +120,10 @@ func executionProps() obj {
 		"operations":   integer(""),
 		"error":        nullable(ref("RunError")),
 		"incompleteId": nullable(str("the incomplete execution this is an attempt of")),
-		"startedAt":    dateTime(""),
-		"finishedAt":   nullable(dateTime("")),
+		"calledBy": nullable(obj{"type": "object", "description": "the execution (and its module) whose call started this sub-scenario run",
+			"properties": obj{"executionId": str(""), "moduleId": integer("")}}),
+		"startedAt":  dateTime(""),
+		"finishedAt": nullable(dateTime("")),
 	}
 }
 

@@ -63,8 +63,16 @@ type executionView struct {
 	Operations   int                  `json:"operations"`
 	Error        *engine.RunError     `json:"error"`
 	IncompleteID *string              `json:"incompleteId"`
+	CalledBy     *calledByView        `json:"calledBy"`
 	StartedAt    string               `json:"startedAt"`
 	FinishedAt   *string              `json:"finishedAt"`
+}
+
+// calledByView is the execution whose call started a sub-scenario run
+// (docs/subscenarios.md).
+type calledByView struct {
+	ExecutionID string `json:"executionId"`
+	ModuleID    int    `json:"moduleId"`
 }
 
 func viewExecution(e *weft.Execution) executionView {
@@ -73,6 +81,9 @@ func viewExecution(e *weft.Execution) executionView {
 		FinishedAt: weft.RFC3339Ptr(e.FinishedAt)}
 	if e.ErrorType != "" {
 		v.Error = &engine.RunError{Type: e.ErrorType, Message: e.ErrorMsg, ModuleID: e.ErrorModule}
+	}
+	if e.ParentID != "" {
+		v.CalledBy = &calledByView{ExecutionID: e.ParentID, ModuleID: e.ParentModule}
 	}
 	return v
 }

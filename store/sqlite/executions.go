@@ -10,9 +10,15 @@ import (
 	"github.com/weftworks/weft/store"
 )
 
-// executionColumns leave out input and log (the bodies lists never show).
-const executionColumns = `id, scenario_id, version, kind, status, operations, error_type,
-	error_message, error_module, incomplete_id, queue_item_id, started_at, finished_at, response`
+// executionColumns leave out input and log (the bodies lists never show). The caller
+// of a sub-scenario run (execution_parent) comes last, from the left join in
+// executionFrom.
+const executionColumns = `e.id, e.scenario_id, e.version, e.kind, e.status, e.operations, e.error_type,
+	e.error_message, e.error_module, e.incomplete_id, e.queue_item_id, e.started_at, e.finished_at, e.response,
+	coalesce(p.parent_id, ''), coalesce(p.parent_module, 0)`
+
+// executionFrom joins each execution to the execution that called it, if any.
+const executionFrom = ` FROM execution e LEFT JOIN execution_parent p ON p.execution_id = e.id`
 
 func scanExecution(row interface{ Scan(...any) error }, extra ...any) (*weft.Execution, error) {
 	var e weft.Execution
@@ -21,7 +27,7 @@ func scanExecution(row interface{ Scan(...any) error }, extra ...any) (*weft.Exe
 	var response []byte
 	dest := []any{&e.ID, &e.ScenarioID, &e.Version, &e.Kind, &e.Status, &e.Operations,
 		&e.ErrorType, &e.ErrorMsg, &e.ErrorModule, &e.IncompleteID, &e.QueueItemID,
-		&started, &finished, &response}
+		&started, &finished, &response, &e.ParentID, &e.ParentModule}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -41,7 +47,12 @@ func (q *queries) CreateExecution(ctx context.Context, e *weft.Execution) error 
 		e.ID, e.ScenarioID, e.Version, string(e.Kind), string(e.Status), e.Operations,
 		string(e.ErrorType), e.ErrorMsg, e.ErrorModule, e.IncompleteID, e.QueueItemID,
 		toDB(e.StartedAt), toDBPtr(e.FinishedAt), blob(e.Response), blob(e.Input), blob(e.Log))
-	return wrap(err, "create execution %s of scenario %d", e.ID, e.ScenarioID)
+	if err != nil || e.ParentID == "" {
+		return wrap(err, "create execution %s of scenario %d", e.ID, e.ScenarioID)
+	}
+	_, err = q.db.ExecContext(ctx, `INSERT INTO execution_parent (execution_id, parent_id, parent_module)
+		VALUES (?, ?, ?)`, e.ID, e.ParentID, e.ParentModule)
+	return wrap(err, "create execution %s of scenario %d: its caller", e.ID, e.ScenarioID)
 }
 
 func (q *queries) UpdateExecution(ctx context.Context, e *weft.Execution) error {
@@ -63,8 +74,8 @@ func (q *queries) UpdateExecution(ctx context.Context, e *weft.Execution) error 
 
 func (q *queries) GetExecution(ctx context.Context, id string) (*weft.Execution, error) {
 	var input, log []byte
-	e, err := scanExecution(q.db.QueryRowContext(ctx, `SELECT `+executionColumns+`, input, log
-		FROM execution WHERE id = ?`, id), &input, &log)
+	e, err := scanExecution(q.db.QueryRowContext(ctx, `SELECT `+executionColumns+`, e.input, e.log
+		`+executionFrom+` WHERE e.id = ?`, id), &input, &log)
 	if isNoRows(err) {
 		return nil, notFound("execution %s", id)
 	}
@@ -83,14 +94,17 @@ func (q *queries) ListExecutions(ctx context.Context, f store.ExecutionFilter) (
 	var where []string
 	var args []any
 	if f.ScenarioID != 0 {
-		where, args = append(where, "scenario_id = ?"), append(args, f.ScenarioID)
+		where, args = append(where, "e.scenario_id = ?"), append(args, f.ScenarioID)
 	}
 	if f.Status != "" {
-		where, args = append(where, "status = ?"), append(args, string(f.Status))
+		where, args = append(where, "e.status = ?"), append(args, string(f.Status))
 	}
 	if f.IncompleteID != "" {
 		// The literal condition lets the planner use the partial index.
-		where, args = append(where, "incomplete_id = ? AND incomplete_id <> ''"), append(args, f.IncompleteID)
+		where, args = append(where, "e.incomplete_id = ? AND e.incomplete_id <> ''"), append(args, f.IncompleteID)
+	}
+	if f.ParentID != "" {
+		where, args = append(where, "p.parent_id = ?"), append(args, f.ParentID)
 	}
 	if f.Before != "" {
 		var started int64
@@ -101,21 +115,21 @@ func (q *queries) ListExecutions(ctx context.Context, f store.ExecutionFilter) (
 		if err != nil {
 			return nil, wrap(err, "list executions: cursor")
 		}
-		where = append(where, "(started_at, id) < (?, ?)")
+		where = append(where, "(e.started_at, e.id) < (?, ?)")
 		args = append(args, started, f.Before)
 	}
-	query := `SELECT ` + executionColumns + ` FROM execution`
+	query := `SELECT ` + executionColumns + executionFrom
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
-	query += " ORDER BY started_at DESC, id DESC LIMIT ?"
+	query += " ORDER BY e.started_at DESC, e.id DESC LIMIT ?"
 	args = append(args, limit)
 	return q.executions(ctx, "list executions", false, query, args...)
 }
 
 func (q *queries) RunningExecutions(ctx context.Context) ([]*weft.Execution, error) {
-	return q.executions(ctx, "running executions", true, `SELECT `+executionColumns+`, input
-		FROM execution WHERE status = 'running' ORDER BY started_at, id`)
+	return q.executions(ctx, "running executions", true, `SELECT `+executionColumns+`, e.input
+		`+executionFrom+` WHERE e.status = 'running' ORDER BY e.started_at, e.id`)
 }
 
 // executions runs a listing query; withInput: the query selects input after

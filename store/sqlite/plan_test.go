@@ -39,8 +39,10 @@ func TestQueryPlans(t *testing.T) {
 			"sqlite_autoindex_incomplete_1 (id=?)"},
 		{"requeue all of a scenario", `UPDATE incomplete SET status = 'pending', next_attempt_at = 5
 			WHERE +status IN ('unresolved', 'pending') AND scenario_id = 1`, "(scenario_id=?)"},
-		{"executions of a scenario", `SELECT ` + executionColumns + ` FROM execution WHERE scenario_id = 1
-			ORDER BY started_at DESC, id DESC LIMIT 50`, "execution_scenario (scenario_id=?)"},
+		{"executions of a scenario", `SELECT ` + executionColumns + executionFrom + ` WHERE e.scenario_id = 1
+			ORDER BY e.started_at DESC, e.id DESC LIMIT 50`, "execution_scenario (scenario_id=?)"},
+		{"caller of each execution", `SELECT ` + executionColumns + executionFrom + ` WHERE e.scenario_id = 1
+			ORDER BY e.started_at DESC, e.id DESC LIMIT 50`, "SEARCH p USING PRIMARY KEY (execution_id=?)"},
 		{"due schedules", `SELECT ` + scenarioColumns + ` FROM scenario WHERE active = 1
 			AND next_run_at IS NOT NULL AND next_run_at <= 5 ORDER BY next_run_at, id LIMIT 3`,
 			"USING INDEX scenario_due"},

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -15,19 +16,27 @@ import (
 const queueColumns = `id, scenario_id, enqueued_at, execution_id, size,
 	dead_at, dead_execution, error_type, error_message, error_module`
 
-// scanQueued reads queueColumns, plus the payload when withPayload.
+// scanQueued reads queueColumns, plus the payload and the caller (stored after it)
+// when withPayload.
 func scanQueued(rows interface{ Scan(...any) error }, withPayload bool) (*weft.QueueItem, error) {
 	var it weft.QueueItem
 	var at int64
 	var exec, deadExec, errType, errMsg sql.NullString
 	var deadAt, errModule sql.NullInt64
 	var payload []byte
+	var caller string
 	dst := []any{&it.ID, &it.ScenarioID, &at, &exec, &it.SizeBytes, &deadAt, &deadExec, &errType, &errMsg, &errModule}
 	if withPayload {
-		dst = append(dst, &payload)
+		dst = append(dst, &payload, &caller)
 	}
 	if err := rows.Scan(dst...); err != nil {
 		return nil, err
+	}
+	if caller != "" {
+		it.Caller = new(weft.Caller)
+		if err := json.Unmarshal([]byte(caller), it.Caller); err != nil {
+			return nil, fmt.Errorf("queued item %d: its caller: %w", it.ID, err)
+		}
 	}
 	it.EnqueuedAt, it.ExecutionID, it.Payload = fromDB(at), exec.String, nilIfEmpty(payload)
 	if deadAt.Valid {
@@ -49,9 +58,17 @@ func (q *queries) Enqueue(ctx context.Context, item *weft.QueueItem) error {
 		exec = sql.NullString{String: item.ExecutionID, Valid: true}
 	}
 	size := int64(len(item.Payload))
-	err := q.db.QueryRowContext(ctx, `INSERT INTO queue_item (scenario_id, enqueued_at, execution_id, size, payload)
-		VALUES (?, ?, ?, ?, ?) RETURNING id`,
-		item.ScenarioID, toDB(item.EnqueuedAt), exec, size, blob(item.Payload)).Scan(&item.ID)
+	caller := ""
+	if item.Caller != nil {
+		raw, err := json.Marshal(item.Caller)
+		if err != nil {
+			return fmt.Errorf("enqueue for scenario %d: its caller: %w", item.ScenarioID, err)
+		}
+		caller = string(raw)
+	}
+	err := q.db.QueryRowContext(ctx, `INSERT INTO queue_item (scenario_id, enqueued_at, execution_id, size, payload, caller)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		item.ScenarioID, toDB(item.EnqueuedAt), exec, size, blob(item.Payload), caller).Scan(&item.ID)
 	if err == nil {
 		item.SizeBytes = size
 	}
@@ -84,7 +101,7 @@ func (q *queries) ClaimQueued(ctx context.Context, limit int, skip []int64, newI
 			out = append(out, it)
 		}
 		return err
-	}, `SELECT `+prefixed("q.", queueColumns)+`, q.payload
+	}, `SELECT `+prefixed("q.", queueColumns)+`, q.payload, q.caller
 		FROM (SELECT min(id) AS id FROM queue_item WHERE dead_at IS NULL GROUP BY scenario_id) h
 		JOIN queue_item q ON q.id = h.id
 		WHERE q.execution_id IS NULL AND q.scenario_id NOT IN (SELECT value FROM json_each(?))
@@ -123,7 +140,7 @@ func (q *queries) ClaimQueuedBatch(ctx context.Context, scenarioID int64, limit 
 			out = append(out, it)
 		}
 		return err
-	}, `SELECT `+queueColumns+`, payload FROM queue_item
+	}, `SELECT `+queueColumns+`, payload, caller FROM queue_item
 		WHERE scenario_id = ? AND execution_id IS NULL AND dead_at IS NULL
 		  AND NOT EXISTS (SELECT 1 FROM queue_item t WHERE t.scenario_id = ? AND t.execution_id IS NOT NULL)
 		ORDER BY id LIMIT ?`, scenarioID, scenarioID, limit)
@@ -237,7 +254,7 @@ func (q *queries) ListQueued(ctx context.Context, f store.QueueFilter) ([]*weft.
 }
 
 func (q *queries) GetQueued(ctx context.Context, id int64) (*weft.QueueItem, error) {
-	it, err := scanQueued(q.db.QueryRowContext(ctx, `SELECT `+queueColumns+`, payload FROM queue_item WHERE id = ?`, id), true)
+	it, err := scanQueued(q.db.QueryRowContext(ctx, `SELECT `+queueColumns+`, payload, caller FROM queue_item WHERE id = ?`, id), true)
 	if isNoRows(err) {
 		return nil, notFound("queued item %d", id)
 	}

@@ -1,0 +1,61 @@
+package scenarios_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/app"
+	"github.com/weftworks/weft/app/scenarios"
+)
+
+// The scenario parameter names a weft scenario; Make's own ids are refused with what
+// to do about them.
+func TestTarget(t *testing.T) {
+	for _, c := range []struct {
+		in   any
+		id   int64
+		want string
+	}{
+		{"12", 12, ""}, {12.0, 12, ""}, {" 7 ", 7, ""},
+		{"SCN_5282214", 0, `"SCN_5282214" is a Make scenario id; set the id of the weft scenario to call`},
+		{"abc", 0, `"abc" is not a scenario id`},
+		{"0", 0, `"0" is not a scenario id`},
+		{nil, 0, `"" is not a scenario id`},
+	} {
+		id, err := scenarios.Target(c.in)
+		if c.want == "" {
+			if err != nil || id != c.id {
+				t.Errorf("%v: %d %v", c.in, id, err)
+			}
+			continue
+		}
+		if weft.TypeOf(err) != weft.InvalidConfigurationError || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want %q", c.in, err, c.want)
+		}
+	}
+}
+
+// A Scenarios module run outside weft's engine (an execution without a Runner) fails
+// with a configuration error instead of panicking.
+func TestWithoutRunner(t *testing.T) {
+	reg := app.NewRegistry()
+	if err := scenarios.Register(reg); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{scenarios.Call, scenarios.Return} {
+		spec, _ := reg.Lookup(name)
+		params, err := app.PrepareParameters(spec, map[string]any{"scenario": "3"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := spec.New(app.Config{Parameters: params})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = m.Run(t.Context(), &app.Call{Input: weft.Bundle{}, Exec: nil})
+		if weft.TypeOf(err) != weft.InvalidConfigurationError {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
