@@ -17,9 +17,13 @@ test: ## run the whole test suite (what .ci/run calls)
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 $(PKGS)
 
-lint: ## gofmt and go vet
+lint: ## gofmt, go vet, go.mod tidy, and the binary builds for Linux, macOS and Windows
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(GO) mod tidy -diff
+	@for target in linux/amd64 linux/arm64 darwin/arm64 darwin/amd64 windows/amd64; do \
+	  echo "build $$target"; GOOS=$${target%/*} GOARCH=$${target#*/} $(GO) build -o /dev/null ./cmd/weft || exit 1; \
+	done
 
 bench: ## run the benchmarks except the million-row ones (numbers in docs/benchmarks.md)
 	$(GO) test -run '^$$' -bench . -skip '1M|100k' -benchmem $(PKGS)

@@ -7,37 +7,40 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
+
+	"github.com/gofrs/flock"
 )
 
 // ErrLocked is returned when another weft process owns the data folder.
 var ErrLocked = errors.New("data folder in use")
 
-// Lock takes the data folder for this process (an advisory lock on DIR/weft.lock that
-// the kernel releases if the process dies, even by SIGKILL). Recover may only run under
-// it: it treats every running execution as interrupted.
+// Lock takes the data folder for this process: an advisory lock on DIR/weft.lock that the
+// operating system releases if the process dies, even by SIGKILL (flock(2) on Unix,
+// LockFileEx on Windows, through gofrs/flock so weft builds everywhere). Recover may only
+// run under it: it treats every running execution as interrupted. The owner's pid is
+// written beside it (weft.pid) for the message another process shows; it is only
+// information, the lock is what counts.
 func Lock(dir string) (unlock func() error, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("data folder %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, "weft.lock")
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	pidPath := filepath.Join(dir, "weft.pid")
+	fl := flock.New(path, flock.SetFlag(os.O_CREATE|os.O_RDWR), flock.SetPermissions(0o600))
+	ok, err := fl.TryLock()
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		owner, _ := os.ReadFile(path)
-		f.Close()
-		pid := strings.TrimSpace(string(owner))
-		if pid == "" {
-			pid = "unknown"
+	if !ok {
+		pid := "unknown"
+		if owner, err := os.ReadFile(pidPath); err == nil && strings.TrimSpace(string(owner)) != "" {
+			pid = strings.TrimSpace(string(owner))
 		}
 		return nil, fmt.Errorf("%w: %s is locked by another weft process (pid %s)", ErrLocked, dir, pid)
 	}
-	_ = f.Truncate(0)
-	_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	_ = os.WriteFile(pidPath, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600)
 	return func() error {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		return f.Close()
+		_ = os.Remove(pidPath)
+		return fl.Unlock()
 	}, nil
 }
