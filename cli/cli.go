@@ -62,6 +62,7 @@ func NewRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.AddCommand(newQueueCmd())
 	root.AddCommand(newOAuthClientsCmd())
 	root.AddCommand(newTriggersCmd())
+	root.AddCommand(newBackupCmd())
 	return root
 }
 
