@@ -70,7 +70,7 @@ type commDef struct {
 	headers  node
 	qs       node
 	body     node
-	bodyType string // json, urlencoded, text
+	bodyType string // json, urlencoded, text, related
 	temp     node
 	resp     respDef
 	pag      *pagDef
@@ -547,9 +547,9 @@ func decodeCommunication(a *appDef, c *commDef, o obj, extra ...string) error {
 	switch c.bodyType {
 	case "":
 		c.bodyType = "json"
-	case "json", "urlencoded", "text":
+	case "json", "urlencoded", "text", "related":
 	default:
-		return errAt(o.at("type"), "%q is not a body type (json, urlencoded, text)", c.bodyType)
+		return errAt(o.at("type"), "%q is not a body type (json, urlencoded, text, related)", c.bodyType)
 	}
 	if c.temp, err = o.collection("temp", scopeTemp); err != nil {
 		return err
