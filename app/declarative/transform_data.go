@@ -1,7 +1,9 @@
 package declarative
 
 import (
+	"encoding/base64"
 	"mime"
+	"net/http"
 	"path"
 	"strings"
 
@@ -15,6 +17,7 @@ import (
 //	{"$prune": {…}}                       nulls, empty texts, empty collections and arrays removed, at every depth
 //	{"$concat": [a, b, …]}                arrays joined (a value that is not an array is one element); nothing → null
 //	{"$mimeType": "{{parameters.name}}"}  the media type a file name's extension names
+//	{"$dataURL": "{{parameters.data}}"}   binary data as a data: URL, its media type sniffed
 //
 // They join the table of transform.go when the package initialises: this file's init
 // runs after transform.go's, since the go tool initialises a package's files in name
@@ -37,6 +40,20 @@ func init() {
 			return nil, nil
 		}
 		return mimeTypeOf(value.Text(v)), nil
+	})
+	transforms["$dataURL"] = unary(func(v any) (any, error) {
+		if value.IsEmpty(v) {
+			return nil, nil
+		}
+		data, ok := v.([]byte)
+		if !ok {
+			data = []byte(value.Text(v))
+		}
+		mt, _, err := mime.ParseMediaType(http.DetectContentType(data))
+		if err != nil {
+			mt = "application/octet-stream"
+		}
+		return "data:" + mt + ";base64," + base64.StdEncoding.EncodeToString(data), nil
 	})
 }
 
