@@ -291,7 +291,8 @@ func TestCorpusBlueprintsThatRunAreTested(t *testing.T) {
 
 func isDeclarative(module string) bool {
 	for _, prefix := range []string{"slack:", "google-sheets:", "airtable:", "openai-gpt-3:", "telegram:", "gemini-ai:",
-		"anthropic-claude:", "apify:", "dumplingai:", "groq:", "open-router:", "perplexity-ai:", "vapi:", "weather:"} {
+		"anthropic-claude:", "apify:", "dumplingai:", "groq:", "open-router:", "perplexity-ai:", "vapi:", "weather:",
+		"google-cloud-speech:", "googlecloudvision:"} {
 		if strings.HasPrefix(module, prefix) {
 			return true
 		}
