@@ -18,7 +18,7 @@ func TestGoogleCloudSpeechRecognize(t *testing.T) {
 	out, err := apptest.Run(t.Context(), shipped(t, "google-cloud-speech", "speechRecognize", s), weft.Bundle{"__IMTCONN__": "conn"}, weft.Bundle{
 		"content": ogg, "encoding": "OGG_OPUS", "fileName": "voice.oga", "FLACorWAV": true, "uploadType": "content",
 		"languageCode": "en-US", "sampleRateHertz": "48000", "audioChannelCount": "1", "enableSeparateRecognitionPerChannel": false,
-		"metadata": map[string]any{"interactionType": "", "microphoneDistance": ""},
+		"metadata":                 map[string]any{"interactionType": "", "microphoneDistance": ""},
 		"enableSpeakerDiarization": true, "diarizationSpeakerCount": "2",
 		"speechContexts": []any{map[string]any{"phrases": []any{"weft"}, "boost": "5"}}}, exec)
 	if err != nil {
