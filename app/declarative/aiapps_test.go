@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/app/apptest"
 )
 
@@ -376,5 +377,57 @@ func TestWeatherKeyIsHidden(t *testing.T) {
 	e := apptest.WantError(t, err, weft.DataError, "city not found")
 	if all := err.Error() + string(jsonOf(e.Details)); strings.Contains(all, "owm-secret-key") {
 		t.Fatalf("key not hidden: %s", all)
+	}
+}
+
+// Vapi's end-of-call report trigger: its payload section unwraps Vapi's "message",
+// moves the summary, transcript and recording of Vapi's current shape to where Make's
+// trigger outputs them, and drops the other server messages.
+func TestVapiEndOfCallReportPayload(t *testing.T) {
+	spec := shipped(t, "vapi", "endOfCallReport", newStandIn(t))
+	if spec.Kind != app.KindTrigger || spec.Hook == nil || spec.Hook.Payload == nil || spec.Hook.Verify != nil {
+		t.Fatalf("spec %+v", spec)
+	}
+	// No request registers the hook: the person gives Vapi the address.
+	state, err := spec.Hook.Register(t.Context(), &app.HookCall{URL: "https://weft.example/hooks/abc"})
+	if err != nil || state["url"] != "https://weft.example/hooks/abc" {
+		t.Fatalf("register: %v %v", state, err)
+	}
+	h := &app.HookCall{Params: weft.Bundle{"__IMTHOOK__": 1624920}}
+	out, keep, err := spec.Hook.Payload(h, decode(t, `{"message":{"type":"end-of-call-report","endedReason":"silence-timed-out",
+		"call":{"id":"c1","customer":{"number":"+33600000000"}},"analysis":{"summary":"No answer."},
+		"artifact":{"transcript":"AI: Hello?","recordingUrl":"https://r.example/1.wav"},"durationSeconds":31}}`))
+	if err != nil || !keep {
+		t.Fatalf("report: keep %v err %v", keep, err)
+	}
+	sameJSON(t, "bundle", out, `{"type":"end-of-call-report","endedReason":"silence-timed-out","call":{"id":"c1","customer":{"number":"+33600000000"}},
+		"analysis":{"summary":"No answer."},"artifact":{"transcript":"AI: Hello?","recordingUrl":"https://r.example/1.wav"},"durationSeconds":31,
+		"summary":"No answer.","transcript":"AI: Hello?","recordingUrl":"https://r.example/1.wav","customer":{"number":"+33600000000"}}`)
+	// The older shape carries them at the top already.
+	out, keep, err = spec.Hook.Payload(h, decode(t, `{"message":{"type":"end-of-call-report","summary":"S","transcript":"T","recordingUrl":"R",
+		"customer":{"name":"Ada","number":"+1"}}}`))
+	if err != nil || !keep || out["summary"] != "S" || out["transcript"] != "T" || out["recordingUrl"] != "R" {
+		t.Fatalf("older shape: %v %v %v", out, keep, err)
+	}
+	for _, other := range []string{`{"message":{"type":"status-update","status":"ended"}}`, `{"message":{"type":"transcript"}}`, `{}`} {
+		if _, keep, err := spec.Hook.Payload(h, decode(t, other)); keep || err != nil {
+			t.Fatalf("%s: keep %v err %v", other, keep, err)
+		}
+	}
+}
+
+// A payload output that is not a collection refuses the call (the server answers 400).
+func TestWebhookPayloadOutputMustBeACollection(t *testing.T) {
+	def := `{"name": "hooky", "base": {"baseUrl": "https://hooky.test"}, "modules": {"Watch": {
+		"webhook": {"payload": {"output": "{{body.items}}"}}}}}`
+	s := newStandIn(t)
+	spec := lookup(t, testApp(t, def, s), "hooky:Watch")
+	_, _, err := spec.Hook.Payload(&app.HookCall{}, decode(t, `{"items":[1,2]}`))
+	if err == nil || !strings.Contains(err.Error(), "payload output: the call gives array where a bundle (collection) is expected") {
+		t.Fatalf("error %v", err)
+	}
+	out, keep, err := spec.Hook.Payload(&app.HookCall{}, decode(t, `{"items":{"a":1}}`))
+	if err != nil || !keep || out["a"] != 1.0 {
+		t.Fatalf("collection: %v %v %v", out, keep, err)
 	}
 }

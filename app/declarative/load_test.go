@@ -279,6 +279,7 @@ func TestShippedDefinitionsLoad(t *testing.T) {
 		"telegram:SendReplyMessage",
 		"telegram:WatchUpdates",
 		"vapi:createOutboundPhoneCall",
+		"vapi:endOfCallReport",
 		"weather:ActionGetCurrentWeather",
 	}, " ")
 	if got := strings.Join(names, " "); got != want {
