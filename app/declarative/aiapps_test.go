@@ -2,7 +2,9 @@ package declarative_test
 
 import (
 	"encoding/base64"
+	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -430,4 +432,100 @@ func TestWebhookPayloadOutputMustBeACollection(t *testing.T) {
 	if err != nil || !keep || out["a"] != 1.0 {
 		t.Fatalf("collection: %v %v %v", out, keep, err)
 	}
+}
+
+// apifyRuns is a stand-in Apify API: a run that stays RUNNING for a number of polls,
+// then SUCCEEDED.
+func apifyRuns(t *testing.T, runningPolls int) *standIn {
+	s := newStandIn(t)
+	var polls atomic.Int32
+	s.fn = func(r *http.Request, _ string) reply {
+		run := func(status string) reply {
+			return reply{status: 201, body: `{"data":{"id":"run_1","actId":"act_1","status":"` + status + `","defaultDatasetId":"ds_1","defaultKeyValueStoreId":"kv_1"}}`}
+		}
+		if r.Method == "POST" {
+			return run("RUNNING")
+		}
+		if int(polls.Add(1)) <= runningPolls {
+			return run("RUNNING")
+		}
+		return run("SUCCEEDED")
+	}
+	return s
+}
+
+func TestApifyRunActorSync(t *testing.T) {
+	s := apifyRuns(t, 1)
+	// Blueprint 204's mapper: the input is JSON text.
+	out, err := run(t, shipped(t, "apify", "runActor", s), apifyCreds, `{"actorId":"CTQcdDtqW5dvELvur","runSync":true,
+		"inputBody":"{\n   \"startUrls\":[\n      \"https://youtu.be/x\"\n   ]\n}","memory":"1024","build":"latest"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := s.requests()
+	if len(g) != 3 || g[0].Method != "POST" || g[0].Path != "/v2/acts/CTQcdDtqW5dvELvur/runs" || g[0].Query != "build=latest&memory=1024&waitForFinish=60" ||
+		g[0].Header.Get("Authorization") != "Bearer apify_api_secret" {
+		t.Fatalf("requests %+v", g)
+	}
+	sameJSON(t, "input", jsonBody(t, g[0].Body), `{"startUrls":["https://youtu.be/x"]}`)
+	// Waiting: the run is read again until it is no longer running, each read held by
+	// Apify for up to 55 s, with the same credentials.
+	for _, p := range g[1:] {
+		if p.Method != "GET" || p.Path != "/v2/actor-runs/run_1" || p.Query != "waitForFinish=55" || p.Header.Get("Authorization") != "Bearer apify_api_secret" {
+			t.Fatalf("poll %+v", p)
+		}
+	}
+	if len(out) != 1 || out[0]["status"] != "SUCCEEDED" || out[0]["defaultDatasetId"] != "ds_1" {
+		t.Fatalf("output %v", out)
+	}
+}
+
+// Without runSync the run is started and its Run returned as Apify answers it.
+func TestApifyRunActorAsync(t *testing.T) {
+	s := apifyRuns(t, 0)
+	// Blueprint 126's mapper (Make's newer module: the input's key ends with the Actor's ID).
+	out, err := run(t, shipped(t, "apify", "runActorNew", s), apifyCreds, `{"build":"latest","memory":1024,"actorId":"shu8hvrXbJbY3Eb9W",
+		"runSync":false,"timeout":"300","actor_search_type":"store","maxTotalChargeUsd":"1",
+		"inputBodyshu8hvrXbJbY3Eb9W":"{\r\n  \"directUrls\": [\"https://www.instagram.com/reel/x\"],\r\n  \"resultsLimit\": 1\r\n}"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := s.only(t)
+	if g.Path != "/v2/acts/shu8hvrXbJbY3Eb9W/runs" || g.Query != "build=latest&maxTotalChargeUsd=1&memory=1024&timeout=300" {
+		t.Fatalf("request %s?%s", g.Path, g.Query)
+	}
+	sameJSON(t, "input", jsonBody(t, g.Body), `{"directUrls":["https://www.instagram.com/reel/x"],"resultsLimit":1}`)
+	if out[0]["status"] != "RUNNING" || out[0]["id"] != "run_1" {
+		t.Fatalf("output %v", out)
+	}
+	// An Actor named username/name is addressed as username~name.
+	if _, err := run(t, shipped(t, "apify", "runActorNew", s), apifyCreds, `{"actorId":"apify/instagram-scraper","runSync":false}`); err != nil {
+		t.Fatal(err)
+	}
+	if p := s.requests()[1].Path; p != "/v2/acts/apify~instagram-scraper/runs" {
+		t.Fatalf("path %s", p)
+	}
+}
+
+// A run still going when weft stops waiting is a ModuleTimeoutError (retried
+// automatically: the retry starts the Actor again); a failing poll is typed like any
+// answer.
+func TestApifyRunActorWaitErrors(t *testing.T) {
+	s := apifyRuns(t, 100)
+	_, err := run(t, shipped(t, "apify", "runActor", s), apifyCreds, `{"actorId":"a1","runSync":true,"inputBody":"{}"}`)
+	apptest.WantError(t, err, weft.ModuleTimeoutError, "the job was still not done after 4 polls")
+	if n := len(s.requests()); n != 5 {
+		t.Fatalf("%d requests, want the start and 4 polls", n)
+	}
+	s = newStandIn(t, reply{status: 201, body: `{"data":{"id":"run_2","status":"READY"}}`},
+		reply{status: 404, body: `{"error":{"type":"record-not-found","message":"Actor run was not found"}}`})
+	_, err = run(t, shipped(t, "apify", "runActor", s), apifyCreds, `{"actorId":"a1","runSync":true}`)
+	apptest.WantError(t, err, weft.DataError, "[404] Actor run was not found (record-not-found)")
+	errorTable(t, "apify", "runActor", apifyCreds, `{"actorId":"a1","inputBody":"{}"}`, []tableCase{
+		{name: "invalid input", reply: reply{status: 400, body: `{"error":{"type":"invalid-input","message":"Input is not valid: Field input.startUrls is required"}}`},
+			typ: weft.DataError, message: "startUrls is required"},
+		{name: "no such actor", reply: reply{status: 404, body: `{"error":{"type":"record-not-found","message":"Actor was not found"}}`}, typ: weft.DataError},
+		{name: "paid actor without usage", reply: reply{status: 402, body: `{"error":{"type":"not-enough-usage-to-run-paid-actor","message":"Not enough usage"}}`},
+			typ: weft.InvalidConfigurationError},
+	})
 }

@@ -257,6 +257,8 @@ func TestShippedDefinitionsLoad(t *testing.T) {
 		"anthropic-claude:createAMessage",
 		"anthropic-claude:simpleTextPrompt",
 		"apify:fetchDatasetItems",
+		"apify:runActor",
+		"apify:runActorNew",
 		"dumplingai:generateAiImageFluxSchnell",
 		"gemini-ai:createACompletionGeminiPro",
 		"gemini-ai:createAnImage",
