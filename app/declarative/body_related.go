@@ -16,12 +16,12 @@ import (
 // JSON and the second the file's bytes. The definition's body is an array of parts:
 //
 //	[{"contentType": "application/json; charset=UTF-8", "body": {…}},
-//	 {"contentType": "{{$mimeType…}}", "body": "{{parameters.data}}"}]
+//	 {"contentType": "{{$mimeType…}}", "body": "{{parameters.data}}", "maxSize": 2147483648}]
 //
 // A part's body that is a collection or an array travels as JSON (contentType defaults
 // to application/json; charset=UTF-8); binary data as it is and text as UTF-8 (default
 // application/octet-stream and text/plain; charset=UTF-8). A part whose body is null is
-// left out.
+// left out; one larger than its maxSize (bytes) is a MaxFileSizeExceededError.
 func encodeRelated(v any) ([]byte, string, error) {
 	list, ok := v.([]any)
 	if !ok {
@@ -36,8 +36,8 @@ func encodeRelated(v any) ([]byte, string, error) {
 			return nil, "", weft.Errorf(weft.DataError, "multipart/related part %d must be a collection {contentType, body}, got %s", i, value.Kind(e))
 		}
 		for k := range p {
-			if k != "contentType" && k != "body" {
-				return nil, "", weft.Errorf(weft.DataError, "multipart/related part %d: unknown key %q (a part has contentType and body)", i, k)
+			if k != "contentType" && k != "body" && k != "maxSize" {
+				return nil, "", weft.Errorf(weft.DataError, "multipart/related part %d: unknown key %q (a part has contentType, body and maxSize)", i, k)
 			}
 		}
 		body := p["body"]
@@ -62,6 +62,13 @@ func encodeRelated(v any) ([]byte, string, error) {
 			if ctype == "" {
 				ctype = "text/plain; charset=UTF-8"
 			}
+		}
+		if limit, ok := number(p["maxSize"]); ok && limit > 0 && len(data) > limit {
+			// The service's documented limit (Gemini's 2 GB): refused before anything is
+			// sent, so a person sees which file is too big.
+			return nil, "", &weft.Error{Type: weft.MaxFileSizeExceededError,
+				Message: fmt.Sprintf("multipart/related part %d: %d bytes is over the service's limit of %d bytes", i, len(data), limit),
+				Details: map[string]any{"size": float64(len(data)), "maxFileSize": float64(limit)}}
 		}
 		if strings.ContainsAny(ctype, "\r\n") {
 			return nil, "", weft.Errorf(weft.DataError, "multipart/related part %d: a content type cannot hold a line break", i)

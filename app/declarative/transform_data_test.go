@@ -35,7 +35,7 @@ const bodiesDef = `{
         "body": [
           {"body": {"name": "{{parameters.name}}"}},
           {"body": "{{ifempty(parameters.note; null)}}"},
-          {"contentType": {"$mimeType": "{{parameters.name}}"}, "body": "{{parameters.data}}"}
+          {"contentType": {"$mimeType": "{{parameters.name}}"}, "body": "{{parameters.data}}", "maxSize": 16}
         ]
       }
     }
@@ -123,5 +123,16 @@ func TestConcatLoadErrors(t *testing.T) {
 	_, err := declarative.Load(fstest.MapFS{"bad.json": {Data: []byte(def)}})
 	if err == nil || !strings.Contains(err.Error(), "/modules/M/communication/body/tools/$concat: $concat takes an array of arrays") {
 		t.Fatalf("load error = %v", err)
+	}
+}
+
+// A file over its part's maxSize is refused before anything is sent.
+func TestRelatedBodyMaxSize(t *testing.T) {
+	s := newStandIn(t)
+	spec := lookup(t, testApp(t, bodiesDef, s), "bodies:Upload")
+	_, err := apptest.Run(t.Context(), spec, nil, weft.Bundle{"name": "big.bin", "data": make([]byte, 17)}, apptest.NewExec())
+	e := apptest.WantError(t, err, weft.MaxFileSizeExceededError, "17 bytes is over the service's limit of 16 bytes")
+	if e.Details["size"] != 17.0 || e.Details["maxFileSize"] != 16.0 || len(s.requests()) != 0 {
+		t.Fatalf("details %v, %d requests", e.Details, len(s.requests()))
 	}
 }
