@@ -149,6 +149,12 @@ type HookSpec struct {
 	// An error refuses the request (401, or a *VerifyError's status) and nothing is
 	// queued.
 	Verify func(ctx context.Context, h *HookCall, r *http.Request, body []byte, state HookState) error
+	// Payload, when set, turns a verified call's payload into the trigger's bundle, as
+	// Make's trigger outputs it (Vapi wraps its report in "message"); keep false
+	// acknowledges a call the trigger does not emit (another event type) without
+	// queueing anything. nil: the payload is the bundle as it came. An error refuses the
+	// call (400). h.Params are the trigger's parameters when the hook is registered.
+	Payload func(h *HookCall, payload weft.Bundle) (out weft.Bundle, keep bool, err error)
 }
 
 // HookState is what an instant trigger's registration keeps (stored encrypted with

@@ -230,3 +230,22 @@ func TestModules(t *testing.T) {
 		t.Fatalf("missing or wrong kinds: %v", want)
 	}
 }
+
+func TestModulesOfOneApp(t *testing.T) {
+	code, out, errOut := weft(t, "", "modules", "--app", "gemini-ai")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var names []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		names = append(names, strings.Fields(l)[0])
+	}
+	if got := strings.Join(names, " "); got != "gemini-ai:createACompletionGeminiPro gemini-ai:createAnImage gemini-ai:simpleTextPrompt gemini-ai:uploadAFile" {
+		t.Fatalf("modules of gemini-ai: %s", got)
+	}
+	// A prefix of an app's name is not that app.
+	code, _, errOut = weft(t, "", "modules", "--app", "gemini")
+	if code == 0 || !strings.Contains(errOut, "--app gemini: no app of that name") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+}

@@ -115,6 +115,17 @@ func (s *Server) hook(w http.ResponseWriter, r *http.Request) {
 		s.hookError(w, http.StatusBadRequest, "invalid", err.Error())
 		return
 	}
+	// An instant app trigger may reshape the payload into its bundle or drop a call it
+	// does not emit (app.HookSpec.Payload).
+	if out, keep, changed, err := s.svc.HookPayload(ctx, h.ScenarioID, payload); err != nil {
+		s.hookError(w, http.StatusBadRequest, "invalid", err.Error())
+		return
+	} else if !keep {
+		s.accepted(w, nil)
+		return
+	} else if changed {
+		payload, stored = out, nil
+	}
 	inline := false
 	select {
 	case s.inline <- struct{}{}:

@@ -260,6 +260,26 @@ func (s *Service) VerifyHook(ctx context.Context, scenarioID int64, r *http.Requ
 	return v.spec.Verify(ctx, v.call, r, body, v.state)
 }
 
+// HookPayload turns a verified call's payload into its instant trigger's bundle
+// (app.HookSpec.Payload). changed is false when the payload is the bundle as it came
+// (hooks of other triggers, triggers without a Payload); keep false is a call the
+// trigger does not emit, to acknowledge and drop.
+func (s *Service) HookPayload(ctx context.Context, scenarioID int64, payload weft.Bundle) (out weft.Bundle, keep, changed bool, err error) {
+	v, err := s.verifierOf(ctx, scenarioID)
+	if err != nil {
+		return nil, false, false, err
+	}
+	if v.spec == nil || v.spec.Payload == nil {
+		return payload, true, false, nil
+	}
+	call := v.call
+	if call == nil {
+		call = &app.HookCall{}
+	}
+	out, keep, err = v.spec.Payload(call, payload)
+	return out, keep, true, err
+}
+
 func (s *Service) verifierOf(ctx context.Context, scenarioID int64) (*verifier, error) {
 	if v, ok := s.verifiers.Load(scenarioID); ok {
 		return v.(*verifier), nil

@@ -290,7 +290,9 @@ func TestCorpusBlueprintsThatRunAreTested(t *testing.T) {
 }
 
 func isDeclarative(module string) bool {
-	for _, prefix := range []string{"slack:", "google-sheets:", "airtable:", "openai-gpt-3:", "telegram:"} {
+	for _, prefix := range []string{"slack:", "google-sheets:", "airtable:", "openai-gpt-3:", "telegram:", "gemini-ai:",
+		"anthropic-claude:", "apify:", "dumplingai:", "groq:", "open-router:", "perplexity-ai:", "vapi:", "weather:",
+		"google-cloud-speech:", "googlecloudvision:"} {
 		if strings.HasPrefix(module, prefix) {
 			return true
 		}
@@ -333,8 +335,23 @@ func TestCorpusMapperKeysAreDeclared(t *testing.T) {
 		got = append(got, fmt.Sprintf("%s×%d", k, n))
 	}
 	sort.Strings(got)
-	want := "airtable:ActionCreateRecord×15 airtable:ActionUpdateRecords×28 google-sheets:addRow×8 google-sheets:filterRows×11 " +
-		"google-sheets:updateRow×4 google-sheets:watchRows×1 openai-gpt-3:CreateCompletion×11 slack:CreateMessage×29 telegram:SendReplyMessage×9"
+	// One module type per line, in name order, so apps added side by side merge cleanly.
+	want := strings.Join([]string{
+		"airtable:ActionCreateRecord×15",
+		"airtable:ActionUpdateRecords×28",
+		"anthropic-claude:createAMessage×5",
+		"apify:fetchDatasetItems×1",
+		"gemini-ai:createACompletionGeminiPro×1",
+		"google-sheets:addRow×8",
+		"google-sheets:filterRows×11",
+		"google-sheets:updateRow×4",
+		"google-sheets:watchRows×1",
+		"openai-gpt-3:CreateCompletion×11",
+		"openai-gpt-3:createModelResponse×1",
+		"perplexity-ai:createAChatCompletion×1",
+		"slack:CreateMessage×29",
+		"telegram:SendReplyMessage×9",
+	}, " ")
 	if strings.Join(got, " ") != want {
 		t.Fatalf("uses in the corpus:\n got %s\nwant %s", strings.Join(got, " "), want)
 	}

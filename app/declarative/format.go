@@ -70,10 +70,11 @@ type commDef struct {
 	headers  node
 	qs       node
 	body     node
-	bodyType string // json, urlencoded, text
+	bodyType string // json, urlencoded, text, related
 	temp     node
 	resp     respDef
 	pag      *pagDef
+	poll     *pollDef // poll.go
 }
 
 type respDef struct {
@@ -510,8 +511,7 @@ var methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS
 func decodeCommunication(a *appDef, c *commDef, o obj, extra ...string) error {
 	// extra roots: an instant trigger's attach and detach requests read {{webhook.…}}.
 	scopeRequest, scopeTemp, scopeResponse := scopeRequest.with(extra...), scopeTemp.with(extra...), scopeResponse.with(extra...)
-	_ = scopeResponse
-	if err := o.only("url", "method", "headers", "qs", "body", "type", "temp", "response", "pagination"); err != nil {
+	if err := o.only("url", "method", "headers", "qs", "body", "type", "temp", "response", "pagination", "poll"); err != nil {
 		return err
 	}
 	var err error
@@ -547,15 +547,21 @@ func decodeCommunication(a *appDef, c *commDef, o obj, extra ...string) error {
 	switch c.bodyType {
 	case "":
 		c.bodyType = "json"
-	case "json", "urlencoded", "text":
+	case "json", "urlencoded", "text", "related":
 	default:
-		return errAt(o.at("type"), "%q is not a body type (json, urlencoded, text)", c.bodyType)
+		return errAt(o.at("type"), "%q is not a body type (json, urlencoded, text, related)", c.bodyType)
 	}
 	if c.temp, err = o.collection("temp", scopeTemp); err != nil {
 		return err
 	}
 	if err := decodeResponse(a, &c.resp, o, extra...); err != nil {
 		return err
+	}
+	if c.poll, err = decodePoll(o, scopeResponse); err != nil {
+		return err
+	}
+	if c.poll != nil && o.has("pagination") {
+		return errAt(o.at("poll"), "a request that waits for its job (poll) has no pagination")
 	}
 	pag, ok, err := o.object("pagination")
 	if err != nil || !ok {

@@ -250,8 +250,40 @@ func TestShippedDefinitionsLoad(t *testing.T) {
 	for _, s := range specs {
 		names = append(names, s.Name)
 	}
-	want := "airtable:ActionCreateRecord airtable:ActionUpdateRecords google-sheets:addRow google-sheets:filterRows " +
-		"google-sheets:updateRow google-sheets:watchRows openai-gpt-3:CreateCompletion slack:CreateMessage telegram:SendReplyMessage telegram:WatchUpdates"
+	// One module per line, in name order, so apps added side by side merge cleanly.
+	want := strings.Join([]string{
+		"airtable:ActionCreateRecord",
+		"airtable:ActionUpdateRecords",
+		"anthropic-claude:createAMessage",
+		"anthropic-claude:simpleTextPrompt",
+		"apify:fetchDatasetItems",
+		"apify:runActor",
+		"apify:runActorNew",
+		"dumplingai:generateAiImageFluxSchnell",
+		"gemini-ai:createACompletionGeminiPro",
+		"gemini-ai:createAnImage",
+		"gemini-ai:simpleTextPrompt",
+		"gemini-ai:uploadAFile",
+		"google-cloud-speech:speechRecognize",
+		"google-sheets:addRow",
+		"google-sheets:filterRows",
+		"google-sheets:updateRow",
+		"google-sheets:watchRows",
+		"googlecloudvision:DetectText",
+		"groq:chatCompletion",
+		"open-router:createAChatCompletion",
+		"openai-gpt-3:CreateCompletion",
+		"openai-gpt-3:GenerateImage",
+		"openai-gpt-3:analyzeImages",
+		"openai-gpt-3:createModelResponse",
+		"perplexity-ai:createAChatCompletion",
+		"slack:CreateMessage",
+		"telegram:SendReplyMessage",
+		"telegram:WatchUpdates",
+		"vapi:createOutboundPhoneCall",
+		"vapi:endOfCallReport",
+		"weather:ActionGetCurrentWeather",
+	}, " ")
 	if got := strings.Join(names, " "); got != want {
 		t.Fatalf("shipped modules:\n got %s\nwant %s", got, want)
 	}

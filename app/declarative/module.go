@@ -155,6 +155,12 @@ func (m *module) fetch(ctx context.Context, c *app.Call, o fetchOptions) (*fetch
 		if e := m.responseError(env, rvars, req, resp, c.Exec.Now()); e != nil {
 			return nil, e
 		}
+		if comm.poll != nil {
+			// The answer describes a job still running: wait for it (poll.go).
+			if resp, rvars, err = m.poll(ctx, env, req, resp, rvars, c.Exec.Now); err != nil {
+				return nil, err
+			}
+		}
 		before := len(col.out)
 		n, err := col.page(rvars)
 		if err != nil {

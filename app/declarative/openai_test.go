@@ -2,6 +2,7 @@ package declarative_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/weftworks/weft"
 )
@@ -60,18 +61,43 @@ func TestOpenAIJSONModeAndPrompt(t *testing.T) {
 	}
 }
 
+// OpenAI's documented errors (platform.openai.com/docs/guides/error-codes), each
+// checked on the module and through the engine.
 func TestOpenAIErrors(t *testing.T) {
 	mapper := `{"model":"gpt-4","messages":[{"role":"user","content":"x"}]}`
 	oerr := func(status int, code, msg string) reply {
 		return reply{status: status, body: `{"error":{"message":"` + msg + `","type":"x","param":null,"code":"` + code + `"}}`}
 	}
-	checkErrors(t, "openai-gpt-3", "CreateCompletion", openaiCreds, mapper, []errCase{
-		{"bad key", oerr(401, "invalid_api_key", "Incorrect API key provided"), weft.InvalidAccessTokenError, "[401] Incorrect API key provided"},
-		{"rate limit", oerr(429, "rate_limit_exceeded", "Rate limit reached"), weft.RateLimitError, "Rate limit reached"},
-		{"no quota left", oerr(429, "insufficient_quota", "You exceeded your current quota"), weft.InvalidConfigurationError, "current quota"},
-		{"too long", oerr(400, "context_length_exceeded", "maximum context length is 8192 tokens"), weft.DataError, "8192"},
-		{"no such model", oerr(404, "model_not_found", "The model gpt-9 does not exist"), weft.DataError, "gpt-9"},
-		{"overloaded", oerr(503, "", "The engine is currently overloaded"), weft.ConnectionError, "overloaded"},
-		{"server error", oerr(500, "", "The server had an error"), weft.RuntimeError, "server had an error"},
+	errorTable(t, "openai-gpt-3", "CreateCompletion", openaiCreds, mapper, []tableCase{
+		{name: "bad key", reply: oerr(401, "invalid_api_key", "Incorrect API key provided"), typ: weft.InvalidAccessTokenError, message: "[401] Incorrect API key provided"},
+		{name: "rate limit", reply: reply{status: 429, body: `{"error":{"message":"Rate limit reached","code":"rate_limit_exceeded"}}`,
+			header: map[string]string{"Retry-After": "20"}}, typ: weft.RateLimitError, message: "Rate limit reached", retryAfter: 20 * time.Second},
+		{name: "no quota left", reply: oerr(429, "insufficient_quota", "You exceeded your current quota"), typ: weft.InvalidConfigurationError, message: "current quota"},
+		{name: "region not supported", reply: oerr(403, "unsupported_country_region_territory", "Country, region, or territory not supported"),
+			typ: weft.InvalidConfigurationError, message: "not supported"},
+		{name: "too long", reply: oerr(400, "context_length_exceeded", "maximum context length is 8192 tokens"), typ: weft.DataError, message: "8192"},
+		{name: "no such model", reply: oerr(404, "model_not_found", "The model gpt-9 does not exist"), typ: weft.DataError, message: "gpt-9"},
+		{name: "overloaded", reply: oerr(503, "", "The engine is currently overloaded"), typ: weft.ConnectionError, message: "overloaded"},
+		// "Retry your request after a brief wait" (the error codes guide): transient.
+		{name: "server error", reply: oerr(500, "", "The server had an error while processing your request"), typ: weft.ConnectionError, message: "server had an error"},
 	})
+}
+
+// Make's further chat settings (blueprint 324 sets the penalties), and Parse JSON
+// Response: result is the parsed answer.
+func TestOpenAIChatSettingsAndParsedResult(t *testing.T) {
+	s := newStandIn(t, ok(chatAnswer))
+	spec := shipped(t, "openai-gpt-3", "CreateCompletion", s)
+	out, err := run(t, spec, openaiCreds, `{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"frequency_penalty":"0.5",
+		"presence_penalty":"-0.5","seed":"42","stop":["END"],"logit_bias":[{"token":"1734","probability":"-100"}],"parseJSONResponse":true}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameJSON(t, "body", jsonBody(t, s.only(t).Body), `{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"frequency_penalty":0.5,
+		"presence_penalty":-0.5,"seed":42,"stop":["END"],"logit_bias":{"1734":-100}}`)
+	sameJSON(t, "result", out[0]["result"], `{"category":"Positive"}`)
+	// An answer that is not JSON cannot be parsed: the bundle waits for a person.
+	s.set(ok(`{"choices":[{"message":{"content":"Sure! Here it is"}}]}`))
+	_, err = run(t, spec, openaiCreds, `{"model":"gpt-4o","messages":[{"role":"user","content":"x"}],"parseJSONResponse":true}`)
+	wantType(t, err, weft.UnexpectedError, "invalid JSON")
 }

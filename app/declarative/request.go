@@ -152,6 +152,8 @@ func encodeBody(v any, typ string) ([]byte, string, error) {
 			}
 		}
 		return []byte(form.Encode()), "application/x-www-form-urlencoded", nil
+	case "related":
+		return encodeRelated(v)
 	case "text":
 		if b, ok := v.([]byte); ok {
 			return b, "", nil

@@ -48,6 +48,7 @@ type webhookDef struct {
 	keepOut  bool // attach declares an output: it is kept for detach and verify
 	detach   *commDef
 	verify   *verifyDef
+	payload  *payloadDef // webhook_payload.go
 	name     string
 	fullName string
 }
@@ -81,29 +82,33 @@ func decodeWebhook(a *appDef, m *moduleDef, o obj) error {
 	if len(m.mapper) > 0 {
 		return errAt(o.at("mapper"), "an instant trigger runs first and maps nothing: declare its fields as parameters")
 	}
-	if err := w.only("secret", "attach", "detach", "verify"); err != nil {
+	if err := w.only("secret", "attach", "detach", "verify", "payload"); err != nil {
 		return err
 	}
 	d := &webhookDef{name: m.name, fullName: a.name + ":" + m.name}
 	if d.secret, err = w.boolean("secret", false); err != nil {
 		return err
 	}
+	// Without attach the person gives the service the hook's address (Vapi's server
+	// URL): activation registers nothing with it (webhook_payload.go).
 	att, ok, err := w.object("attach")
 	if err != nil {
 		return err
 	}
-	if !ok {
-		return errAt(w.at("attach"), "required: the request that registers the hook with the service")
+	if ok {
+		d.attach = &commDef{}
+		if err := decodeCommunication(a, d.attach, att, rootWebhook); err != nil {
+			return err
+		}
+		if r, ok, _ := att.object("response"); ok && r.has("output") {
+			d.keepOut = true
+		}
+		if d.attach.pag != nil || d.attach.resp.iterate != nil {
+			return errAt(w.at("attach"), "attach is one request: no pagination or iterate")
+		}
 	}
-	d.attach = &commDef{}
-	if err := decodeCommunication(a, d.attach, att, rootWebhook); err != nil {
+	if d.payload, err = decodePayload(w); err != nil {
 		return err
-	}
-	if r, ok, _ := att.object("response"); ok && r.has("output") {
-		d.keepOut = true
-	}
-	if d.attach.pag != nil || d.attach.resp.iterate != nil {
-		return errAt(w.at("attach"), "attach is one request: no pagination or iterate")
 	}
 	if det, ok, err := w.object("detach"); err != nil {
 		return err
@@ -112,6 +117,9 @@ func decodeWebhook(a *appDef, m *moduleDef, o obj) error {
 		if err := decodeCommunication(a, d.detach, det, rootWebhook); err != nil {
 			return err
 		}
+	}
+	if d.detach != nil && d.attach == nil {
+		return errAt(w.at("detach"), "detach undoes attach: give attach too, or neither (the person gives the service the hook's address)")
 	}
 	if v, ok, err := w.object("verify"); err != nil {
 		return err
@@ -271,6 +279,9 @@ func (d *webhookDef) spec(m *moduleDef, rt *runtime) *app.HookSpec {
 				}
 				state["secret"] = sec
 			}
+			if d.attach == nil {
+				return state, nil
+			}
 			out, err := d.call(ctx, m, rt, d.attach, h, state, "attach")
 			if err != nil {
 				return nil, fmt.Errorf("%s: register the hook (attach): %w", d.fullName, err)
@@ -289,6 +300,9 @@ func (d *webhookDef) spec(m *moduleDef, rt *runtime) *app.HookSpec {
 			}
 			return nil
 		},
+	}
+	if d.payload != nil {
+		s.Payload = d.payload.bundle
 	}
 	if d.verify != nil {
 		s.Verify = func(ctx context.Context, h *app.HookCall, r *http.Request, body []byte, state app.HookState) error {

@@ -105,7 +105,10 @@ func TestWebhookDefinitionHMAC(t *testing.T) {
 
 func TestWebhookDefinitionErrors(t *testing.T) {
 	for _, tc := range []struct{ name, webhook, want string }{
-		{"no attach", `{"detach": {"url": "/x"}}`, "webhook/attach: required"},
+		{"detach without attach", `{"detach": {"url": "/x"}}`, "webhook/detach: detach undoes attach"},
+		{"no attach: the address is given by hand", `{"payload": {"condition": "{{body.type = \"x\"}}", "output": "{{body.message}}"}}`, ""},
+		{"unknown payload key", `{"payload": {"filter": "{{body.x}}"}}`, `webhook/payload/filter: unknown key`},
+		{"a request root in the payload", `{"payload": {"output": "{{connection.x}}"}}`, "connection"},
 		{"both value and hmac", `{"attach": {"url": "/x"}, "verify": {"header": "X", "value": "a", "hmac": {"key": "k"}}}`, "give either value"},
 		{"unknown algorithm", `{"attach": {"url": "/x"}, "verify": {"header": "X", "hmac": {"key": "k", "algorithm": "md5"}}}`, `"md5" is not an HMAC algorithm`},
 		{"a response root in verify", `{"attach": {"url": "/x"}, "verify": {"header": "X", "value": "{{body.x}}"}}`, "body"},

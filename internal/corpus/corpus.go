@@ -31,3 +31,10 @@ func Files(t testing.TB) []string {
 // SharedDir is where the project's shared corpus lives beside the checkout
 // (../shared/blueprints) when it does.
 func SharedDir() string { return filepath.Join(Dir(), "..", "..", "..", "shared", "blueprints") }
+
+// Export is the path of one copy, under testdata/corpus, of an export from the shared
+// census corpus (../shared/corpus; SOURCES.tsv there names its repository): the real
+// blueprints that end-to-end tests of the modules they use run.
+func Export(name string) string {
+	return filepath.Join(Dir(), "..", "corpus", name)
+}
