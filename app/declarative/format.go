@@ -485,7 +485,7 @@ func decodeModule(a *appDef, name string, o obj) (*moduleDef, error) {
 	if o.has("webhook") {
 		return nil, errAt(o.at("communication"), "an instant trigger (webhook) has no communication of its own: its requests are attach and detach")
 	}
-	if err := decodeCommunication(a, &m.comm, comm); err != nil {
+	if err := decodeCommunication(a, &m.comm, comm, triggerRoots(comm)...); err != nil {
 		return nil, err
 	}
 	if resp, ok, _ := comm.object("response"); ok {
