@@ -333,7 +333,7 @@ func TestCorpusMapperKeysAreDeclared(t *testing.T) {
 		got = append(got, fmt.Sprintf("%s×%d", k, n))
 	}
 	sort.Strings(got)
-	want := "airtable:ActionCreateRecord×15 airtable:ActionUpdateRecords×28 google-sheets:addRow×8 google-sheets:filterRows×11 " +
+	want := "airtable:ActionCreateRecord×15 airtable:ActionGetRecord×3 airtable:ActionSearchRecords×2 airtable:ActionUpdateRecords×28 airtable:TriggerWatchRecords×1 google-sheets:addRow×8 google-sheets:filterRows×11 " +
 		"google-sheets:updateRow×4 google-sheets:watchRows×1 openai-gpt-3:CreateCompletion×11 slack:CreateMessage×29 telegram:SendReplyMessage×9"
 	if strings.Join(got, " ") != want {
 		t.Fatalf("uses in the corpus:\n got %s\nwant %s", strings.Join(got, " "), want)

@@ -65,15 +65,18 @@ type moduleDef struct {
 }
 
 type commDef struct {
-	url      node
-	method   string
-	headers  node
-	qs       node
-	body     node
-	bodyType string // json, urlencoded, text
-	temp     node
-	resp     respDef
-	pag      *pagDef
+	url    node
+	method string
+	// methodTmpl, when set, computes the method from the input (one of methods): an
+	// upsert that creates with POST and updates with PATCH.
+	methodTmpl node
+	headers    node
+	qs         node
+	body       node
+	bodyType   string // json, urlencoded, text
+	temp       node
+	resp       respDef
+	pag        *pagDef
 }
 
 type respDef struct {
@@ -524,6 +527,13 @@ func decodeCommunication(a *appDef, c *commDef, o obj, extra ...string) error {
 	method, err := o.str("method", false)
 	if err != nil {
 		return err
+	}
+	if strings.Contains(method, "{{") {
+		// Chosen by the input: checked when evaluated (request.go).
+		if c.methodTmpl, err = o.node("method", scopeRequest); err != nil {
+			return err
+		}
+		method = "GET"
 	}
 	c.method = strings.ToUpper(method)
 	if c.method == "" {
