@@ -42,8 +42,8 @@ func TestQueryFilter(t *testing.T) {
 
 func TestNotionID(t *testing.T) {
 	for in, want := range map[string]string{
-		"2a1b2541331a80988f37e438237855e8":     "2a1b2541331a80988f37e438237855e8",
-		"200c003d-3b7a-410d-840c-8e19b0667edc": "200c003d-3b7a-410d-840c-8e19b0667edc",
+		"2a1b2541331a80988f37e438237855e8":                                        "2a1b2541331a80988f37e438237855e8",
+		"200c003d-3b7a-410d-840c-8e19b0667edc":                                    "200c003d-3b7a-410d-840c-8e19b0667edc",
 		"https://www.notion.so/team/Tasks-12e84d3243c58088996cf5914c12cf99?v=abc": "12e84d3243c58088996cf5914c12cf99",
 		" page-1 ": "page-1",
 	} {

@@ -17,7 +17,9 @@ const db011 = "2a1b2541331a80988f37e438237855e8"
 // schema011 is the database of corpus blueprint 011 (its expect names the property IDs
 // and types), with a property of each other writable type beside them.
 func schema011() map[string]any {
-	p := func(id, typ string) map[string]any { return map[string]any{"id": id, "type": typ, typ: map[string]any{}} }
+	p := func(id, typ string) map[string]any {
+		return map[string]any{"id": id, "type": typ, typ: map[string]any{}}
+	}
 	return map[string]any{
 		"Name": p("title", "title"), "Summary": p("ZI~i", "rich_text"), "Type": p("%5E%40sv", "select"),
 		"Status": p("diVb", "status"), "Course": p("kcjY", "select"), "Date": p("wW~J", "date"),
