@@ -36,6 +36,9 @@ type notionAPI struct {
 	mu      sync.Mutex
 	got     []got
 	schemas map[string]map[string]any // database or data source id → properties by name
+	// dataSources names each data source's database: a query of the data source lists
+	// the pages created under either.
+	dataSources map[string]string
 	pages   map[string]map[string]any
 	order   []string // page ids in creation order
 	nextID  int
@@ -43,7 +46,7 @@ type notionAPI struct {
 }
 
 func newNotionAPI(t *testing.T) *notionAPI {
-	n := &notionAPI{schemas: map[string]map[string]any{}, pages: map[string]map[string]any{}}
+	n := &notionAPI{schemas: map[string]map[string]any{}, pages: map[string]map[string]any{}, dataSources: map[string]string{}}
 	n.Server = httptest.NewServer(http.HandlerFunc(n.serve))
 	t.Cleanup(n.Close)
 	return n
@@ -221,7 +224,8 @@ func (n *notionAPI) query(w http.ResponseWriter, kind, id string, body map[strin
 	var match []any
 	for _, pid := range n.order {
 		p := n.pages[pid]
-		if value.Text(p["parent"].(map[string]any)[field]) != id {
+		parent := p["parent"].(map[string]any)
+		if value.Text(parent[field]) != id && (kind != "data_sources" || value.Text(parent["database_id"]) != n.dataSources[id]) {
 			continue
 		}
 		if f, ok := body["filter"].(map[string]any); ok {
