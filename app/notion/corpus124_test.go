@@ -27,7 +27,9 @@ const (
 
 // schema124 is the database's schema as the blueprint's expect describes it.
 func schema124() map[string]any {
-	p := func(id, typ string) map[string]any { return map[string]any{"id": id, "type": typ, typ: map[string]any{}} }
+	p := func(id, typ string) map[string]any {
+		return map[string]any{"id": id, "type": typ, typ: map[string]any{}}
+	}
 	return map[string]any{
 		"Date": p("title", "title"), "Age": p("%3D%5Cn%3F", "number"), "Height": p("Q%5BPr", "number"),
 		"Calorii": p("SOIL", "number"), "Carbohidrati": p("TNwE", "number"), "Step calories": p("Zgdg", "number"),

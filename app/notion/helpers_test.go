@@ -39,10 +39,10 @@ type notionAPI struct {
 	// dataSources names each data source's database: a query of the data source lists
 	// the pages created under either.
 	dataSources map[string]string
-	pages   map[string]map[string]any
-	order   []string // page ids in creation order
-	nextID  int
-	fail    func(r *http.Request) (int, string, map[string]string) // answers instead, when it returns a status
+	pages       map[string]map[string]any
+	order       []string // page ids in creation order
+	nextID      int
+	fail        func(r *http.Request) (int, string, map[string]string) // answers instead, when it returns a status
 }
 
 func newNotionAPI(t *testing.T) *notionAPI {
