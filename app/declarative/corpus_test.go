@@ -290,7 +290,7 @@ func TestCorpusBlueprintsThatRunAreTested(t *testing.T) {
 }
 
 func isDeclarative(module string) bool {
-	for _, prefix := range []string{"slack:", "google-sheets:", "airtable:", "openai-gpt-3:", "telegram:", "google-forms:"} {
+	for _, prefix := range []string{"slack:", "google-sheets:", "airtable:", "openai-gpt-3:", "telegram:", "google-forms:", "youtube:"} {
 		if strings.HasPrefix(module, prefix) {
 			return true
 		}

@@ -251,7 +251,7 @@ func TestShippedDefinitionsLoad(t *testing.T) {
 		names = append(names, s.Name)
 	}
 	want := "airtable:ActionCreateRecord airtable:ActionGetRecord airtable:ActionSearchRecords airtable:ActionUpdateRecords airtable:TriggerWatchRecords airtable:upsertRecord google-forms:watchResponses google-sheets:addMultipleRows google-sheets:addRow google-sheets:clearValuesFromRange google-sheets:filterRows google-sheets:getSheetContent " +
-		"google-sheets:updateCell google-sheets:updateRow google-sheets:watchRows openai-gpt-3:CreateCompletion slack:CreateMessage telegram:SendReplyMessage telegram:WatchUpdates"
+		"google-sheets:updateCell google-sheets:updateRow google-sheets:watchRows openai-gpt-3:CreateCompletion slack:CreateMessage telegram:SendReplyMessage telegram:WatchUpdates youtube:pollingVideos"
 	if got := strings.Join(names, " "); got != want {
 		t.Fatalf("shipped modules:\n got %s\nwant %s", got, want)
 	}
