@@ -129,8 +129,12 @@ func updateADatabaseItemSpec(a *api) app.Spec {
 	}
 }
 
-// maxPageSize is Notion's largest page of query results.
-const maxPageSize = 100
+// maxPageSize is Notion's largest page of query results; maxPages bounds one query
+// (10,000 items), as the declarative apps' pagination is bounded.
+const (
+	maxPageSize = 100
+	maxPages    = 100
+)
 
 func searchObjectsSpec(a *api) app.Spec {
 	return app.Spec{
@@ -191,7 +195,12 @@ func (a *api) search(ctx context.Context, c *app.Call) ([]weft.Bundle, error) {
 		query["sorts"] = sorts
 	}
 	var out []weft.Bundle
-	for len(out) < limit {
+	for page := 1; len(out) < limit; page++ {
+		if page > maxPages {
+			// A query without a limit stops here rather than read a huge database
+			// (or a service that never says it is done) without end.
+			break
+		}
 		q := maps.Clone(query)
 		q["page_size"] = float64(min(maxPageSize, limit-len(out)))
 		body, err := s.call(ctx, request{method: "POST", path: "/v1/" + kind + "/" + pathID(parent) + "/query", body: q})
@@ -204,7 +213,7 @@ func (a *api) search(ctx context.Context, c *app.Call) ([]weft.Bundle, error) {
 			}
 		}
 		next := value.Text(body["next_cursor"])
-		if !value.Bool(body["has_more"]) || next == "" {
+		if !value.Bool(body["has_more"]) || next == "" || next == value.Text(query["start_cursor"]) {
 			break
 		}
 		query["start_cursor"] = next

@@ -426,3 +426,21 @@ func TestRefusedTokenIsInvalidAccessToken(t *testing.T) {
 }
 
 var _ = notion.DefaultBaseURL
+
+// A query without a limit reads at most 100 pages, even from a service that always
+// says there is more.
+func TestSearchObjectsPagesAreBounded(t *testing.T) {
+	n := newNotionAPI(t)
+	calls := 0
+	n.fail = func(r *http.Request) (int, string, map[string]string) {
+		calls++
+		return 200, fmt.Sprintf(`{"object":"list","results":[{"object":"page","id":"p%d","properties":{}}],"has_more":true,"next_cursor":"c%d"}`, calls, calls), nil
+	}
+	out, err := run(t, n.spec(t, "notion:searchObjects1"), `{"select": "item", "database": "d1"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 100 || calls != 100 {
+		t.Fatalf("%d bundles from %d requests; want 100 from 100", len(out), calls)
+	}
+}
