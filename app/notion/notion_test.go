@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -431,16 +432,16 @@ var _ = notion.DefaultBaseURL
 // says there is more.
 func TestSearchObjectsPagesAreBounded(t *testing.T) {
 	n := newNotionAPI(t)
-	calls := 0
+	var calls atomic.Int32
 	n.fail = func(r *http.Request) (int, string, map[string]string) {
-		calls++
-		return 200, fmt.Sprintf(`{"object":"list","results":[{"object":"page","id":"p%d","properties":{}}],"has_more":true,"next_cursor":"c%d"}`, calls, calls), nil
+		c := calls.Add(1)
+		return 200, fmt.Sprintf(`{"object":"list","results":[{"object":"page","id":"p%d","properties":{}}],"has_more":true,"next_cursor":"c%d"}`, c, c), nil
 	}
 	out, err := run(t, n.spec(t, "notion:searchObjects1"), `{"select": "item", "database": "d1"}`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out) != 100 || calls != 100 {
-		t.Fatalf("%d bundles from %d requests; want 100 from 100", len(out), calls)
+	if len(out) != 100 || calls.Load() != 100 {
+		t.Fatalf("%d bundles from %d requests; want 100 from 100", len(out), calls.Load())
 	}
 }
