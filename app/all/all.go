@@ -14,6 +14,8 @@ import (
 	"github.com/weftworks/weft/app/httpmod"
 	"github.com/weftworks/weft/app/jsonmod"
 	"github.com/weftworks/weft/app/markdown"
+	"github.com/weftworks/weft/app/msexcel"
+	"github.com/weftworks/weft/app/notion"
 	"github.com/weftworks/weft/app/rss"
 	"github.com/weftworks/weft/app/scenarios"
 	"github.com/weftworks/weft/app/sqlapp"
@@ -54,6 +56,8 @@ func New(deps Deps) (*app.Registry, error) {
 		// Apps that open connections: each checks them against deps.Net.
 		func(r *app.Registry) error { return httpmod.RegisterOptions(r, httpmod.Options{Net: deps.Net}) },
 		func(r *app.Registry) error { return rss.RegisterOptions(r, rss.Options{Net: deps.Net}) },
+		func(r *app.Registry) error { return notion.RegisterOptions(r, notion.Options{Net: deps.Net}) },
+		func(r *app.Registry) error { return msexcel.RegisterOptions(r, msexcel.Options{Net: deps.Net}) },
 		func(r *app.Registry) error { return email.RegisterOptions(r, email.Options{Net: deps.Net}) },
 		func(r *app.Registry) error { return sqlapp.New(sqlapp.Options{Net: deps.Net}).Register(r) },
 		scenarios.Register, // sub-scenarios (docs/subscenarios.md)

@@ -25,6 +25,8 @@ func TestNetPolicyReachesEveryConnectingApp(t *testing.T) {
 	addr := l.Addr().String()
 	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 	t.Setenv("WEFT_APP_BASEURL_SLACK", "http://"+addr)
+	t.Setenv("WEFT_APP_BASEURL_NOTION", "http://"+addr)
+	t.Setenv("WEFT_APP_BASEURL_MICROSOFT_EXCEL", "http://"+addr)
 	reg, err := all.New(all.Deps{Net: netpolicy.Server()})
 	if err != nil {
 		t.Fatal(err)
@@ -33,6 +35,8 @@ func TestNetPolicyReachesEveryConnectingApp(t *testing.T) {
 	exec.Connections["smtp"] = weft.Bundle{"host": "127.0.0.1", "port": port, "from": "a@example.com"}
 	exec.Connections["pg"] = weft.Bundle{"host": "127.0.0.1", "port": port, "user": "u", "database": "d"}
 	exec.Connections["slack"] = weft.Bundle{"accessToken": "xoxb-1"}
+	exec.Connections["notion"] = weft.Bundle{"accessToken": "ntn_1"}
+	exec.Connections["ms"] = weft.Bundle{"accessToken": "eyJ.1"}
 	for _, c := range []struct {
 		module         string
 		params, mapper weft.Bundle
@@ -42,6 +46,8 @@ func TestNetPolicyReachesEveryConnectingApp(t *testing.T) {
 		{"email:ActionSendEmail", weft.Bundle{"account": "smtp"}, weft.Bundle{"to": []any{"b@example.org"}, "text": "x", "contentType": "text"}},
 		{"postgres:ExecuteQuery", weft.Bundle{"account": "pg"}, weft.Bundle{"query": "SELECT 1"}},
 		{"slack:CreateMessage", weft.Bundle{"__IMTCONN__": "slack"}, weft.Bundle{"channelWType": "list", "channel": "C1", "text": "x"}},
+		{"notion:getADatabase", weft.Bundle{"__IMTCONN__": "notion"}, weft.Bundle{"database": "d1"}},
+		{"microsoft-excel:addAWorksheetRow", weft.Bundle{"__IMTCONN__": "ms"}, weft.Bundle{"workbook": "/b.xlsx", "worksheet": "S", "row": map[string]any{"0": "x"}}},
 	} {
 		spec, ok := reg.Lookup(c.module)
 		if !ok {

@@ -292,7 +292,7 @@ func TestCorpusBlueprintsThatRunAreTested(t *testing.T) {
 func isDeclarative(module string) bool {
 	for _, prefix := range []string{"slack:", "google-sheets:", "airtable:", "openai-gpt-3:", "telegram:", "gemini-ai:",
 		"anthropic-claude:", "apify:", "dumplingai:", "groq:", "open-router:", "perplexity-ai:", "vapi:", "weather:",
-		"google-cloud-speech:", "googlecloudvision:"} {
+		"google-cloud-speech:", "googlecloudvision:", "google-forms:", "youtube:"} {
 		if strings.HasPrefix(module, prefix) {
 			return true
 		}
@@ -338,7 +338,10 @@ func TestCorpusMapperKeysAreDeclared(t *testing.T) {
 	// One module type per line, in name order, so apps added side by side merge cleanly.
 	want := strings.Join([]string{
 		"airtable:ActionCreateRecord×15",
+		"airtable:ActionGetRecord×3",
+		"airtable:ActionSearchRecords×2",
 		"airtable:ActionUpdateRecords×28",
+		"airtable:TriggerWatchRecords×1",
 		"anthropic-claude:createAMessage×5",
 		"apify:fetchDatasetItems×1",
 		"gemini-ai:createACompletionGeminiPro×1",

@@ -65,16 +65,19 @@ type moduleDef struct {
 }
 
 type commDef struct {
-	url      node
-	method   string
-	headers  node
-	qs       node
-	body     node
-	bodyType string // json, urlencoded, text, related
-	temp     node
-	resp     respDef
-	pag      *pagDef
-	poll     *pollDef // poll.go
+	url    node
+	method string
+	// methodTmpl, when set, computes the method from the input (one of methods): an
+	// upsert that creates with POST and updates with PATCH.
+	methodTmpl node
+	headers    node
+	qs         node
+	body       node
+	bodyType   string // json, urlencoded, text, related
+	temp       node
+	resp       respDef
+	pag        *pagDef
+	poll       *pollDef // poll.go
 }
 
 type respDef struct {
@@ -486,7 +489,7 @@ func decodeModule(a *appDef, name string, o obj) (*moduleDef, error) {
 	if o.has("webhook") {
 		return nil, errAt(o.at("communication"), "an instant trigger (webhook) has no communication of its own: its requests are attach and detach")
 	}
-	if err := decodeCommunication(a, &m.comm, comm); err != nil {
+	if err := decodeCommunication(a, &m.comm, comm, triggerRoots(comm)...); err != nil {
 		return nil, err
 	}
 	if resp, ok, _ := comm.object("response"); ok {
@@ -524,6 +527,13 @@ func decodeCommunication(a *appDef, c *commDef, o obj, extra ...string) error {
 	method, err := o.str("method", false)
 	if err != nil {
 		return err
+	}
+	if strings.Contains(method, "{{") {
+		// Chosen by the input: checked when evaluated (request.go).
+		if c.methodTmpl, err = o.node("method", scopeRequest); err != nil {
+			return err
+		}
+		method = "GET"
 	}
 	c.method = strings.ToUpper(method)
 	if c.method == "" {

@@ -253,7 +253,11 @@ func TestShippedDefinitionsLoad(t *testing.T) {
 	// One module per line, in name order, so apps added side by side merge cleanly.
 	want := strings.Join([]string{
 		"airtable:ActionCreateRecord",
+		"airtable:ActionGetRecord",
+		"airtable:ActionSearchRecords",
 		"airtable:ActionUpdateRecords",
+		"airtable:TriggerWatchRecords",
+		"airtable:upsertRecord",
 		"anthropic-claude:createAMessage",
 		"anthropic-claude:simpleTextPrompt",
 		"apify:fetchDatasetItems",
@@ -265,8 +269,13 @@ func TestShippedDefinitionsLoad(t *testing.T) {
 		"gemini-ai:simpleTextPrompt",
 		"gemini-ai:uploadAFile",
 		"google-cloud-speech:speechRecognize",
+		"google-forms:watchResponses",
+		"google-sheets:addMultipleRows",
 		"google-sheets:addRow",
+		"google-sheets:clearValuesFromRange",
 		"google-sheets:filterRows",
+		"google-sheets:getSheetContent",
+		"google-sheets:updateCell",
 		"google-sheets:updateRow",
 		"google-sheets:watchRows",
 		"googlecloudvision:DetectText",
@@ -283,6 +292,7 @@ func TestShippedDefinitionsLoad(t *testing.T) {
 		"vapi:createOutboundPhoneCall",
 		"vapi:endOfCallReport",
 		"weather:ActionGetCurrentWeather",
+		"youtube:pollingVideos",
 	}, " ")
 	if got := strings.Join(names, " "); got != want {
 		t.Fatalf("shipped modules:\n got %s\nwant %s", got, want)

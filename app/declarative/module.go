@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -198,7 +199,21 @@ func (m *module) firstRequest(env *iml.Env, vars map[string]any) (*request, erro
 	if err != nil {
 		return nil, err
 	}
-	r := &request{method: comm.method, url: resolveURL(a.baseURL, value.Text(u)), bodyType: comm.bodyType,
+	method := comm.method
+	if comm.methodTmpl != nil {
+		v, err := evalRequestPart(comm.methodTmpl, env, vars)
+		if err != nil {
+			return nil, err
+		}
+		method = strings.ToUpper(strings.TrimSpace(value.Text(v)))
+		if method == "" {
+			method = "GET"
+		}
+		if !slices.Contains(methods, method) {
+			return nil, weft.Errorf(weft.DataError, "building the request: %q is not an HTTP method (%s)", value.Text(v), strings.Join(methods, ", "))
+		}
+	}
+	r := &request{method: method, url: resolveURL(a.baseURL, value.Text(u)), bodyType: comm.bodyType,
 		qs: map[string]any{}, header: map[string]any{}}
 	for _, part := range []struct {
 		n    node

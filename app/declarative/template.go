@@ -29,10 +29,11 @@ const (
 	rootPagination = "pagination" // {page, offset} while building the next page's request
 	rootWebhook    = "webhook"    // an instant trigger's hook: {url, secret, …what attach kept}
 	rootRawBody    = "rawBody"    // the text of a request an instant trigger verifies
+	rootPosition   = "position"   // a polling trigger's stored position: {date, id} (trigger.go)
 )
 
 var allRoots = []string{rootParameters, rootConnection, rootTemp, rootBody, rootHeaders,
-	rootStatus, rootItem, rootIndex, rootCondition, rootPagination, rootWebhook, rootRawBody}
+	rootStatus, rootItem, rootIndex, rootCondition, rootPagination, rootWebhook, rootRawBody, rootPosition}
 
 // scope is the set of roots a template may read where it stands.
 type scope []string

@@ -98,6 +98,32 @@ func decodeEpoch(o obj) (*epochDef, error) {
 	return d, nil
 }
 
+// triggerRoots are the roots a polling trigger's request may read besides the usual
+// ones: {{position.date}} and {{position.id}}, the stored position, so the request can
+// ask the service for what is newer ("timestamp >= …") instead of listing every item
+// each time. Other modules have no position: for them the root is a load error.
+func triggerRoots(comm obj) []string {
+	if resp, ok, _ := comm.object("response"); ok && resp.has("trigger") {
+		return []string{rootPosition}
+	}
+	return nil
+}
+
+// positionVars is the position as the request's templates read it: date as RFC 3339
+// text in UTC with the nanoseconds it has (what Google's filters take), id as stored;
+// both empty without a position (a first run, "all", or where to start being chosen).
+func positionVars(p *tposition) map[string]any {
+	out := map[string]any{"date": nil, "id": nil}
+	if p == nil {
+		return out
+	}
+	if p.Date != nil {
+		out["date"] = p.Date.UTC().Format(time.RFC3339Nano)
+	}
+	out["id"] = p.ID
+	return out
+}
+
 // pollModule is a declarative polling trigger: the generic executor plus Poller.
 type pollModule struct{ *module }
 
@@ -155,6 +181,7 @@ func (m pollModule) items(ctx context.Context, c *app.Call, pos *tposition, o fe
 		return it, nil
 	}
 	o.noLimit = true
+	o.vars = map[string]any{rootPosition: positionVars(pos)}
 	if pos != nil && tr.order == "desc" {
 		o.stop = func(page []entry) (bool, error) {
 			for _, e := range page {

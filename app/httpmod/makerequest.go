@@ -32,24 +32,10 @@ func makeRequestSpec(c *client) app.Spec {
 		Label:   "HTTP: Make a request",
 		Help:    "Sends an HTTP request and outputs the response (Make's HTTP app, version 4).",
 		Timeout: specTimeout,
-		Parameters: []app.Field{
-			{Name: "authenticationType", Label: "Authentication type", Type: app.TypeSelect,
-				Options: []string{"noAuth", "apiKey", "basicAuth", "oAuth"}, Default: "noAuth"},
-			{Name: "apiKeyKeychain", Label: "API key connection", Type: app.TypeAny,
-				Help: `Connection {"key", "placement": "header"|"query", "name"}; used with apiKey.`},
-			{Name: "basicAuthKeychain", Label: "Basic auth connection", Type: app.TypeAny,
-				Help: `Connection {"username", "password"}; used with basicAuth.`},
-			{Name: "oAuthKeychain", Label: "OAuth 2 connection", Type: app.TypeAny,
-				Help: `Connection {"tokenUrl", "clientId", "clientSecret", "scope"} or with a "refreshToken"; used with oAuth.`},
-			{Name: "tlsType", Label: "Transport layer security", Type: app.TypeText,
-				Help: `Empty: the system's trusted certificates; "tls": also the connection's ca; "mTls": a client certificate too.`},
-			{Name: "tlsKeychain", Label: "TLS connection", Type: app.TypeAny,
-				Help: `Connection {"ca", "certificate", "privateKey"} (PEM); used with tlsType tls or mTls.`},
-			{Name: "proxyKeychain", Label: "Proxy", Type: app.TypeAny,
-				Help: "Not supported yet; weft uses the HTTPS_PROXY/HTTP_PROXY environment."},
+		Parameters: append(v4AuthFields(),
 			idempotencyField,
 			errorTypesField,
-		},
+		),
 		Mapper: []app.Field{
 			{Name: "url", Label: "URL", Type: app.TypeURL, Required: true},
 			{Name: "method", Label: "Method", Type: app.TypeText, Default: "get", Options: methods,
@@ -87,58 +73,119 @@ func makeRequestSpec(c *client) app.Spec {
 	}
 }
 
+// v4AuthFields are the version 4 modules' authentication parameters.
+func v4AuthFields() []app.Field {
+	return []app.Field{
+		{Name: "authenticationType", Label: "Authentication type", Type: app.TypeSelect,
+			Options: []string{"noAuth", "apiKey", "basicAuth", "oAuth"}, Default: "noAuth"},
+		{Name: "apiKeyKeychain", Label: "API key connection", Type: app.TypeAny,
+			Help: `Connection {"key", "placement": "header"|"query", "name"}; used with apiKey.`},
+		{Name: "basicAuthKeychain", Label: "Basic auth connection", Type: app.TypeAny,
+			Help: `Connection {"username", "password"}; used with basicAuth.`},
+		{Name: "oAuthKeychain", Label: "OAuth 2 connection", Type: app.TypeAny,
+			Help: `Connection {"tokenUrl", "clientId", "clientSecret", "scope"} or with a "refreshToken"; used with oAuth.`},
+		{Name: "tlsType", Label: "Transport layer security", Type: app.TypeText,
+			Help: `Empty: the system's trusted certificates; "tls": also the connection's ca; "mTls": a client certificate too.`},
+		{Name: "tlsKeychain", Label: "TLS connection", Type: app.TypeAny,
+			Help: `Connection {"ca", "certificate", "privateKey"} (PEM); used with tlsType tls or mTls.`},
+		{Name: "proxyKeychain", Label: "Proxy", Type: app.TypeAny,
+			Help: "Not supported yet; weft uses the HTTPS_PROXY/HTTP_PROXY environment."},
+	}
+}
+
 type makeRequest struct {
-	c        *client
+	c *client
+	v4Auth
+	idem  bool
+	table ErrorTable
+}
+
+// v4Auth is how the version 4 modules (Make a request, Download a file) authenticate:
+// the parameters authenticationType, the keychain of that type, and tlsType.
+type v4Auth struct {
 	auth     string
 	keyRef   any
 	basicRef any
 	oauth    *oauthAuth
 	tlsType  string
 	tlsRef   any
-	idem     bool
-	table    ErrorTable
 }
 
 func newMakeRequest(c *client, p weft.Bundle) (*makeRequest, error) {
-	m := &makeRequest{c: c, auth: value.Text(p["authenticationType"]),
-		keyRef: p["apiKeyKeychain"], basicRef: p["basicAuthKeychain"],
-		tlsType: value.Text(p["tlsType"]), tlsRef: p["tlsKeychain"], idem: boolOf(p, "idempotencyKey", true)}
-	switch m.auth {
-	case "", "noAuth":
-	case "apiKey":
-		if value.IsEmpty(m.keyRef) {
-			return nil, configError("parameters.apiKeyKeychain", "authenticationType apiKey needs an API key connection")
-		}
-	case "basicAuth":
-		if value.IsEmpty(m.basicRef) {
-			return nil, configError("parameters.basicAuthKeychain", "authenticationType basicAuth needs a basic auth connection")
-		}
-	case "oAuth":
-		if value.IsEmpty(p["oAuthKeychain"]) {
-			return nil, configError("parameters.oAuthKeychain", "authenticationType oAuth needs an OAuth 2 connection")
-		}
-		m.oauth = &oauthAuth{ref: p["oAuthKeychain"], param: "oAuthKeychain"}
-	default:
-		return nil, configError("parameters.authenticationType", "%q is not noAuth, apiKey, basicAuth or oAuth", m.auth)
-	}
-	switch m.tlsType {
-	case "":
-	case "tls", "mTls":
-		if value.IsEmpty(m.tlsRef) {
-			return nil, configError("parameters.tlsKeychain", "tlsType %s needs a TLS connection", m.tlsType)
-		}
-	default:
-		return nil, configError("parameters.tlsType", "%q is not tls or mTls (or empty)", m.tlsType)
-	}
-	if !value.IsEmpty(p["proxyKeychain"]) {
-		return nil, configError("parameters.proxyKeychain", "proxies per module are not yet supported by weft")
+	a, err := newV4Auth(p)
+	if err != nil {
+		return nil, err
 	}
 	t, err := ParseErrorTable(p["errorTypes"])
 	if err != nil {
 		return nil, err
 	}
-	m.table = t
+	return &makeRequest{c: c, v4Auth: a, idem: boolOf(p, "idempotencyKey", true), table: t}, nil
+}
+
+// newV4Auth reads the authentication parameters; a keychain missing for the chosen type
+// is an InvalidConfigurationError naming it.
+func newV4Auth(p weft.Bundle) (v4Auth, error) {
+	m := v4Auth{auth: value.Text(p["authenticationType"]),
+		keyRef: p["apiKeyKeychain"], basicRef: p["basicAuthKeychain"],
+		tlsType: value.Text(p["tlsType"]), tlsRef: p["tlsKeychain"]}
+	switch m.auth {
+	case "", "noAuth":
+	case "apiKey":
+		if value.IsEmpty(m.keyRef) {
+			return m, configError("parameters.apiKeyKeychain", "authenticationType apiKey needs an API key connection")
+		}
+	case "basicAuth":
+		if value.IsEmpty(m.basicRef) {
+			return m, configError("parameters.basicAuthKeychain", "authenticationType basicAuth needs a basic auth connection")
+		}
+	case "oAuth":
+		if value.IsEmpty(p["oAuthKeychain"]) {
+			return m, configError("parameters.oAuthKeychain", "authenticationType oAuth needs an OAuth 2 connection")
+		}
+		m.oauth = &oauthAuth{ref: p["oAuthKeychain"], param: "oAuthKeychain"}
+	default:
+		return m, configError("parameters.authenticationType", "%q is not noAuth, apiKey, basicAuth or oAuth", m.auth)
+	}
+	switch m.tlsType {
+	case "":
+	case "tls", "mTls":
+		if value.IsEmpty(m.tlsRef) {
+			return m, configError("parameters.tlsKeychain", "tlsType %s needs a TLS connection", m.tlsType)
+		}
+	default:
+		return m, configError("parameters.tlsType", "%q is not tls or mTls (or empty)", m.tlsType)
+	}
+	if !value.IsEmpty(p["proxyKeychain"]) {
+		return m, configError("parameters.proxyKeychain", "proxies per module are not yet supported by weft")
+	}
 	return m, nil
+}
+
+// apply puts the connection's credentials and TLS settings on r.
+func (m *v4Auth) apply(exec app.Execution, r *request) error {
+	switch m.auth {
+	case "apiKey":
+		if err := applyAPIKey(exec, m.keyRef, "apiKeyKeychain", r); err != nil {
+			return err
+		}
+	case "basicAuth":
+		user, pass, err := basicConnection(exec, m.basicRef, "basicAuthKeychain")
+		if err != nil {
+			return err
+		}
+		setBasicAuth(r, user, pass)
+	}
+	if m.tlsType != "" {
+		s, err := tlsConnection(exec, m.tlsRef, "tlsKeychain", m.tlsType == "mTls")
+		if err != nil {
+			return err
+		}
+		if err := r.setTLS(s, exec.Now()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (m *makeRequest) Run(ctx context.Context, c *app.Call) ([]weft.Bundle, error) {
@@ -150,26 +197,8 @@ func (m *makeRequest) Run(ctx context.Context, c *app.Call) ([]weft.Bundle, erro
 	if err != nil {
 		return nil, err
 	}
-	switch m.auth {
-	case "apiKey":
-		if err := applyAPIKey(c.Exec, m.keyRef, "apiKeyKeychain", r); err != nil {
-			return nil, err
-		}
-	case "basicAuth":
-		user, pass, err := basicConnection(c.Exec, m.basicRef, "basicAuthKeychain")
-		if err != nil {
-			return nil, err
-		}
-		setBasicAuth(r, user, pass)
-	}
-	if m.tlsType != "" {
-		s, err := tlsConnection(c.Exec, m.tlsRef, "tlsKeychain", m.tlsType == "mTls")
-		if err != nil {
-			return nil, err
-		}
-		if err := r.setTLS(s, c.Exec.Now()); err != nil {
-			return nil, err
-		}
+	if err := m.apply(c.Exec, r); err != nil {
+		return nil, err
 	}
 	r.jar = cookieJar(c.Exec, boolOf(in, "shareCookies", false))
 	setIdempotencyKey(r, c.Exec, m.idem)

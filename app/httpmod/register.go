@@ -7,11 +7,13 @@ import (
 )
 
 // Specs returns the HTTP app's module types, sharing one connection pool configured by
-// o: http:MakeRequest (v4), http:ActionSendData, http:ActionSendDataAPIKeyAuth,
-// http:ActionSendDataOAuth and http:ActionGetFile (v3).
+// o: http:MakeRequest and http:DownloadFile (v4), http:ActionSendData,
+// http:ActionSendDataAPIKeyAuth, http:ActionSendDataBasicAuth, http:ActionSendDataOAuth
+// and http:ActionGetFile (v3).
 func Specs(o Options) []app.Spec {
 	c := newClient(o)
-	return []app.Spec{makeRequestSpec(c), sendDataSpec(c), sendDataAPIKeySpec(c), sendDataOAuthSpec(c), getFileSpec(c)}
+	return []app.Spec{makeRequestSpec(c), downloadFileSpec(c), sendDataSpec(c), sendDataAPIKeySpec(c),
+		sendDataBasicAuthSpec(c), sendDataOAuthSpec(c), getFileSpec(c)}
 }
 
 // Register registers the HTTP app's module types with default Options.

@@ -335,7 +335,7 @@ func TestRegister(t *testing.T) {
 		}
 	}
 	deepEqual(t, "names", names, []string{"http:ActionGetFile", "http:ActionSendData", "http:ActionSendDataAPIKeyAuth",
-		"http:ActionSendDataOAuth", "http:MakeRequest"})
+		"http:ActionSendDataBasicAuth", "http:ActionSendDataOAuth", "http:DownloadFile", "http:MakeRequest"})
 	if err := Register(r); err == nil || !strings.Contains(err.Error(), "already registered") {
 		t.Errorf("second Register: %v", err)
 	}

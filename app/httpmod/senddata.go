@@ -64,9 +64,10 @@ var tlsKeychainField = app.Field{Name: "tlsKeychain", Label: "Mutual TLS connect
 
 // The v3 modules' ways to authenticate.
 const (
-	authBasic  = "basic" // authUser/authPass in the mapper (http:ActionSendData)
-	authAPIKey = "apiKey"
-	authOAuth  = "oauth"
+	authBasic    = "basic"    // authUser/authPass in the mapper (http:ActionSendData)
+	authBasicKey = "basicKey" // a basic auth connection (http:ActionSendDataBasicAuth)
+	authAPIKey   = "apiKey"
+	authOAuth    = "oauth"
 )
 
 func sendDataSpec(c *client) app.Spec {
@@ -101,6 +102,27 @@ func sendDataAPIKeySpec(c *client) app.Spec {
 	}
 }
 
+// sendDataBasicAuthSpec is Make's legacy "Make a Basic Auth request": its credentials
+// are a basic auth keychain named by the parameter key (keychain:basicauth in Make's
+// export), not fields of the mapper.
+func sendDataBasicAuthSpec(c *client) app.Spec {
+	return app.Spec{
+		Name:    "http:ActionSendDataBasicAuth",
+		Label:   "HTTP: Make a Basic Auth request (legacy)",
+		Help:    "As Make a request, with the user name and password of a basic auth connection.",
+		Timeout: specTimeout,
+		Parameters: []app.Field{
+			{Name: "key", Label: "Credentials", Type: app.TypeAny, Required: true,
+				Help: `Connection {"username", "password"}.`},
+			handleErrorsField, errorTypesField, idempotencyField, tlsKeychainField,
+		},
+		Mapper: sendDataMapper(false),
+		New: func(cfg app.Config) (app.Module, error) {
+			return newSendData(c, cfg.Parameters, authBasicKey)
+		},
+	}
+}
+
 func sendDataOAuthSpec(c *client) app.Spec {
 	return app.Spec{
 		Name:    "http:ActionSendDataOAuth",
@@ -125,7 +147,7 @@ type sendData struct {
 	idem         bool
 	table        ErrorTable
 	auth         string
-	keyRef       any // http:ActionSendDataAPIKeyAuth's connection
+	keyRef       any // the API key (auth) or basic auth (key) connection
 	oauth        *oauthAuth
 	tlsRef       any
 }
@@ -142,6 +164,11 @@ func newSendData(c *client, p weft.Bundle, auth string) (*sendData, error) {
 		m.keyRef = p["auth"]
 		if value.IsEmpty(m.keyRef) {
 			return nil, configError("parameters.auth", "an API key connection is required")
+		}
+	case authBasicKey:
+		m.keyRef = p["key"]
+		if value.IsEmpty(m.keyRef) {
+			return nil, configError("parameters.key", "a basic auth connection is required")
 		}
 	case authOAuth:
 		if value.IsEmpty(p["account"]) {
@@ -163,6 +190,12 @@ func (m *sendData) Run(ctx context.Context, c *app.Call) ([]weft.Bundle, error) 
 		if err := applyAPIKey(c.Exec, m.keyRef, "auth", r); err != nil {
 			return nil, err
 		}
+	case authBasicKey:
+		user, pass, err := basicConnection(c.Exec, m.keyRef, "key")
+		if err != nil {
+			return nil, err
+		}
+		setBasicAuth(r, user, pass)
 	case authBasic:
 		if user := value.Text(in["authUser"]); user != "" {
 			setBasicAuth(r, user, value.Text(in["authPass"]))

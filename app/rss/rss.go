@@ -47,6 +47,9 @@ func RegisterOptions(r *app.Registry, o Options) error {
 	if o.MaxBody <= 0 {
 		o.MaxBody = 20 << 20
 	}
+	if err := r.Register(readArticlesSpec(o)); err != nil {
+		return err
+	}
 	return r.Register(app.Spec{Name: "rss:TriggerNewArticle", Label: "Watch RSS feed items", Kind: app.KindTrigger, Poll: true,
 		Help: "Emits the articles of an RSS or Atom feed that are new since the last run, oldest first, at most maxResults per run.",
 		Parameters: []app.Field{
@@ -131,7 +134,7 @@ func (t *trigger) Poll(ctx context.Context, c *app.Call, raw json.RawMessage) ([
 	if err != nil {
 		return nil, err
 	}
-	arts, err := t.fetch(ctx, c)
+	arts, err := fetch(ctx, t.o, c.Params, c.Exec.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +168,7 @@ func (t *trigger) Start(ctx context.Context, c *app.Call, from app.StartFrom) (j
 		d := from.Since.UTC().Add(-time.Nanosecond)
 		p.Date = &d
 	case app.StartNow, app.StartLast:
-		arts, err := t.fetch(ctx, c)
+		arts, err := fetch(ctx, t.o, c.Params, c.Exec.Now())
 		if err != nil {
 			return nil, err
 		}
@@ -201,11 +204,12 @@ func maxResults(params weft.Bundle) int {
 	return 1
 }
 
-// fetch downloads and parses the feed and returns its articles oldest first: by date
-// when every article has one, else in reverse document order (feeds list the newest
-// first).
-func (t *trigger) fetch(ctx context.Context, c *app.Call) ([]*article, error) {
-	u, _ := c.Params["url"].(string)
+// fetch downloads and parses the feed named by in (url, username, password: the
+// trigger's parameters or the action's input) and returns its articles oldest first:
+// by date when every article has one, else in reverse document order (feeds list the
+// newest first).
+func fetch(ctx context.Context, o Options, in weft.Bundle, now time.Time) ([]*article, error) {
+	u, _ := in["url"].(string)
 	u = strings.TrimSpace(u)
 	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
 		return nil, weft.Errorf(weft.InvalidConfigurationError, "parameters.url: %q is not an http(s) address", u)
@@ -216,11 +220,11 @@ func (t *trigger) fetch(ctx context.Context, c *app.Call) ([]*article, error) {
 	}
 	req.Header.Set("Accept", "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5")
 	req.Header.Set("User-Agent", "weft")
-	if user, _ := c.Params["username"].(string); user != "" {
-		pass, _ := c.Params["password"].(string)
+	if user, _ := in["username"].(string); user != "" {
+		pass, _ := in["password"].(string)
 		req.SetBasicAuth(user, pass)
 	}
-	resp, err := t.o.Client.Do(req)
+	resp, err := o.Client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -228,18 +232,18 @@ func (t *trigger) fetch(ctx context.Context, c *app.Call) ([]*article, error) {
 		return nil, httpmod.ClassifyTransportError(err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, t.o.MaxBody+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, o.MaxBody+1))
 	if err != nil {
 		return nil, httpmod.ClassifyTransportError(err)
 	}
 	if resp.StatusCode >= 400 {
 		typ := httpmod.ErrorTypeForStatus(resp.StatusCode)
 		e := weft.Errorf(typ, "[%d] the feed %s answered %s", resp.StatusCode, redact(u), http.StatusText(resp.StatusCode))
-		e.RetryAfter = httpmod.RetryAfter(resp.Header.Get("Retry-After"), c.Exec.Now())
+		e.RetryAfter = httpmod.RetryAfter(resp.Header.Get("Retry-After"), now)
 		return nil, e
 	}
-	if int64(len(body)) > t.o.MaxBody {
-		return nil, weft.Errorf(weft.MaxFileSizeExceededError, "the feed %s is larger than %d bytes", redact(u), t.o.MaxBody)
+	if int64(len(body)) > o.MaxBody {
+		return nil, weft.Errorf(weft.MaxFileSizeExceededError, "the feed %s is larger than %d bytes", redact(u), o.MaxBody)
 	}
 	elems, err := parseFeed(body)
 	if err != nil {
