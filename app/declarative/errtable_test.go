@@ -10,7 +10,6 @@ import (
 	"github.com/weftworks/weft/app/apptest"
 )
 
-
 // checkErrorTable runs a shipped declarative module's error table through
 // apptest.CheckErrors: each case directly and through the real engine (the error type
 // and what weft then does with the bundle, SPEC §3.2). One stand-in serves every case:
