@@ -456,4 +456,148 @@ func TestCorpus017OutboundEnrichResume(t *testing.T) {
 			t.Fatalf("Apollo asked %d times for a score of 7", n)
 		}
 	})
+
+	t.Run("a company without an industry: the lead is rejected", func(t *testing.T) {
+		w := new017(t, setup017{leads: leadAda,
+			company: `{"id":"recEngines","createdTime":"2026-01-01T00:00:00.000Z","fields":{"Name":"Analytical Engines Ltd","Domain":"engines.example"}}`})
+		res := w.run(t)
+		if res.Status != weft.StatusSuccess || res.Operations != 4 {
+			t.Fatalf("status %s operations %d error %+v", res.Status, res.Operations, res.Error)
+		}
+		// Router 44's else route: no research, the lead marked Rejected.
+		wantUpdates(t, w, `/appOutbound/tblLeads/recAda {"typecast":false,"fields":{"fldLeadStatus":"Rejected","fldApolloEnriched":true}}`)
+		if n := len(w.perplexity.requests()) + len(w.anthropic.requests()); n != 0 {
+			t.Fatalf("%d AI requests for a rejected lead", n)
+		}
+	})
+
+	t.Run("low score: Apollo's news, normalized by Claude, written over", func(t *testing.T) {
+		w := new017(t, setup017{leads: leadAda, perplexity: []reply{ok(perplexityAnswer)},
+			anthropic: []reply{claude(normalized3), claude(apolloNormalized)}, apollo: []reply{ok(apolloNews)}})
+		res := w.run(t)
+		if res.Status != weft.StatusSuccess || res.Operations != 14 {
+			t.Fatalf("status %s operations %d error %+v", res.Status, res.Operations, res.Error)
+		}
+		// Apollo's news search for the company's Apollo id, with the API key of the
+		// connection in its header; the brackets stay as written (serializeUrl off).
+		a := w.apollo.only(t)
+		if a.Method != "POST" || a.Path != "/api/v1/news_articles/search" || a.Query != "organization_ids[]=org-77" ||
+			a.Header.Get("X-Api-Key") != "apollo-017" || a.Body != "" {
+			t.Fatalf("Apollo request %s %s?%s key %q body %q", a.Method, a.Path, a.Query, a.Header.Get("X-Api-Key"), a.Body)
+		}
+		c := w.anthropic.requests()
+		if len(c) != 2 {
+			t.Fatalf("Anthropic received %d requests", len(c))
+		}
+		// The second prompt carries Apollo's articles as the HTTP module parsed them.
+		text := value.Text(dig(jsonBody(t, c[1].Body), "messages", 0, "content", 0, "text"))
+		if !strings.Contains(text, "A single raw JSON from APOLLO News :\n```") ||
+			!strings.Contains(text, `"title":"Engines opens a plant"`) || !strings.Contains(text, "- Company Domain\u2003\u2003: engines.example") {
+			t.Fatalf("Claude's prompt on Apollo's news:\n%s", text)
+		}
+		wantUpdates(t, w,
+			`/appOutbound/tblLeads/recAda {"typecast":false,"fields":{"fldApolloEnriched":true,"fldScore":3,
+				"fldRawJSON":`+string(value.JSON("`"+normalized3+"`"))+`,"fldAISummary":"No recent signals.",
+				"fldScoreDescription":"Nothing verifiable found.",
+				"fldRecentActivity":"# News\n## \n\n[Source Url]()\n\n# LinkedIn Activity\n","fldCitations":"https://news.example/engines-contract"}}`,
+			`/appOutbound/tblLeads/recAda {"typecast":false,"fields":{"fldApolloEnriched":true,"fldScore":5,
+				"fldRawJSON":`+string(value.JSON("`"+apolloNormalized+"`"))+`,"fldAISummary":"Plant opening – 2026-02-20 – expansion.",
+				"fldScoreDescription":"Two recent company news items.","fldActivityDate":"2026-02-20",
+				"fldRecentActivity":"# News\n## Engines opens a plant\r\nA second plant in Leeds.\r\n[Source Url](https://apollo.example/n1)\r\n\r\n# LinkedIn Activity\r\n\r\n",
+				"fldCitations":"https://apollo.example/n1,https://apollo.example/n2"}}`)
+	})
+
+	// Both parses of Claude's answer have a Resume handler: an answer that is not JSON
+	// is replaced by the handler's "Unknown" research (score "1"), written to the lead,
+	// and the run goes on as if the parse had output it (1 < 5: Apollo is asked).
+	t.Run("Claude answers prose: the Resume handlers stand in", func(t *testing.T) {
+		w := new017(t, setup017{leads: leadAda, perplexity: []reply{ok(perplexityAnswer)},
+			anthropic: []reply{claude("I could not find anything reliable.")}, apollo: []reply{ok(apolloNews)}})
+		res := w.run(t)
+		if res.Status != weft.StatusSuccess || len(res.Incomplete) != 0 {
+			t.Fatalf("status %s error %+v incomplete %d", res.Status, res.Error, len(res.Incomplete))
+		}
+		for _, id := range []int{11, 36} {
+			if how, typ := handled(res, id); how != "handled: resume" || typ != weft.DataError {
+				t.Fatalf("module %d: error %s handled %q", id, typ, how)
+			}
+		}
+		fallback := `"fldApolloEnriched":true,"fldScore":"1","fldAISummary":"Unknown","fldScoreDescription":"No vallid data found",
+			"fldRecentActivity":`
+		wantUpdates(t, w,
+			`/appOutbound/tblLeads/recAda {"typecast":false,"fields":{`+fallback+`"# News\n## Unknown\nUnknown\n[Source Url]()\n\n# LinkedIn Activity\nUnknown",
+				"fldRawJSON":"`+"`I could not find anything reliable.`"+`","fldCitations":"https://news.example/engines-contract"}}`,
+			`/appOutbound/tblLeads/recAda {"typecast":false,"fields":{`+fallback+`"# News\n## Unknown\r\nUnknown\r\n[Source Url]()\r\n\r\n# LinkedIn Activity\r\nUnknown\r\n",
+				"fldRawJSON":"`+"`I could not find anything reliable.`"+`"}}`)
+		if len(w.apollo.requests()) != 1 || len(w.anthropic.requests()) != 2 {
+			t.Fatalf("Apollo %d, Anthropic %d requests", len(w.apollo.requests()), len(w.anthropic.requests()))
+		}
+	})
+
+	// Perplexity's Ignore handler drops the lead's bundle: nothing is written for Ada,
+	// no incomplete execution is kept, and Bo's lead still goes its way.
+	t.Run("Perplexity down: ignored, the next lead goes on", func(t *testing.T) {
+		w := new017(t, setup017{leads: leadAda + "," + leadBo, companiesByDomain: "",
+			perplexity: []reply{{status: 500, body: `{"error":{"message":"Internal server error","type":"server_error","code":500}}`}}})
+		res := w.run(t)
+		if res.Status != weft.StatusSuccess || len(res.Incomplete) != 0 || res.Error != nil {
+			t.Fatalf("status %s error %+v incomplete %d", res.Status, res.Error, len(res.Incomplete))
+		}
+		if how, typ := handled(res, 3); how != "handled: ignore" || typ != weft.ConnectionError {
+			t.Fatalf("Perplexity's error %s handled %q", typ, how)
+		}
+		if len(w.perplexity.requests()) != 1 || len(w.anthropic.requests()) != 0 || len(w.updates(t)) != 0 {
+			t.Fatalf("Perplexity %d, Anthropic %d requests, updates %v", len(w.perplexity.requests()), len(w.anthropic.requests()), w.updates(t))
+		}
+		// Bo's company search found nothing: no link, but it was asked.
+		if g := w.airtable.requests(); len(g) != 3 || g[2].Path != "/appOutbound/tblCompanies/listRecords" {
+			t.Fatalf("Airtable requests %+v", g)
+		}
+		if s := w.time.sleeps(); !slices.Equal(s, []time.Duration{10 * time.Second, 10 * time.Second, 5 * time.Second}) {
+			t.Fatalf("slept %v", s)
+		}
+	})
+
+	// Claude overloaded has no handler: 017 keeps incomplete executions (dlq on), so
+	// Ada's bundle is kept at module 28 as a ConnectionError, retried automatically;
+	// the retry (engine.Resume) asks Claude again from the stored outputs — Perplexity
+	// is not asked again, nothing sleeps again — and writes the lead.
+	t.Run("Claude overloaded: kept for a retry, which writes the lead", func(t *testing.T) {
+		w := new017(t, setup017{leads: leadAda + "," + leadBo, perplexity: []reply{ok(perplexityAnswer)},
+			anthropic: []reply{{status: 529, body: `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}`},
+				claude(normalized7)}})
+		res := w.run(t)
+		if res.Status != weft.StatusWarning || len(res.Incomplete) != 1 || res.Error == nil {
+			t.Fatalf("status %s error %+v incomplete %d", res.Status, res.Error, len(res.Incomplete))
+		}
+		ie := res.Incomplete[0]
+		if ie.ModuleID != 28 || ie.Error.Type != weft.ConnectionError || !ie.AutoRetry || !strings.Contains(ie.Error.Message, "Overloaded") {
+			t.Fatalf("incomplete execution at %d: %+v auto %v", ie.ModuleID, ie.Error, ie.AutoRetry)
+		}
+		// The run went on with Bo (no company found, nothing written).
+		if len(w.updates(t)) != 0 || len(w.airtable.requests()) != 3 {
+			t.Fatalf("updates %v, Airtable requests %d", w.updates(t), len(w.airtable.requests()))
+		}
+		slept := len(w.time.sleeps())
+		again, err := w.eng.Resume(t.Context(), w.plan, ie, engine.ResumeInput{ExecutionID: "exec-2"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Status != weft.StatusSuccess || len(again.Incomplete) != 0 {
+			t.Fatalf("retry: status %s error %+v", again.Status, again.Error)
+		}
+		if len(w.perplexity.requests()) != 1 || len(w.anthropic.requests()) != 2 || len(w.time.sleeps()) != slept {
+			t.Fatalf("retry: Perplexity %d, Anthropic %d requests, slept %v", len(w.perplexity.requests()),
+				len(w.anthropic.requests()), w.time.sleeps())
+		}
+		// The retry sends Claude the same prompt, from the stored Perplexity answer.
+		c := w.anthropic.requests()
+		if c[0].Body != c[1].Body {
+			t.Fatal("the retry's prompt differs from the first attempt's")
+		}
+		if u := w.updates(t); len(u) != 1 || !strings.HasPrefix(u[0], "/appOutbound/tblLeads/recAda ") ||
+			!strings.Contains(u[0], `"fldScore":7`) || !strings.Contains(u[0], `"fldCitations":"https://news.example/engines-contract"`) {
+			t.Fatalf("retry updates %v", u)
+		}
+	})
 }
