@@ -11,10 +11,12 @@ import (
 // Scenario inputs and outputs (docs/subscenarios.md): what a scenario takes when it is
 // called (scenario-service:CallSubscenario) and what it hands back
 // (scenario-service:ReturnData). Make keeps this declaration beside the blueprint (its
-// API's "scenario interface"), so an export carries it only on the modules: the Start
+// API's "scenario interface"), so an export carries it on the modules: the Start
 // scenario trigger's metadata.interface lists the inputs, each Return output module's
-// metadata.expect the outputs. weft reads a blueprint-level metadata.interface
-// ({"input": [...], "output": [...]}, the API's shape) first, then those.
+// metadata.expect the outputs; a scenario that takes inputs without Start scenario
+// carries them in the export's top-level "io" (input_spec, output_spec). weft reads a
+// blueprint-level metadata.interface ({"input": [...], "output": [...]}, the API's
+// shape) first, then io, then the modules.
 
 // The Scenarios app's module types the analysis knows by name (app/scenarios declares
 // them; this package does not depend on one app).
@@ -75,6 +77,7 @@ func (a *analyzer) scenarioInterface(bp *Blueprint) Interface {
 			in.Outputs, in.OutputsDeclared = a.params(list, base.key("output"), 0, "output"), true
 		}
 	}
+	a.makeIO(bp, &in)
 	if !in.InputsDeclared && len(bp.Flow) > 0 && bp.Flow[0].Type == startModule {
 		m := bp.Flow[0]
 		if list, ok := moduleMetadata(m, "interface"); ok {
@@ -105,6 +108,35 @@ func (a *analyzer) scenarioInterface(bp *Blueprint) Interface {
 	}
 	a.returnsLast(bp.Flow, root("flow"))
 	return in
+}
+
+// makeIO reads the top-level "io" of a Make export, {"input_spec": [PARAM…],
+// "output_spec": [PARAM…]}: the scenario inputs of a scenario that does not start with
+// Start scenario (the corpus' 045 takes prompt_id and lock_token this way). A side
+// metadata.interface declared already is kept; an empty list is what Make writes for
+// none, so it declares nothing and the modules' declarations still apply.
+func (a *analyzer) makeIO(bp *Blueprint, in *Interface) {
+	raw, ok := bp.obj.get("io")
+	if !ok || string(raw) == "null" {
+		return
+	}
+	base := root("io")
+	v, err := value.DecodeJSON(raw)
+	obj, isObj := v.(map[string]any)
+	if err != nil || !isObj {
+		a.errorf(base, 0, `must be an object {"input_spec": [...], "output_spec": [...]}`)
+		return
+	}
+	declared := func(key string) bool {
+		list, isList := obj[key].([]any)
+		return obj[key] != nil && (!isList || len(list) > 0)
+	}
+	if !in.InputsDeclared && declared("input_spec") {
+		in.Inputs, in.InputsDeclared = a.params(obj["input_spec"], base.key("input_spec"), 0, "input"), true
+	}
+	if !in.OutputsDeclared && declared("output_spec") {
+		in.Outputs, in.OutputsDeclared = a.params(obj["output_spec"], base.key("output_spec"), 0, "output"), true
+	}
 }
 
 // returnsLast reports Return output modules followed by other modules on their route:

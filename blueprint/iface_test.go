@@ -1,6 +1,7 @@
 package blueprint_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -105,5 +106,50 @@ func TestInterfaceBlueprintLevel(t *testing.T) {
 	if len(in.Inputs) != 1 || in.Inputs[0].Name != "x" || in.Inputs[0].Type != app.TypeUInteger ||
 		len(in.Outputs) != 1 || in.Outputs[0].Name != "y" || in.Outputs[0].Type != app.TypeURL {
 		t.Fatalf("interface %+v", in)
+	}
+}
+
+// A scenario that takes inputs without starting with Start scenario carries them in the
+// export's top-level "io" (the corpus' 045); empty lists, what Make writes for none,
+// leave the modules' declarations in force; metadata.interface still wins.
+func TestInterfaceFromMakeIO(t *testing.T) {
+	an := analyze(t, `{"name":"3 Extract Category Factors","flow":[
+		{"id":3,"module":"json:ParseJSON","version":1,"mapper":{"json":"{{var.input.prompt_id}}"}}],
+		"metadata":{"version":1},
+		"io":{"input_spec":[{"help":"","name":"prompt_id","type":"text","label":"","default":"","required":true,"multiline":false},
+			{"name":"lock_token","type":"text","required":true}],"output_spec":[]}}`)
+	if !an.Report.OK() {
+		t.Fatalf("problems: %v", an.Report.Problems)
+	}
+	in := an.Interface
+	if !in.InputsDeclared || in.OutputsDeclared || len(in.Inputs) != 2 || in.Inputs[0].Name != "prompt_id" ||
+		!in.Inputs[0].Required || in.Inputs[1].Name != "lock_token" || in.Inputs[1].Type != app.TypeText {
+		t.Fatalf("interface %+v", in)
+	}
+
+	an = analyze(t, `{"name":"t","flow":[{"id":1,"module":"scenario-service:StartSubscenario",
+		"metadata":{"interface":[{"name":"fromModule","type":"text"}]}},
+		{"id":2,"module":"scenario-service:ReturnData","mapper":{},"metadata":{"expect":[{"name":"fromExpect","type":"text"}]}}],
+		"metadata":{"version":1},"io":{"input_spec":[],"output_spec":[]}}`)
+	if in := an.Interface; len(in.Inputs) != 1 || in.Inputs[0].Name != "fromModule" || len(in.Outputs) != 1 || in.Outputs[0].Name != "fromExpect" {
+		t.Fatalf("empty io: interface %+v", in)
+	}
+
+	an = analyze(t, `{"name":"t","flow":[{"id":1,"module":"placeholder:Placeholder"}],
+		"metadata":{"version":1,"interface":{"input":[{"name":"x","type":"number"}]}},
+		"io":{"input_spec":[{"name":"y","type":"text"}],"output_spec":[{"name":"z","type":"text"}]}}`)
+	if in := an.Interface; len(in.Inputs) != 1 || in.Inputs[0].Name != "x" || len(in.Outputs) != 1 || in.Outputs[0].Name != "z" {
+		t.Fatalf("interface and io: %+v", in)
+	}
+
+	for doc, want := range map[string]string{
+		`"io":[1]`:                              `/io: must be an object`,
+		`"io":{"input_spec":{"name":"x"}}`:      `/io/input_spec: scenario inputs must be an array`,
+		`"io":{"input_spec":[{"type":"text"}]}`: `/io/input_spec/0/name: a scenario input needs a name`,
+	} {
+		an := analyze(t, `{"name":"t","flow":[{"id":1,"module":"placeholder:Placeholder"}],"metadata":{"version":1},`+doc+`}`)
+		if an.Report.OK() || !strings.Contains(fmt.Sprint(an.Report.Problems), want) {
+			t.Errorf("%s: problems %v, want %q", doc, an.Report.Problems, want)
+		}
 	}
 }

@@ -26,6 +26,12 @@ type Options struct {
 	Registry *app.Registry
 	// Clock is the time source of runs ({{now}}, log timestamps). Defaults to time.Now.
 	Clock func() time.Time
+	// Sleep waits d, or until ctx ends (returning its error), for modules that pause
+	// the flow (util:FunctionSleep, through tools.Sleeper). Defaults to a real timer.
+	// A test with a fake Clock passes one that moves its clock, so a blueprint's
+	// sleeps keep their durations (and count toward runTimeout on the run's clock)
+	// without costing real time.
+	Sleep func(ctx context.Context, d time.Duration) error
 	// Location is the default time zone of date functions. Defaults to UTC.
 	Location *time.Location
 	// ModuleTimeout is the time limit of one module for one bundle, unless the module's
@@ -57,6 +63,9 @@ type Options struct {
 func (o Options) WithDefaults() Options {
 	if o.Clock == nil {
 		o.Clock = time.Now
+	}
+	if o.Sleep == nil {
+		o.Sleep = sleepTimer
 	}
 	if o.Location == nil {
 		o.Location = time.UTC
@@ -108,6 +117,18 @@ func New(opts Options) (*Engine, error) {
 
 // Limits returns the engine's (the server's) limits, defaults filled in.
 func (e *Engine) Limits() limits.Limits { return e.opts.Limits }
+
+// sleepTimer waits d in real time, or until ctx ends.
+func sleepTimer(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 // NewExecutionID returns 32 random hex characters, the shape of Make's execution ids.
 func NewExecutionID() string {

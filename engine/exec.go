@@ -27,6 +27,10 @@ func (r *run) Confidential() bool       { return r.conf }
 // of it) unchanged.
 func (r *run) ScenarioID() string { return r.scenario }
 
+// Sleep waits through the engine's Options.Sleep (tools.Sleeper: util:FunctionSleep),
+// injected like the clock; an optional method keeps app.Execution unchanged.
+func (r *run) Sleep(ctx context.Context, d time.Duration) error { return r.e.opts.Sleep(ctx, d) }
+
 func (r *run) Variable(name string) (any, bool) {
 	v, ok := r.vars[name]
 	return v.Value, ok

@@ -157,6 +157,31 @@ func TestCallWaitsForOutputs(t *testing.T) {
 	}
 }
 
+// Make's Call a subscenario keeps the inputs in one collection, "data" (an export's
+// mapper is {"data": {...}}): the child gets the collection's fields as its inputs,
+// waiting or not.
+func TestCallMakeShapedInputs(t *testing.T) {
+	for _, wait := range []bool{true, false} {
+		e := newEnv(t)
+		p := newPaths(t)
+		child := e.scenario(childFlow(p.URL), "")
+		e.activate(child)
+		parent := e.scenario(fmt.Sprintf(`[{"id":1,"module":"placeholder:Placeholder"},
+			{"id":2,"module":"scenario-service:CallSubscenario","version":2,
+			 "parameters":{"scenario":"%d","shouldWaitForExecutionEnd":%t},"mapper":{"data":{"orderId":"{{1.id}}","qty":"3"}}}]`,
+			child, wait), "")
+		rr := e.run(parent, `{"id":"o7"}`)
+		if rr.Result.Status != weft.StatusSuccess {
+			t.Fatalf("wait %t: parent %s: %+v", wait, rr.Result.Status, rr.Result.Error)
+		}
+		e.drain()
+		wantRequests(t, p, `/child {"order":"o7","qty":3}`)
+		if kids := e.children(rr.Execution.ID); len(kids) != 1 || kids[0].Status != weft.ExecutionSuccess {
+			t.Fatalf("wait %t: child executions %+v", wait, kids)
+		}
+	}
+}
+
 // Inputs that fail the child's declaration fail the call with a DataError before the
 // child runs: the parent keeps the bundle for a person to fix the mapping.
 func TestCallInputsChecked(t *testing.T) {

@@ -263,7 +263,7 @@ func corpusBlueprints(t *testing.T) []corpusBlueprint {
 // endToEnd lists the corpus blueprints that use a declarative app and run with the
 // registered apps, each tested end to end above. When another app joins app/all, more
 // blueprints qualify and this test names them.
-var endToEnd = []string{"011", "021", "029", "037"}
+var endToEnd = []string{"011", "017", "021", "029", "037", "045"}
 
 func TestCorpusBlueprintsThatRunAreTested(t *testing.T) {
 	r := fullRegistry(t, nil)

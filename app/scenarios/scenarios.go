@@ -96,7 +96,7 @@ func newCall(cfg app.Config) (app.Module, error) {
 		if !ok {
 			return nil, weft.Errorf(weft.InvalidConfigurationError, "%s cannot call scenario %d here: this execution is not run by weft's engine", Call, id)
 		}
-		out, err := r.CallScenario(ctx, id, c.Input, wait)
+		out, err := r.CallScenario(ctx, id, Inputs(c.Input), wait)
 		if err != nil {
 			return nil, err
 		}
@@ -105,6 +105,22 @@ func newCall(cfg app.Config) (app.Module, error) {
 		}
 		return []weft.Bundle{out}, nil
 	}), nil
+}
+
+// Inputs returns the called scenario's inputs from a CallSubscenario's evaluated
+// mapper. Make's module keeps them in one collection, "data" ("Scenario Inputs": the
+// mapper of an export is {"data": {"prompt_id": …, "lock_token": …}}, corpus 045), so
+// a mapper whose only field is a collection named data passes that collection. Any
+// other mapper is itself the inputs (each mapped field one input, weft's shorter
+// form). A single collection input named data is therefore written the way Make
+// writes it: {"data": {"data": {…}}}.
+func Inputs(mapper weft.Bundle) weft.Bundle {
+	if len(mapper) == 1 {
+		if data, ok := mapper["data"].(map[string]any); ok {
+			return data
+		}
+	}
+	return mapper
 }
 
 // Target reads a CallSubscenario's scenario parameter: a weft scenario id. Make's own

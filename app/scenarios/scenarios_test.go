@@ -1,6 +1,7 @@
 package scenarios_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -56,6 +57,29 @@ func TestWithoutRunner(t *testing.T) {
 		_, err = m.Run(t.Context(), &app.Call{Input: weft.Bundle{}, Exec: nil})
 		if weft.TypeOf(err) != weft.InvalidConfigurationError {
 			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// Make's Call a subscenario keeps the inputs in one collection, data; weft's shorter
+// form maps each input as its own field.
+func TestInputs(t *testing.T) {
+	for _, c := range []struct{ mapper, want string }{
+		{`{"data":{"prompt_id":"rec1","lock_token":"l"}}`, `{"lock_token":"l","prompt_id":"rec1"}`}, // 045
+		{`{"data":{}}`, `{}`},
+		{`{"orderId":"o1","qty":3}`, `{"orderId":"o1","qty":3}`},
+		{`{"data":{"a":1},"qty":3}`, `{"data":{"a":1},"qty":3}`}, // data beside other inputs is an input
+		{`{"data":"text"}`, `{"data":"text"}`},                   // not a collection: an input named data
+		{`{"data":{"data":{"a":1}}}`, `{"data":{"a":1}}`},        // an input named data, Make's way
+		{`{}`, `{}`},
+	} {
+		var m weft.Bundle
+		if err := json.Unmarshal([]byte(c.mapper), &m); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := json.Marshal(scenarios.Inputs(m))
+		if string(got) != c.want {
+			t.Errorf("%s: inputs %s, want %s", c.mapper, got, c.want)
 		}
 	}
 }

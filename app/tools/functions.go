@@ -84,15 +84,39 @@ var sleepSpec = app.Spec{
 	Timeout: (maxSleep + 30) * time.Second,
 	New: newStatic(func(ctx context.Context, c *app.Call) ([]weft.Bundle, error) {
 		secs, _ := value.Number(c.Input["duration"])
-		t := time.NewTimer(time.Duration(secs * float64(time.Second)))
-		defer t.Stop()
-		select {
-		case <-t.C:
-			return one(weft.Bundle{}), nil
-		case <-ctx.Done():
-			return nil, fmt.Errorf("sleep of %s s interrupted: %w", value.FormatNumber(secs), ctx.Err())
+		d := time.Duration(secs * float64(time.Second))
+		sleep := sleepTimer
+		if s, ok := c.Exec.(Sleeper); ok {
+			sleep = s.Sleep
 		}
+		if err := sleep(ctx, d); err != nil {
+			return nil, fmt.Errorf("sleep of %s s interrupted: %w", value.FormatNumber(secs), err)
+		}
+		return one(weft.Bundle{}), nil
 	}),
+}
+
+// Sleeper is an app.Execution whose waiting is injected with its clock (the engine's
+// run: engine.Options.Sleep). The Sleep module waits through it, so a test running a
+// blueprint on a fake clock (017 sleeps 10 s, then 5 s per lead) keeps the durations
+// the blueprint asks for without waiting them. An optional interface keeps
+// app.Execution, and every fake of it, unchanged; without it the module waits in real
+// time.
+type Sleeper interface {
+	// Sleep waits d, or until ctx ends (returning its error).
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// sleepTimer waits d in real time, or until ctx ends.
+func sleepTimer(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Reset choices of the Increment function, as Make stores them.

@@ -67,6 +67,34 @@ func TestSleepHonoursContext(t *testing.T) {
 	})
 }
 
+// sleeper is an execution whose waiting is injected (as the engine's run is).
+type sleeper struct {
+	*apptest.Exec
+	slept []time.Duration
+	err   error
+}
+
+func (s *sleeper) Sleep(_ context.Context, d time.Duration) error {
+	s.slept = append(s.slept, d)
+	return s.err
+}
+
+// An execution that is a Sleeper does the waiting: no real time passes, the duration
+// is the mapped one, and its error (a cancelled run) is the module's.
+func TestSleepThroughTheExecution(t *testing.T) {
+	s := spec(t, "util:FunctionSleep")
+	exec := &sleeper{Exec: apptest.NewExec()}
+	got, err := apptest.Run(context.Background(), s, nil, weft.Bundle{"duration": "10"}, exec)
+	if err != nil || !reflect.DeepEqual(got, []weft.Bundle{{}}) || !reflect.DeepEqual(exec.slept, []time.Duration{10 * time.Second}) {
+		t.Fatalf("output %v, error %v, slept %v; want one empty bundle after 10s", got, err, exec.slept)
+	}
+	exec.err = context.Canceled
+	_, err = apptest.Run(context.Background(), s, nil, weft.Bundle{"duration": "5"}, exec)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error = %v; want context.Canceled", err)
+	}
+}
+
 func TestSleepValidation(t *testing.T) {
 	s := spec(t, "util:FunctionSleep")
 	for _, tt := range []struct {
