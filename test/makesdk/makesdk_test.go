@@ -281,7 +281,10 @@ func decode[T any](t *testing.T, raw json.RawMessage) T {
 }
 
 // obj and list decode an SDK answer loosely, for the fields the test looks at.
-func obj(t *testing.T, raw json.RawMessage) map[string]any { t.Helper(); return decode[map[string]any](t, raw) }
+func obj(t *testing.T, raw json.RawMessage) map[string]any {
+	t.Helper()
+	return decode[map[string]any](t, raw)
+}
 func list(t *testing.T, raw json.RawMessage) []map[string]any {
 	t.Helper()
 	return decode[[]map[string]any](t, raw)
@@ -590,6 +593,6 @@ func testScenarios(t *testing.T, p *weftProc, d *driver) {
 	}
 }
 
-func testHooks(t *testing.T, p *weftProc, d *driver) {}
-func testDataStores(t *testing.T, p *weftProc, d *driver) {}
+func testHooks(t *testing.T, p *weftProc, d *driver)       {}
+func testDataStores(t *testing.T, p *weftProc, d *driver)  {}
 func testConnections(t *testing.T, p *weftProc, d *driver) {}
