@@ -320,11 +320,12 @@ const greeting = `{"name":"Greeting","flow":[
  {"id":3,"module":"gateway:WebhookRespond","version":1,"parameters":{},"mapper":{"status":"200","body":"Hello, {{2.name}}!"}}],
  "metadata":{"version":1,"instant":true,"scenario":{"roundtrips":1,"maxErrors":3,"autoCommit":true,"dlq":true}}}`
 
-// counter writes the name it is run with into data store 27969 (Make exports a data
+// counter is started with the input "who" (Make's scenario inputs, declared on its
+// Start scenario trigger) and writes it into data store 27969 (Make exports a data
 // store by its numeric id).
 const counter = `{"name":"Counter","flow":[
- {"id":1,"module":"util:ComposeTransformer","version":1,"mapper":{"value":"{{var.input.who}}"}},
- {"id":2,"module":"datastore:AddRecord","version":1,"parameters":{"datastore":27969},"mapper":{"key":"{{1.value}}","overwrite":true,"data":{"seen":true}}}],
+ {"id":1,"module":"scenario-service:StartSubscenario","version":1,"parameters":{},"mapper":{},"metadata":{"interface":[{"name":"who","type":"text","required":true}]}},
+ {"id":2,"module":"datastore:AddRecord","version":1,"parameters":{"datastore":27969},"mapper":{"key":"{{var.input.who}}","overwrite":true,"data":{"seen":true}}}],
  "metadata":{"version":1,"scenario":{}}}`
 
 func TestMakeSDK(t *testing.T) {
@@ -593,6 +594,227 @@ func testScenarios(t *testing.T, p *weftProc, d *driver) {
 	}
 }
 
-func testHooks(t *testing.T, p *weftProc, d *driver)       {}
-func testDataStores(t *testing.T, p *weftProc, d *driver)  {}
-func testConnections(t *testing.T, p *weftProc, d *driver) {}
+// post sends a payload to a hook's public address, as a partner would.
+func post(t *testing.T, url, body string) int {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
+}
+
+func testHooks(t *testing.T, p *weftProc, d *driver) {
+	h := obj(t, d.call("hooks.create", map[string]any{"name": "Orders", "teamId": 1, "typeName": "gateway-webhook", "data": map[string]any{}}))
+	id := int64(h["id"].(float64))
+	sid := strconv.FormatInt(id, 10)
+	url, _ := h["url"].(string)
+	if h["name"] != "Orders" || h["enabled"] != true || h["queueCount"] != 0.0 || !strings.HasPrefix(url, p.base+"/hooks/") {
+		t.Fatalf("hooks.create %v", h)
+	}
+	// weft keeps the hook as an inactive scenario holding the trigger: its address is live.
+	if v1 := p.v1ok("GET", "/scenarios/"+sid+"/hook", ""); v1["url"] != url {
+		t.Fatalf("the hook, /api/v1: %v", v1)
+	}
+	hooks := list(t, d.call("hooks.list", 1))
+	if len(hooks) != 2 {
+		t.Fatalf("hooks.list %v", hooks)
+	}
+	if tl := list(t, d.tool("hooks_list", map[string]any{"teamId": 1})); len(tl) != 2 {
+		t.Fatalf("MCP hooks_list %v", tl)
+	}
+	if ping := obj(t, d.call("hooks.ping", id)); ping["address"] != url || ping["attached"] != false || ping["gone"] != false {
+		t.Fatalf("hooks.ping %v", ping)
+	}
+
+	// A payload sent before any scenario takes the hook waits in its queue.
+	if code := post(t, url, `{"order":1}`); code >= 300 {
+		t.Fatalf("POST to the hook: %d", code)
+	}
+	if q := p.v1ok("GET", "/scenarios/"+sid+"/queue", "")["items"].([]any); len(q) != 1 {
+		t.Fatalf("the queue, /api/v1: %v", q)
+	}
+	if got := obj(t, d.call("hooks.get", id)); got["queueCount"] != 1.0 || got["id"] != float64(id) {
+		t.Fatalf("hooks.get %v", got)
+	}
+
+	// Settings: weft's own values are taken, others refused (never stored and ignored).
+	if changed := decode[bool](t, d.call("hooks.update", id, map[string]any{"data": map[string]any{"headers": false, "stringify": false}})); changed {
+		t.Fatal("hooks.update with weft's values changed something")
+	}
+	if e := d.fail("hooks.update", id, map[string]any{"data": map[string]any{"headers": true}}); e.StatusCode != 400 {
+		t.Fatalf("hooks.update with headers: %+v", e)
+	}
+	d.call("hooks.enable", id)
+	// Disabling is refused: nothing sent to weft is dropped.
+	if e := d.fail("hooks.disable", id); e.StatusCode != 400 || !strings.Contains(e.Message, "always enabled") {
+		t.Fatalf("hooks.disable %+v", e)
+	}
+	if got := obj(t, d.call("hooks.get", id)); got["enabled"] != true {
+		t.Fatalf("after disable, hooks.get %v", got)
+	}
+	// A scenario's own hook goes with its scenario only.
+	greetingHook := hooks[0]["id"]
+	if e := d.fail("hooks.delete", greetingHook); e.StatusCode != 400 {
+		t.Fatalf("deleting a scenario's hook: %+v", e)
+	}
+	d.call("hooks.delete", id)
+	if code, _ := p.v1("GET", "/scenarios/"+sid, ""); code != 404 {
+		t.Fatalf("the deleted hook's scenario, /api/v1: %d", code)
+	}
+	// The address stops answering: weft's hook cache forgets it within a second
+	// (server/hooks.go), a payload sent meanwhile is refused with 503 and not stored.
+	waitFor(t, "the deleted hook's address to answer 404", func() bool { return post(t, url, `{"order":2}`) == 404 })
+	if e := d.fail("hooks.get", id); e.StatusCode != 404 {
+		t.Fatalf("hooks.get of a deleted hook: %+v", e)
+	}
+}
+
+func testDataStores(t *testing.T, p *weftProc, d *driver) {
+	var bp map[string]any
+	if err := json.Unmarshal([]byte(counter), &bp); err != nil {
+		t.Fatal(err)
+	}
+	sc := obj(t, d.call("scenarios.create", map[string]any{"teamId": 1, "blueprint": bp, "scheduling": map[string]any{"type": "on-demand"}}))
+	scID := sc["id"]
+	if iface := obj(t, d.call("scenarios.getInterface", scID)); fmt.Sprint(iface) != "map[input:[map[name:who required:true type:text]] output:[]]" {
+		t.Fatalf("scenarios.getInterface %v", iface)
+	}
+	// Data store 27969 is the one the scenario's module names.
+	stores := list(t, d.call("dataStores.list", 1))
+	if len(stores) != 1 || stores[0]["id"] != 27969.0 || stores[0]["records"] != 0.0 {
+		t.Fatalf("dataStores.list %v", stores)
+	}
+	if tl := list(t, d.tool("data-stores_list", map[string]any{"teamId": 1})); len(tl) != 1 || tl[0]["id"] != 27969.0 {
+		t.Fatalf("MCP data-stores_list %v", tl)
+	}
+	const ds = 27969
+	rec := func(key string) (int, map[string]any) {
+		t.Helper()
+		return p.v1("GET", "/datastores/27969/records/"+key, "")
+	}
+
+	made := obj(t, d.call("dataStores.records.create", ds, "ada", map[string]any{"email": "ada@example.com"}))
+	if made["key"] != "ada" || fmt.Sprint(made["data"]) != "map[email:ada@example.com]" {
+		t.Fatalf("records.create %v", made)
+	}
+	if code, r := rec("ada"); code != 200 || fmt.Sprint(r["data"]) != "map[email:ada@example.com]" {
+		t.Fatalf("created, /api/v1: %d %v", code, r)
+	}
+	gen := obj(t, d.call("dataStores.records.create", ds, map[string]any{"email": "bob@example.com"}))
+	genKey, _ := gen["key"].(string)
+	if code, _ := rec(genKey); genKey == "" || code != 200 {
+		t.Fatalf("records.create without a key: %v, /api/v1 %d", gen, code)
+	}
+	if e := d.fail("dataStores.records.create", ds, "ada", map[string]any{}); e.StatusCode != 400 {
+		t.Fatalf("records.create of an existing key: %+v", e)
+	}
+	up := obj(t, d.call("dataStores.records.update", ds, "ada", map[string]any{"name": "Ada"}))
+	if fmt.Sprint(up["data"]) != "map[email:ada@example.com name:Ada]" {
+		t.Fatalf("records.update %v", up)
+	}
+	if _, r := rec("ada"); fmt.Sprint(r["data"]) != "map[email:ada@example.com name:Ada]" {
+		t.Fatalf("updated, /api/v1: %v", r)
+	}
+	rep := obj(t, d.call("dataStores.records.replace", ds, "ada", map[string]any{"only": true}))
+	if fmt.Sprint(rep["data"]) != "map[only:true]" {
+		t.Fatalf("records.replace %v", rep)
+	}
+	if _, r := rec("ada"); fmt.Sprint(r["data"]) != "map[only:true]" {
+		t.Fatalf("replaced, /api/v1: %v", r)
+	}
+	if recs := list(t, d.call("dataStores.records.list", ds)); len(recs) != 2 {
+		t.Fatalf("records.list %v", recs)
+	}
+
+	// A run with input writes through the scenario's datastore module.
+	d.call("scenarios.activate", scID)
+	if run := obj(t, d.call("scenarios.run", scID, map[string]any{"who": "grace"})); run["status"] != 1.0 {
+		t.Fatalf("scenarios.run %v", run)
+	}
+	if code, r := rec("grace"); code != 200 || fmt.Sprint(r["data"]) != "map[seen:true]" {
+		t.Fatalf("the run's record, /api/v1: %d %v", code, r)
+	}
+	if got := obj(t, d.call("dataStores.get", ds)); got["records"] != 3.0 {
+		t.Fatalf("dataStores.get %v", got)
+	}
+	if tl := list(t, d.tool("data-store-records_list", map[string]any{"dataStoreId": ds})); len(tl) != 3 {
+		t.Fatalf("MCP data-store-records_list %v", tl)
+	}
+
+	d.call("dataStores.records.delete", ds, []string{"ada", genKey})
+	for _, k := range []string{"ada", genKey} {
+		if code, _ := rec(k); code != 404 {
+			t.Fatalf("deleted %s, /api/v1: %d", k, code)
+		}
+	}
+	if code, _ := rec("grace"); code != 200 {
+		t.Fatalf("grace was deleted too: %d", code)
+	}
+}
+
+func testConnections(t *testing.T, p *weftProc, d *driver) {
+	// The SDK's connection: a name, the type (Make's accountName) and the credentials.
+	c := obj(t, d.call("connections.create", map[string]any{"teamId": 1, "name": "Partner", "accountName": "partner-api", "data": map[string]any{"token": "s3cret"}}))
+	id := c["id"]
+	cid := fmt.Sprint(id)
+	if c["name"] != "Partner" || c["accountName"] != "partner-api" || strings.Contains(fmt.Sprint(c), "s3cret") {
+		t.Fatalf("connections.create %v", c)
+	}
+	if v1 := p.v1ok("GET", "/connections/"+cid, ""); v1["name"] != "Partner" || v1["type"] != "partner-api" || strings.Contains(fmt.Sprint(v1), "s3cret") {
+		t.Fatalf("created, /api/v1: %v", v1)
+	}
+	if all := list(t, d.call("connections.list", 1)); len(all) != 1 || all[0]["id"] != id {
+		t.Fatalf("connections.list %v", all)
+	}
+	if tl := list(t, d.tool("connections_list", map[string]any{"teamId": 1})); len(tl) != 1 || tl[0]["name"] != "Partner" {
+		t.Fatalf("MCP connections_list %v", tl)
+	}
+	if got := obj(t, d.call("connections.get", id)); got["id"] != id || got["accountType"] != "basic" {
+		t.Fatalf("connections.get %v", got)
+	}
+	if ok := decode[bool](t, d.call("connections.verify", id)); !ok {
+		t.Fatal("connections.verify answered false")
+	}
+	if got := obj(t, d.call("connections.rename", id, "Partner EU")); got["name"] != "Partner EU" {
+		t.Fatalf("connections.rename %v", got)
+	}
+	if v1 := p.v1ok("GET", "/connections/"+cid, ""); v1["name"] != "Partner EU" {
+		t.Fatalf("renamed, /api/v1: %v", v1)
+	}
+	if changed := decode[bool](t, d.call("connections.update", id, map[string]any{"data": map[string]any{"token": "new"}})); !changed {
+		t.Fatal("connections.update answered false")
+	}
+
+	// Keys: weft's connections of a key type.
+	types := list(t, d.call("keys.types"))
+	if len(types) != 2 {
+		t.Fatalf("keys.types %v", types)
+	}
+	k := obj(t, d.call("keys.create", map[string]any{"name": "Partner key", "teamId": 1, "typeName": "apikeyauth",
+		"parameters": map[string]any{"key": "sk-1", "name": "X-API-Key", "placement": "header"}}))
+	kid := fmt.Sprint(k["id"])
+	if k["name"] != "Partner key" || k["typeName"] != "apikeyauth" {
+		t.Fatalf("keys.create %v", k)
+	}
+	if v1 := p.v1ok("GET", "/connections/"+kid, ""); v1["name"] != "Partner key" || strings.Contains(fmt.Sprint(v1), "sk-1") {
+		t.Fatalf("the key, /api/v1: %v", v1)
+	}
+	if keys := list(t, d.call("keys.list", 1)); len(keys) != 1 || fmt.Sprint(keys[0]["id"]) != kid {
+		t.Fatalf("keys.list %v", keys)
+	}
+	d.call("keys.delete", k["id"])
+	if code, _ := p.v1("GET", "/connections/"+kid, ""); code != 404 {
+		t.Fatalf("deleted key, /api/v1: %d", code)
+	}
+
+	d.call("connections.delete", id)
+	if code, _ := p.v1("GET", "/connections/"+cid, ""); code != 404 {
+		t.Fatalf("deleted connection, /api/v1: %d", code)
+	}
+	if e := d.fail("connections.get", id); e.StatusCode != 404 {
+		t.Fatalf("connections.get of a deleted one: %+v", e)
+	}
+}
