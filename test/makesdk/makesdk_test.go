@@ -120,6 +120,9 @@ func startWeft(t *testing.T, bin, data string) *weftProc {
 	return p
 }
 
+// with is the process reporting failures to t (a subtest's).
+func (p *weftProc) with(t *testing.T) *weftProc { c := *p; c.t = t; return &c }
+
 // v1 asks weft's own API (/api/v1): the independent view of what an SDK call changed.
 func (p *weftProc) v1(method, path, body string) (int, map[string]any) {
 	p.t.Helper()
@@ -164,9 +167,12 @@ type driver struct {
 	t     *testing.T
 	in    io.WriteCloser
 	out   *bufio.Scanner
-	mu    sync.Mutex
+	mu    *sync.Mutex // one request at a time
 	tools int
 }
+
+// with is the driver reporting failures to t (a subtest's).
+func (d *driver) with(t *testing.T) *driver { c := *d; c.t = t; return &c }
 
 type sdkError struct {
 	Name       string `json:"name"`
@@ -197,7 +203,7 @@ func startDriver(t *testing.T, node, host, token string) *driver {
 			t.Errorf("driver.mjs: %v", err)
 		}
 	})
-	d := &driver{t: t, in: in, out: bufio.NewScanner(out)}
+	d := &driver{t: t, in: in, out: bufio.NewScanner(out), mu: new(sync.Mutex)}
 	d.out.Buffer(make([]byte, 1<<20), 16<<20)
 	var hello struct {
 		Ready bool `json:"ready"`
@@ -347,17 +353,25 @@ func TestMakeSDK(t *testing.T) {
 		t.Fatalf("the SDK loaded %d MCP tools", d.tools)
 	}
 
-	t.Run("users", func(t *testing.T) { testUsers(t, d) })
-	sc := t.Run("scenarios and incomplete executions", func(t *testing.T) { testScenarios(t, p, d) })
-	if !sc {
-		return
+	// Each part reports on its own; they run in order on the same server (the hooks part
+	// counts the scenarios part's hook).
+	for _, part := range []struct {
+		name string
+		run  func(*testing.T, *weftProc, *driver)
+	}{
+		{"users", testUsers},
+		{"scenarios and incomplete executions", testScenarios},
+		{"hooks", testHooks},
+		{"data stores", testDataStores},
+		{"connections and keys", testConnections},
+	} {
+		if !t.Run(part.name, func(t *testing.T) { part.run(t, p.with(t), d.with(t)) }) {
+			return // the later parts build on this one
+		}
 	}
-	t.Run("hooks", func(t *testing.T) { testHooks(t, p, d) })
-	t.Run("data stores", func(t *testing.T) { testDataStores(t, p, d) })
-	t.Run("connections and keys", func(t *testing.T) { testConnections(t, p, d) })
 }
 
-func testUsers(t *testing.T, d *driver) {
+func testUsers(t *testing.T, _ *weftProc, d *driver) {
 	me := obj(t, d.call("users.me"))
 	if me["name"] != "make-sdk" || me["id"] == nil {
 		t.Fatalf("users.me %v", me)
