@@ -338,20 +338,26 @@ func TestMakeSDK(t *testing.T) {
 	node := requireNode(t)
 	bin := build(t)
 	data := t.TempDir()
-	out, err := exec.Command(bin, "--data", data, "tokens", "create", "--name", "make-sdk", "--scopes", "admin", "--json").CombinedOutput()
-	if err != nil {
-		t.Fatalf("tokens create: %v %s", err, out)
+	token := func(name, scopes string) string {
+		t.Helper()
+		out, err := exec.Command(bin, "--data", data, "tokens", "create", "--name", name, "--scopes", scopes, "--json").CombinedOutput()
+		if err != nil {
+			t.Fatalf("tokens create: %v %s", err, out)
+		}
+		var tok struct{ Token string }
+		if err := json.Unmarshal(out, &tok); err != nil || tok.Token == "" {
+			t.Fatalf("token %s", out)
+		}
+		return tok.Token
 	}
-	var tok struct{ Token string }
-	if err := json.Unmarshal(out, &tok); err != nil || tok.Token == "" {
-		t.Fatalf("token %s", out)
-	}
+	admin, reader := token("make-sdk", "admin"), token("reader", "scenarios:read,incomplete:read")
 	p := startWeft(t, bin, data)
-	p.token = tok.Token
-	d := startDriver(t, node, hostOf(t, p.base), tok.Token)
+	p.token = admin
+	d := startDriver(t, node, hostOf(t, p.base), admin)
 	if d.tools < 50 {
 		t.Fatalf("the SDK loaded %d MCP tools", d.tools)
 	}
+	readOnly := startDriver(t, node, hostOf(t, p.base), reader)
 
 	// Each part reports on its own; they run in order on the same server (the hooks part
 	// counts the scenarios part's hook).
@@ -364,6 +370,7 @@ func TestMakeSDK(t *testing.T) {
 		{"hooks", testHooks},
 		{"data stores", testDataStores},
 		{"connections and keys", testConnections},
+		{"scopes", func(t *testing.T, p *weftProc, _ *driver) { testScopes(t, p, readOnly.with(t)) }},
 	} {
 		if !t.Run(part.name, func(t *testing.T) { part.run(t, p.with(t), d.with(t)) }) {
 			return // the later parts build on this one
@@ -830,5 +837,31 @@ func testConnections(t *testing.T, p *weftProc, d *driver) {
 	}
 	if e := d.fail("connections.get", id); e.StatusCode != 404 {
 		t.Fatalf("connections.get of a deleted one: %+v", e)
+	}
+}
+
+// A token's weft scopes hold through the SDK in Make's terms: a reader lists and reads,
+// and is refused (403, naming the scope) what it may not do — nothing changes.
+func testScopes(t *testing.T, p *weftProc, d *driver) {
+	auth := obj(t, d.call("users.currentAuthorization"))
+	if scopes := fmt.Sprint(auth["scope"]); scopes != "[dlqs:read organizations:read scenarios:read teams:read user:read]" {
+		t.Fatalf("the reader's Make scopes: %s", scopes)
+	}
+	scs := list(t, d.tool("scenarios_list", map[string]any{"teamId": 1}))
+	if len(scs) != 2 {
+		t.Fatalf("the reader's MCP scenarios_list %v", scs)
+	}
+	id := scs[0]["id"]
+	if ies := list(t, d.tool("incomplete-executions_list", map[string]any{"scenarioId": id})); len(ies) != 3 {
+		t.Fatalf("the reader's MCP incomplete-executions_list %v", ies)
+	}
+	if e := d.fail("scenarios.activate", id); e.StatusCode != 403 || !strings.Contains(e.Message, "scenarios:write") {
+		t.Fatalf("the reader activates: %+v", e)
+	}
+	if v1 := p.v1ok("GET", fmt.Sprintf("/scenarios/%v", id), ""); v1["active"] != false {
+		t.Fatalf("after the refused activation, /api/v1: %v", v1)
+	}
+	if e := d.fail("dataStores.list", 1); e.StatusCode != 403 || !strings.Contains(e.Message, "datastores:read") {
+		t.Fatalf("the reader lists data stores: %+v", e)
 	}
 }
