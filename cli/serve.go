@@ -19,6 +19,7 @@ import (
 	"github.com/weftworks/weft/notify"
 	"github.com/weftworks/weft/server"
 	"github.com/weftworks/weft/server/api"
+	"github.com/weftworks/weft/server/makeapi"
 	"github.com/weftworks/weft/service"
 	"github.com/weftworks/weft/ui"
 )
@@ -131,6 +132,8 @@ func newServeCmd() *cobra.Command {
 				}
 			}
 			intake.apply(&scfg)
+			// /api/v2, Make's API: the same service and tokens; hooks show the queue bound.
+			scfg.MakeAPI = makeapi.New(makeapi.Deps{Service: svc, Auth: a, BaseURL: baseURL, Logger: log, QueueLimit: scfg.QueueLimit})
 			srv, err := server.New(scfg)
 			if err != nil {
 				return err

@@ -1,5 +1,6 @@
 // Package server is `weft serve`: one HTTP server in front of the service — webhooks
-// (/hooks/{token}), the REST API (/api/v1, package server/api), health and readiness
+// (/hooks/{token}), the REST API (/api/v1, package server/api), Make's API (/api/v2,
+// package server/makeapi), health and readiness
 // (/healthz, /readyz) and Prometheus metrics (/metrics) — plus the worker that carries
 // out retries, schedules and queued runs, and a graceful shutdown.
 package server
@@ -27,6 +28,8 @@ type Config struct {
 	Store store.Store
 	// API serves /api/v1 (nil: no API).
 	API http.Handler
+	// MakeAPI serves /api/v2, Make's API (package server/makeapi; nil: none).
+	MakeAPI http.Handler
 	// Metrics serves /metrics (nil: no metrics).
 	Metrics http.Handler
 	// UI serves the web UI at / (every path the routes above do not take; nil: none).
@@ -179,6 +182,9 @@ func (s *Server) routes() {
 	}
 	if s.cfg.API != nil {
 		s.mux.Handle("/api/v1/", http.StripPrefix("/api/v1", s.cfg.API))
+	}
+	if s.cfg.MakeAPI != nil {
+		s.mux.Handle("/api/v2/", http.StripPrefix("/api/v2", s.cfg.MakeAPI))
 	}
 	if s.cfg.UI != nil {
 		s.mux.Handle("/", s.cfg.UI)
