@@ -285,6 +285,12 @@ func (s *Server) hookError(w http.ResponseWriter, status int, code, msg string) 
 }
 
 func (s *Server) hookFail(w http.ResponseWriter, err error) {
+	if errors.Is(err, store.ErrNotFound) {
+		// The scenario went away while its hook was still in the lookup cache: the
+		// address is gone, and "try again" would make senders retry for nothing.
+		s.hookError(w, http.StatusNotFound, "not_found", "no webhook at this address")
+		return
+	}
 	s.log.Error("webhook", "err", err)
 	w.Header().Set("Retry-After", "5")
 	s.hookError(w, http.StatusServiceUnavailable, "unavailable", "the payload could not be stored; try again")

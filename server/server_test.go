@@ -305,3 +305,21 @@ func (e *env) waitForWithin(d time.Duration, cond func() bool) {
 		}
 	}
 }
+
+// A deleted scenario's address answers 404 at once, even while its hook is still in the
+// server's one-second lookup cache (it answered 503 "try again" in that second, telling
+// senders to retry a delivery that can never be stored).
+func TestWebhookOfADeletedScenarioAnswers404AtOnce(t *testing.T) {
+	e := newEnv(t)
+	id, url := e.scenario(fmt.Sprintf(recordBlueprint, "{}"))
+	if code, body, _ := post(t, url, "application/json", `{"id":"d1"}`); code != 200 {
+		t.Fatalf("before delete: %d %s", code, body)
+	}
+	if err := e.svc.DeleteScenario(t.Context(), id, true); err != nil {
+		t.Fatal(err)
+	}
+	code, body, h := post(t, url, "application/json", `{"id":"d2"}`)
+	if code != 404 || !strings.Contains(body, `"not_found"`) || h.Get("Retry-After") != "" {
+		t.Fatalf("after delete: %d %s (Retry-After %q)", code, body, h.Get("Retry-After"))
+	}
+}
