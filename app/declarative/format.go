@@ -100,6 +100,8 @@ type respDef struct {
 	// temp is evaluated against the response and merged into temp for the steps
 	// after this one (with each: one array element per run).
 	temp node
+	// binary keeps a successful body as bytes (a download), whatever its type says.
+	binary bool
 }
 
 type iterDef struct {
@@ -626,8 +628,16 @@ func decodeResponse(a *appDef, r *respDef, comm obj, extra ...string) error {
 	if !ok {
 		o = obj{m: map[string]any{}, ptr: comm.at("response")}
 	}
-	if err := o.only("output", "iterate", "limit", "error", "temp", "trigger"); err != nil {
+	if err := o.only("output", "iterate", "limit", "error", "temp", "type", "trigger"); err != nil {
 		return err
+	}
+	switch t, err := o.str("type", false); {
+	case err != nil:
+		return err
+	case t == "binary":
+		r.binary = true
+	case t != "" && t != "auto":
+		return errAt(o.at("type"), "%q is not a response type (auto, binary)", t)
 	}
 	if it, ok := o.m["iterate"]; ok && it != nil {
 		if r.iterate, err = decodeIterate(it, o.at("iterate"), extra...); err != nil {

@@ -250,7 +250,7 @@ func (m *module) firstRequest(env *iml.Env, vars map[string]any, comm *commDef) 
 		}
 	}
 	r := &request{method: method, url: resolveURL(a.baseURL, value.Text(u)), bodyType: comm.bodyType,
-		qs: map[string]any{}, header: map[string]any{}}
+		qs: map[string]any{}, header: map[string]any{}, binary: comm.resp.binary}
 	for _, part := range []struct {
 		n    node
 		into map[string]any
