@@ -17,6 +17,7 @@ import (
 	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/app/all"
 	"github.com/weftworks/weft/app/declarative"
+	"github.com/weftworks/weft/apps"
 	"github.com/weftworks/weft/blueprint"
 	"github.com/weftworks/weft/engine"
 	"github.com/weftworks/weft/internal/corpus"
@@ -289,16 +290,26 @@ func TestCorpusBlueprintsThatRunAreTested(t *testing.T) {
 	}
 }
 
+// isDeclarative reports whether a module type belongs to a shipped definition (read
+// from the definitions, so a new app needs no entry here).
 func isDeclarative(module string) bool {
-	for _, prefix := range []string{"slack:", "google-sheets:", "airtable:", "openai-gpt-3:", "telegram:", "gemini-ai:",
-		"anthropic-claude:", "apify:", "dumplingai:", "groq:", "open-router:", "perplexity-ai:", "vapi:", "weather:",
-		"google-cloud-speech:", "googlecloudvision:", "google-forms:", "youtube:"} {
-		if strings.HasPrefix(module, prefix) {
-			return true
+	declaredOnce.Do(func() {
+		specs, err := declarative.Load(apps.FS)
+		if err != nil {
+			panic(err)
 		}
-	}
-	return false
+		for _, s := range specs {
+			declaredApps[strings.SplitN(s.Name, ":", 2)[0]] = true
+		}
+	})
+	app, _, _ := strings.Cut(module, ":")
+	return declaredApps[app]
 }
+
+var (
+	declaredOnce sync.Once
+	declaredApps = map[string]bool{}
+)
 
 // Every use of a shipped module in the corpus maps only declared fields, so field
 // names follow Make's.

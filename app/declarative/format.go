@@ -38,6 +38,7 @@ type connDef struct {
 	in      string // apiKey: header or query
 	name    string // apiKey: header or query parameter name
 	value   node   // apiKey value, bearer token
+	scheme  string // bearer: the Authorization scheme (Bearer; Discord's bots say Bot)
 	user    node   // basic
 	pass    node   // basic
 	// oauth2: the provider (package oauth) whose endpoints a connection without its
@@ -374,7 +375,7 @@ func decodeConnection(a *appDef, root obj) error {
 	if !ok {
 		return nil
 	}
-	if err := c.only("type", "parameter", "fields", "in", "name", "value", "token", "username", "password", "provider", "scopes"); err != nil {
+	if err := c.only("type", "parameter", "fields", "in", "name", "value", "token", "scheme", "username", "password", "provider", "scopes"); err != nil {
 		return err
 	}
 	typ, err := c.str("type", true)
@@ -398,7 +399,7 @@ func decodeConnection(a *appDef, root obj) error {
 		}
 	}
 	allowed := map[string][]string{
-		"none": {}, "custom": {}, "apiKey": {"in", "name", "value"}, "bearer": {"token"},
+		"none": {}, "custom": {}, "apiKey": {"in", "name", "value"}, "bearer": {"token", "scheme"},
 		"basic": {"username", "password"}, "oauth2": {"provider", "scopes"},
 	}
 	switch typ {
@@ -406,7 +407,7 @@ func decodeConnection(a *appDef, root obj) error {
 	default:
 		return errAt(c.at("type"), "%q is not a connection type (none, custom, apiKey, basic, bearer, oauth2)", typ)
 	}
-	for _, k := range []string{"in", "name", "value", "token", "username", "password", "provider", "scopes"} {
+	for _, k := range []string{"in", "name", "value", "token", "scheme", "username", "password", "provider", "scopes"} {
 		if c.has(k) && !slices.Contains(allowed[typ], k) {
 			return errAt(c.at(k), "not used by a %s connection", typ)
 		}
@@ -433,6 +434,15 @@ func decodeConnection(a *appDef, root obj) error {
 		}
 		a.conn.value, err = tmpl("value", "{{connection.key}}")
 	case "bearer":
+		if a.conn.scheme, err = c.str("scheme", false); err != nil {
+			return err
+		}
+		if a.conn.scheme == "" {
+			a.conn.scheme = "Bearer"
+		}
+		if strings.ContainsAny(a.conn.scheme, " \r\n") {
+			return errAt(c.at("scheme"), "%q: a scheme is one word (Bearer, Bot)", a.conn.scheme)
+		}
 		a.conn.value, err = tmpl("token", "{{connection.accessToken}}")
 	case "basic":
 		if a.conn.user, err = tmpl("username", "{{connection.username}}"); err == nil {

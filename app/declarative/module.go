@@ -249,6 +249,11 @@ func (m *module) firstRequest(env *iml.Env, vars map[string]any, comm *commDef) 
 			return nil, weft.Errorf(weft.DataError, "building the request: %q is not an HTTP method (%s)", value.Text(v), strings.Join(methods, ", "))
 		}
 	}
+	if strings.TrimSpace(value.Text(u)) == "" {
+		// Built from a mapped value that is empty (a webhook URL left out): sending it
+		// to the base URL instead would call something nobody asked for.
+		return nil, weft.Errorf(weft.DataError, "building the request: the URL is empty (a value it is built from is missing)")
+	}
 	r := &request{method: method, url: resolveURL(a.baseURL, value.Text(u)), bodyType: comm.bodyType,
 		qs: map[string]any{}, header: map[string]any{}, binary: comm.resp.binary}
 	for _, part := range []struct {

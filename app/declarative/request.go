@@ -384,7 +384,8 @@ func (m *module) authorize(ctx context.Context, exec app.Execution, env *iml.Env
 			return weft.Errorf(weft.InvalidConfigurationError, "the connection's token contains a line break")
 		}
 		r.secrets = append(r.secrets, tok)
-		r.auth = func(h http.Header, _ url.Values) { h.Set("Authorization", "Bearer "+tok) }
+		scheme := c.scheme
+		r.auth = func(h http.Header, _ url.Values) { h.Set("Authorization", scheme+" "+tok) }
 	case "apiKey":
 		key, err := text(c.value, "API key")
 		if err != nil {
