@@ -1,6 +1,7 @@
 package declarative_test
 
 import (
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -107,4 +108,57 @@ func TestExport052TransferAnnouncedOnDiscord(t *testing.T) {
 			t.Fatalf("wallet requests %d", len(w.requests()))
 		}
 	})
+}
+
+// 368 (a Slack "looper"): search the messages of eight days ago, aggregate them, post a
+// heading in #random, then one reply per message in the heading's thread with its
+// author's picture (users.info).
+func TestExport368SlackLooper(t *testing.T) {
+	conns := map[string]weft.Bundle{"276911": slackUser}
+	s := slackSearch(t, []string{match(1), match(2)})
+	posted := 0
+	search := s.fn
+	s.fn = func(r *http.Request, body string) reply {
+		if r.URL.Path == "/chat.postMessage" {
+			posted++
+			return ok(`{"ok":true,"channel":"C9","ts":"1772600767.00000` + itoa(posted) + `","message":{"text":"x"}}`)
+		}
+		return search(r, body)
+	}
+	eng, p := exportEngine(t, "368-slack-free-looper.json", map[string]string{"slack": s.URL}, conns, nil)
+	res := runOnce(t, eng, p, `{}`)
+	if res.Status != weft.StatusSuccess {
+		t.Fatalf("status %s error %+v", res.Status, res.Error)
+	}
+	g := s.requests()
+	var paths []string
+	for _, r := range g {
+		paths = append(paths, r.Path)
+	}
+	want := "/search.messages /chat.postMessage /users.info /chat.postMessage /users.info /chat.postMessage"
+	if strings.Join(paths, " ") != want {
+		t.Fatalf("requests %s\nwant %s", strings.Join(paths, " "), want)
+	}
+	if g[0].Query != "count=30&query=on%3A2026-02-24&sort=timestamp&sort_dir=asc" {
+		t.Fatalf("search %s", g[0].Query)
+	}
+	// The export holds its Japanese heading already mis-decoded (UTF-8 read as
+	// Windows-1252); it is sent as exported.
+	heading := jsonBody(t, g[1].Body)
+	if heading["channel"] != "random" || heading["mrkdwn"] != true || len(heading) != 3 ||
+		!strings.HasPrefix(value.Text(heading["text"]), "2026-02-24 ã®") {
+		t.Fatalf("heading %q", heading)
+	}
+	for i, n := range []int{1, 2} {
+		r := jsonBody(t, g[3+2*i].Body)
+		blocks := value.Array(r["blocks"])
+		if r["channel"] != "C1" || r["thread_ts"] != "1772600767.000001" || len(blocks) != 3 {
+			t.Fatalf("reply %d: %v", n, r)
+		}
+		text := string(value.JSON(blocks))
+		if !strings.Contains(text, "https://x.slack.com/archives/C1/p"+itoa(n)) || !strings.Contains(text, `"text":"message `+itoa(n)+`"`) ||
+			!strings.Contains(text, `"image_url":"https://a.test/512.png"`) {
+			t.Fatalf("reply %d blocks %s", n, text)
+		}
+	}
 }

@@ -364,6 +364,7 @@ func TestCorpusMapperKeysAreDeclared(t *testing.T) {
 		"openai-gpt-3:createModelResponse×1",
 		"perplexity-ai:createAChatCompletion×1",
 		"slack:CreateMessage×29",
+		"slack:SearchMessages×2",
 		"telegram:SendReplyMessage×9",
 	}, " ")
 	if strings.Join(got, " ") != want {
