@@ -30,7 +30,9 @@ import (
 // MaxFileSizeExceededError before anything is sent — the service's documented limit,
 // so a person sees at once which file is too big instead of a 413 after the upload.
 // contentType defaults to the type of the name's extension, else
-// application/octet-stream.
+// application/octet-stream. firstByte and lastByte (inclusive) send one part of the
+// data, for services that take large files in parts (LinkedIn's video upload
+// instructions); maxSize applies to the whole file.
 type fileValue struct {
 	name  string
 	data  []byte
@@ -49,20 +51,24 @@ func (f *fileValue) contentType() string {
 
 type fileNode struct {
 	name, data, ctype, max node
+	first, last            node // a byte range of the data (inclusive), for uploads in parts
 	ptr                    string
 }
 
 func compileFile(arg any, ptr string, sc scope) (node, error) {
 	m, ok := arg.(map[string]any)
 	if !ok {
-		return nil, errAt(ptr, `$file takes {"name": …, "data": …, "contentType": …, "maxSize": …}`)
+		return nil, errAt(ptr, `$file takes {"name": …, "data": …, "contentType": …, "maxSize": …, "firstByte": …, "lastByte": …}`)
 	}
 	for k := range m {
 		switch k {
-		case "name", "data", "contentType", "maxSize":
+		case "name", "data", "contentType", "maxSize", "firstByte", "lastByte":
 		default:
-			return nil, errAt(ptr+"/"+escape(k), `unknown key (a $file has "name", "data", "contentType" and "maxSize")`)
+			return nil, errAt(ptr+"/"+escape(k), `unknown key (a $file has "name", "data", "contentType", "maxSize", "firstByte" and "lastByte")`)
 		}
+	}
+	if (m["firstByte"] == nil) != (m["lastByte"] == nil) {
+		return nil, errAt(ptr, `$file needs both "firstByte" and "lastByte", or neither`)
 	}
 	if m["name"] == nil || m["data"] == nil {
 		return nil, errAt(ptr, `$file needs "name" and "data"`)
@@ -72,7 +78,8 @@ func compileFile(arg any, ptr string, sc scope) (node, error) {
 	for _, p := range []struct {
 		key  string
 		into *node
-	}{{"name", &n.name}, {"data", &n.data}, {"contentType", &n.ctype}, {"maxSize", &n.max}} {
+	}{{"name", &n.name}, {"data", &n.data}, {"contentType", &n.ctype}, {"maxSize", &n.max},
+		{"firstByte", &n.first}, {"lastByte", &n.last}} {
 		if m[p.key] == nil {
 			continue
 		}
@@ -122,6 +129,23 @@ func (n fileNode) eval(env *iml.Env) (any, error) {
 		return nil, &evalError{ptr: n.ptr + "/data", err: fmt.Errorf("the file %q has no data", name)}
 	}
 	f := &fileValue{name: name, data: data}
+	if n.first != nil {
+		fv, err := part(n.first)
+		if err != nil {
+			return nil, err
+		}
+		lv, err := part(n.last)
+		if err != nil {
+			return nil, err
+		}
+		first, ok1 := value.Number(fv)
+		last, ok2 := value.Number(lv)
+		if !ok1 || !ok2 || first < 0 || last < first || last >= float64(len(data)) || first != float64(int(first)) || last != float64(int(last)) {
+			return nil, &evalError{ptr: n.ptr, err: fmt.Errorf("bytes %s to %s are not a range of the file %q (%d bytes)",
+				value.Text(fv), value.Text(lv), name, len(data))}
+		}
+		f.data = data[int(first) : int(last)+1]
+	}
 	cv, err := part(n.ctype)
 	if err != nil {
 		return nil, err
