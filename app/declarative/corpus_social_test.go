@@ -2,15 +2,20 @@ package declarative_test
 
 import (
 	"net/http"
+	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/app/all"
+	"github.com/weftworks/weft/app/declarative"
 	"github.com/weftworks/weft/blueprint"
 	"github.com/weftworks/weft/engine"
 	"github.com/weftworks/weft/internal/corpus"
+	"github.com/weftworks/weft/store/sqlite"
 	"github.com/weftworks/weft/value"
 )
 
@@ -161,4 +166,94 @@ func TestExport368SlackLooper(t *testing.T) {
 			t.Fatalf("reply %d blocks %s", n, text)
 		}
 	}
+}
+
+// 015 (testdata/blueprints): read the unverified translations of a Lokalise project
+// page by page (the first answer's X-Pagination-Page-Count drives a repeater), keep
+// their key ids in a data store record and create a translation task over them.
+func TestCorpus015LokaliseUnverifiedTask(t *testing.T) {
+	pages := map[string]string{"1": `[{"translation_id":1,"key_id":11}]`, "2": `[{"translation_id":2,"key_id":12}]`}
+	var tasks []map[string]any
+	s := newStandIn(t)
+	s.fn = func(r *http.Request, body string) reply {
+		if r.Header.Get("X-Api-Token") != "lok-token" {
+			return lokaliseError(401, "Invalid `X-Api-Token` header")
+		}
+		switch {
+		case r.Method == "GET" && r.URL.Path == "/api2/projects/98631370643585c6f40da6.02984008/translations":
+			q := r.URL.Query()
+			if q.Get("filter_unverified") != "1" || q.Get("disable_references") != "1" || q.Get("limit") != "1" {
+				return lokaliseError(400, "bad query "+r.URL.RawQuery)
+			}
+			return reply{status: 200, body: `{"project_id":"98631370643585c6f40da6.02984008","translations":` + pages[q.Get("page")] + `}`,
+				header: map[string]string{"X-Pagination-Page-Count": "2", "X-Pagination-Limit": "1"}}
+		case r.Method == "POST" && r.URL.Path == "/api2/projects/98631370643585c6f40da6.02984008/tasks":
+			tasks = append(tasks, jsonBody(t, body))
+			return ok(`{"project_id":"98631370643585c6f40da6.02984008","task":{"task_id":` + itoa(len(tasks)) + `}}`)
+		}
+		return lokaliseError(404, "Not Found")
+	}
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "weft.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	t.Setenv(declarative.EnvVar("lokalise"), s.URL)
+	reg, err := all.WithStore(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(corpus.Path("015-lokalise-unverified-task-datastore.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bp, err := blueprint.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	eng, err := engine.New(engine.Options{Registry: reg, Clock: func() time.Time { return now }, NewID: func() string { return "exec-1" },
+		Connections: func(ref any) (weft.Bundle, error) { return lokaliseCreds, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := eng.Compile(bp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := runOnce(t, eng, p, `{}`)
+	if res.Status != weft.StatusSuccess {
+		t.Fatalf("status %s error %+v", res.Status, res.Error)
+	}
+	g := s.requests()
+	// The first read (page 1), a read per repeat (pages 1 and 2), each page's key ids
+	// appended to the record (overwriteArrays off); the filter lets the last repeat
+	// through to one task over every key.
+	want := []string{"GET page=1", "GET page=1", "GET page=2", "POST"}
+	if len(g) != len(want) {
+		t.Fatalf("%d requests: %+v", len(g), g)
+	}
+	for i, r := range g {
+		got := r.Method
+		if r.Method == "GET" {
+			got += " page=" + queryValue(r.Query, "page")
+		}
+		if got != want[i] {
+			t.Fatalf("request %d is %s, want %s (all: %+v)", i, got, want[i], g)
+		}
+	}
+	if len(tasks) != 1 {
+		t.Fatalf("tasks %v", tasks)
+	}
+	sameJSON(t, "task", tasks[0], `{"title":"2026-03-04T05:06:07.000Z Execution ID: exec-1","keys":[11,12],
+		"languages":[{"language_iso":"es","users":[176168]}],"task_type":"translation","source_language_iso":"en",
+		"auto_close_languages":true,"auto_close_task":true,"auto_close_items":true}`)
+	if out := res.Log[len(res.Log)-1]; out.ModuleID != 2 || len(out.Output) != 1 || out.Output[0]["task"].(map[string]any)["task_id"] != 1.0 {
+		t.Fatalf("last log entry %+v", out)
+	}
+}
+
+func queryValue(raw, key string) string {
+	q, _ := url.ParseQuery(raw)
+	return q.Get(key)
 }

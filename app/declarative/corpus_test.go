@@ -264,7 +264,15 @@ func corpusBlueprints(t *testing.T) []corpusBlueprint {
 // endToEnd lists the corpus blueprints that use a declarative app and run with the
 // registered apps, each tested end to end above. When another app joins app/all, more
 // blueprints qualify and this test names them.
-var endToEnd = []string{"011", "017", "021", "029", "037", "045"}
+var endToEnd = []string{
+	"011",
+	"015",
+	"017",
+	"021",
+	"029",
+	"037",
+	"045",
+}
 
 func TestCorpusBlueprintsThatRunAreTested(t *testing.T) {
 	r := fullRegistry(t, nil)
@@ -360,6 +368,8 @@ func TestCorpusMapperKeysAreDeclared(t *testing.T) {
 		"google-sheets:filterRows×11",
 		"google-sheets:updateRow×4",
 		"google-sheets:watchRows×1",
+		"lokalise:createATask×1",
+		"lokalise:lokaliseRest×2",
 		"openai-gpt-3:CreateCompletion×11",
 		"openai-gpt-3:createModelResponse×1",
 		"perplexity-ai:createAChatCompletion×1",

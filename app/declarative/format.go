@@ -79,7 +79,7 @@ type commDef struct {
 	headers    node
 	qs         node
 	body       node
-	bodyType   string // json, urlencoded, text, related
+	bodyType   string // json, urlencoded, text, related, multipart, binary
 	temp       node
 	resp       respDef
 	pag        *pagDef
