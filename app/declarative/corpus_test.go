@@ -376,6 +376,7 @@ func TestCorpusMapperKeysAreDeclared(t *testing.T) {
 		"slack:CreateMessage×29",
 		"slack:SearchMessages×2",
 		"telegram:SendReplyMessage×9",
+		"wordpress:watchPosts×1",
 	}, " ")
 	if strings.Join(got, " ") != want {
 		t.Fatalf("uses in the corpus:\n got %s\nwant %s", strings.Join(got, " "), want)

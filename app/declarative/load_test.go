@@ -333,6 +333,7 @@ func TestShippedDefinitionsLoad(t *testing.T) {
 		"vapi:endOfCallReport",
 		"weather:ActionGetCurrentWeather",
 		"whatsapp-business-cloud:sendMessage",
+		"wordpress:watchPosts",
 		"youtube:pollingVideos",
 	}, " ")
 	if got := strings.Join(names, " "); got != want {
