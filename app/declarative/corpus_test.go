@@ -376,6 +376,8 @@ func TestCorpusMapperKeysAreDeclared(t *testing.T) {
 		"slack:CreateMessage×29",
 		"slack:SearchMessages×2",
 		"telegram:SendReplyMessage×9",
+		"wordpress:getPost×2",
+		"wordpress:updatePost×2",
 		"wordpress:watchPosts×1",
 	}, " ")
 	if strings.Join(got, " ") != want {

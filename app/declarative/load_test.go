@@ -333,6 +333,8 @@ func TestShippedDefinitionsLoad(t *testing.T) {
 		"vapi:endOfCallReport",
 		"weather:ActionGetCurrentWeather",
 		"whatsapp-business-cloud:sendMessage",
+		"wordpress:getPost",
+		"wordpress:updatePost",
 		"wordpress:watchPosts",
 		"youtube:pollingVideos",
 	}, " ")

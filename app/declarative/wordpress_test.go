@@ -90,3 +90,43 @@ func TestWordPressWatchPosts(t *testing.T) {
 	_, err = poller.Poll(t.Context(), call, pos)
 	apptest.WantError(t, err, weft.InvalidAccessTokenError, "[401] The provided password is an invalid application password. (incorrect_password)")
 }
+
+// Testdata blueprint 043 reads a page and writes it back with an audio player appended.
+func TestWordPressGetAndUpdatePost(t *testing.T) {
+	s := newStandIn(t)
+	var updated map[string]any
+	s.fn = func(r *http.Request, body string) reply {
+		if r.URL.Path != "/wp-json/wp/v2/pages/726" || r.URL.Query().Get("context") != "edit" {
+			return reply{status: 404, body: `{"code":"rest_post_invalid_id","message":"Invalid post ID.","data":{"status":404}}`}
+		}
+		content := `{"raw":"<p>Hello</p>","rendered":"<p>Hello</p>\n"}`
+		if r.Method == "POST" {
+			updated = jsonBody(t, body)
+			content = `{"raw":` + string(jsonOf(updated["content"])) + `,"rendered":"x"}`
+		}
+		return ok(`{"id":726,"type":"page","date":"2026-01-02T10:00:00","title":{"raw":"About","rendered":"About"},"content":` + content +
+			`,"excerpt":{"raw":"","rendered":""},"guid":{"rendered":"https://blog.example/?page_id=726"}}`)
+	}
+	creds := weft.Bundle{"url": s.URL, "username": "editor", "password": "abcd efgh ijkl"}
+	out, err := run(t, shipped(t, "wordpress", "getPost", s), creds, `{"id": "726", "type": "pages"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0]["content"] != "<p>Hello</p>" || out[0]["title"] != "About" || out[0]["date"] != "2026-01-02T10:00:00" {
+		t.Fatalf("post %v", out[0])
+	}
+	exec := apptest.NewExec()
+	exec.Connections["conn"] = creds
+	_, err = apptest.Run(t.Context(), shipped(t, "wordpress", "updatePost", s), weft.Bundle{"__IMTCONN__": "conn"}, weft.Bundle{
+		"id": "726", "type": "pages", "content": "<p>Hello</p><audio controls></audio>", "title": "",
+		"taxonomy": []any{map[string]any{"name": "genre", "values": []any{3.0}}}}, exec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := s.requests()[1]
+	if g.Method != "POST" || g.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("update %s type %q", g.Method, g.Header.Get("Content-Type"))
+	}
+	// Empty fields keep their value: only content (and the extra taxonomy) is sent.
+	sameJSON(t, "update", updated, `{"content":"<p>Hello</p><audio controls></audio>","genre":[3]}`)
+}
