@@ -91,6 +91,8 @@ type commDef struct {
 	// authorize is false when the connection's credentials must not be sent (a URL
 	// that carries its own credentials, a token the definition places itself).
 	authorize bool
+	// outputOnly: a step without url, which sends nothing and outputs resp.output.
+	outputOnly bool
 }
 
 type respDef struct {

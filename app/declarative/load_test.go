@@ -336,6 +336,8 @@ func TestShippedDefinitionsLoad(t *testing.T) {
 		"telegram:SendVideo",
 		"telegram:WatchUpdates",
 		"twilio:sendSMS",
+		"twitter:createATweet",
+		"twitter:uploadAMedia",
 		"vapi:createOutboundPhoneCall",
 		"vapi:endOfCallReport",
 		"weather:ActionGetCurrentWeather",

@@ -30,6 +30,9 @@ import (
 //   - response.temp: evaluated against the step's response and merged into temp for
 //     the steps after it; with each, every key holds an array with one value per run.
 //
+// A step without url sends nothing: {"condition"?, "output"} makes the module's bundle
+// from temp (the ids an each step collected).
+//
 // The module's bundles are those of the last step that ran (with each: of all its
 // runs, in order). A failing step fails the module: later steps do not run.
 
@@ -56,12 +59,38 @@ func decodeSteps(a *appDef, mod obj) ([]*commDef, error) {
 			return nil, errAt(resp.at("trigger"), "a polling trigger's communication is one request, not an array")
 		}
 		c := &commDef{}
+		if !o.has("url") {
+			// A step that sends nothing shapes the module's bundle from temp (the ids
+			// an each step collected).
+			if err := decodeOutputStep(c, o); err != nil {
+				return nil, err
+			}
+			steps = append(steps, c)
+			continue
+		}
 		if err := decodeCommunication(a, c, o); err != nil {
 			return nil, err
 		}
 		steps = append(steps, c)
 	}
 	return steps, nil
+}
+
+// decodeOutputStep reads a step without url: {"condition"?, "output"}.
+func decodeOutputStep(c *commDef, o obj) error {
+	if err := o.only("condition", "output"); err != nil {
+		return errAt(o.ptr, "a step without url sends nothing: it has only condition and output (%v)", err)
+	}
+	var err error
+	if c.condition, err = o.node("condition", scopeRequest); err != nil {
+		return err
+	}
+	if !o.has("output") {
+		return errAt(o.at("url"), "required (or output, for a step that sends nothing)")
+	}
+	c.outputOnly = true
+	c.resp.output, err = o.node("output", scopeRequest)
+	return err
 }
 
 // decodeStepControl reads condition, each and authorize.
@@ -105,6 +134,18 @@ func (m *module) runSteps(ctx context.Context, c *app.Call, st *stepState) ([]we
 			if !value.Bool(v) {
 				continue
 			}
+		}
+		if step.outputOnly {
+			v, err := evalVars(step.resp.output, st.env, st.vars)
+			if err != nil {
+				return nil, &weft.Error{Type: weft.UnexpectedError, Message: "output: " + err.Error(), Err: err}
+			}
+			b, isBundle := v.(map[string]any)
+			if !isBundle {
+				return nil, weft.Errorf(weft.UnexpectedError, "output: %s where a bundle (collection) is expected", value.Kind(v))
+			}
+			out = []weft.Bundle{b}
+			continue
 		}
 		if step.each == nil {
 			b, rtemp, err := m.runStep(ctx, c, st, step, st.vars)

@@ -284,6 +284,10 @@ func TestStepsLoadErrors(t *testing.T) {
 	for _, tc := range []struct{ name, def, want string }{
 		{"item outside an each step", `{"name":"x","base":{"baseUrl":"https://x.test"},"modules":{"M":{"communication":[
 			{"url":"/a/{{item}}"}]}}}`, `x.json#/modules/M/communication/0/url: template "/a/{{item}}": item is not available here`},
+		{"output step with a request's key", `{"name":"x","base":{"baseUrl":"https://x.test"},"modules":{"M":{"communication":[
+			{"url":"/a"},{"method":"POST","output":{}}]}}}`, `x.json#/modules/M/communication/1: a step without url sends nothing: it has only condition and output`},
+		{"step without url or output", `{"name":"x","base":{"baseUrl":"https://x.test"},"modules":{"M":{"communication":[
+			{"url":"/a"},{"condition":"{{true}}"}]}}}`, `x.json#/modules/M/communication/1/url: required (or output, for a step that sends nothing)`},
 		{"empty array", `{"name":"x","base":{"baseUrl":"https://x.test"},"modules":{"M":{"communication":[]}}}`,
 			`x.json#/modules/M/communication: required: at least one request`},
 		{"step not an object", `{"name":"x","base":{"baseUrl":"https://x.test"},"modules":{"M":{"communication":[1]}}}`,
