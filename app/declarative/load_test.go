@@ -338,6 +338,7 @@ func TestShippedDefinitionsLoad(t *testing.T) {
 		"twilio:sendSMS",
 		"twitter:createATweet",
 		"twitter:uploadAMedia",
+		"typeform:TriggerNewEntry",
 		"vapi:createOutboundPhoneCall",
 		"vapi:endOfCallReport",
 		"weather:ActionGetCurrentWeather",
