@@ -226,3 +226,51 @@ func TestHubSpotWatchCRMObjects(t *testing.T) {
 		t.Fatalf("items %+v after %d pages", items, len(bodies))
 	}
 }
+
+// The other reads (contacts, deals, line items, quotes) and the contact update: each
+// one request on its object's path, the chosen properties joined in one query value,
+// the object as HubSpot answers it.
+func TestHubSpotReadsAndUpdateContact(t *testing.T) {
+	object := func(id, props string) string {
+		return `{"id":"` + id + `","properties":{` + props + `},"createdAt":"2026-01-01T10:00:00Z","updatedAt":"2026-01-02T10:00:00Z","archived":false}`
+	}
+	cases := []struct {
+		module, mapper, method, path, query, body, answer string
+	}{
+		{"getContact", `{"contactId": "51", "outputProperties": ["email", "firstname"]}`, "GET", "/crm/v3/objects/contacts/51", "properties=email%2Cfirstname", "",
+			object("51", `"email":"ada@example.com","firstname":"Ada"`)},
+		{"getDeal", `{"dealId": "9", "outputProperties": ["dealname", "amount", "dealstage"]}`, "GET", "/crm/v3/objects/deals/9", "properties=dealname%2Camount%2Cdealstage", "",
+			object("9", `"dealname":"Renewal","amount":"1200","dealstage":"closedwon"`)},
+		{"getALineItem", `{"lineItemId": "7001"}`, "GET", "/crm/v3/objects/line_items/7001", "", "",
+			object("7001", `"name":"Seat","quantity":"3","price":"40"`)},
+		{"getAQuote", `{"id": "q/1", "outputProperties": ["hs_title"]}`, "GET", "/crm/v3/objects/quotes/q%2F1", "properties=hs_title", "",
+			object("q/1", `"hs_title":"Q-2026"`)},
+		{"updateContact", `{"contactId": "51", "_method": "compact", "properties": [{"key": "lifecyclestage", "value": "customer"}, {"key": "phone", "value": "+33 1 23"}]}`,
+			"PATCH", "/crm/v3/objects/contacts/51", "", `{"properties":{"lifecyclestage":"customer","phone":"+33 1 23"}}`,
+			object("51", `"lifecyclestage":"customer","phone":"+33 1 23"`)},
+	}
+	for _, c := range cases {
+		t.Run(c.module, func(t *testing.T) {
+			s := newStandIn(t, ok(c.answer))
+			out, err := run(t, shipped(t, "hubspotcrm", c.module, s), hubspotCreds, c.mapper)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := s.only(t)
+			if g.Method != c.method || g.Path != c.path || g.Query != c.query || g.Header.Get("Authorization") != "Bearer pat-na1-secret" {
+				t.Fatalf("request %s %s?%s auth %q; want %s %s?%s", g.Method, g.Path, g.Query, g.Header.Get("Authorization"), c.method, c.path, c.query)
+			}
+			if c.body != "" {
+				sameJSON(t, "body", jsonBody(t, g.Body), c.body)
+			} else if g.Body != "" {
+				t.Fatalf("a read sent a body: %q", g.Body)
+			}
+			sameJSON(t, "output", out, "["+c.answer+"]")
+		})
+	}
+	// A contact that does not exist: DataError with HubSpot's message and category.
+	checkDocumented(t, "hubspotcrm", "getContact", hubspotCreds, `{"contactId": "404"}`, []documented{
+		{"404 not found", hubspotError(404, "OBJECT_NOT_FOUND", "resource not found"), weft.DataError, "resource not found (OBJECT_NOT_FOUND)", 0},
+		{"401", hubspotError(401, "INVALID_AUTHENTICATION", "Authentication credentials not found."), weft.InvalidAccessTokenError, "INVALID_AUTHENTICATION", 0},
+	})
+}

@@ -123,6 +123,24 @@ func TestClioMakeAnAPICall(t *testing.T) {
 	}
 }
 
+// Clio's documented errors ({"error": {"type", "message"}}) on Make an API Call: the
+// statuses decide the type; Clio's rate limit answers 429 with Retry-After.
+func TestClioErrors(t *testing.T) {
+	cerr := func(status int, typ, msg string) reply {
+		return reply{status: status, body: `{"error":{"type":"` + typ + `","message":"` + msg + `"}}`}
+	}
+	checkDocumented(t, "clio-manage", "makeApiCall", weft.Bundle{"accessToken": "clio-token", "region": "us"}, `{"url": "/api/v4/matters/1.json", "method": "GET"}`, []documented{
+		{"401", cerr(401, "Unauthorized", "The access token is invalid or has expired"), weft.InvalidAccessTokenError, "has expired (Unauthorized)", 0},
+		{"403", cerr(403, "Forbidden", "You do not have permission to access this resource"), weft.InvalidConfigurationError, "(Forbidden)", 0},
+		{"404", cerr(404, "RecordNotFound", "Couldn't find Matter with 'id'=1"), weft.DataError, "Couldn't find Matter", 0},
+		{"422", cerr(422, "UnprocessableEntity", "Display number has already been taken"), weft.DataError, "already been taken (UnprocessableEntity)", 0},
+		{"429", reply{status: 429, body: `{"error":{"type":"RateLimited","message":"Rate limit exceeded. Retry in 17 seconds."}}`, header: map[string]string{"Retry-After": "17"}},
+			weft.RateLimitError, "Rate limit exceeded", 17 * time.Second},
+		{"503", cerr(503, "ServiceUnavailable", "Service unavailable"), weft.ConnectionError, "Service unavailable", 0},
+		{"500", cerr(500, "InternalServerError", "Something went wrong"), weft.RuntimeError, "Something went wrong", 0},
+	})
+}
+
 // --- ClickUp ---
 
 var clickupCreds = weft.Bundle{"apiToken": "pk_42"}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/app"
@@ -129,4 +130,54 @@ func TestWordPressGetAndUpdatePost(t *testing.T) {
 	}
 	// Empty fields keep their value: only content (and the extra taxonomy) is sent.
 	sameJSON(t, "update", updated, `{"content":"<p>Hello</p><audio controls></audio>","genre":[3]}`)
+}
+
+// WordPress's documented errors ({code, message, data.status}) on getPost and
+// updatePost: the code decides the type where the status alone would mislead (an
+// unknown route is a wrong site address, not bad data).
+func TestWordPressErrors(t *testing.T) {
+	wpErr := func(status int, code, msg string) reply {
+		return reply{status: status, body: `{"code":"` + code + `","message":"` + msg + `","data":{"status":` + itoa(status) + `}}`}
+	}
+	rows := []documented{
+		{"401 wrong application password", wpErr(401, "incorrect_password", "The provided password is an invalid application password."), weft.InvalidAccessTokenError, "invalid application password. (incorrect_password)", 0},
+		{"401 unknown user", wpErr(401, "invalid_username", "Unknown username."), weft.InvalidAccessTokenError, "(invalid_username)", 0},
+		{"401 not logged in", wpErr(401, "rest_not_logged_in", "You are not currently logged in."), weft.InvalidAccessTokenError, "rest_not_logged_in", 0},
+		{"403 cannot edit", wpErr(403, "rest_forbidden_context", "Sorry, you are not allowed to edit posts in this post type."), weft.InvalidConfigurationError, "not allowed to edit", 0},
+		{"403 forbidden", wpErr(403, "rest_forbidden", "Sorry, you are not allowed to do that."), weft.InvalidConfigurationError, "(rest_forbidden)", 0},
+		{"404 no route", wpErr(404, "rest_no_route", "No route was found matching the URL and request method."), weft.InvalidConfigurationError, "rest_no_route", 0},
+		{"404 no post", wpErr(404, "rest_post_invalid_id", "Invalid post ID."), weft.DataError, "Invalid post ID. (rest_post_invalid_id)", 0},
+		{"400 invalid param", wpErr(400, "rest_invalid_param", "Invalid parameter(s): status"), weft.DataError, "Invalid parameter(s): status", 0},
+		{"429 host limit", reply{status: 429, body: `Too Many Requests`, header: map[string]string{"Content-Type": "text/plain", "Retry-After": "30"}}, weft.RateLimitError, "Too Many Requests", 30 * time.Second},
+		{"503 maintenance", reply{status: 503, body: `<html>Briefly unavailable for scheduled maintenance.</html>`, header: map[string]string{"Content-Type": "text/html"}}, weft.ConnectionError, "maintenance", 0},
+		{"500 critical error", wpErr(500, "internal_server_error", "There has been a critical error on this website."), weft.RuntimeError, "critical error", 0},
+	}
+	for _, module := range []string{"getPost", "updatePost"} {
+		t.Run(module, func(t *testing.T) {
+			s := newStandIn(t)
+			spec := shipped(t, "wordpress", module, s)
+			creds := weft.Bundle{"url": s.URL + "/", "username": "editor", "password": "abcd efgh ijkl"}
+			var cases []apptest.ErrorCase
+			for _, r := range rows {
+				c := apptest.ErrorCase{Name: r.name, Params: weft.Bundle{"__IMTCONN__": "1"}, Mapper: weft.Bundle{"type": "posts", "id": "726", "content": "x"},
+					Connections: map[string]weft.Bundle{"1": creds}, Want: r.typ, WantMessage: r.message,
+					Setup: func(testing.TB, *apptest.ErrorCase) { s.answer(r.reply) }}
+				if r.retryAfter > 0 {
+					c.Check = func(t testing.TB, e *weft.Error) {
+						if e.RetryAfter != r.retryAfter {
+							t.Errorf("RetryAfter %s, want %s", e.RetryAfter, r.retryAfter)
+						}
+					}
+				}
+				cases = append(cases, c)
+			}
+			apptest.CheckErrors(t, spec, cases)
+			// The site address's trailing slash is dropped: every call went to /wp-json.
+			for _, g := range s.requests() {
+				if g.Path != "/wp-json/wp/v2/posts/726" {
+					t.Fatalf("request path %s", g.Path)
+				}
+			}
+		})
+	}
 }
