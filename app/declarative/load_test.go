@@ -346,6 +346,7 @@ func TestShippedDefinitionsLoad(t *testing.T) {
 		"vapi:endOfCallReport",
 		"weather:ActionGetCurrentWeather",
 		"whatsapp-business-cloud:sendMessage",
+		"whatsapp-business-cloud:watchEvents",
 		"wordpress:getPost",
 		"wordpress:updatePost",
 		"wordpress:watchPosts",

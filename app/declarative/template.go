@@ -33,10 +33,14 @@ const (
 	// rootIdem is the module call's idempotency key (app.Execution.IdempotencyKey): the
 	// same in every attempt of an incomplete execution, for services that deduplicate.
 	rootIdem = "idempotencyKey"
+	// rootQuery is the query of a call an instant trigger answers itself (a service's
+	// handshake, webhook_challenge.go): one text per name, repeated names as arrays.
+	rootQuery = "query"
 )
 
 var allRoots = []string{rootParameters, rootConnection, rootTemp, rootBody, rootHeaders,
-	rootStatus, rootItem, rootIndex, rootCondition, rootPagination, rootWebhook, rootRawBody, rootPosition, rootIdem}
+	rootStatus, rootItem, rootIndex, rootCondition, rootPagination, rootWebhook, rootRawBody, rootPosition, rootIdem,
+	rootQuery}
 
 // scope is the set of roots a template may read where it stands.
 type scope []string
