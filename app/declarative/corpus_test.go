@@ -380,6 +380,8 @@ func TestCorpusMapperKeysAreDeclared(t *testing.T) {
 		"slack:CreateMessage×29",
 		"slack:SearchMessages×2",
 		"telegram:SendReplyMessage×9",
+		"typeform:ListResponses×1",
+		"typeform:WatchEventsWithResponses×1",
 		"wordpress:getPost×2",
 		"wordpress:updatePost×2",
 		"wordpress:watchPosts×1",
