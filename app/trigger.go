@@ -155,6 +155,13 @@ type HookSpec struct {
 	// queueing anything. nil: the payload is the bundle as it came. An error refuses the
 	// call (400). h.Params are the trigger's parameters when the hook is registered.
 	Payload func(h *HookCall, payload weft.Bundle) (out weft.Bundle, keep bool, err error)
+	// Answer, when set, may answer a call itself instead of queueing it: a service's
+	// handshake on the hook address (Meta checks an address saved in its dashboard
+	// with a GET carrying hub.challenge, which must be echoed). handled false: the
+	// call goes on to Verify and the queue as usual. handled true: body is answered
+	// with 200 as text and nothing is queued. An error refuses the call (a
+	// *VerifyError's status, else 401). It runs before the body is read.
+	Answer func(ctx context.Context, h *HookCall, r *http.Request, state HookState) (body []byte, handled bool, err error)
 }
 
 // HookState is what an instant trigger's registration keeps (stored encrypted with

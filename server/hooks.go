@@ -58,6 +58,9 @@ func (s *Server) hook(w http.ResponseWriter, r *http.Request) {
 		s.hookFail(w, err)
 		return
 	}
+	if s.appHookAnswered(ctx, w, r, h) {
+		return
+	}
 	if r.ContentLength > s.cfg.MaxPayload {
 		s.tooLarge(w)
 		return
@@ -471,6 +474,30 @@ func (c *hookCache) get(ctx context.Context, st store.Store, token string) (*wef
 	c.m[token] = hookEntry{h, err, now}
 	c.mu.Unlock()
 	return h, err
+}
+
+// appHookAnswered lets an instant app trigger answer a call itself, before anything
+// is read or queued (Meta's GET hub.challenge handshake, app.HookSpec.Answer). It
+// reports whether the call was answered (the handshake's echo, or a refusal).
+func (s *Server) appHookAnswered(ctx context.Context, w http.ResponseWriter, r *http.Request, h *weft.Hook) bool {
+	body, handled, err := s.svc.HookAnswer(ctx, h.ScenarioID, r)
+	var ve *app.VerifyError
+	switch {
+	case err == nil && !handled:
+		return false
+	case err == nil:
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		w.Write(body)
+	case errors.As(err, &ve):
+		s.hookError(w, ve.Status, "unauthorized", ve.Message)
+	case errors.Is(err, store.ErrNotFound):
+		s.hookError(w, http.StatusNotFound, "not_found", "no webhook at this address")
+	default:
+		s.log.Error("webhook handshake", "scenario", h.ScenarioID, "err", err)
+		s.hookError(w, http.StatusUnauthorized, "unauthorized", "the call could not be verified")
+	}
+	return true
 }
 
 // appHookOK checks a call to the hook of an instant app trigger (telegram:WatchUpdates)

@@ -260,6 +260,24 @@ func (s *Service) VerifyHook(ctx context.Context, scenarioID int64, r *http.Requ
 	return v.spec.Verify(ctx, v.call, r, body, v.state)
 }
 
+// HookAnswer lets a scenario's instant trigger answer a call itself (a service's
+// handshake, app.HookSpec.Answer). handled false: the call is an ordinary one (hooks
+// of other triggers, triggers without Answer). A refused call is an *app.VerifyError
+// (or an error to answer 401 with).
+func (s *Service) HookAnswer(ctx context.Context, scenarioID int64, r *http.Request) (body []byte, handled bool, err error) {
+	v, err := s.verifierOf(ctx, scenarioID)
+	if err != nil {
+		return nil, false, err
+	}
+	if v.spec == nil || v.spec.Answer == nil {
+		return nil, false, nil
+	}
+	if v.state == nil {
+		return nil, false, &app.VerifyError{Status: http.StatusForbidden, Message: "the instant trigger of this hook is not registered (activate the scenario)"}
+	}
+	return v.spec.Answer(ctx, v.call, r, v.state)
+}
+
 // HookPayload turns a verified call's payload into its instant trigger's bundle
 // (app.HookSpec.Payload). changed is false when the payload is the bundle as it came
 // (hooks of other triggers, triggers without a Payload); keep false is a call the

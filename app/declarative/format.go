@@ -38,6 +38,7 @@ type connDef struct {
 	in      string // apiKey: header or query
 	name    string // apiKey: header or query parameter name
 	value   node   // apiKey value, bearer token
+	scheme  string // bearer: the Authorization scheme (Bearer; Discord's bots say Bot)
 	user    node   // basic
 	pass    node   // basic
 	// oauth2: the provider (package oauth) whose endpoints a connection without its
@@ -55,7 +56,12 @@ type moduleDef struct {
 	mapper  []app.Field
 	open    bool
 	timeout time.Duration
-	comm    commDef
+	// comm is the module's one request (a communication object), which triggers and
+	// webhooks send; steps are the requests an action sends in order (Make's
+	// communication arrays; &comm alone for an object). An action's bundles are those
+	// of the last step that ran (steps.go).
+	comm  commDef
+	steps []*commDef
 	// trigger makes the module a polling trigger (communication.response.trigger);
 	// epoch is its "Choose where to start" section (trigger.go).
 	trigger *triggerDef
@@ -73,11 +79,20 @@ type commDef struct {
 	headers    node
 	qs         node
 	body       node
-	bodyType   string // json, urlencoded, text, related
+	bodyType   string // json, urlencoded, text, related, multipart, binary
 	temp       node
 	resp       respDef
 	pag        *pagDef
 	poll       *pollDef // poll.go
+	// condition, when set, runs the step only when it is true (steps.go).
+	condition node
+	// each, when set, runs the step once per element of its array, as item and index.
+	each node
+	// authorize is false when the connection's credentials must not be sent (a URL
+	// that carries its own credentials, a token the definition places itself).
+	authorize bool
+	// outputOnly: a step without url, which sends nothing and outputs resp.output.
+	outputOnly bool
 }
 
 type respDef struct {
@@ -85,6 +100,11 @@ type respDef struct {
 	iterate *iterDef
 	limit   node
 	err     *errorDef
+	// temp is evaluated against the response and merged into temp for the steps
+	// after this one (with each: one array element per run).
+	temp node
+	// binary keeps a successful body as bytes (a download), whatever its type says.
+	binary bool
 }
 
 type iterDef struct {
@@ -357,7 +377,7 @@ func decodeConnection(a *appDef, root obj) error {
 	if !ok {
 		return nil
 	}
-	if err := c.only("type", "parameter", "fields", "in", "name", "value", "token", "username", "password", "provider", "scopes"); err != nil {
+	if err := c.only("type", "parameter", "fields", "in", "name", "value", "token", "scheme", "username", "password", "provider", "scopes"); err != nil {
 		return err
 	}
 	typ, err := c.str("type", true)
@@ -381,7 +401,7 @@ func decodeConnection(a *appDef, root obj) error {
 		}
 	}
 	allowed := map[string][]string{
-		"none": {}, "custom": {}, "apiKey": {"in", "name", "value"}, "bearer": {"token"},
+		"none": {}, "custom": {}, "apiKey": {"in", "name", "value"}, "bearer": {"token", "scheme"},
 		"basic": {"username", "password"}, "oauth2": {"provider", "scopes"},
 	}
 	switch typ {
@@ -389,7 +409,7 @@ func decodeConnection(a *appDef, root obj) error {
 	default:
 		return errAt(c.at("type"), "%q is not a connection type (none, custom, apiKey, basic, bearer, oauth2)", typ)
 	}
-	for _, k := range []string{"in", "name", "value", "token", "username", "password", "provider", "scopes"} {
+	for _, k := range []string{"in", "name", "value", "token", "scheme", "username", "password", "provider", "scopes"} {
 		if c.has(k) && !slices.Contains(allowed[typ], k) {
 			return errAt(c.at(k), "not used by a %s connection", typ)
 		}
@@ -416,6 +436,15 @@ func decodeConnection(a *appDef, root obj) error {
 		}
 		a.conn.value, err = tmpl("value", "{{connection.key}}")
 	case "bearer":
+		if a.conn.scheme, err = c.str("scheme", false); err != nil {
+			return err
+		}
+		if a.conn.scheme == "" {
+			a.conn.scheme = "Bearer"
+		}
+		if strings.ContainsAny(a.conn.scheme, " \r\n") {
+			return errAt(c.at("scheme"), "%q: a scheme is one word (Bearer, Bot)", a.conn.scheme)
+		}
 		a.conn.value, err = tmpl("token", "{{connection.accessToken}}")
 	case "basic":
 		if a.conn.user, err = tmpl("username", "{{connection.username}}"); err == nil {
@@ -475,6 +504,16 @@ func decodeModule(a *appDef, name string, o obj) (*moduleDef, error) {
 		m.params = append([]app.Field{{Name: a.conn.param, Label: "Connection", Type: app.TypeAny, Required: true,
 			Help: "The connection holding the " + a.name + " credentials."}}, m.params...)
 	}
+	if _, isList := o.m["communication"].([]any); isList {
+		// Several requests: an action's (a trigger's and a webhook's are one request).
+		for _, k := range []string{"webhook", "epoch"} {
+			if o.has(k) {
+				return nil, errAt(o.at(k), "a module whose communication is several requests is an action: it has no %s", k)
+			}
+		}
+		m.steps, err = decodeSteps(a, o)
+		return m, err
+	}
 	comm, ok, err := o.object("communication")
 	if err != nil {
 		return nil, err
@@ -492,6 +531,7 @@ func decodeModule(a *appDef, name string, o obj) (*moduleDef, error) {
 	if err := decodeCommunication(a, &m.comm, comm, triggerRoots(comm)...); err != nil {
 		return nil, err
 	}
+	m.steps = []*commDef{&m.comm}
 	if resp, ok, _ := comm.object("response"); ok {
 		if m.trigger, err = decodeTrigger(resp); err != nil {
 			return nil, err
@@ -506,22 +546,33 @@ func decodeModule(a *appDef, name string, o obj) (*moduleDef, error) {
 	if m.trigger != nil && len(m.mapper) > 0 {
 		return nil, errAt(o.at("mapper"), "a polling trigger runs first and maps nothing: declare its fields as parameters")
 	}
+	if m.trigger != nil && (m.comm.condition != nil || m.comm.each != nil || !m.comm.authorize) {
+		return nil, errAt(o.at("communication"), "a polling trigger's request has no condition, each or authorize")
+	}
 	return m, nil
 }
 
 var methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 
 func decodeCommunication(a *appDef, c *commDef, o obj, extra ...string) error {
-	// extra roots: an instant trigger's attach and detach requests read {{webhook.…}}.
+	// extra roots: an instant trigger's attach and detach requests read {{webhook.…}};
+	// a step with each reads its element as item and index everywhere.
+	if o.has("each") {
+		extra = append(slices.Clone(extra), rootItem, rootIndex)
+	}
 	scopeRequest, scopeTemp, scopeResponse := scopeRequest.with(extra...), scopeTemp.with(extra...), scopeResponse.with(extra...)
-	if err := o.only("url", "method", "headers", "qs", "body", "type", "temp", "response", "pagination", "poll"); err != nil {
+	if err := o.only("url", "method", "headers", "qs", "body", "type", "temp", "response", "pagination", "poll",
+		"condition", "each", "authorize"); err != nil {
 		return err
 	}
 	var err error
+	if err := decodeStepControl(c, o); err != nil {
+		return err
+	}
 	if _, err = o.str("url", true); err != nil {
 		return err
 	}
-	if c.url, err = o.node("url", scopeRequest); err != nil {
+	if c.url, err = o.node("url", scopeRequest.with(extra...)); err != nil {
 		return err
 	}
 	method, err := o.str("method", false)
@@ -542,13 +593,13 @@ func decodeCommunication(a *appDef, c *commDef, o obj, extra ...string) error {
 	if !slices.Contains(methods, c.method) {
 		return errAt(o.at("method"), "%q is not an HTTP method (%s)", method, strings.Join(methods, ", "))
 	}
-	if c.headers, err = o.collection("headers", scopeRequest); err != nil {
+	if c.headers, err = o.collection("headers", scopeRequest.with(extra...)); err != nil {
 		return err
 	}
-	if c.qs, err = o.collection("qs", scopeRequest); err != nil {
+	if c.qs, err = o.collection("qs", scopeRequest.with(extra...)); err != nil {
 		return err
 	}
-	if c.body, err = o.node("body", scopeRequest); err != nil {
+	if c.body, err = o.node("body", scopeRequest.with(extra...)); err != nil {
 		return err
 	}
 	if c.bodyType, err = o.str("type", false); err != nil {
@@ -557,11 +608,11 @@ func decodeCommunication(a *appDef, c *commDef, o obj, extra ...string) error {
 	switch c.bodyType {
 	case "":
 		c.bodyType = "json"
-	case "json", "urlencoded", "text", "related":
+	case "json", "urlencoded", "text", "related", "multipart", "binary":
 	default:
-		return errAt(o.at("type"), "%q is not a body type (json, urlencoded, text, related)", c.bodyType)
+		return errAt(o.at("type"), "%q is not a body type (json, urlencoded, text, related, multipart, binary)", c.bodyType)
 	}
-	if c.temp, err = o.collection("temp", scopeTemp); err != nil {
+	if c.temp, err = o.collection("temp", scopeTemp.with(extra...)); err != nil {
 		return err
 	}
 	if err := decodeResponse(a, &c.resp, o, extra...); err != nil {
@@ -577,12 +628,11 @@ func decodeCommunication(a *appDef, c *commDef, o obj, extra ...string) error {
 	if err != nil || !ok {
 		return err
 	}
-	c.pag, err = decodePagination(pag)
+	c.pag, err = decodePagination(pag, extra...)
 	return err
 }
 
 func decodeResponse(a *appDef, r *respDef, comm obj, extra ...string) error {
-	scopeRequest, scopeResponse, scopeItem := scopeRequest.with(extra...), scopeResponse.with(extra...), scopeItem.with(extra...)
 	o, ok, err := comm.object("response")
 	if err != nil {
 		return err
@@ -590,17 +640,28 @@ func decodeResponse(a *appDef, r *respDef, comm obj, extra ...string) error {
 	if !ok {
 		o = obj{m: map[string]any{}, ptr: comm.at("response")}
 	}
-	if err := o.only("output", "iterate", "limit", "error", "trigger"); err != nil {
+	if err := o.only("output", "iterate", "limit", "error", "temp", "type", "trigger"); err != nil {
 		return err
 	}
+	switch t, err := o.str("type", false); {
+	case err != nil:
+		return err
+	case t == "binary":
+		r.binary = true
+	case t != "" && t != "auto":
+		return errAt(o.at("type"), "%q is not a response type (auto, binary)", t)
+	}
 	if it, ok := o.m["iterate"]; ok && it != nil {
-		if r.iterate, err = decodeIterate(it, o.at("iterate")); err != nil {
+		if r.iterate, err = decodeIterate(it, o.at("iterate"), extra...); err != nil {
 			return err
 		}
 	}
-	outScope, def := scopeResponse, "{{body}}"
+	outScope, def := scopeResponse.with(extra...), "{{body}}"
 	if r.iterate != nil {
-		outScope, def = scopeItem, "{{item}}"
+		outScope, def = scopeItem.with(extra...), "{{item}}"
+	}
+	if r.temp, err = o.collection("temp", scopeResponse.with(extra...)); err != nil {
+		return err
 	}
 	if o.has("output") {
 		r.output, err = o.node("output", outScope)
@@ -610,12 +671,12 @@ func decodeResponse(a *appDef, r *respDef, comm obj, extra ...string) error {
 	if err != nil {
 		return err
 	}
-	if r.limit, err = o.node("limit", scopeRequest); err != nil {
+	if r.limit, err = o.node("limit", scopeRequest.with(extra...)); err != nil {
 		return err
 	}
 	r.err = a.err
 	if o.has("error") {
-		own, err := decodeError(o)
+		own, err := decodeError(o, extra...)
 		if err != nil {
 			return err
 		}
@@ -624,9 +685,9 @@ func decodeResponse(a *appDef, r *respDef, comm obj, extra ...string) error {
 	return nil
 }
 
-func decodeIterate(v any, ptr string) (*iterDef, error) {
+func decodeIterate(v any, ptr string, extra ...string) (*iterDef, error) {
 	if s, ok := v.(string); ok {
-		c, err := compileNode(s, ptr, scopeResponse)
+		c, err := compileNode(s, ptr, scopeResponse.with(extra...))
 		return &iterDef{container: c}, err
 	}
 	o, err := asObj(v, ptr)
@@ -640,10 +701,10 @@ func decodeIterate(v any, ptr string) (*iterDef, error) {
 	if _, err := o.str("container", true); err != nil {
 		return nil, err
 	}
-	if it.container, err = o.node("container", scopeResponse); err != nil {
+	if it.container, err = o.node("container", scopeResponse.with(extra...)); err != nil {
 		return nil, err
 	}
-	if it.condition, err = o.node("condition", scopeItem); err != nil {
+	if it.condition, err = o.node("condition", scopeItem.with(extra...)); err != nil {
 		return nil, err
 	}
 	if f, ok, err := o.object("filter"); err != nil {
@@ -656,13 +717,13 @@ func decodeIterate(v any, ptr string) (*iterDef, error) {
 		if _, err := f.str("conditions", true); err != nil {
 			return nil, err
 		}
-		if it.filter.conditions, err = f.node("conditions", scopeRequest); err != nil {
+		if it.filter.conditions, err = f.node("conditions", scopeRequest.with(extra...)); err != nil {
 			return nil, err
 		}
 		if !f.has("operand") {
 			return nil, errAt(f.at("operand"), "required: the value a condition's a names in the item")
 		}
-		if it.filter.operand, err = f.node("operand", scopeOperand); err != nil {
+		if it.filter.operand, err = f.node("operand", scopeOperand.with(extra...)); err != nil {
 			return nil, err
 		}
 	}
@@ -675,17 +736,17 @@ func decodeIterate(v any, ptr string) (*iterDef, error) {
 		if !s.has("key") {
 			return nil, errAt(s.at("key"), "required")
 		}
-		if it.sortKey, err = s.node("key", scopeItem); err != nil {
+		if it.sortKey, err = s.node("key", scopeItem.with(extra...)); err != nil {
 			return nil, err
 		}
-		if it.sortOrder, err = s.node("order", scopeRequest); err != nil {
+		if it.sortOrder, err = s.node("order", scopeRequest.with(extra...)); err != nil {
 			return nil, err
 		}
 	}
 	return it, nil
 }
 
-func decodeError(parent obj) (*errorDef, error) {
+func decodeError(parent obj, extra ...string) (*errorDef, error) {
 	o, ok, err := parent.object("error")
 	if err != nil || !ok {
 		return nil, err
@@ -694,16 +755,17 @@ func decodeError(parent obj) (*errorDef, error) {
 		return nil, err
 	}
 	e := &errorDef{}
-	if e.condition, err = o.node("condition", scopeResponse); err != nil {
+	sc := scopeResponse.with(extra...)
+	if e.condition, err = o.node("condition", sc); err != nil {
 		return nil, err
 	}
-	if e.typ, err = o.node("type", scopeResponse); err != nil {
+	if e.typ, err = o.node("type", sc); err != nil {
 		return nil, err
 	}
-	if e.message, err = o.node("message", scopeResponse); err != nil {
+	if e.message, err = o.node("message", sc); err != nil {
 		return nil, err
 	}
-	if e.retryAfter, err = o.node("retryAfter", scopeResponse); err != nil {
+	if e.retryAfter, err = o.node("retryAfter", sc); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -733,25 +795,26 @@ func (e *errorDef) over(base *errorDef) *errorDef {
 	return &out
 }
 
-func decodePagination(o obj) (*pagDef, error) {
+func decodePagination(o obj, extra ...string) (*pagDef, error) {
 	if err := o.only("url", "headers", "qs", "body", "condition", "maxPages", "mergeWithParent"); err != nil {
 		return nil, err
 	}
 	p := &pagDef{}
 	var err error
-	if p.url, err = o.node("url", scopePagination); err != nil {
+	sc := scopePagination.with(extra...)
+	if p.url, err = o.node("url", sc); err != nil {
 		return nil, err
 	}
-	if p.headers, err = o.collection("headers", scopePagination); err != nil {
+	if p.headers, err = o.collection("headers", sc); err != nil {
 		return nil, err
 	}
-	if p.qs, err = o.collection("qs", scopePagination); err != nil {
+	if p.qs, err = o.collection("qs", sc); err != nil {
 		return nil, err
 	}
-	if p.body, err = o.node("body", scopePagination); err != nil {
+	if p.body, err = o.node("body", sc); err != nil {
 		return nil, err
 	}
-	if p.condition, err = o.node("condition", scopePagination); err != nil {
+	if p.condition, err = o.node("condition", sc); err != nil {
 		return nil, err
 	}
 	if p.url == nil && p.qs == nil && p.body == nil && p.headers == nil {

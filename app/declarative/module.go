@@ -31,14 +31,14 @@ const (
 	detailsBody    = 4 << 10
 )
 
-// Run sends the module's request (and its next pages), checks every response for the
-// service's errors and turns the answers into bundles.
+// Run sends the module's requests (and their next pages), checks every response for
+// the service's errors and turns the answers into bundles.
 func (m *module) Run(ctx context.Context, c *app.Call) ([]weft.Bundle, error) {
-	f, err := m.fetch(ctx, c, fetchOptions{})
+	st, err := m.prepare(ctx, c, nil)
 	if err != nil {
 		return nil, err
 	}
-	return f.col.bundles(f.limit), nil
+	return m.runSteps(ctx, c, st)
 }
 
 // fetchOptions change how fetch reads a polling trigger's items (trigger.go).
@@ -62,11 +62,13 @@ type fetched struct {
 	limit int
 	env   *iml.Env
 	vars  map[string]any
+	// temp is the step's response temp, read from its first page (steps.go).
+	temp map[string]any
 }
 
-// fetch sends the module's request and its next pages and collects the answers.
-func (m *module) fetch(ctx context.Context, c *app.Call, o fetchOptions) (*fetched, error) {
-	comm := &m.def.comm
+// prepare reads what every request of a module call shares: the parameters, the
+// connection and the roots of the templates (more adds some: {{webhook}}).
+func (m *module) prepare(ctx context.Context, c *app.Call, more map[string]any) (*stepState, error) {
 	params := make(map[string]any, len(c.Params)+len(c.Input))
 	maps.Copy(params, c.Params)
 	maps.Copy(params, c.Input)
@@ -76,16 +78,40 @@ func (m *module) fetch(ctx context.Context, c *app.Call, o fetchOptions) (*fetch
 	if err != nil {
 		return nil, err
 	}
-	vars := map[string]any{rootParameters: params, rootConnection: conn}
-	maps.Copy(vars, o.vars)
+	temp := map[string]any{}
+	vars := map[string]any{rootParameters: params, rootConnection: conn, rootTemp: temp,
+		rootIdem: c.Exec.IdempotencyKey()}
+	maps.Copy(vars, more)
+	return &stepState{env: env, vars: vars, temp: temp, secrets: secrets}, nil
+}
+
+// fetch sends the module's one request and its next pages and collects the answers
+// (triggers, and a webhook's attach and detach).
+func (m *module) fetch(ctx context.Context, c *app.Call, o fetchOptions) (*fetched, error) {
+	st, err := m.prepare(ctx, c, o.vars)
+	if err != nil {
+		return nil, err
+	}
+	return m.fetchStep(ctx, c, st, &m.def.comm, st.vars, o)
+}
+
+// fetchStep sends one request (a step) and its next pages and collects the answers.
+func (m *module) fetchStep(ctx context.Context, c *app.Call, st *stepState, comm *commDef, vars map[string]any, o fetchOptions) (*fetched, error) {
+	env, secrets := st.env, st.secrets
+	vars = maps.Clone(vars)
 	if comm.temp != nil {
 		t, err := evalRequestPart(comm.temp, env, vars)
 		if err != nil {
 			return nil, err
 		}
-		vars[rootTemp] = t
+		// A step's own temp, seen by that step only, over the temp of the steps before.
+		merged := maps.Clone(st.temp)
+		if tm, ok := t.(map[string]any); ok {
+			maps.Copy(merged, tm)
+		}
+		vars[rootTemp] = merged
 	}
-	req, err := m.firstRequest(env, vars)
+	req, err := m.firstRequest(env, vars, comm)
 	if err != nil {
 		return nil, err
 	}
@@ -101,8 +127,10 @@ func (m *module) fetch(ctx context.Context, c *app.Call, o fetchOptions) (*fetch
 		maps.Copy(req.qs, c)
 	}
 	req.secrets = secrets
-	if err := m.authorize(ctx, c.Exec, env, vars, req, ""); err != nil {
-		return nil, err
+	if comm.authorize {
+		if err := m.authorize(ctx, c.Exec, env, vars, req, ""); err != nil {
+			return nil, err
+		}
 	}
 	limit := -1
 	if comm.resp.limit != nil {
@@ -118,7 +146,7 @@ func (m *module) fetch(ctx context.Context, c *app.Call, o fetchOptions) (*fetch
 	if o.noLimit {
 		pageLimit = -1
 	}
-	col, err := m.newCollector(env, vars)
+	col, err := m.newCollector(env, vars, comm)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +165,7 @@ func (m *module) fetch(ctx context.Context, c *app.Call, o fetchOptions) (*fetch
 		if err != nil {
 			return nil, err
 		}
-		if resp.status == http.StatusUnauthorized && page == 1 && m.def.app.conn.typ == "oauth2" && !retried {
+		if resp.status == http.StatusUnauthorized && page == 1 && comm.authorize && m.def.app.conn.typ == "oauth2" && !retried {
 			// The service refused the access token before its known expiry (revoked,
 			// rotated elsewhere): one more attempt with a new one. A second 401 is the
 			// error (a refresh token refused meanwhile is an InvalidAccessTokenError).
@@ -153,14 +181,22 @@ func (m *module) fetch(ctx context.Context, c *app.Call, o fetchOptions) (*fetch
 		rvars[rootBody] = resp.body
 		rvars[rootHeaders] = headerMap(resp.header)
 		rvars[rootStatus] = float64(resp.status)
-		if e := m.responseError(env, rvars, req, resp, c.Exec.Now()); e != nil {
+		if e := m.responseError(env, rvars, req, resp, c.Exec.Now(), comm); e != nil {
 			return nil, e
 		}
 		if comm.poll != nil {
 			// The answer describes a job still running: wait for it (poll.go).
-			if resp, rvars, err = m.poll(ctx, env, req, resp, rvars, c.Exec.Now); err != nil {
+			if resp, rvars, err = m.poll(ctx, env, req, resp, rvars, c.Exec.Now, comm); err != nil {
 				return nil, err
 			}
+		}
+		if page == 1 && comm.resp.temp != nil {
+			// The first page's answer feeds later steps (a created object's id).
+			v, err := evalVars(comm.resp.temp, env, rvars)
+			if err != nil {
+				return nil, col.unexpected("temp", err)
+			}
+			f.temp, _ = v.(map[string]any)
 		}
 		before := len(col.out)
 		n, err := col.page(rvars)
@@ -180,7 +216,7 @@ func (m *module) fetch(ctx context.Context, c *app.Call, o fetchOptions) (*fetch
 				break
 			}
 		}
-		more, next, err := m.nextRequest(env, rvars, req, page+1, offset)
+		more, next, err := m.nextRequest(env, rvars, req, page+1, offset, comm)
 		if err != nil {
 			return nil, err
 		}
@@ -192,9 +228,9 @@ func (m *module) fetch(ctx context.Context, c *app.Call, o fetchOptions) (*fetch
 	return f, nil
 }
 
-// firstRequest evaluates the communication section.
-func (m *module) firstRequest(env *iml.Env, vars map[string]any) (*request, error) {
-	a, comm := m.def.app, &m.def.comm
+// firstRequest evaluates a step's communication section.
+func (m *module) firstRequest(env *iml.Env, vars map[string]any, comm *commDef) (*request, error) {
+	a := m.def.app
 	u, err := evalRequestPart(comm.url, env, vars)
 	if err != nil {
 		return nil, err
@@ -213,8 +249,13 @@ func (m *module) firstRequest(env *iml.Env, vars map[string]any) (*request, erro
 			return nil, weft.Errorf(weft.DataError, "building the request: %q is not an HTTP method (%s)", value.Text(v), strings.Join(methods, ", "))
 		}
 	}
+	if strings.TrimSpace(value.Text(u)) == "" {
+		// Built from a mapped value that is empty (a webhook URL left out): sending it
+		// to the base URL instead would call something nobody asked for.
+		return nil, weft.Errorf(weft.DataError, "building the request: the URL is empty (a value it is built from is missing)")
+	}
 	r := &request{method: method, url: resolveURL(a.baseURL, value.Text(u)), bodyType: comm.bodyType,
-		qs: map[string]any{}, header: map[string]any{}}
+		qs: map[string]any{}, header: map[string]any{}, binary: comm.resp.binary}
 	for _, part := range []struct {
 		n    node
 		into map[string]any
@@ -243,8 +284,8 @@ func (m *module) firstRequest(env *iml.Env, vars map[string]any) (*request, erro
 
 // nextRequest builds the request of the next page from the pagination section, read
 // against the last response; more is false when its condition says there is none.
-func (m *module) nextRequest(env *iml.Env, rvars map[string]any, prev *request, page, offset int) (bool, *request, error) {
-	p := m.def.comm.pag
+func (m *module) nextRequest(env *iml.Env, rvars map[string]any, prev *request, page, offset int, comm *commDef) (bool, *request, error) {
+	p := comm.pag
 	pvars := maps.Clone(rvars)
 	pvars[rootPagination] = map[string]any{"page": float64(page), "offset": float64(offset)}
 	eval := func(n node, what string) (any, error) {
@@ -317,8 +358,8 @@ func (m *module) nextRequest(env *iml.Env, rvars map[string]any, prev *request, 
 // error when its status is 400 or more, or when the definition's error condition holds
 // (Slack answers 200 {"ok": false}). The type comes from the definition's type
 // template when it names a SPEC §3.1 type, else from httpmod's status table.
-func (m *module) responseError(env *iml.Env, rvars map[string]any, req *request, resp *response, now time.Time) error {
-	def := m.def.comm.resp.err
+func (m *module) responseError(env *iml.Env, rvars map[string]any, req *request, resp *response, now time.Time, comm *commDef) error {
+	def := comm.resp.err
 	failed := resp.status >= 400
 	text := func(n node) (string, error) {
 		if def == nil || n == nil {

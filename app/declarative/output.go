@@ -16,6 +16,7 @@ import (
 // to the limit at the end.
 type collector struct {
 	m      *module
+	comm   *commDef
 	env    *iml.Env
 	it     *iterDef
 	filter *iml.Filter
@@ -41,8 +42,8 @@ type filterCond struct {
 	id   string
 }
 
-func (m *module) newCollector(env *iml.Env, vars map[string]any) (*collector, error) {
-	c := &collector{m: m, env: env, it: m.def.comm.resp.iterate}
+func (m *module) newCollector(env *iml.Env, vars map[string]any, comm *commDef) (*collector, error) {
+	c := &collector{m: m, comm: comm, env: env, it: comm.resp.iterate}
 	if c.it == nil {
 		return c, nil
 	}
@@ -201,7 +202,7 @@ func (c *collector) match(ivars map[string]any) (bool, error) {
 
 // output evaluates the output template: a collection, or nil for "no bundle".
 func (c *collector) output(vars map[string]any) (weft.Bundle, error) {
-	v, err := evalVars(c.m.def.comm.resp.output, c.env, vars)
+	v, err := evalVars(c.comm.resp.output, c.env, vars)
 	if err != nil {
 		return nil, c.unexpected("output", err)
 	}

@@ -96,8 +96,8 @@ func decodePoll(comm obj, sc scope) (*pollDef, error) {
 
 // poll waits for the job the first answer describes: it returns the last answer and
 // its roots. first is the request that started the job (its credentials are reused).
-func (m *module) poll(ctx context.Context, env *iml.Env, first *request, resp *response, rvars map[string]any, now func() time.Time) (*response, map[string]any, error) {
-	p := m.def.comm.poll
+func (m *module) poll(ctx context.Context, env *iml.Env, first *request, resp *response, rvars map[string]any, now func() time.Time, comm *commDef) (*response, map[string]any, error) {
+	p := comm.poll
 	for attempt := 1; ; attempt++ {
 		v, err := evalVars(p.while, env, rvars)
 		if err != nil {
@@ -122,7 +122,7 @@ func (m *module) poll(ctx context.Context, env *iml.Env, first *request, resp *r
 				}
 			}
 		}
-		req, err := m.pollRequest(env, rvars, first)
+		req, err := m.pollRequest(env, rvars, first, comm)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -133,7 +133,7 @@ func (m *module) poll(ctx context.Context, env *iml.Env, first *request, resp *r
 		rvars[rootBody] = resp.body
 		rvars[rootHeaders] = headerMap(resp.header)
 		rvars[rootStatus] = float64(resp.status)
-		if e := m.responseError(env, rvars, req, resp, now()); e != nil {
+		if e := m.responseError(env, rvars, req, resp, now(), comm); e != nil {
 			return nil, nil, e
 		}
 		first = req
@@ -141,8 +141,8 @@ func (m *module) poll(ctx context.Context, env *iml.Env, first *request, resp *r
 }
 
 // pollRequest builds one poll from the last answer.
-func (m *module) pollRequest(env *iml.Env, rvars map[string]any, prev *request) (*request, error) {
-	p := m.def.comm.poll
+func (m *module) pollRequest(env *iml.Env, rvars map[string]any, prev *request, comm *commDef) (*request, error) {
+	p := comm.poll
 	eval := func(n node, what string) (any, error) {
 		v, err := evalVars(n, env, rvars)
 		if err != nil {

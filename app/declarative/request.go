@@ -38,6 +38,7 @@ type request struct {
 	header   map[string]any
 	body     any
 	bodyType string
+	binary   bool                              // keep a successful body as bytes
 	auth     func(h http.Header, q url.Values) // the connection's credentials
 	token    string                            // the OAuth access token auth sends
 	secrets  []string
@@ -56,6 +57,10 @@ type response struct {
 func evalRequestPart(n node, env *iml.Env, vars map[string]any) (any, error) {
 	v, err := evalVars(n, env, vars)
 	if err != nil {
+		var we *weft.Error
+		if errors.As(err, &we) {
+			return nil, we // typed where it was found (a file over its service's limit)
+		}
 		return nil, &weft.Error{Type: weft.DataError, Message: "building the request: " + err.Error(), Err: err}
 	}
 	return v, nil
@@ -114,7 +119,8 @@ func (r *request) render(ctx context.Context, userAgent string) (*http.Request, 
 			return nil, err
 		}
 		body = bytes.NewReader(data)
-		if h.Get("Content-Type") == "" && ctype != "" {
+		if (h.Get("Content-Type") == "" || r.bodyType == "multipart") && ctype != "" {
+			// A multipart body's type carries its boundary: it replaces any other.
 			h.Set("Content-Type", ctype)
 		}
 	}
@@ -139,6 +145,15 @@ func scalarText(v any) string {
 }
 
 func encodeBody(v any, typ string) ([]byte, string, error) {
+	switch typ {
+	case "multipart":
+		return multipartBody(v)
+	case "binary":
+		return binaryBody(v)
+	}
+	if containsFile(v) {
+		return nil, "", weft.Errorf(weft.DataError, "a file can only be sent in a multipart or binary body, not in a %s body", typ)
+	}
 	switch typ {
 	case "urlencoded":
 		m, ok := v.(map[string]any)
@@ -238,6 +253,10 @@ func (rt *runtime) send(ctx context.Context, r *request) (*response, error) {
 		return nil, tooLarge(rt.maxBody)
 	}
 	resp := &response{status: res.StatusCode, header: res.Header, raw: raw}
+	if r.binary && resp.status < 400 {
+		resp.body = raw // a download: the file's bytes, even when they are text
+		return resp, nil
+	}
 	if err := resp.parse(); err != nil {
 		return nil, err
 	}
@@ -365,7 +384,8 @@ func (m *module) authorize(ctx context.Context, exec app.Execution, env *iml.Env
 			return weft.Errorf(weft.InvalidConfigurationError, "the connection's token contains a line break")
 		}
 		r.secrets = append(r.secrets, tok)
-		r.auth = func(h http.Header, _ url.Values) { h.Set("Authorization", "Bearer "+tok) }
+		scheme := c.scheme
+		r.auth = func(h http.Header, _ url.Values) { h.Set("Authorization", scheme+" "+tok) }
 	case "apiKey":
 		key, err := text(c.value, "API key")
 		if err != nil {

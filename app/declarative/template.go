@@ -30,10 +30,17 @@ const (
 	rootWebhook    = "webhook"    // an instant trigger's hook: {url, secret, …what attach kept}
 	rootRawBody    = "rawBody"    // the text of a request an instant trigger verifies
 	rootPosition   = "position"   // a polling trigger's stored position: {date, id} (trigger.go)
+	// rootIdem is the module call's idempotency key (app.Execution.IdempotencyKey): the
+	// same in every attempt of an incomplete execution, for services that deduplicate.
+	rootIdem = "idempotencyKey"
+	// rootQuery is the query of a call an instant trigger answers itself (a service's
+	// handshake, webhook_challenge.go): one text per name, repeated names as arrays.
+	rootQuery = "query"
 )
 
 var allRoots = []string{rootParameters, rootConnection, rootTemp, rootBody, rootHeaders,
-	rootStatus, rootItem, rootIndex, rootCondition, rootPagination, rootWebhook, rootRawBody, rootPosition}
+	rootStatus, rootItem, rootIndex, rootCondition, rootPagination, rootWebhook, rootRawBody, rootPosition, rootIdem,
+	rootQuery}
 
 // scope is the set of roots a template may read where it stands.
 type scope []string
@@ -50,8 +57,9 @@ func (s scope) with(names ...string) scope {
 
 var (
 	scopeConnection = scope{rootConnection}
-	scopeTemp       = scope{rootParameters, rootConnection}
-	scopeRequest    = scope{rootParameters, rootConnection, rootTemp}
+	// temp reads the temp of the steps before (empty in the first).
+	scopeTemp       = scope{rootParameters, rootConnection, rootTemp, rootIdem}
+	scopeRequest    = scope{rootParameters, rootConnection, rootTemp, rootIdem}
 	scopeResponse   = scopeRequest.with(rootBody, rootHeaders, rootStatus)
 	scopeItem       = scopeResponse.with(rootItem, rootIndex)
 	scopeOperand    = scopeItem.with(rootCondition)

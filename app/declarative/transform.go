@@ -25,6 +25,8 @@ import (
 //	{"$if": {"condition": …, "then": …, "else": …}} then or else (absent: null)
 //	{"$cell": {"row": "{{item}}", "column": "C"}}   a row array's cell by column letters
 //	{"$literal": {…}}                               the value as is, no templates
+//	{"$file": {"name": …, "data": …}}               a file for a multipart or binary body
+//	{"$object": {"over": …, "key": …, "value": …}}  a collection with computed keys
 var transforms map[string]func(arg any, ptr string, sc scope) (node, error)
 
 // The table is filled in init: its entries compile their arguments, which may hold
@@ -64,6 +66,8 @@ func init() {
 		}),
 		"$positional": unary(positional),
 		"$compact":    unary(compact),
+		"$file":       compileFile,   // files.go
+		"$object":     compileObject, // files.go
 		"$cell": func(arg any, ptr string, sc scope) (node, error) {
 			m, ok := arg.(map[string]any)
 			if !ok || len(m) != 2 || m["row"] == nil || m["column"] == nil {

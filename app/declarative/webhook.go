@@ -43,14 +43,15 @@ import (
 // and rawBody.
 
 type webhookDef struct {
-	secret   bool
-	attach   *commDef
-	keepOut  bool // attach declares an output: it is kept for detach and verify
-	detach   *commDef
-	verify   *verifyDef
-	payload  *payloadDef // webhook_payload.go
-	name     string
-	fullName string
+	secret    bool
+	attach    *commDef
+	keepOut   bool // attach declares an output: it is kept for detach and verify
+	detach    *commDef
+	verify    *verifyDef
+	payload   *payloadDef   // webhook_payload.go
+	challenge *challengeDef // webhook_challenge.go
+	name      string
+	fullName  string
 }
 
 type verifyDef struct {
@@ -82,7 +83,7 @@ func decodeWebhook(a *appDef, m *moduleDef, o obj) error {
 	if len(m.mapper) > 0 {
 		return errAt(o.at("mapper"), "an instant trigger runs first and maps nothing: declare its fields as parameters")
 	}
-	if err := w.only("secret", "attach", "detach", "verify", "payload"); err != nil {
+	if err := w.only("secret", "attach", "detach", "verify", "payload", "challenge"); err != nil {
 		return err
 	}
 	d := &webhookDef{name: m.name, fullName: a.name + ":" + m.name}
@@ -108,6 +109,9 @@ func decodeWebhook(a *appDef, m *moduleDef, o obj) error {
 		}
 	}
 	if d.payload, err = decodePayload(w); err != nil {
+		return err
+	}
+	if d.challenge, err = decodeChallenge(w); err != nil {
 		return err
 	}
 	if det, ok, err := w.object("detach"); err != nil {
@@ -303,6 +307,11 @@ func (d *webhookDef) spec(m *moduleDef, rt *runtime) *app.HookSpec {
 	}
 	if d.payload != nil {
 		s.Payload = d.payload.bundle
+	}
+	if d.challenge != nil {
+		s.Answer = func(ctx context.Context, h *app.HookCall, r *http.Request, state app.HookState) ([]byte, bool, error) {
+			return d.challenge.answer(m, h, r, state)
+		}
 	}
 	if d.verify != nil {
 		s.Verify = func(ctx context.Context, h *app.HookCall, r *http.Request, body []byte, state app.HookState) error {

@@ -130,7 +130,7 @@ func TestParseAuthorizableProblems(t *testing.T) {
 		data weft.Bundle
 		msg  string
 	}{
-		{weft.Bundle{"tokenUrl": "https://x/token", "clientId": "a"}, "names no provider (airtable, discord, google, linkedin, meta, microsoft, notion, slack) or authorizeUrl"},
+		{weft.Bundle{"tokenUrl": "https://x/token", "clientId": "a"}, "names no provider (airtable, discord, google, hubspot, linkedin, meta, microsoft, notion, pinterest, slack, x) or authorizeUrl"},
 		{weft.Bundle{"provider": "google"}, "no OAuth client is registered for google: weft oauth-clients set google"},
 		{weft.Bundle{"provider": "orkut"}, `provider "orkut" is not one weft knows`},
 		{weft.Bundle{"authorizeUrl": "javascript:alert(1)", "tokenUrl": "https://x", "clientId": "a"}, `authorizeUrl "javascript:alert(1)" is not an http(s) URL`},

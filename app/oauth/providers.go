@@ -106,6 +106,25 @@ var providers = []Provider{
 		Scopes:      []string{"identify", "guilds"},
 		Docs:        "https://discord.com/developers/docs/topics/oauth2",
 		Unconfirmed: "PKCE (sent, not documented)"},
+	// Added with the messaging, social and CRM apps (docs/apps-social.md).
+	{Name: "hubspot", Label: "HubSpot",
+		AuthURL: "https://app.hubspot.com/oauth/authorize", TokenURL: "https://api.hubapi.com/oauth/v1/token",
+		ClientAuth: "body",
+		Scopes: []string{"oauth", "crm.objects.contacts.read", "crm.objects.contacts.write", "crm.objects.companies.read",
+			"crm.objects.deals.read", "crm.objects.deals.write", "crm.objects.line_items.read", "crm.objects.quotes.read"},
+		Docs:        "https://developers.hubspot.com/docs/api/oauth-quickstart-guide",
+		Unconfirmed: "PKCE (sent, not documented)"},
+	{Name: "pinterest", Label: "Pinterest",
+		AuthURL: "https://www.pinterest.com/oauth/", TokenURL: "https://api.pinterest.com/v5/oauth/token",
+		ClientAuth: "header", ScopeSeparator: ",",
+		Scopes:      []string{"boards:read", "pins:read", "pins:write"},
+		Docs:        "https://developers.pinterest.com/docs/getting-started/set-up-authentication-and-authorization/",
+		Unconfirmed: "PKCE (sent, not documented)"},
+	{Name: "x", Label: "X (Twitter)",
+		AuthURL: "https://x.com/i/oauth2/authorize", TokenURL: "https://api.x.com/2/oauth2/token",
+		ClientAuth: "header",
+		Scopes:     []string{"tweet.read", "tweet.write", "users.read", "media.write", "offline.access"},
+		Docs:       "https://docs.x.com/resources/fundamentals/authentication/oauth-2-0/authorization-code"},
 }
 
 // Providers returns the shipped providers, sorted by name.
