@@ -22,6 +22,8 @@ type lease struct {
 	pool *pgxpool.Pool
 	id   string
 	ttl  time.Duration
+	// extend renews the lease: false when it had expired (or its row is gone).
+	extend func(ctx context.Context) (bool, error)
 
 	fenced    chan struct{}
 	fenceOnce sync.Once
@@ -37,10 +39,19 @@ func startLease(ctx context.Context, pool *pgxpool.Pool, o Options) (*lease, err
 	if err != nil {
 		return nil, fmt.Errorf("register process %s: %w", o.ProcessID, classify(err))
 	}
-	l := &lease{pool: pool, id: o.ProcessID, ttl: o.LeaseTTL, fenced: make(chan struct{}),
-		stopCh: make(chan struct{}), done: make(chan struct{})}
+	l := newLease(pool, o.ProcessID, o.LeaseTTL)
+	l.extend = func(ctx context.Context) (bool, error) {
+		tag, err := pool.Exec(ctx, `UPDATE process SET expires_at = now() + $2::interval
+			WHERE id = $1 AND expires_at > now()`, o.ProcessID, o.LeaseTTL)
+		return err == nil && tag.RowsAffected() == 1, err
+	}
 	go l.renew()
 	return l, nil
+}
+
+func newLease(pool *pgxpool.Pool, id string, ttl time.Duration) *lease {
+	return &lease{pool: pool, id: id, ttl: ttl, fenced: make(chan struct{}),
+		stopCh: make(chan struct{}), done: make(chan struct{})}
 }
 
 // renew extends the lease every third of its length. A renewal that finds the lease
@@ -61,11 +72,10 @@ func (l *lease) renew() {
 		}
 		start := time.Now()
 		ctx, cancel := context.WithTimeout(context.Background(), every)
-		tag, err := l.pool.Exec(ctx, `UPDATE process SET expires_at = now() + $2::interval
-			WHERE id = $1 AND expires_at > now()`, l.id, l.ttl)
+		ok, err := l.extend(ctx)
 		cancel()
 		switch {
-		case err == nil && tag.RowsAffected() == 1:
+		case ok:
 			last = start
 		case err == nil:
 			l.fence() // expired, or taken over: never come back
@@ -153,10 +163,13 @@ func (q *queries) takeOver(ctx context.Context, dead string, now time.Time) (*st
 	// The row lock orders this against the process's own renewal, which only extends
 	// a lease that has not expired: once this sees it expired, it stays so.
 	var expired bool
+	registered := true
 	err := q.db.QueryRow(ctx, `SELECT expires_at <= now() FROM process WHERE id = $1 FOR UPDATE`, dead).Scan(&expired)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		// Gone: it stopped cleanly, or was taken over before and left work behind.
+		// Gone: it stopped cleanly and left work behind — or another process took it
+		// over just now (then nothing below finds any work).
+		registered = false
 	case err != nil:
 		return nil, classify(err)
 	case !expired:
@@ -190,9 +203,11 @@ func (q *queries) takeOver(ctx context.Context, dead string, now time.Time) (*st
 		return nil, fmt.Errorf("release queue claims: %w", classify(err))
 	}
 	t.Released = int(tag.RowsAffected())
-	if _, err := q.db.Exec(ctx, `UPDATE queue_item SET owner = $2 WHERE owner = $1`, dead, q.owner); err != nil {
+	tag, err = q.db.Exec(ctx, `UPDATE queue_item SET owner = $2 WHERE owner = $1`, dead, q.owner)
+	if err != nil {
 		return nil, fmt.Errorf("adopt queue claims: %w", classify(err))
 	}
+	adopted := tag.RowsAffected()
 	at := ts(now)
 	tag, err = q.db.Exec(ctx, `UPDATE incomplete SET status = 'pending', next_attempt_at = $2, updated_at = $2, owner = NULL
 		WHERE owner = $1 AND status = 'in_progress' AND NOT EXISTS (SELECT 1 FROM execution e
@@ -201,8 +216,13 @@ func (q *queries) takeOver(ctx context.Context, dead string, now time.Time) (*st
 		return nil, fmt.Errorf("hand back incomplete executions: %w", classify(err))
 	}
 	t.Due = int(tag.RowsAffected())
-	if _, err := q.db.Exec(ctx, `UPDATE incomplete SET owner = $2 WHERE owner = $1 AND status = 'in_progress'`, dead, q.owner); err != nil {
+	tag, err = q.db.Exec(ctx, `UPDATE incomplete SET owner = $2 WHERE owner = $1 AND status = 'in_progress'`, dead, q.owner)
+	if err != nil {
 		return nil, fmt.Errorf("adopt incomplete executions in progress: %w", classify(err))
+	}
+	adopted += tag.RowsAffected()
+	if !registered && adopted == 0 && len(t.Running) == 0 && t.Released == 0 && t.Due == 0 {
+		return nil, nil // taken over by another process a moment ago
 	}
 	if _, err := q.db.Exec(ctx, `DELETE FROM process WHERE id = $1`, dead); err != nil {
 		return nil, fmt.Errorf("end its lease: %w", classify(err))

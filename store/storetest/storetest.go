@@ -67,6 +67,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Timestamps", testTimestamps},
 		{"ConcurrentClaimDue", testConcurrentClaimDue},
 		{"ConcurrentClaimQueued", testConcurrentClaimQueued},
+		{"ConcurrentClaimDuePerScenario", testConcurrentClaimDuePerScenario},
+		{"LockScenario", testLockScenario},
 		{"ScheduleFields", testScheduleFields},
 		{"ClaimDueSchedules", testClaimDueSchedules},
 		{"ConcurrentClaimDueSchedules", testConcurrentClaimDueSchedules},
