@@ -112,8 +112,13 @@ func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scen
 	call := childCallOf(ctx) // a sub-scenario run (subscenario.go), or nil
 	call.link(ex)
 	// Written (fsync'd) before the run starts: a crash from here on leaves a running
-	// execution that Recover finds, with its input.
-	if err := s.st.CreateExecution(ctx, ex); err != nil {
+	// execution that Recover finds, with its input. A shared store checks, in the same
+	// step, what the gate checks in one process (cluster.go).
+	checks := startChecks{sequential: plan.Settings.Sequential && queueID != 0, alone: pr != nil}
+	if err := s.startExecution(ctx, ex, checks); err != nil {
+		if errors.Is(err, ErrBusy) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("record execution: %w", err)
 	}
 	recorded = true

@@ -261,3 +261,6 @@ func hostname() string {
 	h, _ := os.Hostname()
 	return h
 }
+
+// Redact is rawURL without its password, for messages.
+func Redact(rawURL string) string { return redact(rawURL) }
