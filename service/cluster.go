@@ -61,7 +61,13 @@ func (s *Service) startExecution(ctx context.Context, ex *weft.Execution, c star
 	}
 	for {
 		err := s.st.InTx(ctx, func(q store.Queries) error {
-			if err := q.LockScenario(ctx, ex.ScenarioID); err != nil {
+			// Shared: runs start side by side; a retry's claim (exclusive) waits or
+			// passes the scenario over. A polling run must be alone: exclusive.
+			lock := q.LockScenarioShared
+			if c.alone {
+				lock = q.LockScenario
+			}
+			if err := lock(ctx, ex.ScenarioID); err != nil {
 				return err
 			}
 			n, err := q.CountIncomplete(ctx, store.IncompleteFilter{ScenarioID: ex.ScenarioID,

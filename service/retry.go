@@ -297,6 +297,13 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 	record := func(q store.Queries) error {
 		ctx := context.WithoutCancel(ctx)
 		*ex, *att = startedEx, startedAtt
+		// The scenario first, then the incomplete execution: the order a run's end
+		// takes them in, so two transactions locking rows (a shared store) never wait
+		// for each other in a circle.
+		sc, err := q.GetScenario(ctx, ie.ScenarioID)
+		if err != nil {
+			return err
+		}
 		cur, err := q.GetIncomplete(ctx, ie.ID)
 		if err != nil {
 			return err
@@ -365,10 +372,6 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 			return err
 		}
 		if err := q.UpdateExecution(ctx, ex); err != nil {
-			return err
-		}
-		sc, err := q.GetScenario(ctx, ie.ScenarioID)
-		if err != nil {
 			return err
 		}
 		more, discarded, err := s.storeIncompletes(ctx, q, sc, plan.Settings.DataLoss, plan.Settings.Confidential,

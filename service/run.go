@@ -139,13 +139,30 @@ func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scen
 	}
 	wasActive, wasPaused := sc.Active, sc.Paused
 	endAt := s.now()
+	// A run that succeeded and stored nothing changes its scenario only if the scenario
+	// counts earlier errors: otherwise the end leaves the scenario row alone, read
+	// before the transaction. A store several processes share locks the row a
+	// transaction reads (a read-modify-write is one step), and every run of a busy
+	// scenario would wait for the one before it to commit.
+	var quiet *weft.Scenario
+	if res.Status != weft.StatusError && len(res.Incomplete) == 0 && s.shared != nil {
+		if cur, err := s.st.GetScenario(context.WithoutCancel(ctx), sc.ID); err == nil && cur.ConsecutiveErrors == 0 && (cur.Active || cur.NextRunAt == nil) {
+			quiet = cur
+		}
+	}
 	// recordEnd writes the run's end into ex and out. When the write fails it is owed
 	// and made again later, the same (owed.go): the run has happened.
 	recordEnd := func(ctx context.Context, q store.Queries, ex *weft.Execution, out *RunResult, wasActive *bool, wasPaused *string) error {
 		out.Incomplete, out.Discarded = nil, 0
-		sc, err := q.GetScenario(ctx, sc.ID)
-		if err != nil {
-			return err
+		sc := quiet
+		if sc == nil {
+			var err error
+			if sc, err = q.GetScenario(ctx, scenarioID); err != nil {
+				return err
+			}
+		} else {
+			cp := *sc
+			sc = &cp
 		}
 		*wasActive, *wasPaused = sc.Active, sc.Paused
 		out.Scenario = sc
@@ -160,8 +177,10 @@ func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scen
 			return err
 		}
 		s.consequences(sc, res, ies, plan.Settings.MaxErrors)
-		if err := q.UpdateScenario(ctx, sc); err != nil {
-			return err
+		if quiet == nil {
+			if err := q.UpdateScenario(ctx, sc); err != nil {
+				return err
+			}
 		}
 		if err := pr.commit(ctx, s, q, sc, res); err != nil {
 			return err

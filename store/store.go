@@ -65,6 +65,10 @@ type LockQueries interface {
 	// is in progress). Outside InTx it holds nothing. A store with one writer at a time
 	// (SQLite) serialises every write transaction anyway.
 	LockScenario(ctx context.Context, scenarioID int64) error
+	// LockScenarioShared is LockScenario's shared form: transactions holding it do not
+	// wait for each other, only for (and hold off) those holding LockScenario. Runs
+	// starting take it, so they start side by side but never beside a retry's claim.
+	LockScenarioShared(ctx context.Context, scenarioID int64) error
 }
 
 // Shared is implemented by a store several weft processes use at once (store/postgres).

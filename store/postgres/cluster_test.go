@@ -361,3 +361,57 @@ func TestOptions(t *testing.T) {
 		t.Fatal("IsURL")
 	}
 }
+
+// Runs starting hold the scenario's lock shared: they do not wait for each other, but
+// a retry's claim (the exclusive lock) waits for them, and they for it.
+func TestSharedScenarioLock(t *testing.T) {
+	s := openTemp(t)
+	ctx := t.Context()
+	sc := &weft.Scenario{Name: "S", CreatedAt: t0, UpdatedAt: t0}
+	if err := s.CreateScenario(ctx, sc, []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	holding, release := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- s.InTx(ctx, func(q store.Queries) error {
+			if err := q.LockScenarioShared(ctx, sc.ID); err != nil {
+				return err
+			}
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	// A second shared holder goes ahead while the first holds on.
+	if err := s.InTx(ctx, func(q store.Queries) error { return q.LockScenarioShared(ctx, sc.ID) }); err != nil {
+		t.Fatal(err)
+	}
+	// The exclusive lock is not to be had meanwhile: ClaimDue's try passes it over.
+	var got bool
+	err := s.InTx(ctx, func(q store.Queries) error {
+		var err error
+		got, err = q.(*queries).tryLock(ctx, lockScenario, sc.ID)
+		return err
+	})
+	if err != nil || got {
+		t.Fatalf("exclusive lock beside a shared holder: %v, %v", got, err)
+	}
+	exclusive := make(chan error, 1)
+	go func() {
+		exclusive <- s.InTx(ctx, func(q store.Queries) error { return q.LockScenario(ctx, sc.ID) })
+	}()
+	select {
+	case err := <-exclusive:
+		t.Fatalf("LockScenario returned (%v) while a shared holder holds on", err)
+	default:
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-exclusive; err != nil {
+		t.Fatal(err)
+	}
+}

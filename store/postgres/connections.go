@@ -30,7 +30,7 @@ func (q *queries) CreateConnection(ctx context.Context, c *weft.Connection) erro
 }
 
 func (q *queries) GetConnection(ctx context.Context, id int64) (*weft.Connection, error) {
-	c, err := scanConnection(q.db.QueryRow(ctx, `SELECT `+connectionColumns+` FROM connection WHERE id = $1`, id))
+	c, err := scanConnection(q.db.QueryRow(ctx, `SELECT `+connectionColumns+` FROM connection WHERE id = $1`+q.locking(), id))
 	if isNoRows(err) {
 		return nil, notFound("connection %d", id)
 	}

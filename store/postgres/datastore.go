@@ -13,7 +13,7 @@ import (
 
 func (q *queries) GetRecord(ctx context.Context, store, key string) (weft.Bundle, error) {
 	var data string
-	err := q.db.QueryRow(ctx, `SELECT data FROM record WHERE store = $1 AND key = $2`, store, key).Scan(&data)
+	err := q.db.QueryRow(ctx, `SELECT data FROM record WHERE store = $1 AND key = $2`+q.locking(), store, key).Scan(&data)
 	if isNoRows(err) {
 		return nil, notFound("data store %q record %q", store, key)
 	}

@@ -100,7 +100,7 @@ func (q *queries) UpdateExecution(ctx context.Context, e *weft.Execution) error 
 func (q *queries) GetExecution(ctx context.Context, id string) (*weft.Execution, error) {
 	var input, log []byte
 	e, err := scanExecution(q.db.QueryRow(ctx, `SELECT `+executionColumns+`, e.input, e.log
-		`+executionFrom+` WHERE e.id = $1`, id), &input, &log)
+		`+executionFrom+` WHERE e.id = $1`+q.lockingOf("e"), id), &input, &log)
 	if isNoRows(err) {
 		return nil, notFound("execution %s", id)
 	}

@@ -85,7 +85,7 @@ func (q *queries) CreateIncomplete(ctx context.Context, ie *weft.Incomplete) err
 func (q *queries) GetIncomplete(ctx context.Context, id string) (*weft.Incomplete, error) {
 	var bp, state []byte
 	ie, err := scanIncomplete(q.db.QueryRow(ctx, `SELECT `+incompleteColumns+`, i.blueprint, i.state
-		FROM incomplete i WHERE i.id = $1`, id), &bp, &state)
+		FROM incomplete i WHERE i.id = $1`+q.locking(), id), &bp, &state)
 	if isNoRows(err) {
 		return nil, notFound("incomplete execution %s", id)
 	}

@@ -234,3 +234,8 @@ func (q *queries) takeOver(ctx context.Context, dead string, now time.Time) (*st
 func (s *Store) LockScenario(ctx context.Context, scenarioID int64) error {
 	return s.write(ctx, func(q *queries) error { return q.LockScenario(ctx, scenarioID) })
 }
+
+// LockScenarioShared outside a transaction holds nothing (store.LockQueries).
+func (s *Store) LockScenarioShared(ctx context.Context, scenarioID int64) error {
+	return s.write(ctx, func(q *queries) error { return q.LockScenarioShared(ctx, scenarioID) })
+}

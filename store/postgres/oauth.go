@@ -75,7 +75,7 @@ func (q *queries) CreateOAuthFlow(ctx context.Context, f *store.OAuthFlow) error
 
 func (q *queries) GetOAuthFlow(ctx context.Context, stateHash []byte) (*store.OAuthFlow, error) {
 	var f store.OAuthFlow
-	err := q.db.QueryRow(ctx, `SELECT `+oauthFlowColumns+` FROM oauth_flow WHERE state_hash = $1`, stateHash).Scan(
+	err := q.db.QueryRow(ctx, `SELECT `+oauthFlowColumns+` FROM oauth_flow WHERE state_hash = $1`+q.locking(), stateHash).Scan(
 		&f.StateHash, &f.ConnectionID, &f.RedirectURI, &f.Binding, &f.Verifier, &f.KeyID, &f.Status, &f.Message,
 		&f.CreatedAt, &f.ExpiresAt, &f.FinishedAt)
 	if isNoRows(err) {

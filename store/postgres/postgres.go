@@ -190,7 +190,7 @@ func (s *Store) write(ctx context.Context, fn func(q *queries) error) (err error
 			_ = tx.Rollback(context.WithoutCancel(ctx))
 		}
 	}()
-	if err = fn(&queries{db: tx, owner: s.opts.ProcessID}); err != nil {
+	if err = fn(&queries{db: tx, owner: s.opts.ProcessID, inTx: true}); err != nil {
 		return err
 	}
 	if err = tx.Commit(ctx); err != nil {
@@ -202,6 +202,22 @@ func (s *Store) write(ctx context.Context, fn func(q *queries) error) (err error
 // read runs fn on the pool, each statement on its own (reads need no transaction).
 func (s *Store) read(ctx context.Context, fn func(q *queries) error) error {
 	return fn(&queries{db: s.pool, owner: s.opts.ProcessID})
+}
+
+// auto runs fn on the pool: for a write of one statement, which PostgreSQL commits on
+// its own (as durably as a transaction: the statement returns once committed).
+func (s *Store) auto(ctx context.Context, fn func(q *queries) error) error {
+	return fn(&queries{db: s.pool, owner: s.opts.ProcessID})
+}
+
+func autoValue[T any](s *Store, ctx context.Context, fn func(q *queries) (T, error)) (T, error) {
+	var v T
+	err := s.auto(ctx, func(q *queries) error {
+		var err error
+		v, err = fn(q)
+		return err
+	})
+	return v, err
 }
 
 func readValue[T any](s *Store, ctx context.Context, fn func(q *queries) (T, error)) (T, error) {

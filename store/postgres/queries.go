@@ -26,6 +26,28 @@ type dbtx interface {
 type queries struct {
 	db    dbtx
 	owner string
+	// inTx: db is a transaction (InTx), not the pool.
+	inTx bool
+}
+
+// locking is the clause the single-row reads of a transaction end with: the row is
+// locked until the transaction ends (FOR NO KEY UPDATE — foreign keys pointing at it
+// are not held up), so a read-modify-write inside InTx is atomic, as it is on SQLite's
+// single writer. Concurrent writers of the row wait; claims that SKIP LOCKED pass it
+// over. Reads outside a transaction take no lock.
+func (q *queries) locking() string {
+	if q.inTx {
+		return " FOR NO KEY UPDATE"
+	}
+	return ""
+}
+
+// lockingOf is locking for a join: only the rows of table alias a are locked.
+func (q *queries) lockingOf(a string) string {
+	if q.inTx {
+		return " FOR NO KEY UPDATE OF " + a
+	}
+	return ""
 }
 
 var _ store.Queries = (*queries)(nil)
@@ -194,6 +216,13 @@ func fold(id int64) int32 { return int32(id ^ (id >> 32)) }
 func (q *queries) LockScenario(ctx context.Context, scenarioID int64) error {
 	_, err := q.db.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, lockScenario, fold(scenarioID))
 	return wrap(err, "lock scenario %d", scenarioID)
+}
+
+// LockScenarioShared takes the scenario's advisory lock in shared mode until the
+// transaction ends: it waits only for, and holds off only, LockScenario's holders.
+func (q *queries) LockScenarioShared(ctx context.Context, scenarioID int64) error {
+	_, err := q.db.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1, $2)`, lockScenario, fold(scenarioID))
+	return wrap(err, "lock scenario %d (shared)", scenarioID)
 }
 
 // tryLock takes an advisory transaction lock if no one holds it.

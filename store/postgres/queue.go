@@ -304,7 +304,7 @@ func (q *queries) ListQueued(ctx context.Context, f store.QueueFilter) ([]*weft.
 }
 
 func (q *queries) GetQueued(ctx context.Context, id int64) (*weft.QueueItem, error) {
-	it, err := scanQueued(q.db.QueryRow(ctx, `SELECT `+queueColumns+`, payload, caller FROM queue_item WHERE id = $1`, id), true)
+	it, err := scanQueued(q.db.QueryRow(ctx, `SELECT `+queueColumns+`, payload, caller FROM queue_item WHERE id = $1`+q.locking(), id), true)
 	if isNoRows(err) {
 		return nil, notFound("queued item %d", id)
 	}

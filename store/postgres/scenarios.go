@@ -94,7 +94,7 @@ func (q *queries) AddVersion(ctx context.Context, scenarioID int64, blueprint []
 }
 
 func (q *queries) GetScenario(ctx context.Context, id int64) (*weft.Scenario, error) {
-	s, err := scanScenario(q.db.QueryRow(ctx, `SELECT `+scenarioColumns+` FROM scenario WHERE id = $1`, id))
+	s, err := scanScenario(q.db.QueryRow(ctx, `SELECT `+scenarioColumns+` FROM scenario WHERE id = $1`+q.locking(), id))
 	if isNoRows(err) {
 		return nil, notFound("scenario %d", id)
 	}

@@ -8,7 +8,9 @@ import (
 	"github.com/weftworks/weft/store"
 )
 
-// The Store's own Queries: every write is one transaction, every read runs on the pool.
+// The Store's own Queries: a write of several statements is one transaction; a write
+// of one statement and every read run on the pool, each statement its own transaction
+// (atomic all the same, without the BEGIN and COMMIT round trips).
 
 func (s *Store) CreateScenario(ctx context.Context, sc *weft.Scenario, blueprint []byte) error {
 	return s.write(ctx, func(q *queries) error { return q.CreateScenario(ctx, sc, blueprint) })
@@ -31,7 +33,7 @@ func (s *Store) ListScenarios(ctx context.Context) ([]*weft.Scenario, error) {
 }
 
 func (s *Store) UpdateScenario(ctx context.Context, sc *weft.Scenario) error {
-	return s.write(ctx, func(q *queries) error { return q.UpdateScenario(ctx, sc) })
+	return s.auto(ctx, func(q *queries) error { return q.UpdateScenario(ctx, sc) })
 }
 
 func (s *Store) GetVersion(ctx context.Context, scenarioID int64, version int) (*weft.Version, error) {
@@ -43,15 +45,18 @@ func (s *Store) ListVersions(ctx context.Context, scenarioID int64) ([]weft.Vers
 }
 
 func (s *Store) DeleteScenario(ctx context.Context, id int64) error {
-	return s.write(ctx, func(q *queries) error { return q.DeleteScenario(ctx, id) })
+	return s.auto(ctx, func(q *queries) error { return q.DeleteScenario(ctx, id) })
 }
 
 func (s *Store) CreateExecution(ctx context.Context, e *weft.Execution) error {
+	if e != nil && e.ParentID == "" { // one statement
+		return s.auto(ctx, func(q *queries) error { return q.CreateExecution(ctx, e) })
+	}
 	return s.write(ctx, func(q *queries) error { return q.CreateExecution(ctx, e) })
 }
 
 func (s *Store) UpdateExecution(ctx context.Context, e *weft.Execution) error {
-	return s.write(ctx, func(q *queries) error { return q.UpdateExecution(ctx, e) })
+	return s.auto(ctx, func(q *queries) error { return q.UpdateExecution(ctx, e) })
 }
 
 func (s *Store) GetExecution(ctx context.Context, id string) (*weft.Execution, error) {
@@ -67,7 +72,7 @@ func (s *Store) RunningExecutions(ctx context.Context) ([]*weft.Execution, error
 }
 
 func (s *Store) CreateIncomplete(ctx context.Context, ie *weft.Incomplete) error {
-	return s.write(ctx, func(q *queries) error { return q.CreateIncomplete(ctx, ie) })
+	return s.auto(ctx, func(q *queries) error { return q.CreateIncomplete(ctx, ie) })
 }
 
 func (s *Store) GetIncomplete(ctx context.Context, id string) (*weft.Incomplete, error) {
@@ -75,7 +80,7 @@ func (s *Store) GetIncomplete(ctx context.Context, id string) (*weft.Incomplete,
 }
 
 func (s *Store) UpdateIncomplete(ctx context.Context, ie *weft.Incomplete) error {
-	return s.write(ctx, func(q *queries) error { return q.UpdateIncomplete(ctx, ie) })
+	return s.auto(ctx, func(q *queries) error { return q.UpdateIncomplete(ctx, ie) })
 }
 
 func (s *Store) ListIncomplete(ctx context.Context, f store.IncompleteFilter) ([]*weft.Incomplete, error) {
@@ -105,23 +110,23 @@ func (s *Store) NextDue(ctx context.Context) (*time.Time, error) {
 }
 
 func (s *Store) Requeue(ctx context.Context, sel store.Selection, at time.Time) (int, error) {
-	return writeValue(s, ctx, func(q *queries) (int, error) { return q.Requeue(ctx, sel, at) })
+	return autoValue(s, ctx, func(q *queries) (int, error) { return q.Requeue(ctx, sel, at) })
 }
 
 func (s *Store) DeleteIncomplete(ctx context.Context, sel store.Selection) (int, error) {
-	return writeValue(s, ctx, func(q *queries) (int, error) { return q.DeleteIncomplete(ctx, sel) })
+	return autoValue(s, ctx, func(q *queries) (int, error) { return q.DeleteIncomplete(ctx, sel) })
 }
 
 func (s *Store) DeleteResolvedBefore(ctx context.Context, t time.Time) (int, error) {
-	return writeValue(s, ctx, func(q *queries) (int, error) { return q.DeleteResolvedBefore(ctx, t) })
+	return autoValue(s, ctx, func(q *queries) (int, error) { return q.DeleteResolvedBefore(ctx, t) })
 }
 
 func (s *Store) AddAttempt(ctx context.Context, a *weft.Attempt) error {
-	return s.write(ctx, func(q *queries) error { return q.AddAttempt(ctx, a) })
+	return s.auto(ctx, func(q *queries) error { return q.AddAttempt(ctx, a) })
 }
 
 func (s *Store) UpdateAttempt(ctx context.Context, a *weft.Attempt) error {
-	return s.write(ctx, func(q *queries) error { return q.UpdateAttempt(ctx, a) })
+	return s.auto(ctx, func(q *queries) error { return q.UpdateAttempt(ctx, a) })
 }
 
 func (s *Store) ListAttempts(ctx context.Context, incompleteID string) ([]weft.Attempt, error) {
@@ -129,7 +134,7 @@ func (s *Store) ListAttempts(ctx context.Context, incompleteID string) ([]weft.A
 }
 
 func (s *Store) Enqueue(ctx context.Context, item *weft.QueueItem) error {
-	return s.write(ctx, func(q *queries) error { return q.Enqueue(ctx, item) })
+	return s.auto(ctx, func(q *queries) error { return q.Enqueue(ctx, item) })
 }
 
 func (s *Store) ClaimQueued(ctx context.Context, limit int, skip []int64, newID func() string) ([]*weft.QueueItem, error) {
@@ -147,15 +152,15 @@ func (s *Store) CountDue(ctx context.Context, now time.Time) (int, error) {
 }
 
 func (s *Store) ReleaseQueued(ctx context.Context, id int64) error {
-	return s.write(ctx, func(q *queries) error { return q.ReleaseQueued(ctx, id) })
+	return s.auto(ctx, func(q *queries) error { return q.ReleaseQueued(ctx, id) })
 }
 
 func (s *Store) ReleaseOrphanedQueued(ctx context.Context) (int, error) {
-	return writeValue(s, ctx, func(q *queries) (int, error) { return q.ReleaseOrphanedQueued(ctx) })
+	return autoValue(s, ctx, func(q *queries) (int, error) { return q.ReleaseOrphanedQueued(ctx) })
 }
 
 func (s *Store) DeleteQueued(ctx context.Context, id int64) error {
-	return s.write(ctx, func(q *queries) error { return q.DeleteQueued(ctx, id) })
+	return s.auto(ctx, func(q *queries) error { return q.DeleteQueued(ctx, id) })
 }
 
 func (s *Store) QueueDepth(ctx context.Context, scenarioID int64) (int, error) {
@@ -167,11 +172,11 @@ func (s *Store) GetRecord(ctx context.Context, store, key string) (weft.Bundle, 
 }
 
 func (s *Store) PutRecord(ctx context.Context, store, key string, data weft.Bundle, overwrite bool) error {
-	return s.write(ctx, func(q *queries) error { return q.PutRecord(ctx, store, key, data, overwrite) })
+	return s.auto(ctx, func(q *queries) error { return q.PutRecord(ctx, store, key, data, overwrite) })
 }
 
 func (s *Store) DeleteRecord(ctx context.Context, store, key string) error {
-	return s.write(ctx, func(q *queries) error { return q.DeleteRecord(ctx, store, key) })
+	return s.auto(ctx, func(q *queries) error { return q.DeleteRecord(ctx, store, key) })
 }
 
 func (s *Store) ListRecords(ctx context.Context, store string, limit int) ([]weft.Record, error) {
@@ -183,7 +188,7 @@ func (s *Store) CountRecords(ctx context.Context, store string) (int, error) {
 }
 
 func (s *Store) SetAsideQueued(ctx context.Context, id int64, f weft.QueueFailure) error {
-	return s.write(ctx, func(q *queries) error { return q.SetAsideQueued(ctx, id, f) })
+	return s.auto(ctx, func(q *queries) error { return q.SetAsideQueued(ctx, id, f) })
 }
 
 func (s *Store) ListQueued(ctx context.Context, f store.QueueFilter) ([]*weft.QueueItem, error) {
@@ -195,11 +200,11 @@ func (s *Store) GetQueued(ctx context.Context, id int64) (*weft.QueueItem, error
 }
 
 func (s *Store) RequeueQueued(ctx context.Context, sel store.QueueSelection) (int, error) {
-	return writeValue(s, ctx, func(q *queries) (int, error) { return q.RequeueQueued(ctx, sel) })
+	return autoValue(s, ctx, func(q *queries) (int, error) { return q.RequeueQueued(ctx, sel) })
 }
 
 func (s *Store) DeleteQueuedItems(ctx context.Context, sel store.QueueSelection) (int, error) {
-	return writeValue(s, ctx, func(q *queries) (int, error) { return q.DeleteQueuedItems(ctx, sel) })
+	return autoValue(s, ctx, func(q *queries) (int, error) { return q.DeleteQueuedItems(ctx, sel) })
 }
 
 func (s *Store) QueueUsage(ctx context.Context, scenarioID int64) (store.QueueUsage, error) {
@@ -213,7 +218,7 @@ func (s *Store) ClaimDueSchedules(ctx context.Context, now time.Time, limit int,
 }
 
 func (s *Store) CreateToken(ctx context.Context, t *weft.Token) error {
-	return s.write(ctx, func(q *queries) error { return q.CreateToken(ctx, t) })
+	return s.auto(ctx, func(q *queries) error { return q.CreateToken(ctx, t) })
 }
 
 func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*weft.Token, error) {
@@ -225,11 +230,11 @@ func (s *Store) ListTokens(ctx context.Context) ([]*weft.Token, error) {
 }
 
 func (s *Store) RevokeToken(ctx context.Context, id string, at time.Time) error {
-	return s.write(ctx, func(q *queries) error { return q.RevokeToken(ctx, id, at) })
+	return s.auto(ctx, func(q *queries) error { return q.RevokeToken(ctx, id, at) })
 }
 
 func (s *Store) CreateHook(ctx context.Context, h *weft.Hook) error {
-	return s.write(ctx, func(q *queries) error { return q.CreateHook(ctx, h) })
+	return s.auto(ctx, func(q *queries) error { return q.CreateHook(ctx, h) })
 }
 
 func (s *Store) GetHook(ctx context.Context, token string) (*weft.Hook, error) {
@@ -241,11 +246,11 @@ func (s *Store) HookOfScenario(ctx context.Context, scenarioID int64) (*weft.Hoo
 }
 
 func (s *Store) UpdateHook(ctx context.Context, h *weft.Hook) error {
-	return s.write(ctx, func(q *queries) error { return q.UpdateHook(ctx, h) })
+	return s.auto(ctx, func(q *queries) error { return q.UpdateHook(ctx, h) })
 }
 
 func (s *Store) DeleteHook(ctx context.Context, token string) error {
-	return s.write(ctx, func(q *queries) error { return q.DeleteHook(ctx, token) })
+	return s.auto(ctx, func(q *queries) error { return q.DeleteHook(ctx, token) })
 }
 
 func (s *Store) ListHooks(ctx context.Context) ([]*weft.Hook, error) {
@@ -253,7 +258,7 @@ func (s *Store) ListHooks(ctx context.Context) ([]*weft.Hook, error) {
 }
 
 func (s *Store) CreateConnection(ctx context.Context, c *weft.Connection) error {
-	return s.write(ctx, func(q *queries) error { return q.CreateConnection(ctx, c) })
+	return s.auto(ctx, func(q *queries) error { return q.CreateConnection(ctx, c) })
 }
 
 func (s *Store) GetConnection(ctx context.Context, id int64) (*weft.Connection, error) {
@@ -265,15 +270,15 @@ func (s *Store) ListConnections(ctx context.Context) ([]*weft.Connection, error)
 }
 
 func (s *Store) UpdateConnection(ctx context.Context, c *weft.Connection) error {
-	return s.write(ctx, func(q *queries) error { return q.UpdateConnection(ctx, c) })
+	return s.auto(ctx, func(q *queries) error { return q.UpdateConnection(ctx, c) })
 }
 
 func (s *Store) DeleteConnection(ctx context.Context, id int64) error {
-	return s.write(ctx, func(q *queries) error { return q.DeleteConnection(ctx, id) })
+	return s.auto(ctx, func(q *queries) error { return q.DeleteConnection(ctx, id) })
 }
 
 func (s *Store) CreateSession(ctx context.Context, ss *store.Session) error {
-	return s.write(ctx, func(q *queries) error { return q.CreateSession(ctx, ss) })
+	return s.auto(ctx, func(q *queries) error { return q.CreateSession(ctx, ss) })
 }
 
 func (s *Store) GetSession(ctx context.Context, hash []byte) (*store.Session, error) {
@@ -281,19 +286,19 @@ func (s *Store) GetSession(ctx context.Context, hash []byte) (*store.Session, er
 }
 
 func (s *Store) TouchSession(ctx context.Context, hash []byte, lastSeen, expires time.Time) error {
-	return s.write(ctx, func(q *queries) error { return q.TouchSession(ctx, hash, lastSeen, expires) })
+	return s.auto(ctx, func(q *queries) error { return q.TouchSession(ctx, hash, lastSeen, expires) })
 }
 
 func (s *Store) DeleteSession(ctx context.Context, hash []byte) error {
-	return s.write(ctx, func(q *queries) error { return q.DeleteSession(ctx, hash) })
+	return s.auto(ctx, func(q *queries) error { return q.DeleteSession(ctx, hash) })
 }
 
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
-	return writeValue(s, ctx, func(q *queries) (int, error) { return q.DeleteExpiredSessions(ctx, now) })
+	return autoValue(s, ctx, func(q *queries) (int, error) { return q.DeleteExpiredSessions(ctx, now) })
 }
 
 func (s *Store) PutOAuthClient(ctx context.Context, c *store.OAuthClient) error {
-	return s.write(ctx, func(q *queries) error { return q.PutOAuthClient(ctx, c) })
+	return s.auto(ctx, func(q *queries) error { return q.PutOAuthClient(ctx, c) })
 }
 
 func (s *Store) GetOAuthClient(ctx context.Context, provider string) (*store.OAuthClient, error) {
@@ -305,11 +310,11 @@ func (s *Store) ListOAuthClients(ctx context.Context) ([]*store.OAuthClient, err
 }
 
 func (s *Store) DeleteOAuthClient(ctx context.Context, provider string) error {
-	return s.write(ctx, func(q *queries) error { return q.DeleteOAuthClient(ctx, provider) })
+	return s.auto(ctx, func(q *queries) error { return q.DeleteOAuthClient(ctx, provider) })
 }
 
 func (s *Store) CreateOAuthFlow(ctx context.Context, f *store.OAuthFlow) error {
-	return s.write(ctx, func(q *queries) error { return q.CreateOAuthFlow(ctx, f) })
+	return s.auto(ctx, func(q *queries) error { return q.CreateOAuthFlow(ctx, f) })
 }
 
 func (s *Store) GetOAuthFlow(ctx context.Context, stateHash []byte) (*store.OAuthFlow, error) {
@@ -317,11 +322,11 @@ func (s *Store) GetOAuthFlow(ctx context.Context, stateHash []byte) (*store.OAut
 }
 
 func (s *Store) UpdateOAuthFlow(ctx context.Context, f *store.OAuthFlow) error {
-	return s.write(ctx, func(q *queries) error { return q.UpdateOAuthFlow(ctx, f) })
+	return s.auto(ctx, func(q *queries) error { return q.UpdateOAuthFlow(ctx, f) })
 }
 
 func (s *Store) DeleteOAuthFlowsBefore(ctx context.Context, t time.Time) (int, error) {
-	return writeValue(s, ctx, func(q *queries) (int, error) { return q.DeleteOAuthFlowsBefore(ctx, t) })
+	return autoValue(s, ctx, func(q *queries) (int, error) { return q.DeleteOAuthFlowsBefore(ctx, t) })
 }
 
 func (s *Store) GetTriggerPosition(ctx context.Context, scenarioID int64, moduleID int) (*weft.TriggerPosition, error) {
@@ -331,7 +336,7 @@ func (s *Store) GetTriggerPosition(ctx context.Context, scenarioID int64, module
 }
 
 func (s *Store) SaveTriggerPosition(ctx context.Context, p *weft.TriggerPosition, ifVersion int64) (bool, error) {
-	return writeValue(s, ctx, func(q *queries) (bool, error) { return q.SaveTriggerPosition(ctx, p, ifVersion) })
+	return autoValue(s, ctx, func(q *queries) (bool, error) { return q.SaveTriggerPosition(ctx, p, ifVersion) })
 }
 
 func (s *Store) ListTriggerPositions(ctx context.Context, scenarioID int64) ([]*weft.TriggerPosition, error) {
@@ -339,7 +344,7 @@ func (s *Store) ListTriggerPositions(ctx context.Context, scenarioID int64) ([]*
 }
 
 func (s *Store) PutAppHook(ctx context.Context, h *weft.AppHook) error {
-	return s.write(ctx, func(q *queries) error { return q.PutAppHook(ctx, h) })
+	return s.auto(ctx, func(q *queries) error { return q.PutAppHook(ctx, h) })
 }
 
 func (s *Store) GetAppHook(ctx context.Context, scenarioID int64) (*weft.AppHook, error) {
@@ -351,7 +356,7 @@ func (s *Store) ListAppHooks(ctx context.Context, owed bool) ([]*weft.AppHook, e
 }
 
 func (s *Store) DeleteAppHook(ctx context.Context, scenarioID int64) error {
-	return s.write(ctx, func(q *queries) error { return q.DeleteAppHook(ctx, scenarioID) })
+	return s.auto(ctx, func(q *queries) error { return q.DeleteAppHook(ctx, scenarioID) })
 }
 
 // TouchToken is one statement on the pool: an update that finds a later use recorded

@@ -22,7 +22,7 @@ func scanPosition(row interface{ Scan(...any) error }) (*weft.TriggerPosition, e
 
 func (q *queries) GetTriggerPosition(ctx context.Context, scenarioID int64, moduleID int) (*weft.TriggerPosition, error) {
 	p, err := scanPosition(q.db.QueryRow(ctx, `SELECT `+positionColumns+` FROM trigger_position
-		WHERE scenario_id = $1 AND module_id = $2`, scenarioID, moduleID))
+		WHERE scenario_id = $1 AND module_id = $2`+q.locking(), scenarioID, moduleID))
 	if isNoRows(err) {
 		return nil, notFound("trigger position of scenario %d module %d", scenarioID, moduleID)
 	}
@@ -114,7 +114,7 @@ func (q *queries) PutAppHook(ctx context.Context, h *weft.AppHook) error {
 }
 
 func (q *queries) GetAppHook(ctx context.Context, scenarioID int64) (*weft.AppHook, error) {
-	h, err := scanAppHook(q.db.QueryRow(ctx, `SELECT `+appHookColumns+` FROM app_hook WHERE scenario_id = $1`, scenarioID))
+	h, err := scanAppHook(q.db.QueryRow(ctx, `SELECT `+appHookColumns+` FROM app_hook WHERE scenario_id = $1`+q.locking(), scenarioID))
 	if isNoRows(err) {
 		return nil, notFound("app hook of scenario %d", scenarioID)
 	}

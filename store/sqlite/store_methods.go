@@ -209,3 +209,6 @@ func (s *Store) QueueUsage(ctx context.Context, scenarioID int64) (store.QueueUs
 
 // LockScenario outside a transaction holds nothing (store.LockQueries).
 func (s *Store) LockScenario(ctx context.Context, scenarioID int64) error { return nil }
+
+// LockScenarioShared outside a transaction holds nothing (store.LockQueries).
+func (s *Store) LockScenarioShared(ctx context.Context, scenarioID int64) error { return nil }

@@ -252,3 +252,52 @@ func testLockScenario(t *testing.T, s store.Store) {
 	equal(t, rec["n"], any(float64(workers*each)), "updates under the scenario's lock")
 	must(t, s.LockScenario(ctx, sc.ID), "LockScenario outside a transaction")
 }
+
+// A read and a write of the same row inside one InTx are one step: concurrent
+// read-modify-writes of a scenario (a run's end counting errors) or of an incomplete
+// execution (a person's edit) lose no update, as the service relies on.
+func testInTxReadModifyWrite(t *testing.T, s store.Store) {
+	ctx := ctxT(t)
+	sc := newScenario(t, s, "RMW")
+	createIE(t, s, newIE("rmw", sc.ID, weft.IncompleteUnresolved, t0))
+	const each = 8
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for w := range workers {
+		wg.Go(func() {
+			for range each {
+				err := s.InTx(ctx, func(q store.Queries) error {
+					if w%2 == 0 {
+						got, err := q.GetScenario(ctx, sc.ID)
+						if err != nil {
+							return err
+						}
+						got.ConsecutiveErrors++
+						return q.UpdateScenario(ctx, got)
+					}
+					ie, err := q.GetIncomplete(ctx, "rmw")
+					if err != nil {
+						return err
+					}
+					ie.Attempts++
+					return q.UpdateIncomplete(ctx, ie)
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("read-modify-write: %v", err)
+	}
+	got, err := s.GetScenario(ctx, sc.ID)
+	must(t, err, "scenario")
+	equal(t, got.ConsecutiveErrors, workers/2*each, "scenario updates")
+	ie, err := s.GetIncomplete(ctx, "rmw")
+	must(t, err, "incomplete execution")
+	equal(t, ie.Attempts, workers/2*each, "incomplete execution updates")
+}

@@ -69,6 +69,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentClaimQueued", testConcurrentClaimQueued},
 		{"ConcurrentClaimDuePerScenario", testConcurrentClaimDuePerScenario},
 		{"LockScenario", testLockScenario},
+		{"InTxReadModifyWrite", testInTxReadModifyWrite},
 		{"ScheduleFields", testScheduleFields},
 		{"ClaimDueSchedules", testClaimDueSchedules},
 		{"ConcurrentClaimDueSchedules", testConcurrentClaimDueSchedules},
