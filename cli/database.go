@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/weftworks/weft/server"
@@ -58,9 +59,24 @@ func openStore(cmd *cobra.Command, dir, role string) (store.Store, error) {
 		if err := checkDatabase(cmd); err != nil {
 			return nil, err
 		}
-		return postgres.Open(cmd.Context(), u, postgres.Options{Role: role})
+		return postgres.Open(cmd.Context(), u, postgres.Options{Role: role, LeaseTTL: leaseTTL(cmd)})
 	}
 	return sqlite.Open(cmd.Context(), filepath.Join(dir, "weft.db"), sqlite.Options{})
+}
+
+// leaseTTL is --lease where the command has it (serve, work); 0: the store's default.
+func leaseTTL(cmd *cobra.Command) time.Duration {
+	if f := cmd.Flags().Lookup("lease"); f != nil {
+		if d, err := time.ParseDuration(f.Value.String()); err == nil {
+			return d
+		}
+	}
+	return 0
+}
+
+// addLeaseFlag adds --lease to a command that runs work (serve, work).
+func addLeaseFlag(c *cobra.Command) {
+	c.Flags().Duration("lease", 30*time.Second, "with --db: how long this process's lease lasts without renewal; the work of a process that died is taken over by the others after it")
 }
 
 // storeRole is the role a command's process shows in PostgreSQL's process table.

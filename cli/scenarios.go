@@ -213,6 +213,7 @@ func newWorkCmd() *cobra.Command {
 		},
 	}
 	c.Flags().DurationVar(&poll, "poll", time.Second, "how often to look for new work when idle")
+	addLeaseFlag(c)
 	outbound.add(c)
 	c.Flags().DurationSliceVar(&schedule, "retry-schedule", nil, "delays before automatic attempts (default SPEC §5.3: 1m,10m,10m,30m,30m,30m,3h,3h); for tests")
 	_ = c.Flags().MarkHidden("retry-schedule")

@@ -190,6 +190,7 @@ func newServeCmd() *cobra.Command {
 	storage = addStorageFlags(c) // --incomplete-scenario-bytes… (cli/storage.go)
 	outbound.add(c)
 	c.Flags().StringVar(&notifyURL, "notify-url", "", "POST a JSON notification here when an incomplete execution is stored or a scenario deactivated")
+	addLeaseFlag(c)
 	c.Flags().StringVar(&role, "role", server.RoleAll, "what this process does when several share a database (--db): all; api (webhooks, API, UI; no worker); worker (queued runs, retries, schedules; health and metrics only)")
 	c.Flags().DurationVar(&poll, "poll", time.Second, "how often the worker looks for work when idle (other processes' queued payloads and due retries are found this way)")
 	c.Flags().DurationSliceVar(&retrySchedule, "retry-schedule", nil, "delays before automatic attempts (default SPEC §5.3: 1m,10m,10m,30m,30m,30m,3h,3h); for tests")
