@@ -24,6 +24,8 @@ type lease struct {
 	ttl  time.Duration
 	// extend renews the lease: false when it had expired (or its row is gone).
 	extend func(ctx context.Context) (bool, error)
+	// release closes what extend holds, once renewals stopped.
+	release func()
 
 	fenced    chan struct{}
 	fenceOnce sync.Once
@@ -40,10 +42,31 @@ func startLease(ctx context.Context, pool *pgxpool.Pool, o Options) (*lease, err
 		return nil, fmt.Errorf("register process %s: %w", o.ProcessID, classify(err))
 	}
 	l := newLease(pool, o.ProcessID, o.LeaseTTL)
+	// Renewals have a connection of their own: waiting for one of the pool's, which a
+	// busy process may all hold for a while, could cost the lease.
+	var conn *pgx.Conn
+	cfg := pool.Config().ConnConfig
 	l.extend = func(ctx context.Context) (bool, error) {
-		tag, err := pool.Exec(ctx, `UPDATE process SET expires_at = now() + $2::interval
+		if conn == nil {
+			c, err := pgx.ConnectConfig(ctx, cfg)
+			if err != nil {
+				return false, err
+			}
+			conn = c
+		}
+		tag, err := conn.Exec(ctx, `UPDATE process SET expires_at = now() + $2::interval
 			WHERE id = $1 AND expires_at > now()`, o.ProcessID, o.LeaseTTL)
-		return err == nil && tag.RowsAffected() == 1, err
+		if err != nil {
+			_ = conn.Close(context.Background())
+			conn = nil
+			return false, err
+		}
+		return tag.RowsAffected() == 1, nil
+	}
+	l.release = func() {
+		if conn != nil {
+			_ = conn.Close(context.Background())
+		}
 	}
 	go l.renew()
 	return l, nil
@@ -60,6 +83,9 @@ func newLease(pool *pgxpool.Pool, id string, ttl time.Duration) *lease {
 // since the last one that worked, a third before the others could take over.
 func (l *lease) renew() {
 	defer close(l.done)
+	if l.release != nil {
+		defer l.release()
+	}
 	every := l.ttl / 3
 	last := time.Now()
 	t := time.NewTicker(every)

@@ -85,7 +85,7 @@ const retrySchedule = "50ms,100ms,100ms,200ms,200ms,200ms,400ms,400ms"
 
 // lease is the processes' lease: a killed process's work is taken over this long after
 // its last renewal (plus a second for the others to look).
-const lease = "3s"
+const lease = "5s"
 
 // startServer starts `weft serve` with role; its output goes to logPath.
 func (w weftCLI) startServer(t *testing.T, name, role, logPath string) *server {
@@ -98,7 +98,8 @@ func (w weftCLI) startServer(t *testing.T, name, role, logPath string) *server {
 	data := w.data
 	cmd := exec.Command(w.bin, "--db", w.db, "--data", data, "--log-format", "json", "serve",
 		"--addr", "127.0.0.1:0", "--role", role, "--lease", lease, "--poll", "50ms",
-		"--retry-schedule", retrySchedule, "--net-allow", "127.0.0.1", "--shutdown-timeout", "10s")
+		"--retry-schedule", retrySchedule, "--net-allow", "127.0.0.1", "--shutdown-timeout", "10s",
+		"--workers", "12") // four plain scenarios × three retries at once
 	cmd.Stderr = f
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
