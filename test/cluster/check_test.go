@@ -114,7 +114,9 @@ type problems struct {
 	interruptedRuns, interruptedAttempts int
 }
 
-func (p *problems) add(format string, args ...any) { p.list = append(p.list, fmt.Sprintf(format, args...)) }
+func (p *problems) add(format string, args ...any) {
+	p.list = append(p.list, fmt.Sprintf(format, args...))
+}
 
 // check holds the payloads, the database and the stand-in's calls against each other.
 func check(payloads []*payload, scs []*scenario, w *world, reqs []request, overlaps []string, tickFirst time.Time) *problems {
