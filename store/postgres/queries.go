@@ -206,6 +206,8 @@ const (
 	lockScenario int32 = 0x77656601
 	// lockQueue: the claims of a scenario's queue.
 	lockQueue int32 = 0x77656602
+	// lockEnqueue: adding to a scenario's queue for the worker (queue.go, Enqueue).
+	lockEnqueue int32 = 0x77656604
 )
 
 // fold maps a scenario id onto the advisory lock's int4 object id.

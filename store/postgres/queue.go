@@ -72,6 +72,18 @@ func (q *queries) Enqueue(ctx context.Context, item *weft.QueueItem) error {
 	var exec, owner *string
 	if item.ExecutionID != "" {
 		exec, owner = &item.ExecutionID, &q.owner
+	} else if q.inTx {
+		// The worker takes a scenario's items in id order (a sequential scenario's
+		// arrival order), and ids come from a sequence when the row is inserted, not
+		// when it commits: two payloads enqueued at once in two processes could commit
+		// in the other order, and a claimer seeing only the later id would run it
+		// first. Under this lock, held to the commit, the next item of the scenario gets
+		// its id only once this one is visible, so id order is commit order. Items
+		// stored already claimed (an inline run) are never claimed at the head, and
+		// do not wait.
+		if _, err := q.db.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, lockEnqueue, fold(item.ScenarioID)); err != nil {
+			return wrap(err, "enqueue for scenario %d: lock its queue's order", item.ScenarioID)
+		}
 	}
 	size := int64(len(item.Payload))
 	caller := ""

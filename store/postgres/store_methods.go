@@ -134,6 +134,10 @@ func (s *Store) ListAttempts(ctx context.Context, incompleteID string) ([]weft.A
 }
 
 func (s *Store) Enqueue(ctx context.Context, item *weft.QueueItem) error {
+	if item != nil && item.ExecutionID == "" {
+		// A transaction: the queue's order lock is held to the commit (queue.go).
+		return s.write(ctx, func(q *queries) error { return q.Enqueue(ctx, item) })
+	}
 	return s.auto(ctx, func(q *queries) error { return q.Enqueue(ctx, item) })
 }
 

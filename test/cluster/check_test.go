@@ -26,6 +26,7 @@ type execRow struct {
 	ID, Kind, Status, ErrMsg, IncompleteID string
 	ScenarioID, QueueItemID                int64
 	Started                                time.Time
+	Finished                               *time.Time
 }
 
 // interrupted: recovered after its process died (or stopped) during it.
@@ -48,13 +49,13 @@ func loadWorld(t *testing.T, db *pgxpool.Pool) *world {
 	t.Helper()
 	ctx := t.Context()
 	w := &world{execs: map[string]*execRow{}, ies: map[string]*ieRow{}, attempts: map[string][]attemptRow{}, scNext: map[int64]*time.Time{}}
-	rows, err := db.Query(ctx, `SELECT id, kind, status, error_message, incomplete_id, scenario_id, queue_item_id, started_at FROM execution`)
+	rows, err := db.Query(ctx, `SELECT id, kind, status, error_message, incomplete_id, scenario_id, queue_item_id, started_at, finished_at FROM execution`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for rows.Next() {
 		e := &execRow{}
-		if err := rows.Scan(&e.ID, &e.Kind, &e.Status, &e.ErrMsg, &e.IncompleteID, &e.ScenarioID, &e.QueueItemID, &e.Started); err != nil {
+		if err := rows.Scan(&e.ID, &e.Kind, &e.Status, &e.ErrMsg, &e.IncompleteID, &e.ScenarioID, &e.QueueItemID, &e.Started, &e.Finished); err != nil {
 			t.Fatal(err)
 		}
 		w.execs[e.ID] = e
@@ -112,6 +113,8 @@ func loadWorld(t *testing.T, db *pgxpool.Pool) *world {
 type problems struct {
 	list                                 []string
 	interruptedRuns, interruptedAttempts int
+	// mostRetries: the most retry attempts of one scenario seen running at once.
+	mostRetries int
 }
 
 func (p *problems) add(format string, args ...any) {
@@ -150,6 +153,7 @@ func check(payloads []*payload, scs []*scenario, w *world, reqs []request, overl
 			probs.add("execution %s still running", e.ID)
 		}
 	}
+	checkRetryLimit(probs, w)
 	// No incomplete execution stored twice: one per run and failing module.
 	seen := map[string]string{}
 	for _, ie := range w.ies {
@@ -388,6 +392,55 @@ func checkTakeovers(probs *problems, logs string, killed []string) {
 	}
 	for id, n := range count {
 		probs.add("process %s, which was not killed, was taken over %d time(s)", id, n)
+	}
+}
+
+// retriesPerScenario is SPEC §5.3's limit: at most three retries of one scenario run at
+// once, here across all processes.
+const retriesPerScenario = 3
+
+// checkRetryLimit sweeps each scenario's retry executions in time order: never more
+// than retriesPerScenario may have run at once. An attempt's execution lies within the
+// time its incomplete execution is claimed (in progress), which is what the store's
+// claim counts, so an overlap of four executions is a breach of the limit. The times
+// are the processes' clocks on one machine, stored to the microsecond.
+func checkRetryLimit(probs *problems, w *world) {
+	type edge struct {
+		at    time.Time
+		delta int
+		id    string
+	}
+	edges := map[int64][]edge{}
+	for _, e := range w.execs {
+		if e.Kind != "retry" || e.Finished == nil {
+			continue // one still running is reported as such
+		}
+		edges[e.ScenarioID] = append(edges[e.ScenarioID], edge{e.Started, +1, e.ID}, edge{*e.Finished, -1, e.ID})
+	}
+	for sc, es := range edges {
+		// An end and a start at the same instant do not overlap: ends first.
+		slices.SortFunc(es, func(a, b edge) int {
+			if c := a.at.Compare(b.at); c != 0 {
+				return c
+			}
+			return a.delta - b.delta
+		})
+		n, reported := 0, false
+		var live []string
+		for _, e := range es {
+			n += e.delta
+			if e.delta > 0 {
+				live = append(live, e.id)
+			} else {
+				live = slices.DeleteFunc(live, func(id string) bool { return id == e.id })
+			}
+			probs.mostRetries = max(probs.mostRetries, n)
+			if n > retriesPerScenario && !reported {
+				probs.add("scenario %d: %d retries running at once at %s, want at most %d: %v",
+					sc, n, e.at.Format("15:04:05.000000"), retriesPerScenario, live)
+				reported = true
+			}
+		}
 	}
 }
 

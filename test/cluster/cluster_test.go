@@ -45,8 +45,9 @@ var (
 // round-robin while scenarios fail in every way; one process is killed with SIGKILL
 // twice (and started again); then every acknowledged payload must have run exactly
 // once or be an incomplete execution, no incomplete execution may be stored twice,
-// every due retry must have run once, every schedule fired once per tick, and no two
-// runs of one payload (or two retries) may ever have overlapped.
+// every due retry must have run once, every schedule fired once per tick, no two
+// runs of one payload (or two retries) may ever have overlapped, and no scenario may
+// have had more than three retries running at once in the whole cluster.
 func TestThreeProcessesOnePostgres(t *testing.T) {
 	n := 5000
 	if v := os.Getenv(webhooksEnv); v != "" {
@@ -190,8 +191,8 @@ func TestThreeProcessesOnePostgres(t *testing.T) {
 	reqs, overlaps := stand.snapshot()
 	probs := check(payloads, scs, w, reqs, overlaps, tickFirst)
 	checkTakeovers(probs, logs, killed)
-	t.Logf("%d payloads (%d acknowledged), %d calls to the stand-in, %d executions (%d interrupted runs, %d interrupted attempts), %d incomplete executions",
-		len(payloads), countAcked(payloads), len(reqs), len(w.execs), probs.interruptedRuns, probs.interruptedAttempts, len(w.ies))
+	t.Logf("%d payloads (%d acknowledged), %d calls to the stand-in, %d executions (%d interrupted runs, %d interrupted attempts), %d incomplete executions, at most %d retries of one scenario at once",
+		len(payloads), countAcked(payloads), len(reqs), len(w.execs), probs.interruptedRuns, probs.interruptedAttempts, len(w.ies), probs.mostRetries)
 	if probs.interruptedRuns == 0 {
 		probs.add("no kill interrupted a run: the test proved nothing about takeovers")
 	}
