@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -41,8 +42,16 @@ func redactURL(u string) string {
 	if postgres.IsURL(u) {
 		return postgres.Redact(u)
 	}
-	if len(u) > 40 {
-		return u[:40] + "…"
+	if p, err := url.Parse(u); err == nil && p.User != nil {
+		if _, ok := p.User.Password(); ok {
+			p.User = url.UserPassword(p.User.Username(), "xxxxx")
+		}
+		u = p.String()
+	} else if err != nil {
+		u = "(not a URL)" // it may hold a password we cannot find
+	}
+	if len(u) > 60 {
+		return u[:60] + "…"
 	}
 	return u
 }
