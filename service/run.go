@@ -122,6 +122,7 @@ func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scen
 		return nil, fmt.Errorf("record execution: %w", err)
 	}
 	recorded = true
+	pr.refresh(ctx, s, sc)
 	in := call.input(engine.Input{Trigger: cycles, ExecutionID: execID,
 		Scenario: engine.ScenarioInfo{ID: fmt.Sprint(sc.ID), Name: sc.Name}, Origins: queueOrigins(sc, queueIDs)})
 	pr.input(&in, sc)
