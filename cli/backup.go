@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -28,8 +27,8 @@ func newBackupCmd() *cobra.Command {
 			"empty data folder. A Postgres store is backed up with pg_dump (docs/deploy.md).",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if u := os.Getenv("WEFT_DATABASE_URL"); strings.HasPrefix(u, "postgres") {
-				return errors.New("the store is Postgres ($WEFT_DATABASE_URL): back it up with pg_dump, and the key file with it (docs/deploy.md)")
+			if sharedDatabase(cmd) {
+				return errors.New("the store is PostgreSQL (--db or $WEFT_DATABASE_URL): back it up with pg_dump, and the key file with it (docs/deploy.md)")
 			}
 			dir := args[0]
 			src := filepath.Join(dataDir(cmd), "weft.db")

@@ -50,3 +50,16 @@ func TestBackupWhileTheFolderIsOwned(t *testing.T) {
 		t.Fatalf("backup over a backup: %d %s", code, errs)
 	}
 }
+
+// weft backup refuses a PostgreSQL store (given by --db as by $WEFT_DATABASE_URL) and
+// names pg_dump, rather than copying a SQLite file that is not the store.
+func TestBackupRefusesPostgres(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "b")
+	code, _, errs := weft(t, "", "--db", "postgres://weft@127.0.0.1:1/weft", "backup", out)
+	if code == 0 || !strings.Contains(errs, "pg_dump") {
+		t.Fatalf("backup --db postgres://…: %d %s", code, errs)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Fatalf("backup wrote %s: %v", out, err)
+	}
+}

@@ -45,10 +45,11 @@ const benchBlueprint = `{"name":"weft bench","flow":[
 
 func newBenchCmd() *cobra.Command {
 	var (
-		clients  int
-		duration time.Duration
-		rate     float64
-		keep     bool
+		clients   int
+		duration  time.Duration
+		rate      float64
+		keep      bool
+		processes int
 	)
 	c := &cobra.Command{
 		Use:   "bench",
@@ -58,12 +59,22 @@ func newBenchCmd() *cobra.Command {
 			"with a filter → HTTP request to a local stand-in → webhook response), and drives it\n" +
 			"over loopback with --clients concurrent clients for --duration. With --rate the\n" +
 			"clients send at that total rate (open loop) instead of as fast as they can.\n" +
-			"It prints executions/s and latency percentiles.",
+			"It prints executions/s and latency percentiles.\n\n" +
+			"With --db postgres://… it starts --processes `weft serve` processes on that database\n" +
+			"(use a throwaway one: bench adds a scenario and its runs) and spreads the clients\n" +
+			"over them.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if databaseURL(cmd) != "" {
+				return runBenchShared(cmd, processes, clients, duration, rate)
+			}
+			if cmd.Flags().Changed("processes") {
+				return fmt.Errorf("--processes: several processes share a PostgreSQL database (--db postgres://…), not the SQLite store of one data folder")
+			}
 			return runBench(cmd, clients, duration, rate, keep)
 		},
 	}
+	c.Flags().IntVar(&processes, "processes", 1, "with --db: how many weft serve processes share the database")
 	c.Flags().IntVar(&clients, "clients", 32, "concurrent clients")
 	c.Flags().DurationVar(&duration, "duration", 10*time.Second, "how long to drive load")
 	c.Flags().Float64Var(&rate, "rate", 0, "total requests per second (0: as fast as possible)")
@@ -137,13 +148,19 @@ func runBench(cmd *cobra.Command, clients int, duration time.Duration, rate floa
 	}
 	url := "http://" + ln.Addr().String() + "/hooks/" + hook.Token
 
-	client := &http.Client{Transport: &http.Transport{MaxIdleConns: clients * 2, MaxIdleConnsPerHost: clients * 2,
-		MaxConnsPerHost: clients * 2}, Timeout: 60 * time.Second}
 	fmt.Fprintf(out, "weft bench: %d clients, %s", clients, duration)
 	if rate > 0 {
 		fmt.Fprintf(out, ", %.0f requests/s", rate)
 	}
 	fmt.Fprintf(out, ", SQLite (synchronous=FULL), execution log on, GOMAXPROCS=%d\n", runtimeProcs())
+	return drive(ctx, out, []string{url}, clients, duration, rate)
+}
+
+// drive sends webhooks to urls (client i to urls[i % len]) for duration, as fast as
+// they go or at rate per second in all, and prints executions/s and latencies.
+func drive(ctx context.Context, out io.Writer, urls []string, clients int, duration time.Duration, rate float64) error {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConns: clients * 2, MaxIdleConnsPerHost: clients * 2,
+		MaxConnsPerHost: clients * 2}, Timeout: 60 * time.Second}
 
 	var (
 		mu      sync.Mutex
@@ -184,7 +201,8 @@ func runBench(cmd *cobra.Command, clients int, duration time.Duration, rate floa
 	}
 	start := time.Now()
 	var wg sync.WaitGroup
-	for range clients {
+	for i := range clients {
+		url := urls[i%len(urls)]
 		wg.Go(func() {
 			var mine []time.Duration
 			for due := range jobs {

@@ -51,6 +51,7 @@ func NewRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().String("data", "", "data folder (default $WEFT_DATA or ./weft-data)")
+	root.PersistentFlags().String("db", "", "database: postgres://user:password@host/db, shared by several weft processes (default $WEFT_DATABASE_URL, else SQLite in the data folder)")
 	root.PersistentFlags().String("files-root", "", "the only folder the files app may use (default $WEFT_FILES_ROOT or DATA/files)")
 	root.PersistentFlags().String("timezone", "", "default time zone of date functions (IANA name; default UTC)")
 	root.PersistentFlags().String("log-format", "text", "log format: text or json")

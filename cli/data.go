@@ -14,7 +14,6 @@ import (
 	"github.com/weftworks/weft/app/all"
 	"github.com/weftworks/weft/app/files"
 	"github.com/weftworks/weft/service"
-	"github.com/weftworks/weft/store/sqlite"
 )
 
 // dataDir is the data folder: --data, else WEFT_DATA, else ./weft-data.
@@ -38,7 +37,10 @@ func openService(cmd *cobra.Command, exclusive bool) (*service.Service, func(), 
 func openServiceWith(cmd *cobra.Command, exclusive bool, configure func(*service.Config)) (*service.Service, func(), error) {
 	dir := dataDir(cmd)
 	unlock := func() error { return nil }
-	if exclusive {
+	// A shared database (--db postgres://…) is not the data folder's: several processes
+	// use it at once, and each recovers only the work of processes that died
+	// (cli/database.go). The folder still holds the keys and the files root.
+	if exclusive && !sharedDatabase(cmd) {
 		var err error
 		if unlock, err = service.Lock(dir); err != nil {
 			return nil, nil, err
@@ -52,7 +54,7 @@ func openServiceWith(cmd *cobra.Command, exclusive bool, configure func(*service
 		unlock()
 		return nil, nil, err
 	}
-	st, err := sqlite.Open(cmd.Context(), filepath.Join(dir, "weft.db"), sqlite.Options{})
+	st, err := openStore(cmd, dir, storeRole(cmd))
 	if err != nil {
 		unlock()
 		return nil, nil, err
@@ -196,6 +198,9 @@ func logger(cmd *cobra.Command) *slog.Logger {
 // checkFlags rejects bad global flags before a command runs.
 func checkFlags(cmd *cobra.Command, args []string) error {
 	if err := checkTimezone(cmd, args); err != nil {
+		return err
+	}
+	if err := checkDatabase(cmd); err != nil {
 		return err
 	}
 	level, _ := cmd.Flags().GetString("log-level")

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/server"
 	"github.com/weftworks/weft/service"
 )
 
@@ -188,10 +190,30 @@ func newWorkCmd() *cobra.Command {
 			}
 			defer done()
 			fmt.Fprintf(cmd.ErrOrStderr(), "weft work: data folder %s\n", dataDir(cmd))
-			return svc.Work(cmd.Context(), poll)
+			// On a shared database a process that lost its lease stops its runs at once:
+			// the others take them over (cli/database.go).
+			ctx, cancel := context.WithCancel(cmd.Context())
+			defer cancel()
+			fenced := make(chan struct{})
+			go func() {
+				select {
+				case <-svc.Fenced():
+					close(fenced)
+					cancel()
+				case <-ctx.Done():
+				}
+			}()
+			err = svc.Work(ctx, poll)
+			select {
+			case <-fenced:
+				return server.ErrFenced
+			default:
+				return err
+			}
 		},
 	}
 	c.Flags().DurationVar(&poll, "poll", time.Second, "how often to look for new work when idle")
+	addLeaseFlag(c)
 	outbound.add(c)
 	c.Flags().DurationSliceVar(&schedule, "retry-schedule", nil, "delays before automatic attempts (default SPEC §5.3: 1m,10m,10m,30m,30m,30m,3h,3h); for tests")
 	_ = c.Flags().MarkHidden("retry-schedule")

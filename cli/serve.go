@@ -39,6 +39,8 @@ func newServeCmd() *cobra.Command {
 		storage       *storageSettings
 		retrySchedule []time.Duration // hidden, for tests (test/diskfull)
 		outbound      netFlags
+		role          string
+		poll          time.Duration
 	)
 	c := &cobra.Command{
 		Use:   "serve",
@@ -52,6 +54,9 @@ func newServeCmd() *cobra.Command {
 			"executions appear, are retried and resolve within minutes.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkRole(cmd, role); err != nil {
+				return err
+			}
 			// The outbound policy of scenarios' modules (cli/netpolicy.go); weft's own
 			// listeners are added as they are bound.
 			np, err := outbound.policy()
@@ -122,7 +127,8 @@ func newServeCmd() *cobra.Command {
 				return err
 			}
 			scfg := server.Config{Service: svc, Store: svc.Store(), Logger: log, API: apiHandler, UI: webUI,
-				Metrics: m.Handler(), OnWebhook: m.Webhook, HookSecret: svc.HookSecret, ShutdownTimeout: shutdown}
+				Metrics: m.Handler(), OnWebhook: m.Webhook, HookSecret: svc.HookSecret, ShutdownTimeout: shutdown,
+				Role: role, Poll: poll}
 			if metricsAddr != "" { // /metrics only there (server.Config.MetricsListener)
 				if scfg.MetricsListener, err = net.Listen("tcp", metricsAddr); err != nil {
 					return fmt.Errorf("--metrics-addr %s: %w", metricsAddr, err)
@@ -139,7 +145,11 @@ func newServeCmd() *cobra.Command {
 				return err
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "weft serving on %s (data folder %s)\n", baseURL, dataDir(cmd))
+			if u := databaseURL(cmd); u != "" {
+				fmt.Fprintf(out, "weft serving on %s (role %s, database %s)\n", baseURL, role, redactURL(u))
+			} else {
+				fmt.Fprintf(out, "weft serving on %s (data folder %s)\n", baseURL, dataDir(cmd))
+			}
 			if scfg.MetricsListener != nil {
 				fmt.Fprintf(out, "metrics on http://%s/metrics\n", scfg.MetricsListener.Addr())
 			}
@@ -180,6 +190,9 @@ func newServeCmd() *cobra.Command {
 	storage = addStorageFlags(c) // --incomplete-scenario-bytes… (cli/storage.go)
 	outbound.add(c)
 	c.Flags().StringVar(&notifyURL, "notify-url", "", "POST a JSON notification here when an incomplete execution is stored or a scenario deactivated")
+	addLeaseFlag(c)
+	c.Flags().StringVar(&role, "role", server.RoleAll, "what this process does when several share a database (--db): all; api (webhooks, API, UI; no worker); worker (queued runs, retries, schedules; health and metrics only)")
+	c.Flags().DurationVar(&poll, "poll", time.Second, "how often the worker looks for work when idle (other processes' queued payloads and due retries are found this way)")
 	c.Flags().DurationSliceVar(&retrySchedule, "retry-schedule", nil, "delays before automatic attempts (default SPEC §5.3: 1m,10m,10m,30m,30m,30m,3h,3h); for tests")
 	_ = c.Flags().MarkHidden("retry-schedule")
 	return c

@@ -94,7 +94,23 @@ type Config struct {
 	// MetricsListener, when set, serves Metrics there (its own address, e.g. only on
 	// an internal interface) and not on the main listener. Serve closes it.
 	MetricsListener net.Listener
+	// Role splits the work of processes sharing one database (docs/operations.md):
+	// RoleAPI serves webhooks (running them inline as usual), the API and the UI but
+	// runs no worker; RoleWorker runs the worker (queued runs, retries, schedules,
+	// takeovers) and serves only health, readiness and metrics. Defaults to RoleAll.
+	Role string
 }
+
+// The roles of a process (Config.Role).
+const (
+	RoleAll    = "all"
+	RoleAPI    = "api"
+	RoleWorker = "worker"
+)
+
+// ErrFenced is what Serve returns when the process lost its lease on a shared store:
+// its runs were interrupted (the other processes take them over) and it must exit.
+var ErrFenced = errors.New("this process lost its lease on the shared database; its work is taken over by the other processes")
 
 func (c Config) withDefaults() Config {
 	if c.Logger == nil {
@@ -133,6 +149,9 @@ func (c Config) withDefaults() Config {
 	if c.OnWebhook == nil {
 		c.OnWebhook = func(string) {}
 	}
+	if c.Role == "" {
+		c.Role = RoleAll
+	}
 	return c.limitDefaults()
 }
 
@@ -159,6 +178,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Service == nil || cfg.Store == nil {
 		return nil, errors.New("server: Config.Service and Config.Store are required")
 	}
+	switch cfg.Role {
+	case RoleAll, RoleAPI, RoleWorker:
+	default:
+		return nil, fmt.Errorf("server: role %q: want %s, %s or %s", cfg.Role, RoleAll, RoleAPI, RoleWorker)
+	}
 	if cfg.MaxPayload < 0 || cfg.QueueLimit < 0 || cfg.QueueBytes < 0 || cfg.DecodeWait < 0 || cfg.MaxDepth < 0 || cfg.MaxMembers < 0 {
 		return nil, fmt.Errorf("server: webhook intake limits must not be negative (max payload %d, queue limit %d, queue bytes %d, decode wait %s, max depth %d, max members %d)",
 			cfg.MaxPayload, cfg.QueueLimit, cfg.QueueBytes, cfg.DecodeWait, cfg.MaxDepth, cfg.MaxMembers)
@@ -171,7 +195,9 @@ func New(cfg Config) (*Server, error) {
 }
 
 func (s *Server) routes() {
-	s.mux.HandleFunc("/hooks/{token}", s.hook)
+	if s.cfg.Role != RoleWorker {
+		s.mux.HandleFunc("/hooks/{token}", s.hook)
+	}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"status":"ok"}`)
@@ -179,6 +205,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	if s.cfg.Metrics != nil && s.cfg.MetricsListener == nil {
 		s.mux.Handle("GET /metrics", s.cfg.Metrics)
+	}
+	if s.cfg.Role == RoleWorker {
+		return // a worker answers health, readiness and metrics only
 	}
 	if s.cfg.API != nil {
 		s.mux.Handle("/api/v1/", http.StripPrefix("/api/v1", s.cfg.API))
@@ -224,14 +253,29 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer stopMetrics()
 	stopWork := make(chan struct{})
 	workDone := make(chan error, 1)
-	go func() { workDone <- s.svc.WorkUntil(s.runCtx, stopWork, s.cfg.Poll) }()
+	if s.cfg.Role == RoleAPI {
+		workDone <- nil // the workers of other processes do the worker's part
+	} else {
+		go func() { workDone <- s.svc.WorkUntil(s.runCtx, stopWork, s.cfg.Poll) }()
+	}
 	serveDone := make(chan error, 1)
 	go func() { serveDone <- hs.Serve(ln) }()
 	s.ready.Store(true)
-	s.log.Info("weft serving", "addr", ln.Addr().String())
+	s.log.Info("weft serving", "addr", ln.Addr().String(), "role", s.cfg.Role)
 
 	select {
 	case <-ctx.Done():
+	case <-s.svc.Fenced():
+		// Another process may take this one's work over once the lease expires: stop
+		// every run now, before that, so none runs twice at the same time.
+		s.log.Error("lease lost on the shared database: interrupting every run and stopping")
+		s.stopping.Store(true)
+		close(stopWork)
+		s.cancelRun()
+		_ = hs.Close()
+		s.runs.Wait()
+		<-workDone
+		return ErrFenced
 	case err := <-serveDone:
 		close(stopWork)
 		s.cancelRun()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/app/all"
+	"github.com/weftworks/weft/internal/pgtest"
 	"github.com/weftworks/weft/service"
 	"github.com/weftworks/weft/store"
 	"github.com/weftworks/weft/store/sqlite"
@@ -35,7 +36,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	os.Exit(pgtest.Main(m)) // stops the private PostgreSQL of shared_test.go
 }
 
 var memoryBlueprint = []byte(`{"name":"m","flow":[{"id":1,"module":"gateway:CustomWebHook","version":1,"mapper":{}},

@@ -67,6 +67,13 @@ type owedWrites struct {
 
 // owe keeps a write that failed with cause, to be written again by the worker.
 func (s *Service) owe(w *owedWrite, cause error) {
+	if errors.Is(cause, store.ErrLeaseLost) {
+		// Another process took this work over (this one's lease expired): the write is
+		// not this process's to make any more.
+		s.log.Error("write dropped: this process lost its lease and another took the work over",
+			"what", w.what, "err", cause)
+		return
+	}
 	w.since = s.now()
 	s.owed.mu.Lock()
 	s.owed.list = append(s.owed.list, w)
@@ -137,9 +144,9 @@ func (s *Service) RetryFailedWrites(ctx context.Context) (int, error) {
 				after()
 			}
 			continue
-		case isNotFound(err):
+		case isNotFound(err), errors.Is(err, store.ErrLeaseLost):
 			done[w] = true
-			s.log.Error("failed write dropped: what it records is gone", "what", w.what, "err", err)
+			s.log.Error("failed write dropped: what it records is gone or another process's now", "what", w.what, "err", err)
 			continue
 		}
 		w.tries++

@@ -113,6 +113,26 @@ func (s *Service) setStart(ctx context.Context, sc *weft.Scenario, plan *engine.
 	return p, nil
 }
 
+// refresh reads the trigger's position again once the run is recorded, on a store
+// several processes share. The position was read before the run's start, and the
+// in-process poll gate covers only this process: between that read and the start,
+// another process may have run a whole poll and stored a newer position. Once this
+// run is recorded as running no other poll can start (cluster.go, startExecution),
+// and every one before it has committed its position with its end, so this read is
+// the latest — and the run does not emit again what that other run emitted.
+func (pr *pollRun) refresh(ctx context.Context, s *Service, sc *weft.Scenario) {
+	if pr == nil || s.shared == nil {
+		return
+	}
+	p, err := s.st.GetTriggerPosition(ctx, sc.ID, pr.moduleID)
+	if err != nil || p.Module != pr.module {
+		// The position read first stays; its version still guards the write at the end.
+		s.log.Warn("read the trigger's position again", "scenario", sc.ID, "module", pr.moduleID, "err", err)
+		return
+	}
+	pr.read = p
+}
+
 // input completes the engine input of a polling run.
 func (pr *pollRun) input(in *engine.Input, sc *weft.Scenario) {
 	if pr == nil {

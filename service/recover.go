@@ -27,7 +27,14 @@ import (
 //     the incomplete execution is due again at once.
 //
 // Incomplete executions left in progress without a running attempt are due again.
+//
+// With a store several processes share, Recover recovers only the work of processes
+// whose lease expired (or that stopped with work left): the running executions of the
+// others are theirs (cluster.go).
 func (s *Service) Recover(ctx context.Context) (recovered int, err error) {
+	if s.shared != nil {
+		return s.takeOver(ctx)
+	}
 	running, err := s.st.RunningExecutions(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("recover: %w", err)

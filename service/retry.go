@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -50,10 +51,23 @@ func (s *Service) RunDue(ctx context.Context) (int, error) {
 func (s *Service) RetryNow(ctx context.Context, id string) (*RunResult, *weft.Incomplete, error) {
 	var ie *weft.Incomplete
 	var prev weft.IncompleteStatus
-	err := s.st.InTx(ctx, func(q store.Queries) error {
+	claim := func(q store.Queries) error {
 		var err error
 		if ie, err = q.GetIncomplete(ctx, id); err != nil {
 			return err
+		}
+		if s.shared != nil {
+			// Under the scenario's lock, as a run's start: no retry beside a live run of
+			// the scenario, in any process (cluster.go).
+			if err := q.LockScenario(ctx, ie.ScenarioID); err != nil {
+				return err
+			}
+			if ie, err = q.GetIncomplete(ctx, id); err != nil {
+				return err
+			}
+			if live, err := liveRun(ctx, q, ie.ScenarioID); err != nil || live {
+				return cmp.Or(err, errRunInProgress)
+			}
 		}
 		switch ie.Status {
 		case weft.IncompleteInProgress:
@@ -67,7 +81,13 @@ func (s *Service) RetryNow(ctx context.Context, id string) (*RunResult, *weft.In
 		prev = ie.Status
 		ie.Status, ie.UpdatedAt = weft.IncompleteInProgress, s.now()
 		return q.UpdateIncomplete(ctx, ie)
-	})
+	}
+	err := s.st.InTx(ctx, claim)
+	for errors.Is(err, errRunInProgress) {
+		if err = sleep(ctx, sharedWait); err == nil {
+			err = s.st.InTx(ctx, claim)
+		}
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("retry %s: %w", id, err)
 	}
@@ -277,6 +297,13 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 	record := func(q store.Queries) error {
 		ctx := context.WithoutCancel(ctx)
 		*ex, *att = startedEx, startedAtt
+		// The scenario first, then the incomplete execution: the order a run's end
+		// takes them in, so two transactions locking rows (a shared store) never wait
+		// for each other in a circle.
+		sc, err := q.GetScenario(ctx, ie.ScenarioID)
+		if err != nil {
+			return err
+		}
 		cur, err := q.GetIncomplete(ctx, ie.ID)
 		if err != nil {
 			return err
@@ -345,10 +372,6 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 			return err
 		}
 		if err := q.UpdateExecution(ctx, ex); err != nil {
-			return err
-		}
-		sc, err := q.GetScenario(ctx, ie.ScenarioID)
-		if err != nil {
 			return err
 		}
 		more, discarded, err := s.storeIncompletes(ctx, q, sc, plan.Settings.DataLoss, plan.Settings.Confidential,

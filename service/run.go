@@ -112,11 +112,17 @@ func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scen
 	call := childCallOf(ctx) // a sub-scenario run (subscenario.go), or nil
 	call.link(ex)
 	// Written (fsync'd) before the run starts: a crash from here on leaves a running
-	// execution that Recover finds, with its input.
-	if err := s.st.CreateExecution(ctx, ex); err != nil {
+	// execution that Recover finds, with its input. A shared store checks, in the same
+	// step, what the gate checks in one process (cluster.go).
+	checks := startChecks{sequential: plan.Settings.Sequential && queueID != 0, alone: pr != nil}
+	if err := s.startExecution(ctx, ex, checks); err != nil {
+		if errors.Is(err, ErrBusy) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("record execution: %w", err)
 	}
 	recorded = true
+	pr.refresh(ctx, s, sc)
 	in := call.input(engine.Input{Trigger: cycles, ExecutionID: execID,
 		Scenario: engine.ScenarioInfo{ID: fmt.Sprint(sc.ID), Name: sc.Name}, Origins: queueOrigins(sc, queueIDs)})
 	pr.input(&in, sc)
@@ -134,13 +140,30 @@ func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scen
 	}
 	wasActive, wasPaused := sc.Active, sc.Paused
 	endAt := s.now()
+	// A run that succeeded and stored nothing changes its scenario only if the scenario
+	// counts earlier errors: otherwise the end leaves the scenario row alone, read
+	// before the transaction. A store several processes share locks the row a
+	// transaction reads (a read-modify-write is one step), and every run of a busy
+	// scenario would wait for the one before it to commit.
+	var quiet *weft.Scenario
+	if res.Status != weft.StatusError && len(res.Incomplete) == 0 && s.shared != nil {
+		if cur, err := s.st.GetScenario(context.WithoutCancel(ctx), sc.ID); err == nil && cur.ConsecutiveErrors == 0 && (cur.Active || cur.NextRunAt == nil) {
+			quiet = cur
+		}
+	}
 	// recordEnd writes the run's end into ex and out. When the write fails it is owed
 	// and made again later, the same (owed.go): the run has happened.
 	recordEnd := func(ctx context.Context, q store.Queries, ex *weft.Execution, out *RunResult, wasActive *bool, wasPaused *string) error {
 		out.Incomplete, out.Discarded = nil, 0
-		sc, err := q.GetScenario(ctx, sc.ID)
-		if err != nil {
-			return err
+		sc := quiet
+		if sc == nil {
+			var err error
+			if sc, err = q.GetScenario(ctx, scenarioID); err != nil {
+				return err
+			}
+		} else {
+			cp := *sc
+			sc = &cp
 		}
 		*wasActive, *wasPaused = sc.Active, sc.Paused
 		out.Scenario = sc
@@ -155,8 +178,10 @@ func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scen
 			return err
 		}
 		s.consequences(sc, res, ies, plan.Settings.MaxErrors)
-		if err := q.UpdateScenario(ctx, sc); err != nil {
-			return err
+		if quiet == nil {
+			if err := q.UpdateScenario(ctx, sc); err != nil {
+				return err
+			}
 		}
 		if err := pr.commit(ctx, s, q, sc, res); err != nil {
 			return err

@@ -115,6 +115,13 @@ func (s *Service) fire(ctx context.Context, sc *weft.Scenario) (bool, error) {
 	s.gate.mu.Lock()
 	live := s.gate.live[sc.ID] > 0
 	s.gate.mu.Unlock()
+	if !live && s.shared != nil {
+		// A run in another process (cluster.go).
+		var err error
+		if live, err = liveRun(ctx, s.st, sc.ID); err != nil {
+			return false, err
+		}
+	}
 	if live {
 		// Make does not start a scheduled run over one still going; the next tick runs.
 		return skip("a run of the scenario is still in progress")

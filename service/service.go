@@ -202,6 +202,9 @@ type Service struct {
 	polls pollGate
 	// verifiers caches how instant app triggers' calls are verified (hooks.go).
 	verifiers sync.Map
+	// shared is the store as several processes share it (nil: this process owns it);
+	// then the store, not the gate, keeps runs and retries apart (cluster.go).
+	shared store.Shared
 }
 
 // New returns a Service.
@@ -214,6 +217,10 @@ func New(cfg Config) (*Service, error) {
 		plans: planCache{m: map[[32]byte]*engine.Plan{}}, gate: gate{live: map[int64]int{}, retries: map[int64]int{}},
 		wake: make(chan struct{}, 1), budget: newPayloadBudget(cfg.DecodeBytes)}
 	s.events = newEventLog(cfg.Logger, cfg.Clock)
+	if sh, ok := cfg.Store.(store.Shared); ok {
+		s.shared = sh
+		s.gate.counting = true
+	}
 	if s.cfg.Connections == nil && s.cfg.Secrets != nil {
 		s.cfg.Connections = s.ResolveConnection
 	}
@@ -334,6 +341,10 @@ type gate struct {
 	cond    *sync.Cond
 	live    map[int64]int
 	retries map[int64]int
+	// counting: the gate only counts, never waits — a shared store keeps runs and
+	// retries apart across processes (cluster.go), and waiting here as well could
+	// deadlock against a wait there.
+	counting bool
 }
 
 func (g *gate) init() {
@@ -346,7 +357,7 @@ func (g *gate) init() {
 func (g *gate) enterRun(id int64) {
 	g.mu.Lock()
 	g.init()
-	for g.retries[id] > 0 {
+	for g.retries[id] > 0 && !g.counting {
 		g.cond.Wait()
 	}
 	g.live[id]++
@@ -381,7 +392,7 @@ var ErrBusy = errors.New("busy")
 func (g *gate) enterRetry(id int64) {
 	g.mu.Lock()
 	g.init()
-	for g.live[id] > 0 {
+	for g.live[id] > 0 && !g.counting {
 		g.cond.Wait()
 	}
 	g.retries[id]++

@@ -39,7 +39,7 @@ func (s *Service) work(ctx context.Context, stop <-chan struct{}, poll time.Dura
 			return err
 		}
 	}
-	var lastHousekeeping time.Time
+	var lastHousekeeping, lastTakeover time.Time
 	for {
 		if stopped() {
 			s.lastFailedWrites(ctx)
@@ -50,6 +50,13 @@ func (s *Service) work(ctx context.Context, stop <-chan struct{}, poll time.Dura
 		landed, _ := s.RetryFailedWrites(ctx) // it logs what still fails
 		if _, err := s.RetryUnregistrations(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("instant triggers", "err", err) // owed again, tried later (hooks.go)
+		}
+		if now := s.now(); s.shared != nil && now.Sub(lastTakeover) >= takeoverEvery {
+			// The work of processes whose lease expired (cluster.go).
+			if _, err := s.takeOver(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("take over", "err", err)
+			}
+			lastTakeover = now
 		}
 		retries, err := s.RunDue(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -80,6 +87,10 @@ func (s *Service) work(ctx context.Context, stop <-chan struct{}, poll time.Dura
 		}
 		if s.FailedWrites() > 0 {
 			wait = min(wait, failedWriteRetry)
+		}
+		if s.shared != nil {
+			// Other processes enqueue and schedule retries without waking this one.
+			wait = min(wait, takeoverEvery)
 		}
 		t := time.NewTimer(wait)
 		select {

@@ -1,6 +1,6 @@
 // Package store is weft's storage contract: scenarios with every blueprint version,
 // executions with their log, incomplete executions with their attempts, the trigger
-// queue and data stores. Backends live in sub-packages (store/sqlite; Postgres later)
+// queue and data stores. Backends live in sub-packages (store/sqlite, store/postgres)
 // and all pass the one conformance suite in store/storetest.
 //
 // Every method of Queries runs in its own transaction when called on a Store, or in
@@ -24,6 +24,10 @@ var (
 	ErrExists = errors.New("already exists")
 	// ErrFull: the disk or the database refused a write for lack of space.
 	ErrFull = errors.New("storage full")
+	// ErrLeaseLost: a store shared by several processes (Shared) refused to write work
+	// this process no longer owns: its lease expired and another process took the work
+	// over. Nothing of the write is kept.
+	ErrLeaseLost = errors.New("lease lost")
 )
 
 // Store is a storage backend.
@@ -49,6 +53,59 @@ type Queries interface {
 	SessionQueries
 	OAuthQueries
 	TriggerQueries
+	LockQueries
+}
+
+// LockQueries serialise transactions that must not interleave.
+type LockQueries interface {
+	// LockScenario makes the rest of the caller's transaction wait for, and then hold
+	// off until it ends, every other transaction that locks the same scenario — in any
+	// process sharing the store. The service takes it where a check and a write must
+	// be one step across processes (a run starting only while no retry of its scenario
+	// is in progress). Outside InTx it holds nothing. A store with one writer at a time
+	// (SQLite) serialises every write transaction anyway.
+	LockScenario(ctx context.Context, scenarioID int64) error
+	// LockScenarioShared is LockScenario's shared form: transactions holding it do not
+	// wait for each other, only for (and hold off) those holding LockScenario. Runs
+	// starting take it, so they start side by side but never beside a retry's claim.
+	LockScenarioShared(ctx context.Context, scenarioID int64) error
+}
+
+// Shared is implemented by a store several weft processes use at once (store/postgres).
+// Each open store stands for one process: it holds a lease in the database while it is
+// open, renewed in the background, and the work it claims or starts — running
+// executions, claimed queue items, incomplete executions in progress — is marked as
+// its own. When a process dies (SIGKILL, a lost machine) its lease expires and another
+// process takes its work over (TakeOver); a process that stops cleanly ends its lease
+// at once. A store without Shared belongs to one process (SQLite: the data folder's
+// lock), which recovers everything at its start.
+type Shared interface {
+	// ProcessID names this process in the store.
+	ProcessID() string
+	// Fenced is closed once this process can no longer be sure it holds its lease
+	// (renewals failed for two thirds of its length, or it expired and another process
+	// took its work over). A fenced process must stop its runs: the others take them
+	// over once the lease has expired. It stays closed.
+	Fenced() <-chan struct{}
+	// TakeOver adopts the work of one process whose lease expired, or that is gone
+	// with work left behind: its queue claims whose run was never recorded go back to
+	// the queue, its incomplete executions claimed for a retry that never started are
+	// pending and due at now, and its running executions become this process's and
+	// come back, with their input, for the caller to recover. Concurrent callers never
+	// take one process over twice. nil, nil: nothing to take over.
+	TakeOver(ctx context.Context, now time.Time) (*Takeover, error)
+}
+
+// Takeover is the work of a dead process that TakeOver adopted.
+type Takeover struct {
+	// Process is the dead process's id.
+	Process string
+	// Running are its executions still marked running, now owned by the caller.
+	Running []*weft.Execution
+	// Released counts its queue claims put back in the queue.
+	Released int
+	// Due counts its incomplete executions handed back for a retry.
+	Due int
 }
 
 // TriggerQueries store polling triggers' positions and instant triggers' registrations.

@@ -149,3 +149,10 @@ func wrap(err error, format string, args ...any) error {
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// LockScenario is a no-op: every write transaction already runs alone on the writer
+// connection, and one process owns the data folder (store.LockQueries).
+func (q *queries) LockScenario(ctx context.Context, scenarioID int64) error { return nil }
+
+// LockScenarioShared is a no-op, as LockScenario is.
+func (q *queries) LockScenarioShared(ctx context.Context, scenarioID int64) error { return nil }

@@ -206,3 +206,9 @@ func (s *Store) DeleteQueuedItems(ctx context.Context, sel store.QueueSelection)
 func (s *Store) QueueUsage(ctx context.Context, scenarioID int64) (store.QueueUsage, error) {
 	return readValue(s, ctx, func(q *queries) (store.QueueUsage, error) { return q.QueueUsage(ctx, scenarioID) })
 }
+
+// LockScenario outside a transaction holds nothing (store.LockQueries).
+func (s *Store) LockScenario(ctx context.Context, scenarioID int64) error { return nil }
+
+// LockScenarioShared outside a transaction holds nothing (store.LockQueries).
+func (s *Store) LockScenarioShared(ctx context.Context, scenarioID int64) error { return nil }
