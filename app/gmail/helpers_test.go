@@ -1,0 +1,212 @@
+package gmail_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/app"
+	"github.com/weftworks/weft/app/apptest"
+	"github.com/weftworks/weft/app/email"
+	"github.com/weftworks/weft/app/gmail"
+	"github.com/weftworks/weft/value"
+)
+
+// got is one request the stand-in received.
+type got struct {
+	Method, Path, Query string
+	Header              http.Header
+	Body                []byte
+}
+
+// standIn is a Gmail API on 127.0.0.1 that follows the public reference
+// (https://developers.google.com/gmail/api/reference/rest): messages.send takes
+// {"raw": base64url, "threadId"?} and answers the message resource; getProfile,
+// threads.get, messages.get and attachments.get answer what the test put in. Access
+// tokens are checked: only token (or, when set, what valid accepts) passes.
+type standIn struct {
+	*httptest.Server
+	mu       sync.Mutex
+	reqs     []got
+	sent     [][]byte // raw messages sent
+	token    string
+	valid    func(auth string) bool
+	fail     map[string]reply // "METHOD path" → forced answer
+	threads  map[string]string
+	messages map[string]string
+	atts     map[string]string // attachment id → data (base64url)
+}
+
+type reply struct {
+	status int
+	body   string
+	header map[string]string
+}
+
+func newStandIn(t *testing.T) *standIn {
+	s := &standIn{token: "ya29.test", fail: map[string]reply{}, threads: map[string]string{},
+		messages: map[string]string{}, atts: map[string]string{}}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *standIn) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	s.mu.Lock()
+	s.reqs = append(s.reqs, got{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: body})
+	f, forced := s.fail[r.Method+" "+r.URL.Path]
+	valid := s.valid
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	auth := r.Header.Get("Authorization")
+	if (valid != nil && !valid(auth)) || (valid == nil && auth != "Bearer "+s.token) {
+		w.WriteHeader(401)
+		io.WriteString(w, `{"error":{"code":401,"message":"Request had invalid authentication credentials.","status":"UNAUTHENTICATED",
+			"errors":[{"message":"Invalid Credentials","domain":"global","reason":"authError","location":"Authorization","locationType":"header"}]}}`)
+		return
+	}
+	if forced {
+		for k, v := range f.header {
+			w.Header().Set(k, v)
+		}
+		w.WriteHeader(f.status)
+		io.WriteString(w, f.body)
+		return
+	}
+	const users = "/gmail/v1/users/me/"
+	p := strings.TrimPrefix(r.URL.Path, users)
+	switch {
+	case r.Method == "POST" && p == "messages/send":
+		var req struct{ Raw, ThreadID string }
+		if err := json.Unmarshal(body, &req); err != nil || req.Raw == "" {
+			w.WriteHeader(400)
+			io.WriteString(w, `{"error":{"code":400,"message":"'raw' RFC822 payload message string or uploading message via /upload/* URL required","status":"INVALID_ARGUMENT"}}`)
+			return
+		}
+		raw, err := base64.URLEncoding.DecodeString(req.Raw)
+		if err != nil {
+			w.WriteHeader(400)
+			io.WriteString(w, `{"error":{"code":400,"message":"Invalid value for ByteString","status":"INVALID_ARGUMENT"}}`)
+			return
+		}
+		s.mu.Lock()
+		s.sent = append(s.sent, raw)
+		n := len(s.sent)
+		s.mu.Unlock()
+		thread := req.ThreadID
+		if thread == "" {
+			thread = "t" + itoa(n)
+		}
+		json.NewEncoder(w).Encode(map[string]any{"id": "m" + itoa(n), "threadId": thread, "labelIds": []string{"SENT"}})
+	case r.Method == "GET" && p == "profile":
+		io.WriteString(w, `{"emailAddress":"me@example.com","messagesTotal":12,"threadsTotal":7,"historyId":"991"}`)
+	case r.Method == "GET" && strings.HasPrefix(p, "threads/"):
+		s.answer(w, s.threads, strings.TrimPrefix(p, "threads/"))
+	case r.Method == "GET" && strings.HasPrefix(p, "messages/") && strings.Contains(p, "/attachments/"):
+		id := p[strings.LastIndex(p, "/")+1:]
+		s.mu.Lock()
+		data, ok := s.atts[id]
+		s.mu.Unlock()
+		if !ok {
+			w.WriteHeader(404)
+			io.WriteString(w, `{"error":{"code":404,"message":"Requested entity was not found.","status":"NOT_FOUND"}}`)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"attachmentId": id, "size": len(data) * 3 / 4, "data": data})
+	case r.Method == "GET" && strings.HasPrefix(p, "messages/"):
+		s.answer(w, s.messages, strings.TrimPrefix(p, "messages/"))
+	default:
+		w.WriteHeader(404)
+		io.WriteString(w, `{"error":{"code":404,"message":"Not Found","status":"NOT_FOUND"}}`)
+	}
+}
+
+func (s *standIn) answer(w http.ResponseWriter, from map[string]string, id string) {
+	s.mu.Lock()
+	body, ok := from[id]
+	s.mu.Unlock()
+	if !ok {
+		w.WriteHeader(404)
+		io.WriteString(w, `{"error":{"code":404,"message":"Requested entity was not found.","status":"NOT_FOUND"}}`)
+		return
+	}
+	io.WriteString(w, body)
+}
+
+func (s *standIn) requests() []got {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]got(nil), s.reqs...)
+}
+
+// sentMessage parses the one message the stand-in received.
+func (s *standIn) sentMessage(t *testing.T) (weft.Bundle, string) {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.sent) != 1 {
+		t.Fatalf("the stand-in received %d messages, want 1", len(s.sent))
+	}
+	b, err := email.ParseMessage(bytes.NewReader(s.sent[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _, _ := strings.Cut(string(s.sent[0]), "\r\n\r\n")
+	return b, head
+}
+
+func itoa(n int) string { return value.FormatNumber(float64(n)) }
+
+// spec returns a Gmail module type wired to the stand-in.
+func spec(t testing.TB, s *standIn, name string) *app.Spec {
+	t.Helper()
+	return apptest.Spec(t, func(r *app.Registry) error {
+		return gmail.RegisterOptions(r, gmail.Options{BaseURL: s.URL, NewID: func() string { return "fixed-id" }})
+	}, name)
+}
+
+func conn(token string) map[string]weft.Bundle {
+	return map[string]weft.Bundle{"1": {"provider": "google", "accessToken": token}}
+}
+
+// run calls the module once with connection 1.
+func run(t *testing.T, s *standIn, name string, params, mapper string) ([]weft.Bundle, error) {
+	t.Helper()
+	exec := apptest.NewExec()
+	exec.Connections = conn(s.token)
+	return apptest.Run(t.Context(), spec(t, s, name), decode(t, params), decode(t, mapper), exec)
+}
+
+func decode(t testing.TB, s string) weft.Bundle {
+	t.Helper()
+	v, err := value.DecodeJSON([]byte(s))
+	if err != nil {
+		t.Fatalf("decode %s: %v", s, err)
+	}
+	m, _ := v.(map[string]any)
+	return m
+}
+
+func sameJSON(t *testing.T, what string, got any, want string) {
+	t.Helper()
+	w, err := value.DecodeJSON([]byte(want))
+	if err != nil {
+		t.Fatalf("want %s: %v", what, err)
+	}
+	g, err := value.DecodeJSON(value.JSON(got))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(g, w) {
+		t.Errorf("%s =\n  %s\nwant\n  %s", what, value.JSON(got), value.JSON(w))
+	}
+}
