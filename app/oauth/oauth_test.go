@@ -244,3 +244,24 @@ func TestSlackTokenAnswers(t *testing.T) {
 	_, err = oauth.Exchange(t.Context(), nil, c, "https://w/cb", "c0de-XYZ", "verifier-123", start)
 	wantType(t, err, weft.InvalidAccessTokenError, "[200 OK]: invalid_code")
 }
+
+// A connection holding an access token alone: when a person replaces the token, the
+// next call uses the new one, not the one cached from before.
+func TestPastedAccessTokenReplaced(t *testing.T) {
+	tokens := oauth.NewTokens(oauth.Options{})
+	exec := &clock{now: start}
+	get := func(access string) string {
+		tok, err := tokens.Get(t.Context(), exec, oauth.Request{Ref: "1", At: "connection 1",
+			Data: weft.Bundle{"provider": "google", "accessToken": access}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok.Access
+	}
+	if got := get("ya29.first"); got != "ya29.first" {
+		t.Fatalf("token %q", got)
+	}
+	if got := get("ya29.second"); got != "ya29.second" {
+		t.Fatalf("after the person pasted a new token: %q, want ya29.second", got)
+	}
+}
