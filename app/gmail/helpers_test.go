@@ -43,6 +43,7 @@ type standIn struct {
 	threads  map[string]string
 	messages map[string]string
 	atts     map[string]string // attachment id → data (base64url)
+	hang     bool              // answer nothing until the client gives up
 }
 
 type reply struct {
@@ -64,8 +65,12 @@ func (s *standIn) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.reqs = append(s.reqs, got{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: body})
 	f, forced := s.fail[r.Method+" "+r.URL.Path]
-	valid := s.valid
+	valid, hang := s.valid, s.hang
 	s.mu.Unlock()
+	if hang {
+		<-r.Context().Done()
+		return
+	}
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 	auth := r.Header.Get("Authorization")
 	if (valid != nil && !valid(auth)) || (valid == nil && auth != "Bearer "+s.token) {
@@ -140,6 +145,14 @@ func (s *standIn) answer(w http.ResponseWriter, from map[string]string, id strin
 		return
 	}
 	io.WriteString(w, body)
+}
+
+// failing makes the stand-in answer "METHOD path" with status, header and body.
+func (s *standIn) failing(method, path string, status int, header map[string]string, body string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail = map[string]reply{method + " " + path: {status: status, body: body, header: header}}
+	s.hang = false
 }
 
 func (s *standIn) requests() []got {

@@ -2,8 +2,8 @@ package gmail
 
 import (
 	"context"
-	"net/url"
 	netmail "net/mail"
+	"net/url"
 	"slices"
 	"strings"
 
