@@ -96,8 +96,9 @@ func TestAuthCodeURLPKCEAndProviderParams(t *testing.T) {
 	want := map[string]string{"client_id": "cid", "response_type": "code", "state": "st4te",
 		"redirect_uri": "https://weft.example/oauth/callback", "code_challenge_method": "S256",
 		"code_challenge": base64.RawURLEncoding.EncodeToString(sum[:]), "access_type": "offline", "prompt": "consent",
-		"scope": "https://www.googleapis.com/auth/spreadsheets https://www.googleapis.com/auth/drive.readonly " +
-			"https://www.googleapis.com/auth/forms.responses.readonly https://www.googleapis.com/auth/youtube.readonly https://www.googleapis.com/auth/userinfo.email"}
+		"scope": "https://www.googleapis.com/auth/spreadsheets https://www.googleapis.com/auth/drive https://www.googleapis.com/auth/documents " +
+			"https://www.googleapis.com/auth/calendar https://www.googleapis.com/auth/gmail.modify https://www.googleapis.com/auth/forms.responses.readonly " +
+			"https://www.googleapis.com/auth/youtube.readonly https://www.googleapis.com/auth/userinfo.email"}
 	for k, v := range want {
 		if q.Get(k) != v {
 			t.Errorf("%s = %q, want %q", k, q.Get(k), v)
