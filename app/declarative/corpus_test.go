@@ -312,7 +312,9 @@ func isDeclarative(module string) bool {
 		}
 	})
 	app, _, _ := strings.Cut(module, ":")
-	return declaredApps[app]
+	// google-email is Go (app/gmail, for its MIME) but tested here with the Google
+	// definitions it runs beside.
+	return declaredApps[app] || app == "google-email"
 }
 
 var (
@@ -367,6 +369,7 @@ func TestCorpusMapperKeysAreDeclared(t *testing.T) {
 		"anymailfinder:emailSearchPerson×1",
 		"apify:fetchDatasetItems×1",
 		"gemini-ai:createACompletionGeminiPro×1",
+		"google-calendar:createAnEvent×1",
 		"google-sheets:addRow×8",
 		"google-sheets:filterRows×11",
 		"google-sheets:updateRow×4",
