@@ -266,6 +266,7 @@ func corpusBlueprints(t *testing.T) []corpusBlueprint {
 // blueprints qualify and this test names them.
 var endToEnd = []string{
 	"011",
+	"013",
 	"015",
 	"017",
 	"021",
