@@ -7,7 +7,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"reflect"
+	"slices"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -44,6 +48,73 @@ type standIn struct {
 	messages map[string]string
 	atts     map[string]string // attachment id → data (base64url)
 	hang     bool              // answer nothing until the client gives up
+	box      []*boxMsg         // the mailbox messages.list searches
+}
+
+// boxMsg is a message of the stand-in's mailbox.
+type boxMsg struct {
+	id, subject string
+	date        int64 // internalDate, ms
+	labels      []string
+}
+
+func (b *boxMsg) json() string {
+	labels, _ := json.Marshal(b.labels)
+	return `{"id": "` + b.id + `", "threadId": "t-` + b.id + `", "labelIds": ` + string(labels) + `, "snippet": "` + b.subject + `…",
+		"historyId": "9` + b.id + `", "internalDate": "` + strconv.FormatInt(b.date, 10) + `", "sizeEstimate": 2048,
+		"payload": {"mimeType": "multipart/alternative", "headers": [
+			{"name": "From", "value": "=?UTF-8?Q?Ann_B=C3=BCyer?= <ann@shop.example>"}, {"name": "To", "value": "me@example.com"},
+			{"name": "Subject", "value": "` + b.subject + `"}, {"name": "Message-ID", "value": "<` + b.id + `@shop.example>"}],
+		"parts": [{"partId": "0", "mimeType": "text/plain", "body": {"size": 5, "data": "` + base64.URLEncoding.EncodeToString([]byte("plain "+b.id)) + `"}},
+			{"partId": "1", "mimeType": "text/html", "body": {"size": 9, "data": "` + base64.URLEncoding.EncodeToString([]byte("<p>"+b.id+"</p>")) + `"}}]}}`
+}
+
+// rawJSON is the message as messages.get format=raw answers it.
+func (b *boxMsg) rawJSON() string {
+	raw := "From: Ann <ann@shop.example>\r\nTo: me@example.com\r\nSubject: " + b.subject + "\r\nMessage-ID: <" + b.id + "@shop.example>\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n" +
+		"--XX\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee attached.\r\n" +
+		"--XX\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"" + b.id + ".pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+		base64.StdEncoding.EncodeToString([]byte("%PDF "+b.id)) + "\r\n--XX--\r\n"
+	return `{"id": "` + b.id + `", "threadId": "t-` + b.id + `", "labelIds": ["INBOX"], "internalDate": "` + strconv.FormatInt(b.date, 10) +
+		`", "raw": "` + base64.URLEncoding.EncodeToString([]byte(raw)) + `"}`
+}
+
+// search answers messages.list from the mailbox: newest first, after:SECONDS,
+// is:unread and labelIds honoured (the terms the tests use).
+func (s *standIn) search(q url.Values) []string {
+	var after int64 = -1
+	unread := false
+	for _, term := range strings.Fields(q.Get("q")) {
+		if v, ok := strings.CutPrefix(term, "after:"); ok {
+			after, _ = strconv.ParseInt(v, 10, 64)
+		}
+		if term == "is:unread" {
+			unread = true
+		}
+	}
+	var hits []*boxMsg
+	for _, m := range s.box {
+		if after >= 0 && m.date/1000 <= after {
+			continue
+		}
+		if unread && !slices.Contains(m.labels, "UNREAD") {
+			continue
+		}
+		ok := true
+		for _, l := range q["labelIds"] {
+			ok = ok && slices.Contains(m.labels, l)
+		}
+		if ok {
+			hits = append(hits, m)
+		}
+	}
+	sort.SliceStable(hits, func(i, j int) bool { return hits[i].date > hits[j].date })
+	var ids []string
+	for _, m := range hits {
+		ids = append(ids, m.id)
+	}
+	return ids
 }
 
 type reply struct {
@@ -112,6 +183,31 @@ func (s *standIn) serve(w http.ResponseWriter, r *http.Request) {
 			thread = "t" + itoa(n)
 		}
 		json.NewEncoder(w).Encode(map[string]any{"id": "m" + itoa(n), "threadId": thread, "labelIds": []string{"SENT"}})
+	case r.Method == "GET" && p == "messages":
+		s.mu.Lock()
+		ids := s.search(r.URL.Query())
+		s.mu.Unlock()
+		list := []map[string]string{}
+		for _, id := range ids {
+			list = append(list, map[string]string{"id": id, "threadId": "t-" + id})
+		}
+		json.NewEncoder(w).Encode(map[string]any{"messages": list, "resultSizeEstimate": len(list)})
+	case r.Method == "POST" && p == "messages/batchModify":
+		var req struct {
+			IDs            []string `json:"ids"`
+			RemoveLabelIDs []string `json:"removeLabelIds"`
+		}
+		json.Unmarshal(body, &req)
+		s.mu.Lock()
+		for _, m := range s.box {
+			if slices.Contains(req.IDs, m.id) {
+				m.labels = slices.DeleteFunc(m.labels, func(l string) bool { return slices.Contains(req.RemoveLabelIDs, l) })
+			}
+		}
+		s.mu.Unlock()
+		w.WriteHeader(204)
+	case r.Method == "GET" && p == "labels":
+		io.WriteString(w, `{"labels": [{"id": "INBOX", "name": "INBOX", "type": "system"}, {"id": "Label_7", "name": "Invoices", "type": "user"}]}`)
 	case r.Method == "GET" && p == "profile":
 		io.WriteString(w, `{"emailAddress":"me@example.com","messagesTotal":12,"threadsTotal":7,"historyId":"991"}`)
 	case r.Method == "GET" && strings.HasPrefix(p, "threads/"):
@@ -128,7 +224,18 @@ func (s *standIn) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		json.NewEncoder(w).Encode(map[string]any{"attachmentId": id, "size": len(data) * 3 / 4, "data": data})
 	case r.Method == "GET" && strings.HasPrefix(p, "messages/"):
-		s.answer(w, s.messages, strings.TrimPrefix(p, "messages/"))
+		id := strings.TrimPrefix(p, "messages/")
+		s.mu.Lock()
+		for _, m := range s.box {
+			if m.id == id {
+				s.messages[id] = m.json()
+				if r.URL.Query().Get("format") == "raw" {
+					s.messages[id] = m.rawJSON()
+				}
+			}
+		}
+		s.mu.Unlock()
+		s.answer(w, s.messages, id)
 	default:
 		w.WriteHeader(404)
 		io.WriteString(w, `{"error":{"code":404,"message":"Not Found","status":"NOT_FOUND"}}`)
