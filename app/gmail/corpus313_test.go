@@ -78,7 +78,7 @@ func corpus313(t *testing.T, sheets *sheetsStandIn, mail *standIn) (*engine.Engi
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile("testdata/313-integration-webhooks.json")
+	data, err := os.ReadFile("../../testdata/corpus/313-integration-webhooks.json")
 	if err != nil {
 		t.Fatal(err)
 	}
