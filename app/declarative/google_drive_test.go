@@ -1,9 +1,16 @@
 package declarative_test
 
 import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/app"
+	"github.com/weftworks/weft/app/apptest"
 )
 
 // Drive's file resource as files.copy answers it with fields=* (trimmed).
@@ -83,4 +90,93 @@ func TestDocsReplaceATextInADocument(t *testing.T) {
 func TestDocsErrors(t *testing.T) {
 	checkGoogleErrors(t, "google-docs", "replaceATextInADocument",
 		`{"document": "1Doc", "replaceText": [{"oldText": "a", "newText": "b"}]}`, googleErrorTable())
+}
+
+// pollOnce builds a polling trigger from its parameters and polls it once.
+func pollOnce(t *testing.T, spec *app.Spec, params string, pos json.RawMessage) []app.PollItem {
+	t.Helper()
+	p, err := app.PrepareParameters(spec, decode(t, params))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := spec.New(app.Config{ModuleID: 1, Version: 4, Parameters: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec := apptest.NewExec()
+	exec.Connections["conn"] = googleCreds
+	items, err := m.(app.Poller).Poll(context.Background(), &app.Call{ModuleID: 1, Params: p, Exec: exec}, pos)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return items
+}
+
+func keys(items []app.PollItem) string {
+	var out []string
+	for _, it := range items {
+		out = append(out, it.Key)
+	}
+	return strings.Join(out, " ")
+}
+
+// Blueprint 248's watchFilesInAFolder (new files of a folder, limit 1): files.list
+// newest first, over pages; the oldest new file first, each once.
+func TestDriveWatchFilesInAFolder(t *testing.T) {
+	pages := map[string]string{
+		"": `{"nextPageToken": "p2", "files": [
+			{"id": "f3", "name": "c.jpg", "mimeType": "image/jpeg", "createdTime": "2026-01-03T00:00:00.000Z", "modifiedTime": "2026-01-05T00:00:00.000Z"},
+			{"id": "f2", "name": "b.jpg", "mimeType": "image/jpeg", "createdTime": "2026-01-02T00:00:00.000Z", "modifiedTime": "2026-01-02T00:00:00.000Z"}]}`,
+		"p2": `{"files": [{"id": "f1", "name": "a.jpg", "mimeType": "image/jpeg", "createdTime": "2026-01-01T00:00:00.000Z", "modifiedTime": "2026-01-04T00:00:00.000Z"}]}`,
+	}
+	s := newStandIn(t)
+	s.fn = func(r *http.Request, _ string) reply { return ok(pages[r.URL.Query().Get("pageToken")]) }
+	spec := shipped(t, "google-drive", "watchFilesInAFolder", s)
+	const params = `{"__IMTCONN__": "conn", "limit": 2, "select": "create", "folderId": "/1xDMaWgOe7j80MPrRB2T3oi7EMOb6lpdR", "mimeType": "all", "destination": "drive"}`
+	items := pollOnce(t, spec, params, nil)
+	if got := keys(items); got != "f1 f2" {
+		t.Fatalf("first poll %q, want f1 f2", got)
+	}
+	if items[0].Bundle["name"] != "a.jpg" || items[0].Bundle["mimeType"] != "image/jpeg" {
+		t.Errorf("bundle %v", items[0].Bundle)
+	}
+	g := s.requests()
+	if len(g) != 2 || g[0].Method != "GET" || g[0].Path != "/drive/v3/files" {
+		t.Fatalf("requests %+v", g)
+	}
+	q := decodeQuery(t, g[0].Query)
+	if q.Get("q") != "'1xDMaWgOe7j80MPrRB2T3oi7EMOb6lpdR' in parents and trashed = false" || q.Get("orderBy") != "createdTime desc" ||
+		q.Get("fields") != "nextPageToken,files(*)" || q.Get("supportsAllDrives") != "true" || q.Get("includeItemsFromAllDrives") != "true" {
+		t.Errorf("query %v", q)
+	}
+	if q2 := decodeQuery(t, g[1].Query); q2.Get("pageToken") != "p2" || q2.Get("q") != q.Get("q") {
+		t.Errorf("second page %v", q2)
+	}
+	if got := keys(pollOnce(t, spec, params, items[1].Position)); got != "f3" {
+		t.Fatalf("second poll %q, want f3", got)
+	}
+
+	// select modify follows modifiedTime; a file's key names its modification, so a
+	// file modified again is a new item downstream.
+	s.mu.Lock()
+	s.got = nil
+	s.mu.Unlock()
+	mod := `{"__IMTCONN__": "conn", "limit": 5, "select": "modify", "folderId": "/F", "mimeType": "application/pdf"}`
+	items = pollOnce(t, spec, mod, nil)
+	if got := keys(items); got != "f2@2026-01-02T00:00:00.000Z f1@2026-01-04T00:00:00.000Z f3@2026-01-05T00:00:00.000Z" {
+		t.Fatalf("modify poll %q", got)
+	}
+	q = decodeQuery(t, s.requests()[0].Query)
+	if q.Get("orderBy") != "modifiedTime desc" || q.Get("q") != "'F' in parents and trashed = false and mimeType = 'application/pdf'" {
+		t.Errorf("query %v", q)
+	}
+}
+
+func decodeQuery(t *testing.T, raw string) url.Values {
+	t.Helper()
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
 }

@@ -288,6 +288,7 @@ func TestShippedDefinitionsLoad(t *testing.T) {
 		"google-docs:replaceATextInADocument",
 		"google-drive:copyAFile",
 		"google-drive:deleteAFile",
+		"google-drive:watchFilesInAFolder",
 		"google-forms:watchResponses",
 		"google-sheets:addMultipleRows",
 		"google-sheets:addRow",
