@@ -371,6 +371,7 @@ func TestCorpusMapperKeysAreDeclared(t *testing.T) {
 		"apify:fetchDatasetItems×1",
 		"gemini-ai:createACompletionGeminiPro×1",
 		"google-calendar:createAnEvent×1",
+		"google-drive:searchForFilesFolders×3",
 		"google-sheets:addRow×8",
 		"google-sheets:filterRows×11",
 		"google-sheets:updateRow×4",

@@ -180,3 +180,48 @@ func decodeQuery(t *testing.T, raw string) url.Values {
 	}
 	return q
 }
+
+// Blueprints 039 and 047's searchForFilesFolders: by name in a folder, in My Drive or
+// a shared drive, files or folders, limited; one bundle per result.
+func TestDriveSearchForFilesFolders(t *testing.T) {
+	list := `{"files": [{"id": "a1", "name": "scan 1.pdf", "mimeType": "application/pdf"}, {"id": "a2", "name": "scan 2.pdf", "mimeType": "application/pdf"}]}`
+	for _, tc := range []struct {
+		name, mapper, wantQ string
+		want                map[string]string
+		results             int
+	}{
+		{"039: PDFs by name in a folder", `{"limit": "1", "query": ".pdf", "select": "list", "folderId": "/1iSv", "operator": "contains",
+			"retrieve": "file", "searchType": "title", "destination": "drive"}`,
+			"name contains '.pdf' and mimeType != 'application/vnd.google-apps.folder' and '1iSv' in parents and trashed = false",
+			map[string]string{"pageSize": "1"}, 1},
+		{"047: a year's folder in a shared drive", `{"limit": "1", "query": "\r\n2026\r\n\r\n", "select": "list", "folderId": "/1cr1",
+			"operator": "=", "retrieve": "folder", "searchType": "title", "destination": "team", "sharedDrive": "0AMU9", "useDomainAdminAccess": true}`,
+			"name = '2026' and mimeType = 'application/vnd.google-apps.folder' and '1cr1' in parents and trashed = false",
+			map[string]string{"corpora": "drive", "driveId": "0AMU9", "useDomainAdminAccess": "true"}, 1},
+		{"full text anywhere, quotes escaped", `{"query": "O'Brien", "searchType": "fulltext"}`,
+			`fullText contains 'O\'Brien' and trashed = false`, map[string]string{"pageSize": "10"}, 2},
+		{"a Drive query", `{"query": "modifiedTime > '2026-01-01'", "searchType": "custom", "retrieve": "file_folder"}`,
+			"(modifiedTime > '2026-01-01') and trashed = false", nil, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStandIn(t, ok(list))
+			out, err := run(t, shipped(t, "google-drive", "searchForFilesFolders", s), googleCreds, tc.mapper)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := s.only(t)
+			q := decodeQuery(t, g.Query)
+			if g.Path != "/drive/v3/files" || q.Get("q") != tc.wantQ || q.Get("fields") != "nextPageToken,files(*)" {
+				t.Fatalf("request %s q=%q", g.Path, q.Get("q"))
+			}
+			for k, v := range tc.want {
+				if q.Get(k) != v {
+					t.Errorf("%s = %q, want %q", k, q.Get(k), v)
+				}
+			}
+			if len(out) != tc.results || out[0]["id"] != "a1" || out[0]["__IMTINDEX__"] != float64(1) {
+				t.Fatalf("output %v", out)
+			}
+		})
+	}
+}

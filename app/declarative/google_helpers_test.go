@@ -81,3 +81,18 @@ func checkGoogleErrors(t *testing.T, appName, module, mapper string, cases []goo
 	}
 	apptest.CheckErrors(t, shipped(t, appName, module, s), rows)
 }
+
+// Every action of the Google definitions meets Google's error table (the base section
+// they share), whichever request of it fails.
+func TestGoogleActionsErrors(t *testing.T) {
+	for _, tc := range []struct{ app, module, mapper string }{
+		{"google-calendar", "getACalendar", `{"calendar": "primary"}`},
+		{"google-calendar", "getFreeBusyInformation", `{"timeMin": "2026-01-01T00:00:00Z", "timeMax": "2026-01-02T00:00:00Z", "item": [{"id": "primary"}]}`},
+		{"google-drive", "deleteAFile", `{"file": "f1"}`},
+		{"google-drive", "searchForFilesFolders", `{"query": "x"}`},
+	} {
+		t.Run(tc.app+":"+tc.module, func(t *testing.T) {
+			checkGoogleErrors(t, tc.app, tc.module, tc.mapper, googleErrorTable())
+		})
+	}
+}

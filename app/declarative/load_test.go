@@ -288,6 +288,7 @@ func TestShippedDefinitionsLoad(t *testing.T) {
 		"google-docs:replaceATextInADocument",
 		"google-drive:copyAFile",
 		"google-drive:deleteAFile",
+		"google-drive:searchForFilesFolders",
 		"google-drive:watchFilesInAFolder",
 		"google-forms:watchResponses",
 		"google-sheets:addMultipleRows",

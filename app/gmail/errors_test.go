@@ -131,3 +131,45 @@ func TestErrorForMessages(t *testing.T) {
 		t.Errorf("%s %q", e.Type, e.Message)
 	}
 }
+
+// The app's table holds for every action, whichever request fails: the thread read of a
+// reply, the message read of attachments, a draft, a label change.
+func TestEveryActionErrors(t *testing.T) {
+	for _, tc := range []struct {
+		module, method, path, mapper string
+		setup                        func(s *standIn)
+	}{
+		{"google-email:ActionSendEmail", "POST", "/gmail/v1/users/me/messages/send", `{"to": ["a@example.org"], "html": "x"}`, nil},
+		{"google-email:replyToAnEmail", "GET", "/gmail/v1/users/me/threads/th1", `{"threadId": "th1", "replyMode": "sender", "bodyType": "rawHtml", "content": "x"}`, nil},
+		{"google-email:listEmailAttachments", "GET", "/gmail/v1/users/me/messages/m9", `{"messageId": "m9", "include": ["attachment"], "returnAttachmentData": true}`, nil},
+		{"google-email:createADraft", "POST", "/gmail/v1/users/me/drafts", `{"to": ["a@example.org"], "bodyType": "rawHtml", "content": "x"}`, nil},
+		{"google-email:updateEmailLabels", "POST", "/gmail/v1/users/me/messages/e1/modify", `{"messageId": "e1", "addLabels": ["STARRED"]}`, nil},
+	} {
+		t.Run(tc.module, func(t *testing.T) {
+			s := newStandIn(t)
+			param := weft.Bundle{"__IMTCONN__": 1}
+			if tc.module == "google-email:ActionSendEmail" {
+				param = weft.Bundle{"account": 1}
+			}
+			fails := func(status int, header map[string]string, body string) func(testing.TB, *apptest.ErrorCase) {
+				return func(_ testing.TB, c *apptest.ErrorCase) {
+					s.failing(tc.method, tc.path, status, header, body)
+					c.Connections = conn(s.token)
+				}
+			}
+			m := decode(t, tc.mapper)
+			apptest.CheckErrors(t, spec(t, s, tc.module), []apptest.ErrorCase{
+				{Name: "404", Params: param, Mapper: m, Want: weft.DataError, Setup: fails(404, nil, googleError(404, "NOT_FOUND", "notFound", "Requested entity was not found."))},
+				{Name: "401", Params: param, Mapper: m, Want: weft.InvalidAccessTokenError,
+					Setup: func(_ testing.TB, c *apptest.ErrorCase) {
+						s.failing("", "", 0, nil, "")
+						c.Connections = conn("ya29.revoked")
+					}},
+				{Name: "429", Params: param, Mapper: m, Want: weft.RateLimitError,
+					Setup: fails(429, nil, googleError(429, "RESOURCE_EXHAUSTED", "rateLimitExceeded", "Too many requests"))},
+				{Name: "503", Params: param, Mapper: m, Want: weft.ConnectionError,
+					Setup: fails(503, nil, googleError(503, "UNAVAILABLE", "backendError", "unavailable"))},
+			})
+		})
+	}
+}

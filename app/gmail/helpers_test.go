@@ -208,6 +208,54 @@ func (s *standIn) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(204)
 	case r.Method == "GET" && p == "labels":
 		io.WriteString(w, `{"labels": [{"id": "INBOX", "name": "INBOX", "type": "system"}, {"id": "Label_7", "name": "Invoices", "type": "user"}]}`)
+	case r.Method == "POST" && p == "drafts":
+		var req struct {
+			Message struct{ Raw, ThreadID string } `json:"message"`
+		}
+		json.Unmarshal(body, &req)
+		raw, err := base64.URLEncoding.DecodeString(req.Message.Raw)
+		if err != nil || req.Message.Raw == "" {
+			w.WriteHeader(400)
+			io.WriteString(w, `{"error":{"code":400,"message":"Invalid draft","status":"INVALID_ARGUMENT"}}`)
+			return
+		}
+		s.mu.Lock()
+		s.sent = append(s.sent, raw)
+		s.mu.Unlock()
+		thread := req.Message.ThreadID
+		if thread == "" {
+			thread = "t-draft"
+		}
+		json.NewEncoder(w).Encode(map[string]any{"id": "r-1", "message": map[string]any{"id": "m-d1", "threadId": thread, "labelIds": []string{"DRAFT"}}})
+	case r.Method == "POST" && strings.HasPrefix(p, "messages/") && strings.HasSuffix(p, "/modify"):
+		id := strings.TrimSuffix(strings.TrimPrefix(p, "messages/"), "/modify")
+		var req struct {
+			Add    []string `json:"addLabelIds"`
+			Remove []string `json:"removeLabelIds"`
+		}
+		json.Unmarshal(body, &req)
+		s.mu.Lock()
+		var labels []string
+		found := false
+		for _, m := range s.box {
+			if m.id == id {
+				found = true
+				m.labels = slices.DeleteFunc(m.labels, func(l string) bool { return slices.Contains(req.Remove, l) })
+				for _, l := range req.Add {
+					if !slices.Contains(m.labels, l) {
+						m.labels = append(m.labels, l)
+					}
+				}
+				labels = append([]string(nil), m.labels...)
+			}
+		}
+		s.mu.Unlock()
+		if !found {
+			w.WriteHeader(404)
+			io.WriteString(w, `{"error":{"code":404,"message":"Requested entity was not found.","status":"NOT_FOUND"}}`)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"id": id, "threadId": "t-" + id, "labelIds": labels})
 	case r.Method == "GET" && p == "profile":
 		io.WriteString(w, `{"emailAddress":"me@example.com","messagesTotal":12,"threadsTotal":7,"historyId":"991"}`)
 	case r.Method == "GET" && strings.HasPrefix(p, "threads/"):

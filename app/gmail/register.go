@@ -95,7 +95,8 @@ func Specs(o Options) ([]app.Spec, error) {
 	}
 	a := &api{base: o.BaseURL, client: o.Client, maxBody: o.MaxBodySize, userAgent: o.UserAgent, newID: o.NewID,
 		tokens: oauth.NewTokens(oauth.Options{Classify: httpmod.ClassifyTransportError, StatusType: httpmod.ErrorTypeForStatus})}
-	return []app.Spec{sendAnEmailSpec(a), actionSendEmailSpec(a), replyToAnEmailSpec(a), listEmailAttachmentsSpec(a), watchEmailsSpec(a), legacyWatchSpec(a)}, nil
+	return []app.Spec{sendAnEmailSpec(a), actionSendEmailSpec(a), replyToAnEmailSpec(a), listEmailAttachmentsSpec(a), watchEmailsSpec(a), legacyWatchSpec(a),
+		createADraftSpec(a), updateEmailLabelsSpec(a)}, nil
 }
 
 // Register registers the Gmail app's module types with default Options.

@@ -213,16 +213,11 @@ func (s *session) address(ctx context.Context) (string, error) {
 // sendMessage builds the MIME message and sends it (messages.send), into threadID
 // when given. The output is Gmail's answer: id, threadId, labelIds.
 func (s *session) sendMessage(ctx context.Context, c *app.Call, msg weft.Bundle, threadID string) (weft.Bundle, error) {
-	raw, err := email.Compose(msg, email.ComposeOptions{Now: c.Exec.Now(), NewID: s.api.newID, KeepBcc: true})
+	raw, err := s.compose(c, msg)
 	if err != nil {
 		return nil, err
 	}
-	if len(raw) > MaxMessageSize {
-		return nil, &weft.Error{Type: weft.MaxFileSizeExceededError,
-			Message: fmt.Sprintf("the email is %d bytes with its attachments; Gmail sends at most %d (35 MB)", len(raw), MaxMessageSize),
-			Details: map[string]any{"size": float64(len(raw)), "maxSize": float64(MaxMessageSize)}}
-	}
-	req := map[string]any{"raw": base64.URLEncoding.EncodeToString(raw)}
+	req := map[string]any{"raw": raw}
 	if threadID != "" {
 		req["threadId"] = threadID
 	}
@@ -235,6 +230,21 @@ func (s *session) sendMessage(ctx context.Context, c *app.Call, msg weft.Bundle,
 		return nil, weft.Errorf(weft.UnexpectedError, "POST /gmail/v1/users/me/messages/send: the answer is not a message: %s", excerpt(value.JSON(v), 200))
 	}
 	return weft.Bundle(out), nil
+}
+
+// compose builds the MIME message (email.Compose) and returns it in base64url, as
+// Gmail's raw takes it; a message over Gmail's 35 MB is refused before anything is sent.
+func (s *session) compose(c *app.Call, msg weft.Bundle) (string, error) {
+	raw, err := email.Compose(msg, email.ComposeOptions{Now: c.Exec.Now(), NewID: s.api.newID, KeepBcc: true})
+	if err != nil {
+		return "", err
+	}
+	if len(raw) > MaxMessageSize {
+		return "", &weft.Error{Type: weft.MaxFileSizeExceededError,
+			Message: fmt.Sprintf("the email is %d bytes with its attachments; Gmail sends at most %d (35 MB)", len(raw), MaxMessageSize),
+			Details: map[string]any{"size": float64(len(raw)), "maxSize": float64(MaxMessageSize)}}
+	}
+	return base64.URLEncoding.EncodeToString(raw), nil
 }
 
 func escapeID(id string) string { return url.PathEscape(strings.TrimSpace(id)) }
