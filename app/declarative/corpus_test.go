@@ -274,6 +274,7 @@ var endToEnd = []string{
 	"029",
 	"037",
 	"045",
+	"049",
 }
 
 func TestCorpusBlueprintsThatRunAreTested(t *testing.T) {

@@ -28,14 +28,21 @@ func newGoogleStandIn(t *testing.T, answers map[string]string) *googleStandIn {
 	g := &googleStandIn{standIn: newStandIn(t)}
 	g.fn = func(r *http.Request, body string) reply {
 		key := r.Method + " " + r.URL.EscapedPath()
-		if key == "POST /gmail/v1/users/me/messages/send" {
-			raw, err := base64.URLEncoding.DecodeString(value.Text(jsonBody(t, body)["raw"]))
+		if key == "POST /gmail/v1/users/me/messages/send" || key == "POST /gmail/v1/users/me/drafts" {
+			b := jsonBody(t, body)
+			if m, isDraft := b["message"].(map[string]any); isDraft {
+				b = m
+			}
+			raw, err := base64.URLEncoding.DecodeString(value.Text(b["raw"]))
 			if err != nil {
 				return reply{status: 400, body: `{"error": {"code": 400, "message": "Invalid raw"}}`}
 			}
 			g.mu.Lock()
 			g.sent = append(g.sent, raw)
 			g.mu.Unlock()
+			if a, found := answers[key]; found {
+				return ok(a)
+			}
 			return ok(`{"id": "m1", "threadId": "t1", "labelIds": ["SENT"]}`)
 		}
 		if a, found := answers[key]; found {
