@@ -272,6 +272,7 @@ var endToEnd = []string{
 	"021",
 	"027",
 	"029",
+	"031",
 	"037",
 	"045",
 	"049",
@@ -314,9 +315,7 @@ func isDeclarative(module string) bool {
 		}
 	})
 	app, _, _ := strings.Cut(module, ":")
-	// google-email is Go (app/gmail, for its MIME) but tested here with the Google
-	// definitions it runs beside.
-	return declaredApps[app] || app == "google-email"
+	return declaredApps[app]
 }
 
 var (
