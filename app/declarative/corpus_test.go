@@ -275,6 +275,7 @@ var endToEnd = []string{
 	"031",
 	"037",
 	"045",
+	"047",
 	"049",
 }
 
@@ -372,6 +373,8 @@ func TestCorpusMapperKeysAreDeclared(t *testing.T) {
 		"gemini-ai:createACompletionGeminiPro×1",
 		"google-calendar:createAnEvent×1",
 		"google-docs:createADocument×2",
+		"google-drive:createAFolder×11",
+		"google-drive:getAFile×1",
 		"google-drive:searchForFilesFolders×3",
 		"google-drive:uploadAFile×2",
 		"google-sheets:addRow×8",

@@ -61,12 +61,25 @@ func googleErrorTable(extra ...googleCase) []googleCase {
 // answer each case sets.
 func checkGoogleErrors(t *testing.T, appName, module, mapper string, cases []googleCase) {
 	t.Helper()
+	checkGoogleErrorsAfter(t, appName, module, mapper, nil, cases)
+}
+
+// checkGoogleErrorsAfter is checkGoogleErrors for a later request of a module that
+// makes several: the stand-in answers the first requests of each run with before, in
+// order, and every later one (the failing step, a retry of it) with the case's answer.
+func checkGoogleErrorsAfter(t *testing.T, appName, module, mapper string, before []reply, cases []googleCase) {
+	t.Helper()
 	var mu sync.Mutex
 	var current reply
+	n := 0
 	s := newStandIn(t)
 	s.fn = func(*http.Request, string) reply {
 		mu.Lock()
 		defer mu.Unlock()
+		n++
+		if n <= len(before) {
+			return before[n-1]
+		}
 		return current
 	}
 	var rows []apptest.ErrorCase
@@ -76,7 +89,7 @@ func checkGoogleErrors(t *testing.T, appName, module, mapper string, cases []goo
 			Setup: func(testing.TB, *apptest.ErrorCase) {
 				mu.Lock()
 				defer mu.Unlock()
-				current = reply{status: c.status, body: c.body, header: c.header}
+				current, n = reply{status: c.status, body: c.body, header: c.header}, 0
 			}})
 	}
 	apptest.CheckErrors(t, shipped(t, appName, module, s), rows)

@@ -107,8 +107,9 @@ func TestDriveCreateAFileFromText(t *testing.T) {
 	}
 }
 
-// Blueprint 097's createADocument: HTML uploaded through Drive and converted; a header
-// asked for is refused before anything is sent (it needs a second request).
+// Blueprint 097's createADocument: HTML uploaded through Drive and converted, in one
+// request; a header and a footer asked for are added by documents.batchUpdate on the
+// new document, and the output stays the Drive file.
 func TestDocsCreateADocument(t *testing.T) {
 	s := newStandIn(t)
 	s.fn = uploaded
@@ -125,11 +126,24 @@ func TestDocsCreateADocument(t *testing.T) {
 	if parts[1].contentType != "text/html; charset=UTF-8" || string(parts[1].body) != "<h1>Sales</h1><p>Up 4%</p>" {
 		t.Fatalf("media %+v", parts[1])
 	}
-	_, err := run(t, shipped(t, "google-docs", "createADocument", s), googleCreds,
-		`{"name": "x", "content": "y", "header": true, "folderId": "/"}`)
-	wantType(t, err, weft.DataError, `header: "true" is not one of false`)
-	if n := len(s.requests()); n != 1 {
-		t.Errorf("%d requests", n)
+	out, err := run(t, shipped(t, "google-docs", "createADocument", s), googleCreds,
+		`{"name": "x", "content": "y", "header": true, "footer": true, "folderId": "/"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g2 := s.requests()
+	if len(g2) != 4 {
+		t.Fatalf("%d requests", len(g2))
+	}
+	for i, want := range []string{`{"requests": [{"createHeader": {"type": "DEFAULT"}}]}`, `{"requests": [{"createFooter": {"type": "DEFAULT"}}]}`} {
+		r := g2[2+i]
+		if r.Method != "POST" || r.Path != "/v1/documents/F1:batchUpdate" || r.Header.Get("Authorization") != "Bearer ya29.secret" {
+			t.Fatalf("request %d: %s %s %v", 3+i, r.Method, r.Path, r.Header)
+		}
+		sameJSON(t, "batchUpdate", jsonBody(t, r.Body), want)
+	}
+	if len(out) != 1 || out[0]["id"] != "F1" || out[0]["webViewLink"] != "https://drive.google.com/file/d/F1/view?usp=drivesdk" {
+		t.Fatalf("output %v", out)
 	}
 }
 
