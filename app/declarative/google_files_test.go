@@ -23,12 +23,12 @@ import (
 // documents.batchUpdate.
 type driveAPI struct {
 	*httptest.Server
-	mu       sync.Mutex
-	got      []got
-	files    map[string]map[string]any // id → metadata
-	content  map[string][]byte
-	n        int
-	token    string // the access token accepted
+	mu      sync.Mutex
+	got     []got
+	files   map[string]map[string]any // id → metadata
+	content map[string][]byte
+	n       int
+	token   string // the access token accepted
 }
 
 func newDriveAPI(t *testing.T) *driveAPI {
