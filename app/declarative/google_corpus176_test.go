@@ -65,7 +65,7 @@ func corpusFile(t *testing.T, name string, urls map[string]string, replace ...st
 	now := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 	eng, err := engine.New(engine.Options{Registry: fullRegistry(t, urls), Clock: func() time.Time { return now },
 		NewID: func() string { return "exec-1" }, Connections: func(ref any) (weft.Bundle, error) {
-			return weft.Bundle{"accessToken": "tok-" + value.Text(ref)}, nil
+			return weft.Bundle{"accessToken": "tok-" + value.Text(ref), "apiKey": "sk-" + value.Text(ref)}, nil
 		}})
 	if err != nil {
 		t.Fatal(err)
