@@ -65,6 +65,7 @@ func init() {
 			return out, nil
 		}),
 		"$positional": unary(positional),
+		"$columns":    unary(columns), // transform_columns.go
 		"$compact":    unary(compact),
 		"$file":       compileFile,   // files.go
 		"$object":     compileObject, // files.go
