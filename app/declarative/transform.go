@@ -65,7 +65,6 @@ func init() {
 			return out, nil
 		}),
 		"$positional": unary(positional),
-		"$columns":    unary(columns), // transform_columns.go
 		"$compact":    unary(compact),
 		"$file":       compileFile,   // files.go
 		"$object":     compileObject, // files.go
