@@ -3,6 +3,7 @@ package declarative_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -221,6 +222,34 @@ func TestDriveSearchForFilesFolders(t *testing.T) {
 			}
 			if len(out) != tc.results || out[0]["id"] != "a1" || out[0]["__IMTINDEX__"] != float64(1) {
 				t.Fatalf("output %v", out)
+			}
+		})
+	}
+}
+
+// The trigger's failures are typed by Google's table, when choosing where to start and
+// when polling: the run stops at the trigger and the position stays (SPEC §3.2).
+func TestDriveWatchFilesInAFolderErrors(t *testing.T) {
+	for _, c := range googleErrorTable() {
+		t.Run(c.name, func(t *testing.T) {
+			s := newStandIn(t, reply{status: c.status, body: c.body, header: c.header})
+			p, call := pollerOf(t, shipped(t, "google-drive", "watchFilesInAFolder", s), googleCreds,
+				`{"limit": 2, "select": "create", "folderId": "/F", "mimeType": "all"}`)
+			for _, do := range []func() error{
+				func() error { _, err := p.Poll(context.Background(), call, nil); return err },
+				func() error {
+					_, err := p.Start(context.Background(), call, app.StartFrom{Mode: app.StartLast, Last: 1})
+					return err
+				},
+			} {
+				err := do()
+				apptest.WantError(t, err, c.want, c.message)
+				if c.check != nil {
+					var e *weft.Error
+					if errors.As(err, &e) {
+						c.check(t, e)
+					}
+				}
 			}
 		})
 	}

@@ -103,6 +103,7 @@ func TestGoogleActionsErrors(t *testing.T) {
 		{"google-calendar", "getFreeBusyInformation", `{"timeMin": "2026-01-01T00:00:00Z", "timeMax": "2026-01-02T00:00:00Z", "item": [{"id": "primary"}]}`},
 		{"google-drive", "deleteAFile", `{"file": "f1"}`},
 		{"google-drive", "searchForFilesFolders", `{"query": "x"}`},
+		{"google-drive", "createAFileFromText", `{"name": "a.txt", "content": "x", "folderId": "/"}`},
 	} {
 		t.Run(tc.app+":"+tc.module, func(t *testing.T) {
 			checkGoogleErrors(t, tc.app, tc.module, tc.mapper, googleErrorTable())

@@ -310,3 +310,49 @@ func TestLegacyTriggerNewEmail(t *testing.T) {
 		t.Errorf("requests %v", gets)
 	}
 }
+
+// The triggers' failures are typed by the Gmail table (errors.go), both when choosing
+// where to start and when polling: the run stops at the trigger and the position stays
+// (SPEC §3.2), so nothing is lost.
+func TestWatchEmailsErrors(t *testing.T) {
+	const list = "/gmail/v1/users/me/messages"
+	for _, tc := range []struct {
+		name, token string
+		status      int
+		body        string
+		want        weft.ErrorType
+	}{
+		{"401 token rejected twice", "ya29.revoked", 0, "", weft.InvalidAccessTokenError},
+		{"403 scope missing", "", 403, googleError(403, "PERMISSION_DENIED", "insufficientPermissions", "Request had insufficient authentication scopes."), weft.InvalidAccessTokenError},
+		{"400 bad search", "", 400, googleError(400, "INVALID_ARGUMENT", "invalidArgument", "Invalid query"), weft.DataError},
+		{"429 rate limit", "", 429, googleError(429, "RESOURCE_EXHAUSTED", "rateLimitExceeded", "Too many concurrent requests for user"), weft.RateLimitError},
+		{"500 backend", "", 500, googleError(500, "INTERNAL", "backendError", "Backend Error"), weft.RuntimeError},
+		{"503 unavailable", "", 503, googleError(503, "UNAVAILABLE", "backendError", "The service is currently unavailable."), weft.ConnectionError},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStandIn(t)
+			s.deliver("c1", "Mail", day, "INBOX")
+			exec := apptest.NewExec()
+			exec.Connections = conn(s.token)
+			if tc.token != "" {
+				exec.Connections = conn(tc.token)
+			} else {
+				s.failing("GET", list, tc.status, nil, tc.body)
+			}
+			for _, name := range []string{"google-email:triggerWatchNewEmails", "google-email:TriggerNewEmail"} {
+				params := decode(t, `{"__IMTCONN__": 1, "folder": "INBOX", "limit": 10}`)
+				if name == "google-email:TriggerNewEmail" {
+					params = decode(t, `{"account": 1, "folder": "INBOX", "criteria": "ALL", "maxResults": 1, "searchType": "simple"}`)
+				}
+				p, err := buildPoller(t, spec(t, s, name), params)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = p.Start(context.Background(), callFor(params, exec), app.StartFrom{Mode: app.StartLast, Last: 2})
+				apptest.WantError(t, err, tc.want, "")
+				_, err = p.Poll(context.Background(), callFor(params, exec), nil)
+				apptest.WantError(t, err, tc.want, "")
+			}
+		})
+	}
+}
