@@ -83,15 +83,17 @@ func corpusFile(t *testing.T, name string, urls map[string]string, replace ...st
 
 // 176 (a Make user's AI proposal generator): a webhook's lead is written up by an LLM
 // (HTTP), a Google Docs template copied in Drive and filled with Docs' replaceAllText,
-// the link emailed through Gmail, Slack told, and the lead logged in a sheet. The sheet
-// step maps its values by column header (useColumnHeaders), which google-sheets:addRow
-// does not do yet: it fails with a DataError naming the header, after everything else
-// ran (dlq is off in 176, so the run ends in error).
+// the link emailed through Gmail, Slack told, and the lead logged in a sheet, its
+// values mapped by column header (useColumnHeaders: the header row is read first).
 func TestCorpus176ProposalFromDocsTemplate(t *testing.T) {
 	google := newGoogleStandIn(t, map[string]string{
 		"POST /drive/v3/files/YOUR_GOOGLE_DOC_TEMPLATE_ID/copy": driveFile,
 		"POST /v1/documents/1NewCopy:batchUpdate":               `{"documentId": "1NewCopy", "replies": [{"replaceAllText": {"occurrencesChanged": 1}}]}`,
 		"GET /gmail/v1/users/me/profile":                        `{"emailAddress": "brad@lux.example"}`,
+		"GET /v4/spreadsheets/YOUR_GOOGLE_SHEET_ID/values/%27Sheet1%27!A1%3AZ1": `{"range": "Sheet1!A1:Z1", "majorDimension": "ROWS",
+			"values": [["Client Name ", "Email", "Project Type", "Lot Address", "Budget Range", "Timeline", "Special Notes", "Submission Date", "Link to Proposal Document "]]}`,
+		"POST /v4/spreadsheets/YOUR_GOOGLE_SHEET_ID/values/%27Sheet1%27!A1%3AZ1:append": `{"spreadsheetId": "YOUR_GOOGLE_SHEET_ID", "tableRange": "Sheet1!A1:I4",
+			"updates": {"spreadsheetId": "YOUR_GOOGLE_SHEET_ID", "updatedRange": "Sheet1!A5:I5", "updatedRows": 1, "updatedColumns": 9, "updatedCells": 9}}`,
 	})
 	llm := newStandIn(t, ok(`{"choices": [{"message": {"role": "assistant", "content": "PROJECT OVERVIEW\nA modern home on Lot 7."}}]}`))
 	slack := newStandIn(t, reply{status: 200, body: "ok", header: map[string]string{"Content-Type": "text/plain"}})
@@ -105,8 +107,7 @@ func TestCorpus176ProposalFromDocsTemplate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Status != weft.StatusError || res.Operations != 7 || res.Error.ModuleID != 57 || res.Error.Type != weft.DataError ||
-		!strings.Contains(res.Error.Message, `is not a position (0, 1, 2, …)`) {
+	if res.Status != weft.StatusSuccess || res.Operations != 7 {
 		t.Fatalf("status %s operations %d error %+v", res.Status, res.Operations, res.Error)
 	}
 	reqs := google.requests()
@@ -119,6 +120,7 @@ func TestCorpus176ProposalFromDocsTemplate(t *testing.T) {
 	}
 	want := []string{"POST /drive/v3/files/YOUR_GOOGLE_DOC_TEMPLATE_ID/copy", "POST /v1/documents/1NewCopy:batchUpdate",
 		"GET /gmail/v1/users/me/profile", "POST /gmail/v1/users/me/messages/send",
+		"GET /v4/spreadsheets/YOUR_GOOGLE_SHEET_ID/values/%27Sheet1%27!A1%3AZ1", "POST /v4/spreadsheets/YOUR_GOOGLE_SHEET_ID/values/%27Sheet1%27!A1%3AZ1:append",
 	}
 	if strings.Join(keys, "|") != strings.Join(want, "|") {
 		t.Fatalf("Google requests\n  %v\nwant\n  %v", keys, want)
@@ -147,6 +149,12 @@ func TestCorpus176ProposalFromDocsTemplate(t *testing.T) {
 	}
 	if !strings.Contains(m["from"].(map[string]any)["address"].(string), "brad@lux.example") {
 		t.Errorf("from %v", m["from"])
+	}
+	// The lead's row, each value at its header's column.
+	row := jsonBody(t, reqs[5].Body)["values"].([]any)[0].([]any)
+	if len(row) != 9 || row[0] != "Ada Lovelace" || row[1] != "ada@example.org" || row[6] != "Lake view" ||
+		row[8] != "https://docs.google.com/document/d/1NewCopy/edit?usp=drivesdk" {
+		t.Errorf("sheet row %v", row)
 	}
 	s := slack.only(t)
 	if s.Path != "/hook" || !strings.Contains(s.Body, `*Proposal Doc:* https://docs.google.com/document/d/1NewCopy/edit?usp=drivesdk`) {
