@@ -13,26 +13,29 @@ import (
 	"testing"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/app/apptest"
 	"github.com/weftworks/weft/engine"
 	"github.com/weftworks/weft/value"
 )
 
 // driveAPI is a stand-in for the Drive API v3 (and Docs' batchUpdate) on 127.0.0.1,
-// following Google's reference: files.get (metadata, alt=media), files.export,
-// files.copy, files.list, files.create (folders), files.update, permissions.create and
-// documents.batchUpdate.
+// following Google's reference: resumable uploads (a POST with the metadata answers a
+// session URI in Location, which keeps the query; the PUT of the bytes creates the
+// file), files.get (metadata, alt=media), files.export, files.copy, files.list,
+// files.create (folders), files.update, permissions.create and documents.batchUpdate.
 type driveAPI struct {
 	*httptest.Server
-	mu      sync.Mutex
-	got     []got
-	files   map[string]map[string]any // id → metadata
-	content map[string][]byte
-	n       int
-	token   string // the access token accepted
+	mu       sync.Mutex
+	got      []got
+	files    map[string]map[string]any // id → metadata
+	content  map[string][]byte
+	sessions map[string]map[string]any // upload id → metadata
+	n        int
+	token    string // the access token accepted
 }
 
 func newDriveAPI(t *testing.T) *driveAPI {
-	d := &driveAPI{files: map[string]map[string]any{}, content: map[string][]byte{}, token: "ya29.secret"}
+	d := &driveAPI{files: map[string]map[string]any{}, content: map[string][]byte{}, sessions: map[string]map[string]any{}, token: "ya29.secret"}
 	d.Server = httptest.NewServer(http.HandlerFunc(d.serve))
 	t.Cleanup(d.Close)
 	return d
@@ -88,6 +91,34 @@ func (d *driveAPI) serve(w http.ResponseWriter, r *http.Request) {
 		return id
 	}
 	switch {
+	case r.Method == "POST" && p == "/upload/drive/v3/files" && q.Get("uploadType") == "resumable" && q.Get("upload_id") == "":
+		var meta map[string]any
+		if err := json.Unmarshal(body, &meta); err != nil {
+			fail(400, "parseError", "Parse Error")
+			return
+		}
+		if meta["mimeType"] == nil && r.Header.Get("X-Upload-Content-Type") != "" {
+			meta["mimeType"] = r.Header.Get("X-Upload-Content-Type")
+		}
+		d.n++
+		id := "u" + itoa(d.n)
+		d.sessions[id] = meta
+		q.Set("upload_id", id)
+		w.Header().Set("Location", d.URL+"/upload/drive/v3/files?"+q.Encode())
+		w.WriteHeader(200)
+	case r.Method == "PUT" && p == "/upload/drive/v3/files" && q.Get("upload_id") != "":
+		meta, found := d.sessions[q.Get("upload_id")]
+		if !found {
+			fail(404, "notFound", "No such upload session")
+			return
+		}
+		delete(d.sessions, q.Get("upload_id"))
+		d.n++
+		id := "F" + itoa(d.n)
+		f := map[string]any{"kind": "drive#file", "id": id, "name": meta["name"], "mimeType": meta["mimeType"], "parents": meta["parents"],
+			"webViewLink": "https://drive.google.com/file/d/" + id + "/view?usp=drivesdk"}
+		d.files[id], d.content[id] = f, body
+		answer(f)
 	case r.Method == "GET" && strings.HasPrefix(p, "/drive/v3/files/") && strings.HasSuffix(p, "/export"):
 		id := fileID("/drive/v3/files/")
 		if _, found := d.files[id]; !found {
@@ -214,6 +245,70 @@ func driveRun(t *testing.T, d *driveAPI, appName, module, mapper string) ([]weft
 	t.Helper()
 	s := &standIn{Server: d.Server}
 	return run(t, shipped(t, appName, module, s), googleCreds, mapper)
+}
+
+// Blueprint 308's uploadAFile: an email attachment (a buffer) into a folder given as a
+// Drive path: a resumable upload — the metadata, then the bytes with their type.
+func TestDriveUploadAFile(t *testing.T) {
+	d := newDriveAPI(t)
+	exec := apptest.NewExec()
+	exec.Connections["conn"] = googleCreds
+	pdf := []byte("%PDF-1.7 \x00\xff invoice")
+	out, err := apptest.Run(t.Context(), shipped(t, "google-drive", "uploadAFile", &standIn{Server: d.Server}), weft.Bundle{"__IMTCONN__": "conn"},
+		weft.Bundle{"data": pdf, "select": "value", "convert": false, "filename": "invoice 7.pdf", "folderId": "/1h0Hh2bdCwj8XcXZFwqXpj68E1r68Q-v4", "destination": "drive"}, exec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := d.requests()
+	if len(g) != 2 {
+		t.Fatalf("requests %s", d.paths())
+	}
+	if g[0].Method != "POST" || g[0].Path != "/upload/drive/v3/files" || g[0].Query != "fields=%2A&supportsAllDrives=true&uploadType=resumable" ||
+		g[0].Header.Get("X-Upload-Content-Type") != "application/pdf" {
+		t.Fatalf("session request %s %s?%s %v", g[0].Method, g[0].Path, g[0].Query, g[0].Header)
+	}
+	sameJSON(t, "metadata", jsonBody(t, g[0].Body), `{"name": "invoice 7.pdf", "parents": ["1h0Hh2bdCwj8XcXZFwqXpj68E1r68Q-v4"]}`)
+	if g[1].Method != "PUT" || g[1].Body != string(pdf) || g[1].Header.Get("Content-Type") != "application/pdf" ||
+		g[1].Header.Get("Authorization") != "Bearer ya29.secret" || !strings.Contains(g[1].Query, "upload_id=u1") {
+		t.Fatalf("upload %s ?%s %q %v", g[1].Method, g[1].Query, g[1].Body, g[1].Header)
+	}
+	if len(out) != 1 || out[0]["id"] != "F2" || out[0]["name"] != "invoice 7.pdf" || out[0]["mimeType"] != "application/pdf" ||
+		out[0]["webViewLink"] != "https://drive.google.com/file/d/F2/view?usp=drivesdk" {
+		t.Fatalf("output %v", out)
+	}
+}
+
+// A new name (title), and convert: a docx becomes a Google Docs document.
+func TestDriveUploadAFileConverted(t *testing.T) {
+	d := newDriveAPI(t)
+	out, err := driveRun(t, d, "google-drive", "uploadAFile",
+		`{"data": "PK…", "filename": "report.DOCX", "title": "Q1 report", "convert": true, "folderId": "/"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := d.requests()
+	sameJSON(t, "metadata", jsonBody(t, g[0].Body), `{"name": "Q1 report", "parents": ["root"], "mimeType": "application/vnd.google-apps.document"}`)
+	if g[0].Header.Get("X-Upload-Content-Type") != "application/vnd.openxmlformats-officedocument.wordprocessingml.document" {
+		t.Errorf("upload type %q", g[0].Header.Get("X-Upload-Content-Type"))
+	}
+	if out[0]["mimeType"] != "application/vnd.google-apps.document" {
+		t.Errorf("output %v", out[0])
+	}
+}
+
+// Blueprint 319's createAFileFromText, converted to a document.
+func TestDriveCreateAFileFromText(t *testing.T) {
+	d := newDriveAPI(t)
+	out, err := driveRun(t, d, "google-drive", "createAFileFromText",
+		`{"name": "Leads", "content": "Ada\nBob", "convert": true, "folderId": "/1WT/1kK", "destination": "drive"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := d.requests()
+	sameJSON(t, "metadata", jsonBody(t, g[0].Body), `{"name": "Leads", "parents": ["1kK"], "mimeType": "application/vnd.google-apps.document"}`)
+	if g[1].Body != "Ada\nBob" || g[1].Header.Get("Content-Type") != "text/plain; charset=UTF-8" || out[0]["name"] != "Leads" {
+		t.Fatalf("upload %q %q, output %v", g[1].Body, g[1].Header.Get("Content-Type"), out)
+	}
 }
 
 // Blueprint 307's getAFile: a file with content is downloaded; a Google Docs file is
@@ -400,6 +495,13 @@ func TestDriveStepErrors(t *testing.T) {
 		before              []reply
 		extra               []googleCase
 	}{
+		{"google-drive", "uploadAFile", `{"data": "x", "filename": "a.txt", "folderId": "/"}`, nil, []googleCase{
+			perReason(403, "storageQuotaExceeded", weft.OutOfSpaceError),
+			{name: "200 without a session", status: 200, body: `{}`, want: weft.UnexpectedError, message: "Drive started no upload session"}}},
+		{"google-drive", "uploadAFile", `{"data": "x", "filename": "a.txt", "folderId": "/"}`,
+			[]reply{{status: 200, header: map[string]string{"Location": "SESSION"}}}, []googleCase{
+				{name: "413 too large", status: 413, body: googleErr(413, "", "uploadTooLarge", "The file is too large."), want: weft.MaxFileSizeExceededError}}},
+		{"google-drive", "createAFileFromText", `{"name": "a.txt", "content": "x", "folderId": "/"}`, nil, nil},
 		{"google-drive", "getAFile", `{"file": "f1"}`, nil, nil},
 		{"google-drive", "getAFile", `{"file": "f1"}`, []reply{file}, []googleCase{
 			perReason(403, "cannotDownloadAbusiveFile", weft.DataError)}},
