@@ -229,6 +229,7 @@ func TestModules(t *testing.T) {
 	if len(want) != 0 {
 		t.Fatalf("missing or wrong kinds: %v", want)
 	}
+
 }
 
 func TestModulesOfOneApp(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"github.com/weftworks/weft/app/declarative"
 	"github.com/weftworks/weft/app/email"
 	"github.com/weftworks/weft/app/files"
+	"github.com/weftworks/weft/app/gmail"
 	"github.com/weftworks/weft/app/httpmod"
 	"github.com/weftworks/weft/app/jsonmod"
 	"github.com/weftworks/weft/app/markdown"
@@ -59,6 +60,7 @@ func New(deps Deps) (*app.Registry, error) {
 		func(r *app.Registry) error { return notion.RegisterOptions(r, notion.Options{Net: deps.Net}) },
 		func(r *app.Registry) error { return msexcel.RegisterOptions(r, msexcel.Options{Net: deps.Net}) },
 		func(r *app.Registry) error { return email.RegisterOptions(r, email.Options{Net: deps.Net}) },
+		func(r *app.Registry) error { return gmail.RegisterOptions(r, gmail.Options{Net: deps.Net}) },
 		func(r *app.Registry) error { return sqlapp.New(sqlapp.Options{Net: deps.Net}).Register(r) },
 		scenarios.Register, // sub-scenarios (docs/subscenarios.md)
 		func(r *app.Registry) error { return tools.RegisterOptions(r, tools.Options{Counters: deps.Store}) },

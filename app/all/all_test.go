@@ -14,7 +14,7 @@ import (
 )
 
 // TestNetPolicyReachesEveryConnectingApp: Deps.Net is the policy of the HTTP app, the
-// declarative apps, SMTP and Postgres. Each is pointed at a 127.0.0.1 port and refused
+// declarative apps, Gmail, SMTP and Postgres. Each is pointed at a 127.0.0.1 port and refused
 // before connecting, with the error naming the rule.
 func TestNetPolicyReachesEveryConnectingApp(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -27,6 +27,7 @@ func TestNetPolicyReachesEveryConnectingApp(t *testing.T) {
 	t.Setenv("WEFT_APP_BASEURL_SLACK", "http://"+addr)
 	t.Setenv("WEFT_APP_BASEURL_NOTION", "http://"+addr)
 	t.Setenv("WEFT_APP_BASEURL_MICROSOFT_EXCEL", "http://"+addr)
+	t.Setenv("WEFT_APP_BASEURL_GOOGLE_EMAIL", "http://"+addr)
 	reg, err := all.New(all.Deps{Net: netpolicy.Server()})
 	if err != nil {
 		t.Fatal(err)
@@ -37,6 +38,7 @@ func TestNetPolicyReachesEveryConnectingApp(t *testing.T) {
 	exec.Connections["slack"] = weft.Bundle{"accessToken": "xoxb-1"}
 	exec.Connections["notion"] = weft.Bundle{"accessToken": "ntn_1"}
 	exec.Connections["ms"] = weft.Bundle{"accessToken": "eyJ.1"}
+	exec.Connections["google"] = weft.Bundle{"provider": "google", "accessToken": "ya29.x"}
 	for _, c := range []struct {
 		module         string
 		params, mapper weft.Bundle
@@ -48,6 +50,7 @@ func TestNetPolicyReachesEveryConnectingApp(t *testing.T) {
 		{"slack:CreateMessage", weft.Bundle{"__IMTCONN__": "slack"}, weft.Bundle{"channelWType": "list", "channel": "C1", "text": "x"}},
 		{"notion:getADatabase", weft.Bundle{"__IMTCONN__": "notion"}, weft.Bundle{"database": "d1"}},
 		{"microsoft-excel:addAWorksheetRow", weft.Bundle{"__IMTCONN__": "ms"}, weft.Bundle{"workbook": "/b.xlsx", "worksheet": "S", "row": map[string]any{"0": "x"}}},
+		{"google-email:sendAnEmail", weft.Bundle{"__IMTCONN__": "google"}, weft.Bundle{"to": []any{"b@example.org"}, "bodyType": "rawHtml"}},
 	} {
 		spec, ok := reg.Lookup(c.module)
 		if !ok {

@@ -266,13 +266,17 @@ func corpusBlueprints(t *testing.T) []corpusBlueprint {
 // blueprints qualify and this test names them.
 var endToEnd = []string{
 	"011",
+	"013",
 	"015",
 	"017",
 	"021",
 	"027",
 	"029",
+	"031",
 	"037",
 	"045",
+	"047",
+	"049",
 }
 
 func TestCorpusBlueprintsThatRunAreTested(t *testing.T) {
@@ -367,6 +371,12 @@ func TestCorpusMapperKeysAreDeclared(t *testing.T) {
 		"anymailfinder:emailSearchPerson×1",
 		"apify:fetchDatasetItems×1",
 		"gemini-ai:createACompletionGeminiPro×1",
+		"google-calendar:createAnEvent×1",
+		"google-docs:createADocument×2",
+		"google-drive:createAFolder×11",
+		"google-drive:getAFile×1",
+		"google-drive:searchForFilesFolders×3",
+		"google-drive:uploadAFile×2",
 		"google-sheets:addRow×8",
 		"google-sheets:filterRows×11",
 		"google-sheets:updateRow×4",

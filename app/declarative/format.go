@@ -19,7 +19,8 @@ type appDef struct {
 	file    string
 	name    string
 	label   string
-	baseURL string // after the overrides of Options and the environment
+	baseURL string            // after the overrides of Options and the environment
+	urls    map[string]string // base.urls (baseurls.go)
 	headers node
 	qs      node
 	err     *errorDef // base.response.error, the default of every module
@@ -291,6 +292,7 @@ func decodeApp(file string, doc any, overrideURL func(name string) (string, erro
 		return nil, err
 	} else if u != "" {
 		a.baseURL = u
+		a.overrideURLs(u)
 	}
 	if err := decodeConnection(a, root); err != nil {
 		return nil, err
@@ -325,7 +327,10 @@ func decodeApp(file string, doc any, overrideURL func(name string) (string, erro
 }
 
 func decodeBase(a *appDef, base obj) error {
-	if err := base.only("baseUrl", "headers", "qs", "response"); err != nil {
+	if err := base.only("baseUrl", "urls", "headers", "qs", "response"); err != nil {
+		return err
+	}
+	if err := decodeBaseURLs(a, base); err != nil {
 		return err
 	}
 	u, err := base.str("baseUrl", true)

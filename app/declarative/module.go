@@ -254,7 +254,11 @@ func (m *module) firstRequest(env *iml.Env, vars map[string]any, comm *commDef) 
 		// to the base URL instead would call something nobody asked for.
 		return nil, weft.Errorf(weft.DataError, "building the request: the URL is empty (a value it is built from is missing)")
 	}
-	r := &request{method: method, url: resolveURL(a.baseURL, value.Text(u)), bodyType: comm.bodyType,
+	full, err := a.resolve(value.Text(u))
+	if err != nil {
+		return nil, weft.Errorf(weft.DataError, "building the request: %v", err)
+	}
+	r := &request{method: method, url: full, bodyType: comm.bodyType,
 		qs: map[string]any{}, header: map[string]any{}, binary: comm.resp.binary}
 	for _, part := range []struct {
 		n    node
@@ -314,7 +318,9 @@ func (m *module) nextRequest(env *iml.Env, rvars map[string]any, prev *request, 
 		if value.IsEmpty(u) {
 			return false, nil, nil // no next URL: the last page
 		}
-		next.url = resolveURL(m.def.app.baseURL, value.Text(u))
+		if next.url, err = m.def.app.resolve(value.Text(u)); err != nil {
+			return false, nil, weft.Errorf(weft.UnexpectedError, "pagination url: %v", err)
+		}
 		if strings.Contains(next.url, "?") && p.merge {
 			// A next-page URL carries its own query (a cursor); the parent's
 			// parameters would repeat it.

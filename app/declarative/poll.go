@@ -154,7 +154,11 @@ func (m *module) pollRequest(env *iml.Env, rvars map[string]any, prev *request, 
 	if err != nil {
 		return nil, err
 	}
-	r := &request{method: p.method, url: resolveURL(m.def.app.baseURL, value.Text(u)), bodyType: "json",
+	full, err := m.def.app.resolve(value.Text(u))
+	if err != nil {
+		return nil, weft.Errorf(weft.UnexpectedError, "poll url: %v", err)
+	}
+	r := &request{method: p.method, url: full, bodyType: "json",
 		qs: map[string]any{}, header: map[string]any{}, auth: prev.auth, token: prev.token, secrets: prev.secrets}
 	for _, part := range []struct {
 		n    node

@@ -27,6 +27,7 @@ import (
 //	{"$literal": {…}}                               the value as is, no templates
 //	{"$file": {"name": …, "data": …}}               a file for a multipart or binary body
 //	{"$object": {"over": …, "key": …, "value": …}}  a collection with computed keys
+//	{"$byHeader": {"headers": …, "values": …}}      {"Name": a} → a row array by header
 var transforms map[string]func(arg any, ptr string, sc scope) (node, error)
 
 // The table is filled in init: its entries compile their arguments, which may hold
@@ -65,6 +66,7 @@ func init() {
 			return out, nil
 		}),
 		"$positional": unary(positional),
+		"$byHeader":   unary(byHeader), // transform_headers.go
 		"$compact":    unary(compact),
 		"$file":       compileFile,   // files.go
 		"$object":     compileObject, // files.go

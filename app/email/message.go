@@ -41,28 +41,40 @@ func buildMessage(in weft.Bundle, c *smtpConn, now time.Time, newID func() strin
 	if err != nil {
 		return nil, err
 	}
+	out, _, err := compose(in, from, now, newID)
+	return out, err
+}
+
+// compose builds the message. from may be nil: a service that takes whole messages
+// (Gmail's API) writes the account's address itself. bcc is returned for such services,
+// which read blind recipients from a Bcc header SMTP never sees.
+func compose(in weft.Bundle, from *netmail.Address, now time.Time, newID func() string) (*outgoing, []*netmail.Address, error) {
 	to, err := addressList(in["to"], "to")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(to) == 0 {
-		return nil, dataError("to", "no recipient address")
+		return nil, nil, dataError("to", "no recipient address")
 	}
 	cc, err := addressList(in["cc"], "cc")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	bcc, err := addressList(in["bcc"], "bcc")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	replyTo, err := addressList(in["replyTo"], "replyTo")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	m := mail.NewMsg(mail.WithNoDefaultUserAgent())
-	m.SetAddrHeaderFromMailAddress(mail.HeaderFrom, from)
+	domain := "weft.invalid"
+	if from != nil {
+		m.SetAddrHeaderFromMailAddress(mail.HeaderFrom, from)
+		domain = domainOf(from.Address)
+	}
 	m.ToMailAddress(to...)
 	if len(cc) > 0 {
 		m.CcMailAddress(cc...)
@@ -76,14 +88,14 @@ func buildMessage(in weft.Bundle, c *smtpConn, now time.Time, newID func() strin
 	if s := strings.TrimSpace(value.Text(in["sender"])); s != "" {
 		a, err := netmail.ParseAddress(s)
 		if err != nil {
-			return nil, dataError("sender", "%q is not an email address", s)
+			return nil, nil, dataError("sender", "%q is not an email address", s)
 		}
 		m.SetGenHeaderPreformatted("Sender", a.String())
 	}
 	// A mapped subject often ends in a line break; a header cannot hold one.
 	m.Subject(strings.Join(strings.Fields(value.Text(in["subject"])), " "))
 	m.SetDateWithValue(now)
-	id := newID() + "@" + domainOf(from.Address)
+	id := newID() + "@" + domain
 	m.SetMessageIDWithValue(id)
 
 	switch value.Text(in["priority"]) {
@@ -95,7 +107,7 @@ func buildMessage(in weft.Bundle, c *smtpConn, now time.Time, newID func() strin
 	if v := strings.TrimSpace(value.Text(in["inReplyTo"])); v != "" {
 		ref, err := messageRef(v, "inReplyTo")
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		m.SetGenHeaderPreformatted(mail.HeaderInReplyTo, ref)
 	}
@@ -105,7 +117,7 @@ func buildMessage(in weft.Bundle, c *smtpConn, now time.Time, newID func() strin
 			for _, f := range strings.Fields(value.Text(r)) {
 				ref, err := messageRef(f, fmt.Sprintf("references/%d", i))
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				list = append(list, ref)
 			}
@@ -115,20 +127,23 @@ func buildMessage(in weft.Bundle, c *smtpConn, now time.Time, newID func() strin
 		}
 	}
 	if err := customHeaders(m, in["headers"]); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	setBody(m, in)
 	if err := attach(m, in["attachments"]); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
-	out := &outgoing{msg: m, id: "<" + id + ">", from: from.Address}
+	out := &outgoing{msg: m, id: "<" + id + ">"}
+	if from != nil {
+		out.from = from.Address
+	}
 	for _, list := range [][]*netmail.Address{to, cc, bcc} {
 		for _, a := range list {
 			out.rcpts = append(out.rcpts, a.Address)
 		}
 	}
-	return out, nil
+	return out, bcc, nil
 }
 
 // sender is the From address: the module's "from", else the connection's, else the

@@ -96,8 +96,9 @@ func TestAuthCodeURLPKCEAndProviderParams(t *testing.T) {
 	want := map[string]string{"client_id": "cid", "response_type": "code", "state": "st4te",
 		"redirect_uri": "https://weft.example/oauth/callback", "code_challenge_method": "S256",
 		"code_challenge": base64.RawURLEncoding.EncodeToString(sum[:]), "access_type": "offline", "prompt": "consent",
-		"scope": "https://www.googleapis.com/auth/spreadsheets https://www.googleapis.com/auth/drive.readonly " +
-			"https://www.googleapis.com/auth/forms.responses.readonly https://www.googleapis.com/auth/youtube.readonly https://www.googleapis.com/auth/userinfo.email"}
+		"scope": "https://www.googleapis.com/auth/spreadsheets https://www.googleapis.com/auth/drive https://www.googleapis.com/auth/documents " +
+			"https://www.googleapis.com/auth/calendar https://www.googleapis.com/auth/gmail.modify https://www.googleapis.com/auth/forms.responses.readonly " +
+			"https://www.googleapis.com/auth/youtube.readonly https://www.googleapis.com/auth/userinfo.email"}
 	for k, v := range want {
 		if q.Get(k) != v {
 			t.Errorf("%s = %q, want %q", k, q.Get(k), v)
@@ -243,4 +244,25 @@ func TestSlackTokenAnswers(t *testing.T) {
 	answer = `{"ok":false,"error":"invalid_code"}`
 	_, err = oauth.Exchange(t.Context(), nil, c, "https://w/cb", "c0de-XYZ", "verifier-123", start)
 	wantType(t, err, weft.InvalidAccessTokenError, "[200 OK]: invalid_code")
+}
+
+// A connection holding an access token alone: when a person replaces the token, the
+// next call uses the new one, not the one cached from before.
+func TestPastedAccessTokenReplaced(t *testing.T) {
+	tokens := oauth.NewTokens(oauth.Options{})
+	exec := &clock{now: start}
+	get := func(access string) string {
+		tok, err := tokens.Get(t.Context(), exec, oauth.Request{Ref: "1", At: "connection 1",
+			Data: weft.Bundle{"provider": "google", "accessToken": access}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok.Access
+	}
+	if got := get("ya29.first"); got != "ya29.first" {
+		t.Fatalf("token %q", got)
+	}
+	if got := get("ya29.second"); got != "ya29.second" {
+		t.Fatalf("after the person pasted a new token: %q, want ya29.second", got)
+	}
 }

@@ -59,10 +59,13 @@ var providers = []Provider{
 	{Name: "google", Label: "Google",
 		AuthURL: "https://accounts.google.com/o/oauth2/v2/auth", TokenURL: endpoints.Google.TokenURL,
 		ClientAuth: "body",
-		// Sheets, Forms responses and YouTube (read) are the Google apps weft ships here.
-		Scopes: []string{"https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive.readonly",
-			"https://www.googleapis.com/auth/forms.responses.readonly", "https://www.googleapis.com/auth/youtube.readonly",
-			"https://www.googleapis.com/auth/userinfo.email"},
+		// Sheets, Gmail (send, read, labels), Drive (files the modules upload, move,
+		// share and delete), Docs, Calendar, Forms responses and YouTube (read): the
+		// Google apps weft ships.
+		Scopes: []string{"https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive",
+			"https://www.googleapis.com/auth/documents", "https://www.googleapis.com/auth/calendar",
+			"https://www.googleapis.com/auth/gmail.modify", "https://www.googleapis.com/auth/forms.responses.readonly",
+			"https://www.googleapis.com/auth/youtube.readonly", "https://www.googleapis.com/auth/userinfo.email"},
 		AuthParams: map[string]string{"access_type": "offline", "prompt": "consent"},
 		Docs:       "https://developers.google.com/identity/protocols/oauth2/web-server"},
 	{Name: "microsoft", Label: "Microsoft (Entra ID, common tenant)",

@@ -108,7 +108,10 @@ func refreshMargin(lifetime time.Duration) time.Duration {
 // changed or it holds a refresh token the entry does not know (a person reconnected).
 func (e *entry) sync(c *Conn) {
 	fp := c.fingerprint()
-	if e.config == fp && (c.RefreshToken == "" || e.known[c.RefreshToken]) {
+	// An access token a person pasted in place of the one held (no grant renews it)
+	// replaces it too.
+	pasted := c.Grant() == "" && c.AccessToken != "" && c.AccessToken != e.access
+	if e.config == fp && (c.RefreshToken == "" || e.known[c.RefreshToken]) && !pasted {
 		return
 	}
 	e.state = state{config: fp, known: map[string]bool{}, refresh: c.RefreshToken}
