@@ -35,7 +35,7 @@ type formField struct {
 	// JSON: the value is read back as JSON (collections, arrays, numbers stored as
 	// numbers); a {{…}} template is kept as text.
 	JSON bool
-	// Control is "text", "textarea" or "select".
+	// Control is "text", "textarea", "select" or "switch" (a boolean).
 	Control  string
 	Declared bool
 }
@@ -93,6 +93,8 @@ func field(part string, f app.Field, v any, declared bool) formField {
 	}
 	ff.Value, ff.JSON = currentText(v, f.Type)
 	switch {
+	case f.Type == app.TypeBoolean && (ff.Value == "" || ff.Value == "true" || ff.Value == "false"):
+		ff.Control = "switch"
 	case f.Type == app.TypeSelect && len(f.Options) > 0 && !ff.JSON && !strings.Contains(ff.Value, "{{"):
 		ff.Control, ff.Options = "select", slices.Clone(f.Options)
 		if ff.Value != "" && !slices.Contains(ff.Options, ff.Value) {
@@ -118,11 +120,22 @@ func formEdits(r *http.Request, moduleID int, fields []formField) ([]service.Edi
 		if !ok {
 			continue
 		}
-		v := strings.ReplaceAll(got[0], "\r\n", "\n")
+		// A switch sends a hidden "false" before its checkbox: the last value wins.
+		v := strings.ReplaceAll(got[len(got)-1], "\r\n", "\n")
 		if v == f.Value {
 			continue
 		}
 		var val any = v
+		if f.Control == "switch" {
+			if f.Value == "" && v == "false" {
+				continue // left off: unset stays unset (the module's default)
+			}
+			if f.JSON || f.Value == "" {
+				val = v == "true"
+			} // else it was stored as text ("true"), and stays text
+			edits = append(edits, service.Edit{ModuleID: moduleID, Part: f.Part, Path: f.Name, Value: val})
+			continue
+		}
 		trimmed := strings.TrimSpace(v)
 		switch {
 		case f.JSON && trimmed == "":
@@ -254,7 +267,7 @@ func (u *UI) renderIncomplete(w http.ResponseWriter, r *http.Request, s *session
 	if typed != nil {
 		for i := range d.Fields {
 			if v, ok := typed.Form[d.Fields[i].Key()]; ok {
-				d.Fields[i].Value = v[0]
+				d.Fields[i].Value = v[len(v)-1]
 			}
 		}
 		if t := typed.FormValue("json"); t != "" {

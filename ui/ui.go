@@ -105,6 +105,7 @@ type UI struct {
 	jobs     *jobs
 	assets   fs.FS
 	bpCache  sync.Map // versionKey → *scenarioFlow
+	anCache  sync.Map // versionKey → *editorAnalysis
 }
 
 // New returns the UI. Mount it at "/" (server.Config.UI).
@@ -168,6 +169,16 @@ func (u *UI) routes() {
 	m.Handle("POST /scenarios/{id}/trigger/start", u.page(auth.ScenariosWrite, u.startTrigger))
 	m.Handle("POST /scenarios/{id}/run", u.page(auth.ScenariosWrite, u.runScenario))
 	m.Handle("POST /scenarios/{id}/delete", u.page(auth.ScenariosWrite, u.deleteScenario))
+	// The scenario editor (ui/editor.go) and version diffs (ui/diff.go).
+	m.Handle("GET /scenarios/{id}/edit", u.page(auth.ScenariosRead, u.editor))
+	m.Handle("POST /scenarios/{id}/edit/name", u.page(auth.ScenariosWrite, u.renameScenario))
+	m.Handle("POST /scenarios/{id}/edit/add", u.page(auth.ScenariosWrite, u.addModule))
+	m.Handle("POST /scenarios/{id}/edit/modules/{mid}", u.page(auth.ScenariosWrite, u.editModule))
+	m.Handle("POST /scenarios/{id}/edit/modules/{mid}/delete", u.page(auth.ScenariosWrite, u.deleteModule))
+	m.Handle("POST /scenarios/{id}/edit/modules/{mid}/move", u.page(auth.ScenariosWrite, u.moveModule))
+	m.Handle("POST /scenarios/{id}/edit/modules/{mid}/route", u.page(auth.ScenariosWrite, u.addRoute))
+	m.Handle("POST /scenarios/{id}/edit/modules/{mid}/handler", u.page(auth.ScenariosWrite, u.addHandler))
+	m.Handle("GET /scenarios/{id}/versions/{version}/diff", u.page(auth.ScenariosRead, u.versionDiff))
 	m.Handle("GET /scenarios/{id}/history", u.page(auth.ExecutionsRead, u.history))
 	m.Handle("POST /scenarios/{id}/queue/{item}/retry", u.page(auth.WebhooksWrite, u.queueItemAction(true)))
 	m.Handle("POST /scenarios/{id}/queue/{item}/delete", u.page(auth.WebhooksWrite, u.queueItemAction(false)))

@@ -81,6 +81,31 @@
     if (note) note.hidden = !on;
   }
 
+  // The editor's picker: a reference goes in at the cursor of the form field the
+  // person was last in (text inputs and text areas of the module form).
+  var lastField = null, lastStart = 0, lastEnd = 0;
+  document.addEventListener("focusout", function (e) {
+    var el = e.target;
+    if (el && el.closest && el.closest("[data-picker-target]") && (el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && el.type === "text"))) {
+      lastField = el; lastStart = el.selectionStart; lastEnd = el.selectionEnd;
+    }
+  });
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest ? e.target.closest("button.pick[data-ref]") : null;
+    if (!btn) return;
+    var ref = btn.getAttribute("data-ref");
+    if (!lastField || !document.body.contains(lastField)) {
+      if (navigator.clipboard) navigator.clipboard.writeText(ref);
+      btn.classList.add("copied");
+      return;
+    }
+    var v = lastField.value;
+    lastField.value = v.slice(0, lastStart) + ref + v.slice(lastEnd);
+    lastStart = lastEnd = lastStart + ref.length;
+    lastField.focus();
+    lastField.setSelectionRange(lastStart, lastEnd);
+  });
+
   function init(root) { follow(root); selection(root); tick(); }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (e) { init(e.target); });
