@@ -903,3 +903,62 @@ func (u *UI) renameScenario(w http.ResponseWriter, r *http.Request, s *session) 
 		return 0, nil
 	})
 }
+
+// triggers lists the module types a new scenario can start with: the webhook first
+// (what most scenarios built by hand start with), then every other trigger.
+func triggers(reg *app.Registry) []catalogueEntry {
+	var out []catalogueEntry
+	for _, sp := range reg.Specs() {
+		if sp.Kind != app.KindTrigger {
+			continue
+		}
+		e := catalogueEntry{Name: sp.Name, Label: sp.Label, Kind: sp.Kind.String()}
+		if sp.Name == "gateway:CustomWebHook" {
+			out = slices.Insert(out, 0, e)
+		} else {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// newScenario creates a scenario of one trigger module and opens it in the editor,
+// so a scenario can be built without a blueprint file.
+func (u *UI) newScenario(w http.ResponseWriter, r *http.Request, s *session) error {
+	name := strings.TrimSpace(r.FormValue("name"))
+	if name == "" {
+		return u.renderScenarioList(w, r, s, http.StatusBadRequest, "A new scenario needs a name.", nil)
+	}
+	typ := r.FormValue("trigger")
+	if spec, ok := u.cfg.Registry.Lookup(typ); !ok || spec.Kind != app.KindTrigger {
+		return u.renderScenarioList(w, r, s, http.StatusBadRequest, fmt.Sprintf("%q is not a trigger weft has.", typ), nil)
+	}
+	var params map[string]any
+	if typ == "gateway:CustomWebHook" {
+		params = map[string]any{"hook": 1} // Make's hook id; weft gives the scenario its own address
+	}
+	trig, err := json.Marshal(blueprint.NewModule(1, typ, 1, params, nil, 0, 0))
+	if err != nil {
+		return err
+	}
+	nj, _ := json.Marshal(name)
+	instant := typ == "gateway:CustomWebHook"
+	raw := fmt.Sprintf(`{"name": %s, "flow": [%s], "metadata": {"instant": %t, "version": 1, "scenario": {"roundtrips": 1, "maxErrors": 3, "autoCommit": true, "autoCommitTriggerLast": true, "sequential": false, "confidential": false, "dataloss": false, "dlq": true, "freshVariables": false}, "designer": {"orphans": []}}}`,
+		nj, trig, instant)
+	var out bytes.Buffer
+	if err := json.Indent(&out, []byte(raw), "", "    "); err != nil {
+		return err
+	}
+	sc, err := u.svc.CreateScenario(r.Context(), out.Bytes(), "ui")
+	if err != nil {
+		if msg, problems, ok := invalidBlueprint(err); ok {
+			return u.renderScenarioList(w, r, s, http.StatusUnprocessableEntity, msg, problems)
+		}
+		return err
+	}
+	if _, err := u.svc.EnsureHook(r.Context(), sc.ID); err != nil {
+		return err
+	}
+	return u.flashRedirect(w, r, s, fmt.Sprintf("/scenarios/%d/edit?module=1", sc.ID),
+		fmt.Sprintf("Created “%s” as scenario %d (inactive). Add its modules.", sc.Name, sc.ID))
+}

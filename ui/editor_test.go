@@ -276,3 +276,30 @@ func TestEditorNeedsWriteScope(t *testing.T) {
 		t.Fatalf("reader's post: %s", r)
 	}
 }
+
+// TestNewScenarioFromNothing: a scenario is created from a name and a trigger, opens
+// in the editor, and exports as a blueprint that validates.
+func TestNewScenarioFromNothing(t *testing.T) {
+	e := newEnv(t)
+	b := e.signedIn()
+	list := b.get("/scenarios")
+	mustContain(t, list.body, `id="new-form"`, `<option value="gateway:CustomWebHook">Custom webhook (gateway:CustomWebHook)</option>`)
+	if r := b.post("/scenarios/new", url.Values{"name": {""}, "trigger": {"gateway:CustomWebHook"}}); r.status != http.StatusBadRequest {
+		t.Fatalf("no name: %s", r)
+	}
+	if r := b.post("/scenarios/new", url.Values{"name": {"x"}, "trigger": {"http:MakeRequest"}}); r.status != http.StatusBadRequest {
+		t.Fatalf("not a trigger: %s", r)
+	}
+	r := b.post("/scenarios/new", url.Values{"name": {"Orders <new>"}, "trigger": {"gateway:CustomWebHook"}})
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/scenarios/1/edit?module=1" {
+		t.Fatalf("create: %s", r)
+	}
+	v, bp := e.current(1)
+	if v != 1 || bp.Name != "Orders <new>" || len(bp.Flow) != 1 || bp.Flow[0].Type != "gateway:CustomWebHook" || !bp.Metadata.Instant {
+		t.Fatalf("created: v%d %+v", v, bp)
+	}
+	mustContain(t, b.get("/scenarios/1/edit?module=1").body, "Created “Orders &lt;new&gt;” as scenario 1 (inactive).")
+	if _, err := e.svc.Hook(t.Context(), 1); err != nil {
+		t.Fatalf("no webhook address: %v", err)
+	}
+}

@@ -90,6 +90,8 @@ type scenarioListData struct {
 	CanWrite  bool
 	Problems  []blueprint.Problem
 	Error     string
+	// Triggers are the first modules a new scenario can start with.
+	Triggers []catalogueEntry
 }
 
 func (u *UI) scenarioList(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -105,6 +107,9 @@ func (u *UI) renderScenarioList(w http.ResponseWriter, r *http.Request, s *sessi
 	slices.SortFunc(scs, func(a, b *weft.Scenario) int { return int(a.ID - b.ID) })
 	d := &scenarioListData{pageBase: u.base(s, "Scenarios", "scenarios"), CanWrite: hasScope(s, auth.ScenariosWrite),
 		Error: msg, Problems: problems}
+	if d.CanWrite {
+		d.Triggers = triggers(u.cfg.Registry)
+	}
 	for _, sc := range scs {
 		row := scenarioRow{Scenario: sc}
 		if hasScope(s, auth.ExecutionsRead) {

@@ -170,6 +170,7 @@ func (u *UI) routes() {
 	m.Handle("POST /scenarios/{id}/run", u.page(auth.ScenariosWrite, u.runScenario))
 	m.Handle("POST /scenarios/{id}/delete", u.page(auth.ScenariosWrite, u.deleteScenario))
 	// The scenario editor (ui/editor.go) and version diffs (ui/diff.go).
+	m.Handle("POST /scenarios/new", u.page(auth.ScenariosWrite, u.newScenario))
 	m.Handle("GET /scenarios/{id}/edit", u.page(auth.ScenariosRead, u.editor))
 	m.Handle("POST /scenarios/{id}/edit/name", u.page(auth.ScenariosWrite, u.renameScenario))
 	m.Handle("POST /scenarios/{id}/edit/add", u.page(auth.ScenariosWrite, u.addModule))
