@@ -255,8 +255,10 @@ func (u *UI) editorModule(ctx context.Context, sc *weft.Scenario, f *scenarioFlo
 			}
 		}
 	}
+	// A module with a few fields shows them all (a new module has none set); one
+	// with many (HTTP has thirty) folds the optional empty ones away.
 	for _, ff := range fields {
-		if ff.Value != "" || ff.Required || !ff.Declared {
+		if len(fields) <= 8 || ff.Value != "" || ff.Required || !ff.Declared {
 			em.Fields = append(em.Fields, ff)
 		} else {
 			em.More = append(em.More, ff)

@@ -95,7 +95,7 @@ func field(part string, f app.Field, v any, declared bool) formField {
 	switch {
 	case f.Type == app.TypeBoolean && (ff.Value == "" || ff.Value == "true" || ff.Value == "false"):
 		ff.Control = "switch"
-	case f.Type == app.TypeSelect && len(f.Options) > 0 && !ff.JSON && !strings.Contains(ff.Value, "{{"):
+	case (f.Type == app.TypeSelect || f.Type == app.TypeText) && len(f.Options) > 0 && !ff.JSON && !strings.Contains(ff.Value, "{{"):
 		ff.Control, ff.Options = "select", slices.Clone(f.Options)
 		if ff.Value != "" && !slices.Contains(ff.Options, ff.Value) {
 			ff.Options = append(ff.Options, ff.Value)
