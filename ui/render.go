@@ -55,6 +55,9 @@ var funcs = template.FuncMap{
 	"add":         func(a, b int) int { return a + b },
 	"jsonPresent": jsonPresent,
 	"list":        func(s ...string) []string { return s },
+	// small: a bundle shown inline in a list of log entries; a bigger one is a link
+	// to its operation's own page (a 5,000-item trigger bundle is 200 KB).
+	"small": func(raw json.RawMessage) bool { return len(raw) <= 4096 },
 }
 
 // parseTemplates builds one template set per page: the layout and partials, plus the
@@ -206,7 +209,14 @@ func fmtDuration(d time.Duration) string {
 	return d.Round(time.Second).String()
 }
 
-func fmtSize(n int64) string {
+func fmtSize(v any) string {
+	var n int64
+	switch x := v.(type) {
+	case int:
+		n = int64(x)
+	case int64:
+		n = x
+	}
 	switch {
 	case n < 1024:
 		return fmt.Sprintf("%d B", n)
