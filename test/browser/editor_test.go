@@ -100,6 +100,18 @@ func TestBuildAScenarioInTheEditor(t *testing.T) {
 	}
 	w.runs.wait(t, 1)
 
+	// Inspect the run: a bubble per module; the HTTP module's operation with its
+	// bundles.
+	steps(t, ctx, "inspect", chromedp.Click(css(`#run-outcome a[href^="/executions/"]`)), chromedp.WaitVisible(css(`.bubble`)),
+		screenshot(dir, "14-inspector"),
+		chromedp.Click(css(`a.module[data-module="2"]`)), chromedp.WaitVisible(id("op-pos")))
+	if pos, out := text(t, ctx, "#op-pos"), text(t, ctx, "#op-output"); pos != "operation 1 of 1" || !strings.Contains(out, `"accepted": true`) {
+		t.Errorf("module 2's operation: %q, output %q", pos, out)
+	}
+	if n := read(t, ctx, "bubbles", chromedp.Evaluate[float64](`document.querySelectorAll(".bubble.success").length`)); n != 4 {
+		t.Errorf("%v bubbles, want 4 (modules 1, 2, 4, 5; the router logs no operation)", n)
+	}
+
 	// The export is a blueprint weft validates, in Make's shape.
 	raw, err := w.svc.ExportScenario(t.Context(), 1)
 	if err != nil {
