@@ -106,6 +106,18 @@ func (q *queries) ListExecutions(ctx context.Context, f store.ExecutionFilter) (
 	if f.ParentID != "" {
 		where, args = append(where, "p.parent_id = ?"), append(args, f.ParentID)
 	}
+	if !f.From.IsZero() {
+		where, args = append(where, "e.started_at >= ?"), append(args, toDB(f.From))
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "e.started_at < ?"), append(args, toDB(f.To))
+	}
+	if f.Search != "" {
+		// instr over the log's bytes: a blob needle keeps SQLite from converting either.
+		prefix := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.Search) + "%"
+		where = append(where, `(e.id LIKE ? ESCAPE '\' OR instr(e.log, ?) > 0)`)
+		args = append(args, prefix, []byte(f.Search))
+	}
 	if f.Before != "" {
 		var started int64
 		err := q.db.QueryRowContext(ctx, `SELECT started_at FROM execution WHERE id = ?`, f.Before).Scan(&started)
