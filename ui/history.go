@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/weftworks/weft"
@@ -49,6 +52,43 @@ type historyData struct {
 	Kind       string
 	Next       string
 	Before     string
+	// From, To (dates, inclusive), TZ (the browser's offset, minutes) and Search are
+	// the date range and the search; Keep is every filter as a query, for the pager.
+	From, To, TZ, Search string
+	Keep                 template.URL
+}
+
+// dateRange reads the history's from/to dates (YYYY-MM-DD, both days included) in the
+// viewer's time zone: tz is the browser's getTimezoneOffset() in minutes (UTC minus
+// local), which app.js fills in; without script the dates are UTC days.
+func dateRange(from, to, tz string) (time.Time, time.Time, error) {
+	off := 0
+	if tz != "" {
+		n, err := strconv.Atoi(tz)
+		if err != nil || n < -14*60 || n > 14*60 {
+			return time.Time{}, time.Time{}, badRequest("Time zone offset %q is not a number of minutes.", tz)
+		}
+		off = n
+	}
+	var f, t time.Time
+	if from != "" {
+		d, err := time.Parse(time.DateOnly, from)
+		if err != nil {
+			return f, t, badRequest("From: %q is not a date (YYYY-MM-DD).", from)
+		}
+		f = d.Add(time.Duration(off) * time.Minute)
+	}
+	if to != "" {
+		d, err := time.Parse(time.DateOnly, to)
+		if err != nil {
+			return f, t, badRequest("To: %q is not a date (YYYY-MM-DD).", to)
+		}
+		t = d.AddDate(0, 0, 1).Add(time.Duration(off) * time.Minute)
+	}
+	if !f.IsZero() && !t.IsZero() && !t.After(f) {
+		return f, t, badRequest("The date range ends (%s) before it starts (%s).", to, from)
+	}
+	return f, t, nil
 }
 
 // history lists runs, newest first: of one scenario (/scenarios/{id}/history) or of
@@ -57,8 +97,21 @@ func (u *UI) history(w http.ResponseWriter, r *http.Request, s *session) error {
 	ctx := r.Context()
 	q := r.URL.Query()
 	d := &historyData{pageBase: u.base(s, "History", "history"), Names: map[int64]string{},
-		Status: q.Get("status"), Kind: q.Get("kind"), Before: q.Get("before")}
-	f := store.ExecutionFilter{Before: d.Before}
+		Status: q.Get("status"), Kind: q.Get("kind"), Before: q.Get("before"),
+		From: q.Get("from"), To: q.Get("to"), TZ: q.Get("tz"), Search: strings.TrimSpace(q.Get("q"))}
+	f := store.ExecutionFilter{Before: d.Before, Search: d.Search}
+	var err error
+	if f.From, f.To, err = dateRange(d.From, d.To, d.TZ); err != nil {
+		return err
+	}
+	keep := url.Values{}
+	for k, v := range map[string]string{"status": d.Status, "kind": d.Kind, "from": d.From, "to": d.To, "tz": d.TZ, "q": d.Search} {
+		if v != "" {
+			keep.Set(k, v)
+		}
+	}
+	// Encoded by url.Values: safe as the start of an href.
+	d.Keep = template.URL("?" + keep.Encode())
 	if r.PathValue("id") != "" {
 		id, err := pathID(r)
 		if err != nil {

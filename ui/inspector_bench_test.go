@@ -6,8 +6,10 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/ui"
 )
 
 // iteratorBlueprint turns the trigger's items into bundles and composes a text for
@@ -106,6 +108,49 @@ func TestExecutionInspector(t *testing.T) {
 	} {
 		if r := b.get("/executions/" + id + path); r.status != status {
 			t.Errorf("%s: %d, want %d", path, r.status, status)
+		}
+	}
+}
+
+// TestHistoryFilters: the history is filtered by a date range (in the viewer's time
+// zone when the browser sends its offset) and searched by an id prefix or a value in
+// the bundles; the pager keeps the filters.
+func TestHistoryFilters(t *testing.T) {
+	e := newEnv(t, func(c *ui.Config) { c.PageSize = 1 })
+	sc := e.scenario(iteratorBlueprint)
+	var ids []string
+	for i, sku := range []string{"SKU-RED", "SKU-BLUE", "SKU-RED-2"} {
+		rr, err := e.svc.Run(t.Context(), sc.ID, []weft.Bundle{{"items": []any{map[string]any{"sku": sku}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, rr.Execution.ID)
+		e.clock.Add(time.Duration(i+1) * 24 * time.Hour) // runs on May 1, 2 and 4
+	}
+	b := e.signedIn()
+	rowsOf := func(path string) string {
+		t.Helper()
+		p := b.get(path)
+		if p.status != http.StatusOK {
+			t.Fatalf("%s: %s", path, p)
+		}
+		return p.body
+	}
+	p := rowsOf("/executions?q=SKU-RED")
+	mustContain(t, p, ids[2], `href="?q=SKU-RED&amp;before=`+ids[2]+`" id="older"`)
+	mustNotContain(t, p, ids[1])
+	mustContain(t, rowsOf("/executions?q=SKU-RED&before="+ids[2]), ids[0])
+	mustContain(t, rowsOf("/executions?q="+ids[1]), ids[1])
+	mustContain(t, rowsOf("/executions?q=SKU-GREEN"), "No runs match.")
+	// May 2 only: the second run.
+	p = rowsOf("/scenarios/1/history?from=2026-05-02&to=2026-05-02")
+	mustContain(t, p, ids[1], `value="2026-05-02"`)
+	mustNotContain(t, p, ids[0], `id="older"`)
+	// The same day in UTC+14 starts 14 hours earlier: the first run (May 1, 12:00 UTC) is in it.
+	mustContain(t, rowsOf("/executions?from=2026-05-02&to=2026-05-02&tz=-840"), ids[0])
+	for _, bad := range []string{"from=May", "to=2026-13-01", "from=2026-05-03&to=2026-05-02", "tz=x"} {
+		if r := b.get("/executions?" + bad); r.status != http.StatusBadRequest {
+			t.Errorf("%s: %d", bad, r.status)
 		}
 	}
 }

@@ -106,7 +106,24 @@
     lastField.setSelectionRange(lastStart, lastEnd);
   });
 
-  function init(root) { follow(root); selection(root); tick(); }
+  // Times in the viewer's time zone: the server writes UTC into <time data-local>;
+  // date filters learn the browser's offset so their days are the viewer's days.
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function localTimes(root) {
+    within(root, "time[data-local]").forEach(function (el) {
+      var d = new Date(el.getAttribute("datetime"));
+      if (isNaN(d)) return;
+      el.textContent = d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " +
+        pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+      el.title = el.getAttribute("datetime") + " (UTC); shown in your time zone";
+      el.removeAttribute("data-local");
+    });
+    within(root, "input[data-tz]").forEach(function (el) {
+      if (!el.value) el.value = String(new Date().getTimezoneOffset());
+    });
+  }
+
+  function init(root) { follow(root); selection(root); localTimes(root); tick(); }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (e) { init(e.target); });
 })();
