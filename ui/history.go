@@ -20,8 +20,8 @@ type executionRow struct {
 	*weft.Execution
 	Duration time.Duration
 	Running  bool
-	// Trigger says what started it: a retry of an incomplete execution, a queued
-	// payload (webhook, schedule), or a direct run (a page, the API, the CLI).
+	// Trigger says what started it: as recorded (webhook, schedule, manual, call,
+	// retry), or for runs recorded before weft kept it, told by what they consumed.
 	Trigger string
 }
 
@@ -31,6 +31,10 @@ func viewExecutionRow(e *weft.Execution) executionRow {
 		row.Duration = e.FinishedAt.Sub(e.StartedAt)
 	}
 	switch {
+	case e.Trigger == weft.TriggerCall && e.ParentID != "":
+		row.Trigger = "called by " + e.ParentID
+	case e.Trigger != "":
+		row.Trigger = string(e.Trigger) // recorded when the run started
 	case e.Kind == weft.KindRetry:
 		row.Trigger = "retry"
 	case e.ParentID != "":

@@ -13,7 +13,7 @@ func testExecutions(t *testing.T, s store.Store) {
 	sc := newScenario(t, s, "E")
 	e := &weft.Execution{ID: "x1", ScenarioID: sc.ID, Version: 1, Kind: weft.KindRun,
 		Status: weft.ExecutionRunning, Input: json.RawMessage(`[{"a":1}]`), QueueItemID: 7,
-		StartedAt: at(1)}
+		StartedAt: at(1), Trigger: weft.TriggerWebhook}
 	must(t, s.CreateExecution(ctx, e), "create")
 	got, err := s.GetExecution(ctx, "x1")
 	must(t, err, "get")
@@ -42,7 +42,7 @@ func testExecutions(t *testing.T, s store.Store) {
 	equal(t, got, &want, "finished execution")
 
 	retry := &weft.Execution{ID: "x2", ScenarioID: sc.ID, Version: 1, Kind: weft.KindRetry,
-		Status: weft.ExecutionRunning, IncompleteID: "ie1", StartedAt: at(3)}
+		Status: weft.ExecutionRunning, IncompleteID: "ie1", StartedAt: at(3), Trigger: weft.TriggerRetry}
 	must(t, s.CreateExecution(ctx, retry), "create retry")
 	got, err = s.GetExecution(ctx, "x2")
 	must(t, err, "get retry")
