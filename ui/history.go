@@ -220,10 +220,10 @@ type executionData struct {
 	Diagram []diagramModule
 	// Entries counts the log's entries; Log is one page of them (no module open),
 	// Errors the entries that failed (at most maxErrorRows).
-	Entries    int
-	Log        []logEntry
-	Errors     []logEntry
-	MoreErrors int
+	Entries     int
+	Log         []logEntry
+	Errors      []logEntry
+	MoreErrors  int
 	Page, Pages int
 	// Module is the open module's operations, paged one operation at a time.
 	Module *inspectedModule
