@@ -303,3 +303,23 @@ func TestNewScenarioFromNothing(t *testing.T) {
 		t.Fatalf("no webhook address: %v", err)
 	}
 }
+
+// TestRunOnceRefusalIsAFragment: a trigger bundle that is not JSON answers the htmx
+// form with the outcome fragment alone (not a whole page inside the panel); without
+// script, the scenario page says why.
+func TestRunOnceRefusalIsAFragment(t *testing.T) {
+	e := newEnv(t)
+	e.scenario(routerBlueprint)
+	b := e.signedIn()
+	p := b.post("/scenarios/1/run", url.Values{"input": {"{nope"}}, "HX-Request", "true", "HX-Target", "run-outcome")
+	if p.status != http.StatusBadRequest {
+		t.Fatal(p)
+	}
+	mustContain(t, p.body, `data-outcome="failed"`, "<strong>Not run.</strong> The trigger bundle is not valid JSON")
+	mustNotContain(t, p.body, "<html", "<header")
+	p = b.post("/scenarios/1/run", url.Values{"input": {"{nope"}})
+	if p.status != http.StatusBadRequest {
+		t.Fatal(p)
+	}
+	mustContain(t, p.body, `id="scenario-error">Not run: The trigger bundle is not valid JSON`, "<html")
+}

@@ -163,20 +163,23 @@ func badRequest(format string, args ...any) error {
 	return &userError{status: http.StatusBadRequest, msg: fmt.Sprintf(format, args...)}
 }
 
-func fmtTime(t any) string {
-	switch v := t.(type) {
+// fmtTime writes a moment as <time> in UTC; app.js rewrites it in the viewer's time
+// zone (without script it stays UTC, and says so).
+func fmtTime(t any) template.HTML {
+	var v time.Time
+	switch x := t.(type) {
 	case time.Time:
-		if v.IsZero() {
-			return "—"
-		}
-		return v.UTC().Format("2006-01-02 15:04:05")
+		v = x
 	case *time.Time:
-		if v == nil {
-			return "—"
+		if x != nil {
+			v = *x
 		}
-		return v.UTC().Format("2006-01-02 15:04:05")
 	}
-	return ""
+	if v.IsZero() {
+		return "—"
+	}
+	v = v.UTC()
+	return template.HTML(`<time datetime="` + v.Format(time.RFC3339) + `" data-local>` + v.Format("2006-01-02 15:04:05") + ` UTC</time>`)
 }
 
 // ago is a short relative time ("3 min ago") from now.

@@ -148,6 +148,12 @@ type pageFunc func(w http.ResponseWriter, r *http.Request, s *session) error
 func (u *UI) routes() {
 	m := u.mux
 	m.Handle("GET /assets/", http.StripPrefix("/assets/", u.serveAssets()))
+	// Browsers ask for /favicon.ico whatever the page links; the SVG answers both.
+	m.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/svg+xml")
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		http.ServeFileFS(w, r, u.assets, "favicon.svg")
+	})
 	m.HandleFunc("GET /login", u.loginPage)
 	m.HandleFunc("POST /login", u.login)
 	m.Handle("POST /logout", u.page("", u.logout))
