@@ -670,60 +670,135 @@ func (u *UI) editModule(w http.ResponseWriter, r *http.Request, s *session) erro
 		return err
 	}
 	return u.change(w, r, s, mid, func(bp *blueprint.Blueprint) (int, error) {
-		m, _ := bp.Module(mid)
-		if m == nil {
-			return 0, &userError{status: http.StatusNotFound, msg: fmt.Sprintf("The scenario has no module %d.", mid)}
-		}
-		spec, _ := u.cfg.Registry.Lookup(m.Type)
-		edits, err := formEdits(r, mid, moduleForm(m, spec))
-		if err != nil {
-			return 0, badRequest("%v", err)
-		}
-		mapper, _ := m.Mapper.(map[string]any)
-		mapper = maps.Clone(mapper)
-		params := maps.Clone(m.Parameters)
-		mapperChanged, paramsChanged := false, false
-		for _, e := range edits {
-			target := &mapper
-			if e.Part == "parameters" {
-				target, paramsChanged = &params, true
-			} else {
-				mapperChanged = true
-			}
-			if *target == nil {
-				*target = map[string]any{}
-			}
-			if e.Value == nil || e.Value == "" {
-				delete(*target, e.Path)
-			} else {
-				(*target)[e.Path] = e.Value
-			}
-		}
-		// A field the module does not declare (open mappers: Create JSON, aggregators).
-		if name := strings.TrimSpace(r.FormValue("new.name")); name != "" {
-			if mapper == nil {
-				mapper = map[string]any{}
-			}
-			mapper[name] = r.FormValue("new.value")
+		return mid, u.applyModuleForm(bp, r, mid)
+	})
+}
+
+// applyModuleForm writes the module form's changed fields and filter into module mid.
+func (u *UI) applyModuleForm(bp *blueprint.Blueprint, r *http.Request, mid int) error {
+	// htmx sends the CSRF token as a header, so nothing may have parsed the form yet.
+	if err := r.ParseForm(); err != nil {
+		return badRequest("The form could not be read: %v", err)
+	}
+	m, _ := bp.Module(mid)
+	if m == nil {
+		return &userError{status: http.StatusNotFound, msg: fmt.Sprintf("The scenario has no module %d.", mid)}
+	}
+	spec, _ := u.cfg.Registry.Lookup(m.Type)
+	edits, err := formEdits(r, mid, moduleForm(m, spec))
+	if err != nil {
+		return badRequest("%v", err)
+	}
+	mapper, _ := m.Mapper.(map[string]any)
+	mapper = maps.Clone(mapper)
+	params := maps.Clone(m.Parameters)
+	mapperChanged, paramsChanged := false, false
+	for _, e := range edits {
+		target := &mapper
+		if e.Part == "parameters" {
+			target, paramsChanged = &params, true
+		} else {
 			mapperChanged = true
 		}
-		if mapperChanged {
-			m.SetMapper(mapper)
+		if *target == nil {
+			*target = map[string]any{}
 		}
-		if paramsChanged {
-			m.SetParameters(params)
+		if e.Value == nil || e.Value == "" {
+			delete(*target, e.Path)
+		} else {
+			(*target)[e.Path] = e.Value
 		}
-		if _, ok := r.Form["filter.name"]; ok {
-			f, err := filterFromForm(r)
-			if err != nil {
-				return 0, err
+	}
+	// A field the module does not declare (open mappers: Create JSON, aggregators).
+	if name := strings.TrimSpace(r.FormValue("new.name")); name != "" {
+		if mapper == nil {
+			mapper = map[string]any{}
+		}
+		mapper[name] = r.FormValue("new.value")
+		mapperChanged = true
+	}
+	if mapperChanged {
+		m.SetMapper(mapper)
+	}
+	if paramsChanged {
+		m.SetParameters(params)
+	}
+	if _, ok := r.Form["filter.name"]; ok {
+		f, err := filterFromForm(r)
+		if err != nil {
+			return err
+		}
+		if !sameFilter(f, m.Filter) {
+			m.SetFilter(f)
+		}
+	}
+	return nil
+}
+
+// liveCheck is the module form checked as it is typed, before it is saved.
+type liveCheck struct {
+	ModuleID int
+	Error    string
+	// Here are the problems at the module; Elsewhere counts the others.
+	Here      []blueprint.Problem
+	Elsewhere int
+}
+
+// checkModule validates the module form as typed (the current version with the
+// form applied) and answers the fragment under the form: nothing is stored.
+func (u *UI) checkModule(w http.ResponseWriter, r *http.Request, s *session) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	mid, err := moduleParam(r)
+	if err != nil {
+		return err
+	}
+	sc, err := u.st.GetScenario(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	v, err := u.st.GetVersion(r.Context(), sc.ID, sc.Version)
+	if err != nil {
+		return err
+	}
+	bp, err := blueprint.Parse(v.Blueprint)
+	if err != nil {
+		return err
+	}
+	lc := &liveCheck{ModuleID: mid}
+	if err := u.applyModuleForm(bp, r, mid); err != nil {
+		var ue *userError
+		if !errors.As(err, &ue) {
+			return err
+		}
+		lc.Error = ue.msg
+	} else {
+		raw, err := bp.Export()
+		if err != nil {
+			return err
+		}
+		checked, err := blueprint.Parse(raw)
+		if err != nil {
+			return err
+		}
+		for _, p := range blueprint.Validate(checked, u.cfg.Registry).Problems {
+			if p.ModuleID == mid {
+				lc.Here = append(lc.Here, p)
+			} else if p.Severity == blueprint.SeverityError {
+				lc.Elsewhere++
 			}
-			if !sameFilter(f, m.Filter) {
-				m.SetFilter(f)
-			}
 		}
-		return mid, nil
-	})
+	}
+	html, err := u.renderPartial("live-check", lc)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, err = w.Write([]byte(html))
+	return err
 }
 
 func (u *UI) addModule(w http.ResponseWriter, r *http.Request, s *session) error {

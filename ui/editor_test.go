@@ -323,3 +323,27 @@ func TestRunOnceRefusalIsAFragment(t *testing.T) {
 	}
 	mustContain(t, p.body, `id="scenario-error">Not run: The trigger bundle is not valid JSON`, "<html")
 }
+
+// TestEditorChecksAsTyped: the module form checked before saving answers the problems
+// at the module as typed (with the validator's pointer), and stores nothing.
+func TestEditorChecksAsTyped(t *testing.T) {
+	e := newEnv(t)
+	sc := e.scenario(routerBlueprint)
+	b := e.signedIn()
+	mustContain(t, b.get("/scenarios/1/edit?module=3").body, `hx-post="/scenarios/1/edit/modules/3/check"`)
+	// As htmx sends it: the CSRF token in a header, not in the form.
+	p := b.post("/scenarios/1/edit/modules/3/check", url.Values{"_csrf": {""}, "base": {"1"}, "mapper.value": {"{{4.result}}"}},
+		"HX-Request", "true", "X-CSRF-Token", b.csrf)
+	if p.status != http.StatusOK {
+		t.Fatal(p)
+	}
+	mustContain(t, p.body, `data-live-check="3"`, "<code>/flow/1/routes/0/flow/0/mapper/value</code>")
+	mustNotContain(t, p.body, "<html")
+	p = b.post("/scenarios/1/edit/modules/3/check", url.Values{"base": {"1"}, "mapper.value": {"{{1.amount}} ok"}}, "HX-Request", "true")
+	mustContain(t, p.body, "As typed: no problem at this module.")
+	p = b.post("/scenarios/1/edit/modules/3/check", url.Values{"filter.name": {""}, "filter.0.0.a": {"x"}}, "HX-Request", "true")
+	mustContain(t, p.body, "condition 1 of group 1 has no operator")
+	if v, _ := e.current(sc.ID); v != 1 {
+		t.Fatalf("checking stored version %d", v)
+	}
+}

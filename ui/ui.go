@@ -181,6 +181,7 @@ func (u *UI) routes() {
 	m.Handle("POST /scenarios/{id}/edit/name", u.page(auth.ScenariosWrite, u.renameScenario))
 	m.Handle("POST /scenarios/{id}/edit/add", u.page(auth.ScenariosWrite, u.addModule))
 	m.Handle("POST /scenarios/{id}/edit/modules/{mid}", u.page(auth.ScenariosWrite, u.editModule))
+	m.Handle("POST /scenarios/{id}/edit/modules/{mid}/check", u.page(auth.ScenariosWrite, u.checkModule))
 	m.Handle("POST /scenarios/{id}/edit/modules/{mid}/delete", u.page(auth.ScenariosWrite, u.deleteModule))
 	m.Handle("POST /scenarios/{id}/edit/modules/{mid}/move", u.page(auth.ScenariosWrite, u.moveModule))
 	m.Handle("POST /scenarios/{id}/edit/modules/{mid}/route", u.page(auth.ScenariosWrite, u.addRoute))

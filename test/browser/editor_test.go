@@ -80,6 +80,13 @@ func TestBuildAScenarioInTheEditor(t *testing.T) {
 		t.Errorf("module 4's value %q", v)
 	}
 
+	// Checked as typed: a reference to a module on the other route is named before saving.
+	steps(t, ctx, "check as typed", chromedp.SendKeys(css(`[name="mapper.value"]`), " {{5.small}}"),
+		chromedp.WaitVisible(css(`#live-check li.problem code`)))
+	if live := text(t, ctx, "#live-check"); !strings.Contains(live, "/flow/2/routes/0/flow/0/mapper/value") {
+		t.Errorf("live check: %q", live)
+	}
+
 	// The last version's changes against the one before.
 	steps(t, ctx, "diff", chromedp.Click(css(`#editor-versions a[href$="/versions/9/diff"]`)), chromedp.WaitVisible(id("diff-summary")),
 		screenshot(dir, "13-version-diff"))
