@@ -347,3 +347,33 @@ func TestEditorChecksAsTyped(t *testing.T) {
 		t.Fatalf("checking stored version %d", v)
 	}
 }
+
+// TestEditorArrayRows: an array of collections whose items the module declares
+// (HTTP's headers) is edited as rows, one per item, with a blank row to add one;
+// emptied rows are removed.
+func TestEditorArrayRows(t *testing.T) {
+	e := newEnv(t)
+	ok := newStandIn(t, 200)
+	sc := e.scenario(forwardBlueprint("Forward", ok.srv.URL))
+	b := e.signedIn()
+	p := b.get("/scenarios/1/edit?module=2")
+	mustContain(t, p.body, `<table class="rows-edit" id="f-mapper.headers">`, `name="mapper.headers.0.name" value=""`, `name="mapper.headers.0.value" value=""`)
+	form := url.Values{"base": {"1"}, "mapper.headers.0.name": {"X-Api-Key"}, "mapper.headers.0.value": {"{{1.key}}"},
+		"mapper.headers.1.name": {""}, "mapper.headers.1.value": {""}}
+	if r := b.post("/scenarios/1/edit/modules/2", form); r.status != http.StatusSeeOther {
+		t.Fatal(r)
+	}
+	_, bp := e.current(sc.ID)
+	h, _ := mapperOf(t, bp, 2)["headers"].([]any)
+	if len(h) != 1 || h[0].(map[string]any)["name"] != "X-Api-Key" || h[0].(map[string]any)["value"] != "{{1.key}}" {
+		t.Fatalf("headers = %#v", mapperOf(t, bp, 2)["headers"])
+	}
+	p = b.get("/scenarios/1/edit?module=2")
+	mustContain(t, p.body, `name="mapper.headers.0.name" value="X-Api-Key"`, `name="mapper.headers.1.name" value=""`)
+	if r := b.post("/scenarios/1/edit/modules/2", url.Values{"base": {"2"}, "mapper.headers.0.name": {""}, "mapper.headers.0.value": {""}}); r.status != http.StatusSeeOther {
+		t.Fatal(r)
+	}
+	if _, bp := e.current(sc.ID); mapperOf(t, bp, 2)["headers"] != nil {
+		t.Fatalf("headers not removed: %v", mapperOf(t, bp, 2)["headers"])
+	}
+}
