@@ -484,9 +484,9 @@ func (u *UI) lastRunSamples(ctx context.Context, sc *weft.Scenario) (map[int][]s
 		if f, err := u.flow(ctx, sc.ID, ex.Version); err != nil || f.Settings.Confidential {
 			return nil, nil
 		}
-		var log []logEntry
-		if err := json.Unmarshal(ex.Log, &log); err != nil {
-			return nil, fmt.Errorf("execution %s: read its log: %w", ex.ID, err)
+		log, err := u.logs.decode(ex)
+		if err != nil {
+			return nil, err
 		}
 		out := map[int][]samplePath{}
 		for _, le := range log {

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -272,12 +273,12 @@ func (u *UI) executionDetail(w http.ResponseWriter, r *http.Request, s *session)
 		return err
 	}
 	d.Confidential = f == nil || f.Settings.Confidential
-	var log []logEntry
-	if len(ex.Log) > 0 && string(ex.Log) != "null" {
-		if err := json.Unmarshal(ex.Log, &log); err != nil {
-			return fmt.Errorf("execution %s: read its log: %w", ex.ID, err)
-		}
+	shared, err := u.logs.decode(ex)
+	if err != nil {
+		return err
 	}
+	// The cache's entries are shared; this page labels and trims its own copy.
+	log := slices.Clone(shared)
 	d.Entries = len(log)
 	// Per module: its entries (operation n is byModule[id][n-1]) and its bubble.
 	byModule := map[int][]int{}

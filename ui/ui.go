@@ -106,6 +106,7 @@ type UI struct {
 	assets   fs.FS
 	bpCache  sync.Map // versionKey → *scenarioFlow
 	anCache  sync.Map // versionKey → *editorAnalysis
+	logs     *logCache
 }
 
 // New returns the UI. Mount it at "/" (server.Config.UI).
@@ -123,7 +124,8 @@ func New(cfg Config) (*UI, error) {
 		return nil, fmt.Errorf("ui: assets: %w", err)
 	}
 	u := &UI{cfg: cfg, svc: cfg.Service, st: cfg.Store, log: cfg.Logger, mux: http.NewServeMux(), pages: pages,
-		sessions: newSessions(cfg.Store, cfg.Now, cfg.SessionIdle, cfg.SessionMax, cfg.Logger), jobs: newJobs(cfg.Now), assets: assets}
+		sessions: newSessions(cfg.Store, cfg.Now, cfg.SessionIdle, cfg.SessionMax, cfg.Logger), jobs: newJobs(cfg.Now), assets: assets,
+		logs: &logCache{budget: logCacheBytes}}
 	u.routes()
 	return u, nil
 }
