@@ -109,6 +109,10 @@ type editorData struct {
 	Directives []string
 	CanWrite   bool
 	Versions   []weft.Version
+	// Interface is the scenario's declared inputs and outputs (as the validator reads
+	// them), IfaceText its metadata.interface as JSON for the form.
+	Interface blueprint.Interface
+	IfaceText string
 }
 
 // editorAnalysis is a stored version's validation: its problems (warnings; a stored
@@ -188,6 +192,17 @@ func (u *UI) renderEditor(w http.ResponseWriter, r *http.Request, s *session, st
 		}
 	} else {
 		d.Problems = an.an.Report.Problems
+	}
+	d.Interface = an.an.Interface
+	if raw, err := f.BP.Export(); err == nil {
+		if v, ok, _ := lookupJSON(raw, "metadata", "interface"); ok && string(v) != "null" {
+			d.IfaceText = prettyJSON(v)
+		}
+	}
+	if typed != nil {
+		if t, ok := typed.Form["interface"]; ok {
+			d.IfaceText = t[0]
+		}
 	}
 	// The diagram is built per request (it is linear in the flow): its boxes link to
 	// this page with the module open.
@@ -1038,4 +1053,34 @@ func (u *UI) newScenario(w http.ResponseWriter, r *http.Request, s *session) err
 	}
 	return u.flashRedirect(w, r, s, fmt.Sprintf("/scenarios/%d/edit?module=1", sc.ID),
 		fmt.Sprintf("Created “%s” as scenario %d (inactive). Add its modules.", sc.Name, sc.ID))
+}
+
+// saveInterface sets the scenario's declared inputs and outputs, metadata.interface
+// ({"input": [...], "output": [...]}, Make's API shape; docs/subscenarios.md); empty
+// text removes the declaration. The validator checks it like the rest.
+func (u *UI) saveInterface(w http.ResponseWriter, r *http.Request, s *session) error {
+	text := strings.TrimSpace(r.FormValue("interface"))
+	val := json.RawMessage("null")
+	if text != "" {
+		v, err := value.DecodeJSON([]byte(text))
+		if err != nil {
+			return u.renderEditor(w, r, s, http.StatusBadRequest, fmt.Sprintf("Not saved: the inputs and outputs are not valid JSON: %v", err), nil, r)
+		}
+		val = value.JSON(v)
+	}
+	return u.change(w, r, s, 0, func(bp *blueprint.Blueprint) (int, error) {
+		raw, err := bp.Export()
+		if err != nil {
+			return 0, err
+		}
+		if raw, err = spliceJSON(raw, val, "metadata", "interface"); err != nil {
+			return 0, badRequest("%v", err)
+		}
+		next, err := blueprint.Parse(raw)
+		if err != nil {
+			return 0, err
+		}
+		*bp = *next
+		return 0, nil
+	})
 }

@@ -377,3 +377,36 @@ func TestEditorArrayRows(t *testing.T) {
 		t.Fatalf("headers not removed: %v", mapperOf(t, bp, 2)["headers"])
 	}
 }
+
+// TestEditorInterface: the scenario's inputs and outputs are declared as JSON, shown
+// as the validator reads them, refused when invalid, and removed when emptied.
+func TestEditorInterface(t *testing.T) {
+	e := newEnv(t)
+	sc := e.scenario(routerBlueprint)
+	b := e.signedIn()
+	mustContain(t, b.get("/scenarios/1/edit").body, "Inputs: not declared")
+	decl := `{"input": [{"name": "orderId", "type": "text", "required": true}], "output": [{"name": "total", "type": "number"}]}`
+	if r := b.post("/scenarios/1/edit/interface", url.Values{"base": {"1"}, "interface": {decl}}); r.status != http.StatusSeeOther {
+		t.Fatal(r)
+	}
+	p := b.get("/scenarios/1/edit")
+	mustContain(t, p.body, "<strong>Inputs:</strong> <code>orderId</code> text (required)", "<strong>Outputs:</strong> <code>total</code> number")
+	if exp := b.get("/scenarios/1/export"); !strings.Contains(exp.body, `"interface":{"input":[{"name":"orderId"`) && !strings.Contains(exp.body, `"interface": {`) {
+		t.Fatalf("export lacks the interface:\n%s", exp.body)
+	}
+	r := b.post("/scenarios/1/edit/interface", url.Values{"base": {"2"}, "interface": {`{"input": [{"name": "a", "type": "text"}, {"name": "a", "type": "text"}]}`}})
+	if r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("an input declared twice: %s", r)
+	}
+	mustContain(t, r.body, "/metadata/interface/input")
+	if r := b.post("/scenarios/1/edit/interface", url.Values{"base": {"2"}, "interface": {`{nope`}}); r.status != http.StatusBadRequest {
+		t.Fatalf("not JSON: %s", r)
+	}
+	if r := b.post("/scenarios/1/edit/interface", url.Values{"base": {"2"}, "interface": {""}}); r.status != http.StatusSeeOther {
+		t.Fatal(r)
+	}
+	if v, _ := e.current(sc.ID); v != 3 {
+		t.Fatalf("version %d", v)
+	}
+	mustContain(t, b.get("/scenarios/1/edit").body, "Inputs: not declared")
+}

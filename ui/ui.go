@@ -181,6 +181,7 @@ func (u *UI) routes() {
 	m.Handle("POST /scenarios/new", u.page(auth.ScenariosWrite, u.newScenario))
 	m.Handle("GET /scenarios/{id}/edit", u.page(auth.ScenariosRead, u.editor))
 	m.Handle("POST /scenarios/{id}/edit/name", u.page(auth.ScenariosWrite, u.renameScenario))
+	m.Handle("POST /scenarios/{id}/edit/interface", u.page(auth.ScenariosWrite, u.saveInterface))
 	m.Handle("POST /scenarios/{id}/edit/add", u.page(auth.ScenariosWrite, u.addModule))
 	m.Handle("POST /scenarios/{id}/edit/modules/{mid}", u.page(auth.ScenariosWrite, u.editModule))
 	m.Handle("POST /scenarios/{id}/edit/modules/{mid}/check", u.page(auth.ScenariosWrite, u.checkModule))
