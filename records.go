@@ -52,6 +52,18 @@ const (
 	ExecutionError   ExecutionStatus = "error"
 )
 
+// Trigger is what started a run.
+type Trigger string
+
+// Triggers of a run.
+const (
+	TriggerWebhook  Trigger = "webhook"  // a payload that arrived at the scenario's hook
+	TriggerSchedule Trigger = "schedule" // the scenario's schedule (polls, queued payloads)
+	TriggerManual   Trigger = "manual"   // a person or a script: "Run once", the API, the CLI
+	TriggerCall     Trigger = "call"     // another scenario's Call a subscenario
+	TriggerRetry    Trigger = "retry"    // an attempt of an incomplete execution
+)
+
 // ExecutionKind says what started an execution.
 type ExecutionKind string
 
@@ -90,6 +102,8 @@ type Execution struct {
 	ParentModule int        `json:"parentModuleId,omitempty"`
 	StartedAt    time.Time  `json:"startedAt"`
 	FinishedAt   *time.Time `json:"finishedAt"`
+	// Trigger is what started the run ("" for runs recorded before weft kept it).
+	Trigger Trigger `json:"trigger,omitempty"`
 }
 
 // IncompleteStatus is an incomplete execution's status (SPEC §5.2).

@@ -70,6 +70,11 @@ type Spec struct {
 	// (aggregators, Create JSON, data store records).
 	Mapper     []Field
 	OpenMapper bool
+	// Outputs declares the fields of the bundles the module emits, where they are
+	// known ahead of a run (HTTP's statusCode, data…). The editor's mapping picker
+	// offers them as {{N.field}}; a run's real bundles add what the module did emit.
+	// Optional: nil for modules whose output depends on their input.
+	Outputs []Field
 	// NoOperation marks modules that do not count as an operation (routers, if/else,
 	// merge, directives), as in Make.
 	NoOperation bool

@@ -240,7 +240,7 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 	execID := s.cfg.NewID()
 	now := s.now()
 	ex := &weft.Execution{ID: execID, ScenarioID: ie.ScenarioID, Version: ie.Version, Kind: weft.KindRetry,
-		Status: weft.ExecutionRunning, IncompleteID: ie.ID, StartedAt: now}
+		Trigger: weft.TriggerRetry, Status: weft.ExecutionRunning, IncompleteID: ie.ID, StartedAt: now}
 	// N zero: the store numbers it after the last attempt. ie.Attempts does not count
 	// interrupted attempts, so Attempts+1 may already be taken after a crash.
 	att := &weft.Attempt{IncompleteID: ie.ID, Manual: manual, StartedAt: now, ExecutionID: execID}

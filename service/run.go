@@ -111,6 +111,7 @@ func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scen
 		Status: weft.ExecutionRunning, Input: input, QueueItemID: queueID, StartedAt: s.now()}
 	call := childCallOf(ctx) // a sub-scenario run (subscenario.go), or nil
 	call.link(ex)
+	ex.Trigger = startedBy(ctx, ex) // startedby.go
 	// Written (fsync'd) before the run starts: a crash from here on leaves a running
 	// execution that Recover finds, with its input. A shared store checks, in the same
 	// step, what the gate checks in one process (cluster.go).

@@ -105,6 +105,7 @@ func (s *Service) FireDue(ctx context.Context) (int, error) {
 // fire carries out one claimed tick; false: the tick was skipped (or found nothing to
 // process).
 func (s *Service) fire(ctx context.Context, sc *weft.Scenario) (bool, error) {
+	ctx = withTrigger(ctx, weft.TriggerSchedule) // recorded on the run (startedby.go)
 	skip := func(why string) (bool, error) {
 		s.log.Info("scheduled run skipped", "scenario", sc.ID, "due", sc.NextRunAt, "reason", why)
 		return false, nil

@@ -289,6 +289,14 @@ type ExecutionFilter struct {
 	ParentID string
 	// Before is a cursor: only executions started before this one (its id).
 	Before string
+	// From and To bound the start time: From inclusive, To exclusive; zero values
+	// leave that side open.
+	From, To time.Time
+	// Search selects executions whose id starts with it or whose log (the bundles it
+	// recorded, as JSON) contains it byte for byte. The log match reads the log of every
+	// execution the other conditions leave: narrow it with a scenario or a date range
+	// on a large store.
+	Search string
 	Limit  int // 0: 50
 }
 

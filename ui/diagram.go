@@ -31,6 +31,30 @@ type diagramModule struct {
 	Failed bool
 	// Note is a one-line hint (a directive's effect, Break's retries).
 	Note string
+	// Link makes the box a link (the editor opens the module, the inspector its
+	// operations); Selected marks the open one; Problems counts the validator's
+	// problems at the module; Bubble is the inspector's operations count and status.
+	Link     string
+	Selected bool
+	Problems int
+	Bubble   *bubble
+}
+
+// bubble is what a run did at one module (the execution inspector).
+type bubble struct {
+	Ops    int
+	Status string // "success", "error" or "warning" (an error a handler took)
+}
+
+// decorate calls fn for every box of a diagram, nested ones included.
+func decorate(ms []diagramModule, fn func(*diagramModule)) {
+	for i := range ms {
+		fn(&ms[i])
+		for j := range ms[i].Routes {
+			decorate(ms[i].Routes[j].Flow, fn)
+		}
+		decorate(ms[i].OnError, fn)
+	}
 }
 
 // diagramRow is a route or a branch: a label and its flow.

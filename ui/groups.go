@@ -52,6 +52,35 @@ func normaliseMessage(msg string) string {
 	return s
 }
 
+// Label is what the grouped view shows of a group: one real message of it (a person
+// reads "order 1234 rejected", not "order # rejected"), shortened.
+func (g *ieGroup) Label() string {
+	if r := []rune(g.Example); len(r) > 160 {
+		return string(r[:160]) + "…"
+	}
+	return g.Example
+}
+
+// Varies names what the group's messages may differ in (from the placeholders of
+// its normalised message), for the line under its label.
+func (g *ieGroup) Varies() string {
+	if g.Count < 2 {
+		return ""
+	}
+	var parts []string
+	for _, p := range []struct{ mark, name string }{
+		{"#", "numbers"}, {"<id>", "ids"}, {"<url>", "addresses"}, {"<email>", "e-mail addresses"}, {"…", "quoted values"},
+	} {
+		if strings.Contains(g.Message, p.mark) {
+			parts = append(parts, p.name)
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, ", ")
+}
+
 // ieGroup is one group of the grouped view.
 type ieGroup struct {
 	ScenarioID int64

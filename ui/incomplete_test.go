@@ -166,7 +166,9 @@ func TestGroupedView(t *testing.T) {
 	b := e.signedIn()
 	p := b.get("/incomplete/groups")
 	mustContain(t, p.body, "6 waiting (unresolved or pending) in 2 groups", "Retry all 4", "Retry all 2",
-		"[# Unprocessable Entity] POST &lt;url&gt;: {…:…}")
+		// A real message of the group, readable; the pattern it was grouped by on hover.
+		`<span class="cause-label" title="grouped as: [# Unprocessable Entity] POST &lt;url&gt;: {…:…}">[422 Unprocessable Entity] POST `+bad.srv.URL+`/orders?id=A-100`,
+		"and 3 more like it (they differ in numbers, addresses, quoted values)")
 	p = b.get("/incomplete/groups?scenario=" + itoa(other.ID))
 	mustContain(t, p.body, "2 waiting (unresolved or pending) in 1 group:")
 	mustNotContain(t, p.body, "Retry all 4")

@@ -229,7 +229,7 @@ func (u *UI) jobEvents(w http.ResponseWriter, r *http.Request, s *session) error
 		}
 		fmt.Fprint(w, "\n")
 	}
-	send("status", "running since "+fmtTime(j.started)+" UTC…")
+	send("status", "running since "+j.started.UTC().Format("2006-01-02 15:04:05")+" UTC…")
 	fl.Flush()
 	// A comment every 15 s keeps proxies from closing a quiet stream during a long run.
 	tick := time.NewTicker(15 * time.Second)

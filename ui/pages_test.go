@@ -272,7 +272,7 @@ func TestExecutionDetail(t *testing.T) {
 	mustContain(t, p.body, "#1 Custom webhook", "#2 HTTP: Make a request", "input bundle", "DataError",
 		`<a href="/incomplete/`+id+`">`)
 	h := b.get("/scenarios/" + itoa(sc.ID) + "/history")
-	mustContain(t, h.body, `<a href="/executions/`+ie.ExecutionID+`">`, `badge warning`, "direct")
+	mustContain(t, h.body, `<a href="/executions/`+ie.ExecutionID+`">`, `badge warning`, "manual") // recorded: a direct run
 	all := b.get("/executions?status=warning")
 	mustContain(t, all.body, "Forward orders")
 	if p := b.get("/executions?status=bogus"); p.status != http.StatusBadRequest {

@@ -55,6 +55,9 @@ var funcs = template.FuncMap{
 	"add":         func(a, b int) int { return a + b },
 	"jsonPresent": jsonPresent,
 	"list":        func(s ...string) []string { return s },
+	// small: a bundle shown inline in a list of log entries; a bigger one is a link
+	// to its operation's own page (a 5,000-item trigger bundle is 200 KB).
+	"small": func(raw json.RawMessage) bool { return len(raw) <= 4096 },
 }
 
 // parseTemplates builds one template set per page: the layout and partials, plus the
@@ -160,20 +163,23 @@ func badRequest(format string, args ...any) error {
 	return &userError{status: http.StatusBadRequest, msg: fmt.Sprintf(format, args...)}
 }
 
-func fmtTime(t any) string {
-	switch v := t.(type) {
+// fmtTime writes a moment as <time> in UTC; app.js rewrites it in the viewer's time
+// zone (without script it stays UTC, and says so).
+func fmtTime(t any) template.HTML {
+	var v time.Time
+	switch x := t.(type) {
 	case time.Time:
-		if v.IsZero() {
-			return "—"
-		}
-		return v.UTC().Format("2006-01-02 15:04:05")
+		v = x
 	case *time.Time:
-		if v == nil {
-			return "—"
+		if x != nil {
+			v = *x
 		}
-		return v.UTC().Format("2006-01-02 15:04:05")
 	}
-	return ""
+	if v.IsZero() {
+		return "—"
+	}
+	v = v.UTC()
+	return template.HTML(`<time datetime="` + v.Format(time.RFC3339) + `" data-local>` + v.Format("2006-01-02 15:04:05") + ` UTC</time>`)
 }
 
 // ago is a short relative time ("3 min ago") from now.
@@ -206,7 +212,14 @@ func fmtDuration(d time.Duration) string {
 	return d.Round(time.Second).String()
 }
 
-func fmtSize(n int64) string {
+func fmtSize(v any) string {
+	var n int64
+	switch x := v.(type) {
+	case int:
+		n = int64(x)
+	case int64:
+		n = x
+	}
 	switch {
 	case n < 1024:
 		return fmt.Sprintf("%d B", n)

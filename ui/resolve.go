@@ -35,9 +35,77 @@ type formField struct {
 	// JSON: the value is read back as JSON (collections, arrays, numbers stored as
 	// numbers); a {{…}} template is kept as text.
 	JSON bool
-	// Control is "text", "textarea" or "select".
+	// Control is "text", "textarea", "select", "switch" (a boolean) or "rows" (an
+	// array of collections whose item fields are declared: a row per item).
 	Control  string
 	Declared bool
+	// Cols and Rows are the "rows" control: the item fields, and the items' values as
+	// text (one blank row more, to add an item).
+	Cols []string
+	Rows [][]string
+}
+
+// rowsOf returns an array of collections as rows of text under cols, when every
+// item is an object of those keys with text values (anything else stays JSON).
+func rowsOf(v any, spec []app.Field) (cols []string, rows [][]string, ok bool) {
+	for _, f := range spec {
+		switch f.Type {
+		case app.TypeText, app.TypeAny, app.TypeSelect, app.TypeURL:
+		default:
+			return nil, nil, false
+		}
+		cols = append(cols, f.Name)
+	}
+	if len(cols) == 0 {
+		return nil, nil, false
+	}
+	var items []any
+	switch x := v.(type) {
+	case nil:
+	case []any:
+		items = x
+	default:
+		return nil, nil, false
+	}
+	for _, it := range items {
+		obj, isObj := it.(map[string]any)
+		if !isObj {
+			return nil, nil, false
+		}
+		row := make([]string, len(cols))
+		for k, val := range obj {
+			i := slices.Index(cols, k)
+			str, isText := val.(string)
+			if i < 0 || !isText {
+				return nil, nil, false
+			}
+			row[i] = str
+		}
+		rows = append(rows, row)
+	}
+	return cols, append(rows, make([]string, len(cols))), true
+}
+
+// rowsValue reads a "rows" control back: non-blank rows as objects, empty cells left
+// out (nil when no row is left).
+func rowsValue(r *http.Request, f formField) []any {
+	var out []any
+	for i := 0; i < 1000; i++ {
+		prefix := fmt.Sprintf("%s.%d.", f.Key(), i)
+		if _, ok := r.Form[prefix+f.Cols[0]]; !ok {
+			break
+		}
+		obj := map[string]any{}
+		for _, c := range f.Cols {
+			if v := strings.TrimSpace(r.FormValue(prefix + c)); v != "" {
+				obj[c] = v
+			}
+		}
+		if len(obj) > 0 {
+			out = append(out, obj)
+		}
+	}
+	return out
 }
 
 // Key is the form's input name.
@@ -92,8 +160,16 @@ func field(part string, f app.Field, v any, declared bool) formField {
 		ff.Label = f.Name
 	}
 	ff.Value, ff.JSON = currentText(v, f.Type)
+	if f.Type == app.TypeArray && len(f.Spec) > 0 {
+		if cols, rows, ok := rowsOf(v, f.Spec); ok {
+			ff.Control, ff.Cols, ff.Rows = "rows", cols, rows
+			return ff
+		}
+	}
 	switch {
-	case f.Type == app.TypeSelect && len(f.Options) > 0 && !ff.JSON && !strings.Contains(ff.Value, "{{"):
+	case f.Type == app.TypeBoolean && (ff.Value == "" || ff.Value == "true" || ff.Value == "false"):
+		ff.Control = "switch"
+	case (f.Type == app.TypeSelect || f.Type == app.TypeText) && len(f.Options) > 0 && !ff.JSON && !strings.Contains(ff.Value, "{{"):
 		ff.Control, ff.Options = "select", slices.Clone(f.Options)
 		if ff.Value != "" && !slices.Contains(ff.Options, ff.Value) {
 			ff.Options = append(ff.Options, ff.Value)
@@ -114,15 +190,40 @@ func field(part string, f app.Field, v any, declared bool) formField {
 func formEdits(r *http.Request, moduleID int, fields []formField) ([]service.Edit, error) {
 	var edits []service.Edit
 	for _, f := range fields {
+		if f.Control == "rows" {
+			if _, sent := r.Form[f.Key()+".0."+f.Cols[0]]; !sent {
+				continue
+			}
+			var val any
+			if items := rowsValue(r, f); items != nil {
+				val = items
+			}
+			if (val == nil && f.Value == "") || (val != nil && equalJSON(val, f.Value)) {
+				continue
+			}
+			edits = append(edits, service.Edit{ModuleID: moduleID, Part: f.Part, Path: f.Name, Value: val})
+			continue
+		}
 		got, ok := r.Form[f.Key()]
 		if !ok {
 			continue
 		}
-		v := strings.ReplaceAll(got[0], "\r\n", "\n")
+		// A switch sends a hidden "false" before its checkbox: the last value wins.
+		v := strings.ReplaceAll(got[len(got)-1], "\r\n", "\n")
 		if v == f.Value {
 			continue
 		}
 		var val any = v
+		if f.Control == "switch" {
+			if f.Value == "" && v == "false" {
+				continue // left off: unset stays unset (the module's default)
+			}
+			if f.JSON || f.Value == "" {
+				val = v == "true"
+			} // else it was stored as text ("true"), and stays text
+			edits = append(edits, service.Edit{ModuleID: moduleID, Part: f.Part, Path: f.Name, Value: val})
+			continue
+		}
 		trimmed := strings.TrimSpace(v)
 		switch {
 		case f.JSON && trimmed == "":
@@ -254,7 +355,7 @@ func (u *UI) renderIncomplete(w http.ResponseWriter, r *http.Request, s *session
 	if typed != nil {
 		for i := range d.Fields {
 			if v, ok := typed.Form[d.Fields[i].Key()]; ok {
-				d.Fields[i].Value = v[0]
+				d.Fields[i].Value = v[len(v)-1]
 			}
 		}
 		if t := typed.FormValue("json"); t != "" {

@@ -90,6 +90,8 @@ type scenarioListData struct {
 	CanWrite  bool
 	Problems  []blueprint.Problem
 	Error     string
+	// Triggers are the first modules a new scenario can start with.
+	Triggers []catalogueEntry
 }
 
 func (u *UI) scenarioList(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -105,6 +107,9 @@ func (u *UI) renderScenarioList(w http.ResponseWriter, r *http.Request, s *sessi
 	slices.SortFunc(scs, func(a, b *weft.Scenario) int { return int(a.ID - b.ID) })
 	d := &scenarioListData{pageBase: u.base(s, "Scenarios", "scenarios"), CanWrite: hasScope(s, auth.ScenariosWrite),
 		Error: msg, Problems: problems}
+	if d.CanWrite {
+		d.Triggers = triggers(u.cfg.Registry)
+	}
 	for _, sc := range scs {
 		row := scenarioRow{Scenario: sc}
 		if hasScope(s, auth.ExecutionsRead) {
@@ -496,7 +501,7 @@ func (u *UI) runScenario(w http.ResponseWriter, r *http.Request, s *session) err
 	if in := strings.TrimSpace(r.FormValue("input")); in != "" {
 		v, err := value.DecodeJSON([]byte(in))
 		if err != nil {
-			return badRequest("The run's input is not valid JSON: %v", err)
+			return u.runRefused(w, r, s, fmt.Sprintf("The trigger bundle is not valid JSON: %v", err))
 		}
 		if m, ok := v.(map[string]any); ok {
 			trigger = m
@@ -588,4 +593,20 @@ func (u *UI) startTrigger(w http.ResponseWriter, r *http.Request, s *session) er
 		return u.renderScenario(w, r, s, http.StatusBadRequest, "Start not set: "+err.Error(), nil)
 	}
 	return u.flashRedirect(w, r, s, fmt.Sprintf("/scenarios/%d", id), "The trigger starts from "+p.Start+".")
+}
+
+// runRefused shows why "Run once" did not start: as the outcome fragment the form
+// swaps in (htmx), or on the scenario page without script.
+func (u *UI) runRefused(w http.ResponseWriter, r *http.Request, s *session, msg string) error {
+	if r.Header.Get("HX-Request") == "" {
+		return u.renderScenario(w, r, s, http.StatusBadRequest, "Not run: "+msg, nil)
+	}
+	html, err := u.renderPartial("outcome", &outcome{Status: "failed", Error: msg})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusBadRequest)
+	_, err = w.Write([]byte(html))
+	return err
 }

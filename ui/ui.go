@@ -105,6 +105,8 @@ type UI struct {
 	jobs     *jobs
 	assets   fs.FS
 	bpCache  sync.Map // versionKey → *scenarioFlow
+	anCache  sync.Map // versionKey → *editorAnalysis
+	logs     *logCache
 }
 
 // New returns the UI. Mount it at "/" (server.Config.UI).
@@ -122,7 +124,8 @@ func New(cfg Config) (*UI, error) {
 		return nil, fmt.Errorf("ui: assets: %w", err)
 	}
 	u := &UI{cfg: cfg, svc: cfg.Service, st: cfg.Store, log: cfg.Logger, mux: http.NewServeMux(), pages: pages,
-		sessions: newSessions(cfg.Store, cfg.Now, cfg.SessionIdle, cfg.SessionMax, cfg.Logger), jobs: newJobs(cfg.Now), assets: assets}
+		sessions: newSessions(cfg.Store, cfg.Now, cfg.SessionIdle, cfg.SessionMax, cfg.Logger), jobs: newJobs(cfg.Now), assets: assets,
+		logs: &logCache{budget: logCacheBytes}}
 	u.routes()
 	return u, nil
 }
@@ -147,6 +150,12 @@ type pageFunc func(w http.ResponseWriter, r *http.Request, s *session) error
 func (u *UI) routes() {
 	m := u.mux
 	m.Handle("GET /assets/", http.StripPrefix("/assets/", u.serveAssets()))
+	// Browsers ask for /favicon.ico whatever the page links; the SVG answers both.
+	m.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/svg+xml")
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		http.ServeFileFS(w, r, u.assets, "favicon.svg")
+	})
 	m.HandleFunc("GET /login", u.loginPage)
 	m.HandleFunc("POST /login", u.login)
 	m.Handle("POST /logout", u.page("", u.logout))
@@ -168,6 +177,19 @@ func (u *UI) routes() {
 	m.Handle("POST /scenarios/{id}/trigger/start", u.page(auth.ScenariosWrite, u.startTrigger))
 	m.Handle("POST /scenarios/{id}/run", u.page(auth.ScenariosWrite, u.runScenario))
 	m.Handle("POST /scenarios/{id}/delete", u.page(auth.ScenariosWrite, u.deleteScenario))
+	// The scenario editor (ui/editor.go) and version diffs (ui/diff.go).
+	m.Handle("POST /scenarios/new", u.page(auth.ScenariosWrite, u.newScenario))
+	m.Handle("GET /scenarios/{id}/edit", u.page(auth.ScenariosRead, u.editor))
+	m.Handle("POST /scenarios/{id}/edit/name", u.page(auth.ScenariosWrite, u.renameScenario))
+	m.Handle("POST /scenarios/{id}/edit/interface", u.page(auth.ScenariosWrite, u.saveInterface))
+	m.Handle("POST /scenarios/{id}/edit/add", u.page(auth.ScenariosWrite, u.addModule))
+	m.Handle("POST /scenarios/{id}/edit/modules/{mid}", u.page(auth.ScenariosWrite, u.editModule))
+	m.Handle("POST /scenarios/{id}/edit/modules/{mid}/check", u.page(auth.ScenariosWrite, u.checkModule))
+	m.Handle("POST /scenarios/{id}/edit/modules/{mid}/delete", u.page(auth.ScenariosWrite, u.deleteModule))
+	m.Handle("POST /scenarios/{id}/edit/modules/{mid}/move", u.page(auth.ScenariosWrite, u.moveModule))
+	m.Handle("POST /scenarios/{id}/edit/modules/{mid}/route", u.page(auth.ScenariosWrite, u.addRoute))
+	m.Handle("POST /scenarios/{id}/edit/modules/{mid}/handler", u.page(auth.ScenariosWrite, u.addHandler))
+	m.Handle("GET /scenarios/{id}/versions/{version}/diff", u.page(auth.ScenariosRead, u.versionDiff))
 	m.Handle("GET /scenarios/{id}/history", u.page(auth.ExecutionsRead, u.history))
 	m.Handle("POST /scenarios/{id}/queue/{item}/retry", u.page(auth.WebhooksWrite, u.queueItemAction(true)))
 	m.Handle("POST /scenarios/{id}/queue/{item}/delete", u.page(auth.WebhooksWrite, u.queueItemAction(false)))

@@ -58,9 +58,10 @@ func Specs() []app.Spec {
 		{Name: "builtin:BasicMerge", Label: "Merge", Kind: app.KindMerge, NoOperation: true,
 			Help: "Rejoins the merging branches of the if-else before it; its outputs take the mapping of the branch that ran."},
 		{Name: "builtin:BasicFeeder", Label: "Iterator", Timeout: inMemory,
-			Help:   "Emits one bundle per element of an array.",
-			Mapper: []app.Field{{Name: "array", Type: app.TypeAny}},
-			New:    func(app.Config) (app.Module, error) { return app.ModuleFunc(iterate), nil }},
+			Help:    "Emits one bundle per element of an array.",
+			Mapper:  []app.Field{{Name: "array", Type: app.TypeAny}},
+			Outputs: []app.Field{{Name: "value", Type: app.TypeAny, Help: "the array's element (an object's keys are mapped directly)"}, {Name: "__IMTINDEX__", Type: app.TypeNumber}, {Name: "__IMTLENGTH__", Type: app.TypeNumber}},
+			New:     func(app.Config) (app.Module, error) { return app.ModuleFunc(iterate), nil }},
 		{Name: "builtin:BasicAggregator", Label: "Array aggregator", Kind: app.KindAggregator, OpenMapper: true,
 			Help: "Collects the bundles of its feeder's loop into one bundle {array: [...]}; each item holds the mapped fields.",
 			Parameters: []app.Field{

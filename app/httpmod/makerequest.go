@@ -69,6 +69,11 @@ func makeRequestSpec(c *client) app.Spec {
 			{Name: "paginationType", Label: "Pagination", Type: app.TypeText,
 				Help: "Not supported yet; a value is an InvalidConfigurationError."},
 		},
+		Outputs: []app.Field{
+			{Name: "data", Type: app.TypeAny, Help: "the response body, parsed when it is JSON (and parseResponse is on)"},
+			{Name: "statusCode", Type: app.TypeNumber, Help: "the response's HTTP status"},
+			{Name: "headers", Type: app.TypeCollection, Help: "the response headers by lower-case name"},
+		},
 		New: func(cfg app.Config) (app.Module, error) { return newMakeRequest(c, cfg.Parameters) },
 	}
 }

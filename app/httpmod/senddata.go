@@ -78,6 +78,7 @@ func sendDataSpec(c *client) app.Spec {
 		Timeout:    specTimeout,
 		Parameters: []app.Field{handleErrorsField, errorTypesField, idempotencyField, tlsKeychainField},
 		Mapper:     sendDataMapper(true),
+		Outputs:    sendDataOutputs,
 		New: func(cfg app.Config) (app.Module, error) {
 			return newSendData(c, cfg.Parameters, authBasic)
 		},
@@ -95,7 +96,8 @@ func sendDataAPIKeySpec(c *client) app.Spec {
 				Help: `Connection {"key", "placement": "header"|"query", "name"}.`},
 			handleErrorsField, errorTypesField, idempotencyField, tlsKeychainField,
 		},
-		Mapper: sendDataMapper(false),
+		Mapper:  sendDataMapper(false),
+		Outputs: sendDataOutputs,
 		New: func(cfg app.Config) (app.Module, error) {
 			return newSendData(c, cfg.Parameters, authAPIKey)
 		},
@@ -116,7 +118,8 @@ func sendDataBasicAuthSpec(c *client) app.Spec {
 				Help: `Connection {"username", "password"}.`},
 			handleErrorsField, errorTypesField, idempotencyField, tlsKeychainField,
 		},
-		Mapper: sendDataMapper(false),
+		Mapper:  sendDataMapper(false),
+		Outputs: sendDataOutputs,
 		New: func(cfg app.Config) (app.Module, error) {
 			return newSendData(c, cfg.Parameters, authBasicKey)
 		},
@@ -134,7 +137,8 @@ func sendDataOAuthSpec(c *client) app.Spec {
 				Help: `OAuth 2 connection {"tokenUrl", "clientId", "clientSecret", "scope"} or with a "refreshToken".`},
 			handleErrorsField, errorTypesField, idempotencyField, tlsKeychainField,
 		},
-		Mapper: sendDataMapper(false),
+		Mapper:  sendDataMapper(false),
+		Outputs: sendDataOutputs,
 		New: func(cfg app.Config) (app.Module, error) {
 			return newSendData(c, cfg.Parameters, authOAuth)
 		},
@@ -225,6 +229,15 @@ func (m *sendData) Run(ctx context.Context, c *app.Call) ([]weft.Bundle, error) 
 		out["fileName"] = fileName(resp)
 	}
 	return []weft.Bundle{out}, nil
+}
+
+// sendDataOutputs are the fields of the bundle every send-data variant emits.
+var sendDataOutputs = []app.Field{
+	{Name: "statusCode", Type: app.TypeNumber, Help: "the response's HTTP status"},
+	{Name: "headers", Type: app.TypeArray, Help: "the response headers, [{name, value}]"},
+	{Name: "cookieHeaders", Type: app.TypeArray},
+	{Name: "data", Type: app.TypeAny, Help: "the response body, parsed when it is JSON"},
+	{Name: "fileSize", Type: app.TypeNumber},
 }
 
 // checkStatus returns the typed error of an HTTP error status when the module treats

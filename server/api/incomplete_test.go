@@ -63,7 +63,7 @@ func TestExecutions(t *testing.T) {
 	}
 
 	ex := e.must(200, e.do("GET", "/executions/id0002", nil))
-	want := `map[calledBy:<nil> error:map[message:json: invalid JSON at line 1, column 2 (offset 1): invalid character 'b' looking for beginning of object key string moduleId:2 type:DataError] finishedAt:2026-05-01T12:00:00Z id:id0002 incompleteExecutions:[id0003] incompleteId:<nil> kind:run operations:2 response:<nil> scenarioId:1 startedAt:2026-05-01T12:00:00Z status:warning version:1]`
+	want := `map[calledBy:<nil> error:map[message:json: invalid JSON at line 1, column 2 (offset 1): invalid character 'b' looking for beginning of object key string moduleId:2 type:DataError] finishedAt:2026-05-01T12:00:00Z id:id0002 incompleteExecutions:[id0003] incompleteId:<nil> kind:run operations:2 response:<nil> scenarioId:1 startedAt:2026-05-01T12:00:00Z status:warning trigger:manual version:1]`
 	if fmt.Sprint(ex) != want {
 		t.Fatalf("execution\n%v\nwant\n%v", ex, want)
 	}

@@ -122,6 +122,8 @@ func executionProps() obj {
 		"incompleteId": nullable(str("the incomplete execution this is an attempt of")),
 		"calledBy": nullable(obj{"type": "object", "description": "the execution (and its module) whose call started this sub-scenario run",
 			"properties": obj{"executionId": str(""), "moduleId": integer("")}}),
+		"trigger": nullable(enum("what started the run (null for runs recorded before weft kept it)",
+			"webhook", "schedule", "manual", "call", "retry")),
 		"startedAt":  dateTime(""),
 		"finishedAt": nullable(dateTime("")),
 	}

@@ -64,6 +64,7 @@ type executionView struct {
 	Error        *engine.RunError     `json:"error"`
 	IncompleteID *string              `json:"incompleteId"`
 	CalledBy     *calledByView        `json:"calledBy"`
+	Trigger      *string              `json:"trigger"`
 	StartedAt    string               `json:"startedAt"`
 	FinishedAt   *string              `json:"finishedAt"`
 }
@@ -77,7 +78,8 @@ type calledByView struct {
 
 func viewExecution(e *weft.Execution) executionView {
 	v := executionView{ID: e.ID, ScenarioID: e.ScenarioID, Version: e.Version, Kind: e.Kind, Status: e.Status,
-		Operations: e.Operations, IncompleteID: optString(e.IncompleteID), StartedAt: weft.RFC3339(e.StartedAt),
+		Operations: e.Operations, IncompleteID: optString(e.IncompleteID), Trigger: optString(string(e.Trigger)),
+		StartedAt:  weft.RFC3339(e.StartedAt),
 		FinishedAt: weft.RFC3339Ptr(e.FinishedAt)}
 	if e.ErrorType != "" {
 		v.Error = &engine.RunError{Type: e.ErrorType, Message: e.ErrorMsg, ModuleID: e.ErrorModule}

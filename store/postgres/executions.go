@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/weftworks/weft"
@@ -15,22 +16,24 @@ import (
 // executionFrom.
 const executionColumns = `e.id, e.scenario_id, e.version, e.kind, e.status, e.operations, e.error_type,
 	e.error_message, e.error_module, e.incomplete_id, e.queue_item_id, e.started_at, e.finished_at, e.response,
-	coalesce(p.parent_id, ''), coalesce(p.parent_module, 0)`
+	coalesce(p.parent_id, ''), coalesce(p.parent_module, 0), coalesce(t.started_by, '')`
 
 // executionFrom joins each execution to the execution that called it, if any.
-const executionFrom = ` FROM execution e LEFT JOIN execution_parent p ON p.execution_id = e.id`
+const executionFrom = ` FROM execution e LEFT JOIN execution_parent p ON p.execution_id = e.id
+	LEFT JOIN execution_trigger t ON t.execution_id = e.id`
 
 func scanExecution(row interface{ Scan(...any) error }, extra ...any) (*weft.Execution, error) {
 	var e weft.Execution
-	var kind, status, errType string
+	var kind, status, errType, trigger string
 	var response []byte
 	dest := []any{&e.ID, &e.ScenarioID, &e.Version, &kind, &status, &e.Operations,
 		&errType, &e.ErrorMsg, &e.ErrorModule, &e.IncompleteID, &e.QueueItemID,
-		&e.StartedAt, &e.FinishedAt, &response, &e.ParentID, &e.ParentModule}
+		&e.StartedAt, &e.FinishedAt, &response, &e.ParentID, &e.ParentModule, &trigger}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
 	e.Kind, e.Status, e.ErrorType = weft.ExecutionKind(kind), weft.ExecutionStatus(status), weft.ErrorType(errType)
+	e.Trigger = weft.Trigger(trigger)
 	e.StartedAt, e.FinishedAt = utc(e.StartedAt), utcPtr(e.FinishedAt)
 	e.Response = nilIfEmpty(response)
 	return &e, nil
@@ -53,6 +56,10 @@ func (q *queries) CreateExecution(ctx context.Context, e *weft.Execution) error 
 		e.ID, e.ScenarioID, e.Version, string(e.Kind), string(e.Status), e.Operations,
 		string(e.ErrorType), e.ErrorMsg, e.ErrorModule, e.IncompleteID, e.QueueItemID,
 		ts(e.StartedAt), tsPtr(e.FinishedAt), owner, blob(e.Response), blob(e.Input), blob(e.Log))
+	if err == nil && e.Trigger != "" {
+		_, err = q.db.Exec(ctx, `INSERT INTO execution_trigger (execution_id, started_by) VALUES ($1, $2)`,
+			e.ID, string(e.Trigger))
+	}
 	if err != nil || e.ParentID == "" {
 		return wrap(err, "create execution %s of scenario %d", e.ID, e.ScenarioID)
 	}
@@ -130,6 +137,16 @@ func (q *queries) ListExecutions(ctx context.Context, f store.ExecutionFilter) (
 	}
 	if f.ParentID != "" {
 		where = append(where, "p.parent_id = "+a.add(f.ParentID))
+	}
+	if !f.From.IsZero() {
+		where = append(where, "e.started_at >= "+a.add(ts(f.From)))
+	}
+	if !f.To.IsZero() {
+		where = append(where, "e.started_at < "+a.add(ts(f.To)))
+	}
+	if f.Search != "" {
+		prefix := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.Search) + "%"
+		where = append(where, "(e.id LIKE "+a.add(prefix)+` ESCAPE '\' OR position(`+a.add([]byte(f.Search))+"::bytea in e.log) > 0)")
 	}
 	if f.Before != "" {
 		var started time.Time

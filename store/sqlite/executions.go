@@ -15,10 +15,11 @@ import (
 // executionFrom.
 const executionColumns = `e.id, e.scenario_id, e.version, e.kind, e.status, e.operations, e.error_type,
 	e.error_message, e.error_module, e.incomplete_id, e.queue_item_id, e.started_at, e.finished_at, e.response,
-	coalesce(p.parent_id, ''), coalesce(p.parent_module, 0)`
+	coalesce(p.parent_id, ''), coalesce(p.parent_module, 0), coalesce(t.started_by, '')`
 
 // executionFrom joins each execution to the execution that called it, if any.
-const executionFrom = ` FROM execution e LEFT JOIN execution_parent p ON p.execution_id = e.id`
+const executionFrom = ` FROM execution e LEFT JOIN execution_parent p ON p.execution_id = e.id
+	LEFT JOIN execution_trigger t ON t.execution_id = e.id`
 
 func scanExecution(row interface{ Scan(...any) error }, extra ...any) (*weft.Execution, error) {
 	var e weft.Execution
@@ -27,7 +28,7 @@ func scanExecution(row interface{ Scan(...any) error }, extra ...any) (*weft.Exe
 	var response []byte
 	dest := []any{&e.ID, &e.ScenarioID, &e.Version, &e.Kind, &e.Status, &e.Operations,
 		&e.ErrorType, &e.ErrorMsg, &e.ErrorModule, &e.IncompleteID, &e.QueueItemID,
-		&started, &finished, &response, &e.ParentID, &e.ParentModule}
+		&started, &finished, &response, &e.ParentID, &e.ParentModule, &e.Trigger}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -47,6 +48,10 @@ func (q *queries) CreateExecution(ctx context.Context, e *weft.Execution) error 
 		e.ID, e.ScenarioID, e.Version, string(e.Kind), string(e.Status), e.Operations,
 		string(e.ErrorType), e.ErrorMsg, e.ErrorModule, e.IncompleteID, e.QueueItemID,
 		toDB(e.StartedAt), toDBPtr(e.FinishedAt), blob(e.Response), blob(e.Input), blob(e.Log))
+	if err == nil && e.Trigger != "" {
+		_, err = q.db.ExecContext(ctx, `INSERT INTO execution_trigger (execution_id, started_by) VALUES (?, ?)`,
+			e.ID, string(e.Trigger))
+	}
 	if err != nil || e.ParentID == "" {
 		return wrap(err, "create execution %s of scenario %d", e.ID, e.ScenarioID)
 	}
@@ -105,6 +110,18 @@ func (q *queries) ListExecutions(ctx context.Context, f store.ExecutionFilter) (
 	}
 	if f.ParentID != "" {
 		where, args = append(where, "p.parent_id = ?"), append(args, f.ParentID)
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "e.started_at >= ?"), append(args, toDB(f.From))
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "e.started_at < ?"), append(args, toDB(f.To))
+	}
+	if f.Search != "" {
+		// instr over the log's bytes: a blob needle keeps SQLite from converting either.
+		prefix := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.Search) + "%"
+		where = append(where, `(e.id LIKE ? ESCAPE '\' OR instr(e.log, ?) > 0)`)
+		args = append(args, prefix, []byte(f.Search))
 	}
 	if f.Before != "" {
 		var started int64

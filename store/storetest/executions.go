@@ -13,7 +13,7 @@ func testExecutions(t *testing.T, s store.Store) {
 	sc := newScenario(t, s, "E")
 	e := &weft.Execution{ID: "x1", ScenarioID: sc.ID, Version: 1, Kind: weft.KindRun,
 		Status: weft.ExecutionRunning, Input: json.RawMessage(`[{"a":1}]`), QueueItemID: 7,
-		StartedAt: at(1)}
+		StartedAt: at(1), Trigger: weft.TriggerWebhook}
 	must(t, s.CreateExecution(ctx, e), "create")
 	got, err := s.GetExecution(ctx, "x1")
 	must(t, err, "get")
@@ -42,7 +42,7 @@ func testExecutions(t *testing.T, s store.Store) {
 	equal(t, got, &want, "finished execution")
 
 	retry := &weft.Execution{ID: "x2", ScenarioID: sc.ID, Version: 1, Kind: weft.KindRetry,
-		Status: weft.ExecutionRunning, IncompleteID: "ie1", StartedAt: at(3)}
+		Status: weft.ExecutionRunning, IncompleteID: "ie1", StartedAt: at(3), Trigger: weft.TriggerRetry}
 	must(t, s.CreateExecution(ctx, retry), "create retry")
 	got, err = s.GetExecution(ctx, "x2")
 	must(t, err, "get retry")
@@ -62,11 +62,16 @@ func testExecutionNotFound(t *testing.T, s store.Store) {
 func testListExecutions(t *testing.T, s store.Store) {
 	ctx := ctxT(t)
 	a, b := newScenario(t, s, "A"), newScenario(t, s, "B")
+	logs := map[string]string{"a2": `[{"output":[{"order":"A-77"}]}]`, "b1": `[{"output":[{"order":"A-7_x"}]}]`}
 	add := func(id string, sc int64, st weft.ExecutionStatus, minute int, ie string) {
 		t.Helper()
+		log := `{}`
+		if l, ok := logs[id]; ok {
+			log = l
+		}
 		must(t, s.CreateExecution(ctx, &weft.Execution{ID: id, ScenarioID: sc, Version: 1,
 			Kind: weft.KindRun, Status: st, StartedAt: at(minute), IncompleteID: ie,
-			Input: json.RawMessage(`[1]`), Log: json.RawMessage(`{}`)}), "create "+id)
+			Input: json.RawMessage(`[1]`), Log: json.RawMessage(log)}), "create "+id)
 	}
 	add("a1", a.ID, weft.ExecutionSuccess, 1, "")
 	add("a2", a.ID, weft.ExecutionError, 2, "")
@@ -103,6 +108,15 @@ func testListExecutions(t *testing.T, s store.Store) {
 		{"cursor in a scenario", store.ExecutionFilter{ScenarioID: a.ID, Before: "a3"}, []string{"a2", "a1"}},
 		{"cursor at the end", store.ExecutionFilter{Before: "a1"}, []string{}},
 		{"nothing matches", store.ExecutionFilter{Status: weft.ExecutionWarning, ScenarioID: b.ID}, []string{}},
+		{"from, inclusive", store.ExecutionFilter{From: at(4)}, []string{"b2", "a4", "a3"}},
+		{"to, exclusive", store.ExecutionFilter{To: at(3)}, []string{"a2", "a1"}},
+		{"date range", store.ExecutionFilter{From: at(2), To: at(4)}, []string{"b1", "a2"}},
+		{"search: a value in the log", store.ExecutionFilter{Search: "A-77"}, []string{"a2"}},
+		{"search: a value in two logs", store.ExecutionFilter{Search: `"A-7`}, []string{"b1", "a2"}},
+		{"search: an id prefix", store.ExecutionFilter{Search: "a"}, []string{"a4", "a3", "a2", "a1"}},
+		{"search: LIKE's wildcards are literal", store.ExecutionFilter{Search: "%"}, []string{}},
+		{"search: an underscore in the log", store.ExecutionFilter{Search: "_x"}, []string{"b1"}},
+		{"search with scenario and range", store.ExecutionFilter{Search: "A-7", ScenarioID: a.ID, To: at(3)}, []string{"a2"}},
 	}
 	for _, c := range cases {
 		equal(t, execIDs(c.f), c.want, c.name)

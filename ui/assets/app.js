@@ -81,7 +81,49 @@
     if (note) note.hidden = !on;
   }
 
-  function init(root) { follow(root); selection(root); tick(); }
+  // The editor's picker: a reference goes in at the cursor of the form field the
+  // person was last in (text inputs and text areas of the module form).
+  var lastField = null, lastStart = 0, lastEnd = 0;
+  document.addEventListener("focusout", function (e) {
+    var el = e.target;
+    if (el && el.closest && el.closest("[data-picker-target]") && (el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && el.type === "text"))) {
+      lastField = el; lastStart = el.selectionStart; lastEnd = el.selectionEnd;
+    }
+  });
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest ? e.target.closest("button.pick[data-ref]") : null;
+    if (!btn) return;
+    var ref = btn.getAttribute("data-ref");
+    if (!lastField || !document.body.contains(lastField)) {
+      if (navigator.clipboard) navigator.clipboard.writeText(ref);
+      btn.classList.add("copied");
+      return;
+    }
+    var v = lastField.value;
+    lastField.value = v.slice(0, lastStart) + ref + v.slice(lastEnd);
+    lastStart = lastEnd = lastStart + ref.length;
+    lastField.focus();
+    lastField.setSelectionRange(lastStart, lastEnd);
+  });
+
+  // Times in the viewer's time zone: the server writes UTC into <time data-local>;
+  // date filters learn the browser's offset so their days are the viewer's days.
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function localTimes(root) {
+    within(root, "time[data-local]").forEach(function (el) {
+      var d = new Date(el.getAttribute("datetime"));
+      if (isNaN(d)) return;
+      el.textContent = d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " +
+        pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+      el.title = el.getAttribute("datetime") + " (UTC); shown in your time zone";
+      el.removeAttribute("data-local");
+    });
+    within(root, "input[data-tz]").forEach(function (el) {
+      if (!el.value) el.value = String(new Date().getTimezoneOffset());
+    });
+  }
+
+  function init(root) { follow(root); selection(root); localTimes(root); tick(); }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (e) { init(e.target); });
 })();
