@@ -43,7 +43,10 @@ func (r *run) fail(n *node, err error, input weft.Bundle) *node {
 		// retries; resolving it continues this one, docs/subscenarios.md).
 		r.storeIncomplete(n, we, input, false, nil)
 	case we.Type.Retryable():
-		r.storeIncomplete(n, we, input, true, nil)
+		// A call whose outcome is unknown is retried automatically only when repeating
+		// it is safe; otherwise a person checks, marks it done or retries it.
+		safe := !we.OutcomeUnknown || we.Idempotent || (n.spec != nil && n.spec.Idempotent)
+		r.storeIncomplete(n, we, input, safe, nil)
 	case we.Type.NeedsPerson():
 		r.storeIncomplete(n, we, input, false, nil)
 	default:

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/app"
 )
 
 // ResumeInput continues an incomplete execution.
@@ -24,6 +25,9 @@ type ResumeInput struct {
 	// docs/subscenarios.md).
 	Supplied bool
 	Output   weft.Bundle
+	// Note is the failing module's log line when Supplied (who supplied the output);
+	// empty: the called scenario's.
+	Note string
 }
 
 // Resume continues an incomplete execution from the module that failed, with the
@@ -37,6 +41,26 @@ func (e *Engine) Resume(ctx context.Context, p *Plan, ie *Incomplete, in ResumeI
 	if n == nil {
 		return nil, fmt.Errorf("resume: module %d is not in the blueprint", ie.ModuleID)
 	}
+	r := e.restore(ctx, p, ie, in)
+	loops := n.enclosingLoops()
+	frames := make([]*loopFrame, 0, len(loops))
+	for _, l := range loops {
+		frames = append(frames, r.openLoop(l.feeder, l.aggs))
+	}
+	if in.Supplied {
+		r.resumeSupplied(n, in.Output, in.Note)
+	} else {
+		r.walk(n, true)
+	}
+	for i := len(frames) - 1; i >= 0; i-- {
+		r.closeLoop(frames[i], true)
+	}
+	r.endCycle()
+	return r.finish(), nil
+}
+
+// restore builds a run holding an incomplete execution's stored state.
+func (e *Engine) restore(ctx context.Context, p *Plan, ie *Incomplete, in ResumeInput) *run {
 	r := e.newRun(ctx, p, in.ExecutionID, in.Scenario, in.Inputs, in.Caller, time.Time{})
 	r.resumed = true
 	r.cyc = max(ie.Cycle, 1)
@@ -57,19 +81,34 @@ func (e *Engine) Resume(ctx context.Context, p *Plan, ie *Incomplete, in ResumeI
 	if ie.Variables != nil {
 		r.vars = maps.Clone(ie.Variables)
 	}
-	loops := n.enclosingLoops()
-	frames := make([]*loopFrame, 0, len(loops))
-	for _, l := range loops {
-		frames = append(frames, r.openLoop(l.feeder, l.aggs))
+	return r
+}
+
+// Check runs the read-back call of the module an incomplete execution failed at
+// (app.Checker): its input is mapped from the stored outputs with the plan's current
+// mapping, as a retry would map it, and nothing else runs or is recorded.
+func (e *Engine) Check(ctx context.Context, p *Plan, ie *Incomplete, in ResumeInput, check app.Check) (*app.CheckResult, error) {
+	n := p.byID[ie.ModuleID]
+	if n == nil {
+		return nil, fmt.Errorf("check: module %d is not in the blueprint", ie.ModuleID)
 	}
-	if in.Supplied {
-		r.resumeSupplied(n, in.Output)
-	} else {
-		r.walk(n, true)
+	ck, ok := n.mod.(app.Checker)
+	if !ok {
+		return nil, fmt.Errorf("check: module %d (%s) has no read-back call; mark it done or retry it", n.id, n.typ)
 	}
-	for i := len(frames) - 1; i >= 0; i-- {
-		r.closeLoop(frames[i], true)
+	r := e.restore(ctx, p, ie, in)
+	input, err := r.input(n)
+	if err != nil {
+		return nil, fmt.Errorf("check: module %d's input: %w", n.id, err)
 	}
-	r.endCycle()
-	return r.finish(), nil
+	if n.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, n.timeout)
+		defer cancel()
+	}
+	res, err := ck.CheckOutcome(ctx, &app.Call{ModuleID: n.id, Input: input, Params: n.params, Exec: r}, check)
+	if err != nil {
+		return nil, fmt.Errorf("check: module %d: %w", n.id, err)
+	}
+	return res, nil
 }

@@ -80,6 +80,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OAuth", testOAuth},
 		{"TriggerPositions", testTriggerPositions},
 		{"AppHooks", testAppHooks},
+		{"Breakers", testBreakers},
+		{"IncompleteOutcomeAndBreakerKey", testIncompleteOutcomeAndBreakerKey},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
