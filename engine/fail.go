@@ -190,6 +190,11 @@ func (r *run) snapshot(n *node, we *weft.Error, input weft.Bundle, auto bool, br
 	if in, _ := r.env.Variables["input"].(map[string]any); len(in) > 0 {
 		ie.Inputs = in
 	}
+	if conn := value.Text(n.params["__IMTCONN__"]); conn != "" {
+		ie.BreakerKey = "connection:" + conn
+	} else if we.Endpoint != "" {
+		ie.BreakerKey = "host:" + we.Endpoint
+	}
 	if w := waitOf(we); w != nil {
 		ie.Waits, ie.AutoRetry = w, false
 	}

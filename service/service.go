@@ -87,6 +87,11 @@ type Config struct {
 	// MaxCallDepth bounds how many scenarios a chain of sub-scenario calls holds, the
 	// first caller included (docs/subscenarios.md). Defaults to DefaultMaxCallDepth.
 	MaxCallDepth int
+
+	// Circuit breakers (breaker.go, docs/incomplete-executions.md §10).
+	// BreakerInterval is the time between probes of an open breaker (a Retry-After
+	// longer than it wins). Defaults to 1 minute.
+	BreakerInterval time.Duration
 }
 
 // DefaultDecodeBytes is Config.DecodeBytes' default: 16 parallel 5 MB webhook payloads
@@ -157,6 +162,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.MaxCallDepth == 0 {
 		c.MaxCallDepth = DefaultMaxCallDepth
+	}
+	if c.BreakerInterval == 0 {
+		c.BreakerInterval = time.Minute
 	}
 	return c
 }
