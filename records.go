@@ -164,7 +164,7 @@ type Incomplete struct {
 	ResolvedAt   *time.Time `json:"resolvedAt"`
 	// OutcomeUnknown: the failing call was sent but never answered; whether the service
 	// acted on it is unknown (docs/incomplete-executions.md §9).
-	OutcomeUnknown bool `json:"outcomeUnknown"`
+	OutcomeUnknown bool `json:"outcomeUnknown,omitempty"`
 	// BreakerKey is the connection or host the failing call went to
 	// ("connection:ID", "host:HOST:PORT"), the circuit breaker it shares with others;
 	// empty when the module does not say.

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -84,6 +85,10 @@ func (e *Engine) restore(ctx context.Context, p *Plan, ie *Incomplete, in Resume
 	return r
 }
 
+// ErrNoReadBack: the module cannot find out whether a call took effect (it does not
+// implement app.Checker).
+var ErrNoReadBack = errors.New("the module has no read-back call")
+
 // Check runs the read-back call of the module an incomplete execution failed at
 // (app.Checker): its input is mapped from the stored outputs with the plan's current
 // mapping, as a retry would map it, and nothing else runs or is recorded.
@@ -94,7 +99,7 @@ func (e *Engine) Check(ctx context.Context, p *Plan, ie *Incomplete, in ResumeIn
 	}
 	ck, ok := n.mod.(app.Checker)
 	if !ok {
-		return nil, fmt.Errorf("check: module %d (%s) has no read-back call; mark it done or retry it", n.id, n.typ)
+		return nil, fmt.Errorf("check: module %d (%s): %w; mark it done or retry it", n.id, n.typ, ErrNoReadBack)
 	}
 	r := e.restore(ctx, p, ie, in)
 	input, err := r.input(n)
@@ -108,7 +113,20 @@ func (e *Engine) Check(ctx context.Context, p *Plan, ie *Incomplete, in ResumeIn
 	}
 	res, err := ck.CheckOutcome(ctx, &app.Call{ModuleID: n.id, Input: input, Params: n.params, Exec: r}, check)
 	if err != nil {
-		return nil, fmt.Errorf("check: module %d: %w", n.id, err)
+		return nil, &CheckError{ModuleID: n.id, Err: weft.AsError(err)}
 	}
 	return res, nil
 }
+
+// CheckError is a read-back call that could not tell whether the write took effect
+// (the service is still down, the URL answers something else).
+type CheckError struct {
+	ModuleID int
+	Err      *weft.Error
+}
+
+func (e *CheckError) Error() string {
+	return fmt.Sprintf("check: module %d's read-back failed: %s", e.ModuleID, e.Err.Error())
+}
+
+func (e *CheckError) Unwrap() error { return e.Err }

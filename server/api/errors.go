@@ -32,6 +32,7 @@ const (
 	codeInternal         = "internal"          // 500
 	codeStorageFull      = "storage_full"      // 507
 	codeTriggerFailed    = "trigger_failed"    // 502
+	codeCheckFailed      = "check_failed"      // 502: a read-back call could not tell
 )
 
 // invalid is a 400 naming the field at fault.

@@ -94,9 +94,9 @@ func TestExecutions(t *testing.T) {
 	}
 }
 
-// ieFields are the 13 fields of docs/incomplete-executions.md.
-var ieFields = []string{"attempts", "autoRetry", "createdAt", "errorMessage", "errorType", "executionId", "failedModuleId",
-	"id", "nextAttemptAt", "resolvedAt", "scenarioId", "sizeBytes", "status"}
+// ieFields are the 15 fields of docs/incomplete-executions.md.
+var ieFields = []string{"attempts", "autoRetry", "breakerKey", "createdAt", "errorMessage", "errorType", "executionId", "failedModuleId",
+	"id", "nextAttemptAt", "outcomeUnknown", "resolvedAt", "scenarioId", "sizeBytes", "status"}
 
 func keys(m map[string]any) []string {
 	var ks []string

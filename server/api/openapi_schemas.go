@@ -201,7 +201,7 @@ func schemas() obj {
 		"ExecutionLog": object("", obj{"executionId": str(""), "log": array(obj{"type": "object",
 			"description": "one module handling one bundle: seq, cycle, moduleId, module, input, output, error, outcome, start, durationNs",
 			"required":    []string{"seq", "moduleId", "module"}})}),
-		"Incomplete": object("An incomplete execution: the 13 fields of docs/incomplete-executions.md.", obj{
+		"Incomplete": object("An incomplete execution: the 15 fields of docs/incomplete-executions.md.", obj{
 			"id":             str(""),
 			"scenarioId":     integer(""),
 			"executionId":    str("the run it came from"),
@@ -215,6 +215,8 @@ func schemas() obj {
 			"sizeBytes":      integer(""),
 			"createdAt":      dateTime(""),
 			"resolvedAt":     nullable(dateTime("")),
+			"outcomeUnknown": boolean("the failing call was sent but never answered: whether it took effect is unknown"),
+			"breakerKey":     nullable(str("the connection or host of the failing call: its circuit breaker")),
 		}),
 		"IncompletePage": pageOf("Incomplete"),
 		"IncompleteBundle": object("What the incomplete execution keeps of the run (null for a confidential scenario).", obj{
@@ -234,6 +236,27 @@ func schemas() obj {
 		}),
 		"AttemptPage": pageOf("Attempt"),
 		"RetryResult": object("", obj{"run": ref("RunResult"), "incompleteExecution": ref("Incomplete")}),
+		"CheckRequest": object("Where the read-back finds the write.", obj{"url": str("absolute, or relative to the failing call's URL")}),
+		"CheckResult": object("What the read-back found.", obj{
+			"done":    boolean("the write took effect"),
+			"status":  integer("the read-back's HTTP status"),
+			"output":  obj{"type": "object", "description": "the read-back's answer in the module's output shape (empty when not done)"},
+			"message": str(""),
+		}, "status", "output"),
+		"MarkDone": object("The failing module's output, given by a person.", obj{
+			"output": obj{"type": "object", "description": "what the module would have returned; {} when left out"}}, "output"),
+		"Breaker": object("An open circuit breaker (docs/incomplete-executions.md).", obj{
+			"key":          str("connection:ID or host:HOST:PORT"),
+			"openedAt":     dateTime(""),
+			"nextProbeAt":  dateTime(""),
+			"probeId":      nullable(str("the incomplete execution being tried as the probe")),
+			"failures":     integer("failed probes since it opened"),
+			"errorType":    str(""),
+			"errorMessage": str(""),
+			"waiting":      integer("pending incomplete executions of its key"),
+		}),
+		"BreakerList": object("", obj{"items": array(ref("Breaker"))}),
+		"Released":    object("", obj{"released": integer("how many held incomplete executions are due now")}),
 		"Selection": object("Incomplete executions by ids, or all of a scenario except some.", obj{
 			"ids":        array(str("")),
 			"scenarioId": integer(""),

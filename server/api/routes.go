@@ -50,6 +50,10 @@ var routes = []route{
 	{"GET", "/incomplete-executions/{id}/bundle", auth.IncompleteRead, (*api).incompleteBundle},
 	{"GET", "/incomplete-executions/{id}/attempts", auth.IncompleteRead, (*api).incompleteAttempts},
 	{"POST", "/incomplete-executions/{id}/retry", auth.IncompleteWrite, (*api).retryIncomplete},
+	{"POST", "/incomplete-executions/{id}/check", auth.IncompleteWrite, (*api).checkIncomplete},
+	{"POST", "/incomplete-executions/{id}/mark-done", auth.IncompleteWrite, (*api).markDone},
+	{"GET", "/breakers", auth.IncompleteRead, (*api).listBreakers},
+	{"POST", "/breakers/{key}/reset", auth.IncompleteWrite, (*api).resetBreaker},
 
 	{"GET", "/connections", auth.ConnectionsRead, (*api).listConnections},
 	{"POST", "/connections", auth.ConnectionsWrite, (*api).createConnection},

@@ -1,0 +1,127 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/app"
+	"github.com/weftworks/weft/engine"
+	"github.com/weftworks/weft/value"
+)
+
+// Outcome unknown and circuit breakers (docs/incomplete-executions.md §9, §10).
+
+type checkBody struct {
+	URL string `json:"url"`
+}
+
+// checkIncomplete runs the read-back call of the failing module.
+func (a *api) checkIncomplete(w http.ResponseWriter, r *http.Request) error {
+	var b checkBody
+	if err := decode(r, &b); err != nil {
+		return err
+	}
+	if strings.TrimSpace(b.URL) == "" {
+		return invalid("url", "is required: where the read-back finds the write (absolute, or relative to the call's URL)")
+	}
+	res, err := a.svc.CheckOutcome(r.Context(), r.PathValue("id"), app.Check{URL: b.URL})
+	var ce *engine.CheckError
+	switch {
+	case errors.Is(err, engine.ErrNoReadBack):
+		return conflict(nil, "%s", err.Error())
+	case errors.As(err, &ce):
+		return &Error{Status: http.StatusBadGateway, Code: codeCheckFailed, Message: err.Error(),
+			Details: map[string]any{"errorType": string(ce.Err.Type)}}
+	case err != nil:
+		return err
+	}
+	if res.Output == nil {
+		res.Output = weft.Bundle{}
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+type markDoneBody struct {
+	Output json.RawMessage `json:"output"`
+}
+
+// markDone continues an incomplete execution after its failing module with a given
+// output, and waits for the outcome (like retry).
+func (a *api) markDone(w http.ResponseWriter, r *http.Request) error {
+	var b markDoneBody
+	if err := decode(r, &b); err != nil {
+		return err
+	}
+	var out weft.Bundle
+	if len(b.Output) > 0 && string(b.Output) != "null" {
+		v, err := value.DecodeJSON(b.Output)
+		m, ok := v.(map[string]any)
+		if err != nil || !ok {
+			return invalid("output", "must be a JSON object: what the module would have returned")
+		}
+		out = m
+	}
+	id := r.PathValue("id")
+	before, err := a.st.GetIncomplete(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	switch before.Status {
+	case weft.IncompleteResolved:
+		return conflict(map[string]any{"incompleteExecution": before.JSON()}, "incomplete execution %s is already resolved", id)
+	case weft.IncompleteInProgress:
+		return conflict(map[string]any{"incompleteExecution": before.JSON()}, "incomplete execution %s is being retried right now", id)
+	}
+	ctx := context.WithoutCancel(r.Context()) // the continuation is carried to its end
+	rr, after, err := a.svc.MarkDone(ctx, id, out)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, retryView{Run: viewRun(rr), IncompleteExecution: after.JSON()})
+	return nil
+}
+
+// breakerView is an open circuit breaker as the API shows it.
+type breakerView struct {
+	Key          string  `json:"key"`
+	OpenedAt     string  `json:"openedAt"`
+	NextProbeAt  string  `json:"nextProbeAt"`
+	ProbeID      *string `json:"probeId"`
+	Failures     int     `json:"failures"`
+	ErrorType    string  `json:"errorType"`
+	ErrorMessage string  `json:"errorMessage"`
+	Waiting      int     `json:"waiting"`
+}
+
+func (a *api) listBreakers(w http.ResponseWriter, r *http.Request) error {
+	bs, err := a.svc.Breakers(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]breakerView, 0, len(bs))
+	for _, b := range bs {
+		v := breakerView{Key: b.Key, OpenedAt: weft.RFC3339(b.OpenedAt), NextProbeAt: weft.RFC3339(b.NextProbeAt),
+			Failures: b.Failures, ErrorType: string(b.ErrorType), ErrorMessage: b.ErrorMessage, Waiting: b.Waiting}
+		if b.ProbeID != "" {
+			p := b.ProbeID
+			v.ProbeID = &p
+		}
+		out = append(out, v)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+	return nil
+}
+
+func (a *api) resetBreaker(w http.ResponseWriter, r *http.Request) error {
+	n, err := a.svc.ResetBreaker(r.Context(), r.PathValue("key"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"released": n})
+	return nil
+}
