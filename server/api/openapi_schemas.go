@@ -234,8 +234,8 @@ func schemas() obj {
 			"errorMessage": nullable(str("")),
 			"executionId":  str(""),
 		}),
-		"AttemptPage": pageOf("Attempt"),
-		"RetryResult": object("", obj{"run": ref("RunResult"), "incompleteExecution": ref("Incomplete")}),
+		"AttemptPage":  pageOf("Attempt"),
+		"RetryResult":  object("", obj{"run": ref("RunResult"), "incompleteExecution": ref("Incomplete")}),
 		"CheckRequest": object("Where the read-back finds the write.", obj{"url": str("absolute, or relative to the failing call's URL")}),
 		"CheckResult": object("What the read-back found.", obj{
 			"done":    boolean("the write took effect"),
