@@ -16,6 +16,7 @@ func newIncompleteCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "incomplete", Aliases: []string{"ie"},
 		Short: "List, inspect, retry, resolve and delete incomplete executions"}
 	cmd.AddCommand(newIncompleteList(), newIncompleteShow(), newIncompleteRetry(), newIncompleteResolve(), newIncompleteDelete())
+	cmd.AddCommand(newIncompleteCheck(), newIncompleteMarkDone()) // outcome unknown (cli/recovery.go)
 	return cmd
 }
 
@@ -136,6 +137,13 @@ func newIncompleteShow() *cobra.Command {
 			fmt.Fprintf(w, "  status %s, failed at module %d: %s: %s\n", v.Status, v.FailedModuleID, v.ErrorType, v.ErrorMessage)
 			if v.NextAttemptAt != nil {
 				fmt.Fprintf(w, "  next automatic attempt %s\n", *v.NextAttemptAt)
+			}
+			if v.OutcomeUnknown && v.Status != weft.IncompleteResolved {
+				fmt.Fprintf(w, "  outcome unknown: the call was sent but never answered; `weft incomplete check %s --url URL`, "+
+					"`mark-done %s --output JSON` or `retry %s`\n", v.ID, v.ID, v.ID)
+			}
+			if v.BreakerKey != nil {
+				fmt.Fprintf(w, "  circuit breaker %s\n", *v.BreakerKey)
 			}
 			if ie.Confidential {
 				fmt.Fprintln(w, "  confidential scenario: bundle data is kept for resuming but not shown")
@@ -271,6 +279,12 @@ func runIncomplete(cmd *cobra.Command, svc *service.Service, id string, edits []
 	if err != nil {
 		return err
 	}
+	return printAttempt(cmd, rr, after, asJSON)
+}
+
+// printAttempt prints the outcome of an attempt run now; the exit status is 1 unless
+// the incomplete execution ended resolved.
+func printAttempt(cmd *cobra.Command, rr *service.RunResult, after *weft.Incomplete, asJSON bool) error {
 	res := rr.Result
 	more := make([]string, 0, len(rr.Incomplete))
 	for _, ie := range rr.Incomplete {

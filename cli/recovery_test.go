@@ -1,0 +1,89 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// TestOutcomeUnknownCommands: a stand-in reads the order and drops the connection;
+// `incomplete show` says the outcome is unknown, `check` finds the order, `mark-done`
+// continues the run without posting again.
+func TestOutcomeUnknownCommands(t *testing.T) {
+	var posts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			if r.URL.Path != "/orders/a" {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"id":"a"}`)
+			return
+		}
+		io.ReadAll(r.Body)
+		posts.Add(1)
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close()
+		}
+	}))
+	t.Cleanup(srv.Close)
+	bp := strings.Replace(orderBlueprint(srv.URL), `"authenticationType":"noAuth"`, `"authenticationType":"noAuth","idempotencyKey":false`, 1)
+	file := writeFile(t, "orders.json", bp)
+	var run struct {
+		Incomplete []string `json:"incompleteExecutions"`
+	}
+	code, out, errOut := weft(t, "", "run", file, "--input", `{"id":"a"}`, "--json")
+	if err := json.Unmarshal([]byte(out), &run); err != nil || code != 0 || len(run.Incomplete) != 1 {
+		t.Fatalf("run: exit %d %v %s %s", code, err, out, errOut)
+	}
+	id := run.Incomplete[0]
+	if code, out, _ := weft(t, "", "incomplete", "show", id); code != 0 || !strings.Contains(out, "outcome unknown") ||
+		!strings.Contains(out, "status unresolved") {
+		t.Fatalf("show: exit %d\n%s", code, out)
+	}
+	if code, out, _ := weft(t, "", "incomplete", "check", id, "--url", "/orders/zzz"); code != 1 || !strings.Contains(out, "did not happen") {
+		t.Fatalf("check of a missing order: exit %d %s", code, out)
+	}
+	if code, out, errOut := weft(t, "", "incomplete", "check", id, "--url", "/orders/a"); code != 0 || !strings.Contains(out, "the write happened") {
+		t.Fatalf("check: exit %d %s %s", code, out, errOut)
+	}
+	if code, _, errOut := weft(t, "", "incomplete", "mark-done", id, "--output", "[1]"); code == 0 || !strings.Contains(errOut, "JSON object") {
+		t.Fatalf("mark-done with an array: exit %d %s", code, errOut)
+	}
+	if code, out, errOut := weft(t, "", "incomplete", "mark-done", id, "--output", `{"statusCode":201,"data":{"id":"a"}}`); code != 0 ||
+		!strings.Contains(out, "resolved") {
+		t.Fatalf("mark-done: exit %d %s %s", code, out, errOut)
+	}
+	if n := posts.Load(); n != 1 {
+		t.Fatalf("%d posts, want 1", n)
+	}
+}
+
+func TestBreakersCommands(t *testing.T) {
+	srv, _, _ := standIn(t, 503)
+	file := writeFile(t, "orders.json", orderBlueprint(srv.URL))
+	for _, id := range []string{"a", "b"} {
+		if code, _, errOut := weft(t, "", "run", file, "--input", `{"id":"`+id+`"}`); code != 0 {
+			t.Fatalf("run: exit %d %s", code, errOut)
+		}
+	}
+	key := "host:" + strings.TrimPrefix(srv.URL, "http://")
+	code, out, _ := weft(t, "", "breakers", "list")
+	if code != 0 || !strings.Contains(out, key) || !strings.Contains(out, "2 waiting") {
+		t.Fatalf("breakers list: exit %d\n%s", code, out)
+	}
+	if code, out, _ := weft(t, "", "breakers", "reset", key); code != 0 || !strings.Contains(out, "2 incomplete execution(s) due now") {
+		t.Fatalf("reset: exit %d %s", code, out)
+	}
+	if code, _, errOut := weft(t, "", "breakers", "reset", key); code == 0 || !strings.Contains(errOut, "not found") {
+		t.Fatalf("reset again: exit %d %s", code, errOut)
+	}
+	if code, out, _ := weft(t, "", "breakers", "list"); code != 0 || !strings.Contains(out, "no open circuit breaker") {
+		t.Fatalf("list after reset: exit %d %s", code, out)
+	}
+}
