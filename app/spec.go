@@ -236,3 +236,12 @@ type CheckResult struct {
 type Checker interface {
 	CheckOutcome(ctx context.Context, c *Call, check Check) (*CheckResult, error)
 }
+
+// Repeatable is implemented by modules that can tell whether calling them again with
+// the same input is safe (the HTTP app: it sends an Idempotency-Key unless turned
+// off). When weft stops in the middle of an attempt, an incomplete execution whose
+// module reports false is kept for a person with its outcome unknown instead of being
+// retried automatically (docs/incomplete-executions.md §9).
+type Repeatable interface {
+	Repeatable() bool
+}

@@ -293,3 +293,58 @@ func TestCheckWithoutReadBack(t *testing.T) {
 		t.Fatalf("check of a module without a read-back: %v", err)
 	}
 }
+
+// crashDuringAttempt leaves the store as a SIGKILL in the middle of a retry attempt
+// leaves it (test/crash checks that this is what a kill leaves): the incomplete
+// execution in progress, its attempt's execution running, the attempt unfinished.
+func (e *env) crashDuringAttempt(ieID string) {
+	e.t.Helper()
+	ctx := e.t.Context()
+	ie := e.ie(ieID)
+	ie.Status = weft.IncompleteInProgress
+	ex := &weft.Execution{ID: "crashed-attempt", ScenarioID: ie.ScenarioID, Version: ie.Version, Kind: weft.KindRetry,
+		Status: weft.ExecutionRunning, IncompleteID: ie.ID, StartedAt: e.clock.Now()}
+	if err := e.st.UpdateIncomplete(ctx, ie); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.st.CreateExecution(ctx, ex); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.st.AddAttempt(ctx, &weft.Attempt{IncompleteID: ie.ID, StartedAt: e.clock.Now(), ExecutionID: ex.ID}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// TestKilledMidAttemptOutcomeUnknown: weft was killed while retrying a POST that
+// sends no Idempotency-Key: the call may have reached the service, so at the next
+// start the incomplete execution waits for a person with its outcome unknown. With the
+// key (the default) it is due again at once, as before.
+func TestKilledMidAttemptOutcomeUnknown(t *testing.T) {
+	for _, tc := range []struct {
+		name, params string
+		unknown      bool
+	}{{"without a key", noKey, true}, {"with a key", "", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			s := newStandIn(t, answer{status: 503})
+			id := e.scenario(orderFlow(s.URL, tc.params, ""), "")
+			ieID := e.run(id, `{"id":"o1"}`).Incomplete[0].ID
+			e.clock.Add(time.Minute)
+			e.crashDuringAttempt(ieID)
+			if _, err := e.restart().Recover(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			ie := e.ie(ieID)
+			if tc.unknown {
+				if !ie.OutcomeUnknown || ie.Status != weft.IncompleteUnresolved || ie.NextAttemptAt != nil ||
+					!strings.Contains(ie.ErrorMessage, "weft stopped during an attempt") {
+					t.Fatalf("after recovery: %s unknown=%v: %s", ie.Status, ie.OutcomeUnknown, ie.ErrorMessage)
+				}
+				return
+			}
+			if ie.OutcomeUnknown || ie.Status != weft.IncompletePending || ie.NextAttemptAt == nil || ie.NextAttemptAt.After(e.clock.Now()) {
+				t.Fatalf("after recovery: %s unknown=%v next %v", ie.Status, ie.OutcomeUnknown, ie.NextAttemptAt)
+			}
+		})
+	}
+}
