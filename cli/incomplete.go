@@ -143,7 +143,7 @@ func newIncompleteShow() *cobra.Command {
 					"`mark-done %s --output JSON` or `retry %s`\n", v.ID, v.ID, v.ID)
 			}
 			if v.BreakerKey != nil {
-				fmt.Fprintf(w, "  circuit breaker %s\n", *v.BreakerKey)
+				fmt.Fprintf(w, "  calls %s (its circuit breaker)\n", *v.BreakerKey)
 			}
 			if ie.Confidential {
 				fmt.Fprintln(w, "  confidential scenario: bundle data is kept for resuming but not shown")
