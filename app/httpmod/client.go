@@ -146,7 +146,7 @@ func (c *client) do(ctx context.Context, r *request) (*response, error) {
 		return resp, nil
 	}
 	we := c.failure(ctx, tctx, r, err)
-	we.Endpoint = endpoint(r.url)
+	we.Endpoint = Endpoint(r.url)
 	if unknown {
 		// The request was written but no answer came: the service may have acted on it.
 		// A retry would send it again, so it is retried automatically only when the
@@ -158,8 +158,9 @@ func (c *client) do(ctx context.Context, r *request) (*response, error) {
 	return nil, we
 }
 
-// endpoint is the host and port a URL reaches (the circuit breaker's key).
-func endpoint(u *url.URL) string {
+// Endpoint is the host and port a URL reaches (the circuit breaker's key,
+// weft.Error.Endpoint).
+func Endpoint(u *url.URL) string {
 	host, port := u.Hostname(), u.Port()
 	if port == "" {
 		port = "80"
@@ -170,21 +171,35 @@ func endpoint(u *url.URL) string {
 	return net.JoinHostPort(strings.ToLower(host), port)
 }
 
-// safeMethod: the request changes nothing, so a lost answer is no unknown outcome.
-func safeMethod(m string) bool {
+// SafeMethod: a request of this method changes nothing, so a lost answer is no unknown
+// outcome.
+func SafeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions || m == http.MethodTrace
 }
 
-// outcomeTracker notes a request that was written in full but never answered (each
+// OutcomeTracker notes a request that was written in full but never answered (each
 // hop of a redirect chain on its own, so an answered POST redirected to a failing GET
-// is not unknown).
-type outcomeTracker struct {
+// is not unknown). Use one per call: wrap the client's transport, send, then ask
+// Unknown after a failure.
+type OutcomeTracker struct {
 	rt      http.RoundTripper
 	unknown atomic.Bool
 }
 
-func (t *outcomeTracker) RoundTrip(req *http.Request) (*http.Response, error) {
-	if safeMethod(req.Method) {
+// NewOutcomeTracker wraps rt (nil: http.DefaultTransport).
+func NewOutcomeTracker(rt http.RoundTripper) *OutcomeTracker {
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	return &OutcomeTracker{rt: rt}
+}
+
+// Unknown reports whether a request that changes something was written but got no
+// answer.
+func (t *OutcomeTracker) Unknown() bool { return t.unknown.Load() }
+
+func (t *OutcomeTracker) RoundTrip(req *http.Request) (*http.Response, error) {
+	if SafeMethod(req.Method) {
 		return t.rt.RoundTrip(req)
 	}
 	var wrote atomic.Bool
@@ -253,7 +268,7 @@ func (c *client) send(ctx context.Context, r *request) (resp *response, unknown 
 	if r.compressed && req.Header.Get("Accept-Encoding") == "" {
 		req.Header.Set("Accept-Encoding", "gzip, deflate")
 	}
-	rt := &outcomeTracker{rt: c.opts.Net.RoundTripper(c.transportFor(r.tls, r.tlsKey))}
+	rt := NewOutcomeTracker(c.opts.Net.RoundTripper(c.transportFor(r.tls, r.tlsKey)))
 	hc := &http.Client{Transport: rt, Jar: r.jar, CheckRedirect: func(next *http.Request, via []*http.Request) error {
 		if !r.follow(via[0].Method) {
 			return http.ErrUseLastResponse
@@ -276,7 +291,7 @@ func (c *client) send(ctx context.Context, r *request) (resp *response, unknown 
 		// what it returned is lost.
 		// (A body over the cap or one that cannot be decoded is a known answer.)
 		var we *weft.Error
-		cut := !errors.As(err, &we) && !safeMethod(res.Request.Method)
+		cut := !errors.As(err, &we) && !SafeMethod(res.Request.Method)
 		return nil, cut, err
 	}
 	return &response{status: res.StatusCode, header: res.Header, body: data, url: res.Request.URL}, false, nil

@@ -146,7 +146,7 @@ func (t ErrorTable) StatusError(target string, status int, header http.Header, b
 	e := &weft.Error{Type: typ, Message: msg, Details: details}
 	if _, raw, ok := strings.Cut(target, " "); ok {
 		if u, err := url.Parse(raw); err == nil && u.Host != "" {
-			e.Endpoint = endpoint(u)
+			e.Endpoint = Endpoint(u)
 		}
 	}
 	// Kept for every type (a 503 often says when to come back); the engine honours it
