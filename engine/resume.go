@@ -130,3 +130,27 @@ func (e *CheckError) Error() string {
 }
 
 func (e *CheckError) Unwrap() error { return e.Err }
+
+// Input maps the input the module an incomplete execution failed at would get from the
+// stored outputs under p (a resume preview compares it before and after an edit).
+// Nothing runs.
+func (e *Engine) Input(ctx context.Context, p *Plan, ie *Incomplete, in ResumeInput) (weft.Bundle, error) {
+	n := p.byID[ie.ModuleID]
+	if n == nil {
+		return nil, fmt.Errorf("input: module %d is not in the blueprint", ie.ModuleID)
+	}
+	return e.restore(ctx, p, ie, in).input(n)
+}
+
+// Writes reports whether module id may have side effects that repeat when it runs
+// again: an action that does I/O (its spec has a deadline) and is not declared
+// idempotent. Modules that only compute (a negative Spec.Timeout: JSON, text, tools)
+// and flow control do not.
+func (p *Plan) Writes(id int) bool {
+	n := p.byID[id]
+	if n == nil || n.spec == nil {
+		return false
+	}
+	s := n.spec
+	return s.Kind == app.KindAction && s.Timeout >= 0 && !s.Idempotent && !s.NoOperation
+}
