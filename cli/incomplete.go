@@ -16,7 +16,7 @@ func newIncompleteCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "incomplete", Aliases: []string{"ie"},
 		Short: "List, inspect, retry, resolve and delete incomplete executions"}
 	cmd.AddCommand(newIncompleteList(), newIncompleteShow(), newIncompleteRetry(), newIncompleteResolve(), newIncompleteDelete())
-	cmd.AddCommand(newIncompleteCheck(), newIncompleteMarkDone()) // outcome unknown (cli/recovery.go)
+	cmd.AddCommand(newIncompleteCheck(), newIncompleteMarkDone(), newIncompletePreview()) // cli/recovery.go
 	return cmd
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/app"
+	"github.com/weftworks/weft/service"
 	"github.com/weftworks/weft/value"
 )
 
@@ -150,4 +151,79 @@ func newBreakersCmd() *cobra.Command {
 	}
 	cmd.AddCommand(list, reset)
 	return cmd
+}
+
+func newIncompletePreview() *cobra.Command {
+	var (
+		asJSON bool
+		sets   []string
+		bpFile string
+	)
+	c := &cobra.Command{
+		Use:   "preview ID [--set MODULE.mapper.FIELD=VALUE ...] [--blueprint FILE]",
+		Short: "Show what a retry, or a resolve with these changes, would do — without doing it",
+		Long: "preview lists the modules that run again (the failing one and what follows it), the\n" +
+			"ones whose stored output is used, the ones that may write and may repeat a write they\n" +
+			"already made for this bundle, and which mapped values of the failing module the\n" +
+			"changes (the same --set and --blueprint as resolve) alter. Nothing is stored or run.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var edits []service.Edit
+			for _, s := range sets {
+				e, err := service.ParseEdit(s)
+				if err != nil {
+					return fmt.Errorf("--set %w", err)
+				}
+				edits = append(edits, e)
+			}
+			var raw []byte
+			if bpFile != "" {
+				var err error
+				if raw, err = readFile(cmd, bpFile); err != nil {
+					return err
+				}
+			}
+			svc, done, err := openService(cmd, false)
+			if err != nil {
+				return err
+			}
+			defer done()
+			p, err := svc.PreviewResolve(cmd.Context(), args[0], edits, raw)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				writeJSON(cmd.OutOrStdout(), p)
+				return nil
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "incomplete execution %s continues from module %d:\n", args[0], p.FailedModuleID)
+			for _, m := range p.Modules {
+				var what []string
+				switch {
+				case m.Runs:
+					what = append(what, "runs")
+				case m.Stored:
+					what = append(what, "stored output used")
+				default:
+					what = append(what, "does not run")
+				}
+				if m.Runs && m.Writes {
+					what = append(what, "may write")
+				}
+				if m.Repeats {
+					what = append(what, "MAY REPEAT a write it already made for this bundle")
+				}
+				fmt.Fprintf(w, "  %3d %-32s %s\n", m.ID, m.Module, strings.Join(what, " · "))
+			}
+			for _, ch := range p.Changes {
+				fmt.Fprintf(w, "  module %d's %s: %s → %s\n", p.FailedModuleID, ch.Field, value.JSON(ch.Before), value.JSON(ch.After))
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	c.Flags().StringArrayVar(&sets, "set", nil, "MODULE.mapper.FIELD=VALUE or MODULE.parameters.FIELD=VALUE (repeatable)")
+	c.Flags().StringVar(&bpFile, "blueprint", "", "preview this edited blueprint in place of the incomplete execution's")
+	return c
 }

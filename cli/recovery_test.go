@@ -52,6 +52,11 @@ func TestOutcomeUnknownCommands(t *testing.T) {
 	if code, out, errOut := weft(t, "", "incomplete", "check", id, "--url", "/orders/a"); code != 0 || !strings.Contains(out, "the write happened") {
 		t.Fatalf("check: exit %d %s %s", code, out, errOut)
 	}
+	code, out, errOut = weft(t, "", "incomplete", "preview", id, "--set", "2.mapper.url="+srv.URL+"/v2/orders")
+	if code != 0 || !strings.Contains(out, "MAY REPEAT") || !strings.Contains(out, "stored output used") ||
+		!strings.Contains(out, `module 2's url: "`+srv.URL+`/orders" → "`+srv.URL+`/v2/orders"`) {
+		t.Fatalf("preview: exit %d\n%s%s", code, out, errOut)
+	}
 	if code, _, errOut := weft(t, "", "incomplete", "mark-done", id, "--output", "[1]"); code == 0 || !strings.Contains(errOut, "JSON object") {
 		t.Fatalf("mark-done with an array: exit %d %s", code, errOut)
 	}

@@ -256,6 +256,22 @@ func schemas() obj {
 			"waiting":      integer("pending incomplete executions of its key"),
 		}),
 		"BreakerList": object("", obj{"items": array(ref("Breaker"))}),
+		"PreviewRequest": object("Edits to preview (none: a retry as stored).", obj{
+			"edits":     array(str("MODULE.mapper.FIELD=VALUE or MODULE.parameters.FIELD=VALUE")),
+			"blueprint": obj{"type": "object", "description": "an edited blueprint in place of the incomplete execution's"},
+		}, "edits", "blueprint"),
+		"Preview": object("What the continuation would do (docs/incomplete-executions.md).", obj{
+			"failedModuleId": integer(""),
+			"modules": array(object("", obj{
+				"id": integer(""), "module": str(""),
+				"runs":    boolean("it runs in the continuation"),
+				"stored":  boolean("it ran for this bundle; its stored output is used"),
+				"writes":  boolean("it may have side effects"),
+				"repeats": boolean("it may already have done its work for this bundle and runs again"),
+			})),
+			"changes": array(object("", obj{"field": str(""), "before": obj{"description": "null when confidential"},
+				"after": obj{"description": "null when confidential"}})),
+		}),
 		"Released":    object("", obj{"released": integer("how many held incomplete executions are due now")}),
 		"Selection": object("Incomplete executions by ids, or all of a scenario except some.", obj{
 			"ids":        array(str("")),

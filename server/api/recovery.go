@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/engine"
+	"github.com/weftworks/weft/service"
+	"github.com/weftworks/weft/store"
 	"github.com/weftworks/weft/value"
 )
 
@@ -123,5 +126,41 @@ func (a *api) resetBreaker(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]int{"released": n})
+	return nil
+}
+
+type previewBody struct {
+	// Edits are MODULE.mapper.FIELD=VALUE or MODULE.parameters.FIELD=VALUE, as the
+	// CLI's --set.
+	Edits     []string        `json:"edits"`
+	Blueprint json.RawMessage `json:"blueprint"`
+}
+
+// previewIncomplete says what a retry (no body) or a resolve with edits would do.
+func (a *api) previewIncomplete(w http.ResponseWriter, r *http.Request) error {
+	var b previewBody
+	if err := decodeOptional(r, &b); err != nil {
+		return err
+	}
+	var edits []service.Edit
+	for i, s := range b.Edits {
+		e, err := service.ParseEdit(s)
+		if err != nil {
+			return invalid(fmt.Sprintf("edits[%d]", i), "%v", err)
+		}
+		edits = append(edits, e)
+	}
+	var raw []byte
+	if len(b.Blueprint) > 0 && string(b.Blueprint) != "null" {
+		raw = b.Blueprint
+	}
+	p, err := a.svc.PreviewResolve(r.Context(), r.PathValue("id"), edits, raw)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return &Error{Status: http.StatusUnprocessableEntity, Code: codeInvalidBlueprint, Message: err.Error()}
+	}
+	writeJSON(w, http.StatusOK, p)
 	return nil
 }

@@ -64,6 +64,20 @@ func TestOutcomeUnknownCheckAndMarkDone(t *testing.T) {
 		t.Fatalf("incomplete execution %v", ie)
 	}
 
+	pv := e.must(200, e.do("POST", "/incomplete-executions/"+ieID+"/preview", `{"edits":["2.mapper.url=`+s.URL+`/v2/orders"]}`))
+	mods := pv["modules"].([]any)
+	if len(mods) != 3 || mods[1].(map[string]any)["repeats"] != true || mods[0].(map[string]any)["stored"] != true ||
+		pv["changes"].([]any)[0].(map[string]any)["after"] != s.URL+"/v2/orders" {
+		t.Fatalf("preview %v", pv)
+	}
+	if r := e.do("POST", "/incomplete-executions/"+ieID+"/preview", `{"edits":["1.mapper.x=1"]}`); r.status != 422 {
+		t.Fatalf("preview of an edit before the failing module: %s", r)
+	}
+	if r := e.do("POST", "/incomplete-executions/"+ieID+"/preview", `{"edits":["nope"]}`); r.status != 400 {
+		t.Fatalf("preview of a malformed edit: %s", r)
+	}
+	e.must(200, e.do("POST", "/incomplete-executions/"+ieID+"/preview", nil))
+
 	if r := e.do("POST", "/incomplete-executions/"+ieID+"/check", `{}`); r.status != 400 {
 		t.Fatalf("check without a url: %s", r)
 	}

@@ -52,6 +52,7 @@ var routes = []route{
 	{"POST", "/incomplete-executions/{id}/retry", auth.IncompleteWrite, (*api).retryIncomplete},
 	{"POST", "/incomplete-executions/{id}/check", auth.IncompleteWrite, (*api).checkIncomplete},
 	{"POST", "/incomplete-executions/{id}/mark-done", auth.IncompleteWrite, (*api).markDone},
+	{"POST", "/incomplete-executions/{id}/preview", auth.IncompleteRead, (*api).previewIncomplete},
 	{"GET", "/breakers", auth.IncompleteRead, (*api).listBreakers},
 	{"POST", "/breakers/{key}/reset", auth.IncompleteWrite, (*api).resetBreaker},
 
