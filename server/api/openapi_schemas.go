@@ -272,7 +272,7 @@ func schemas() obj {
 			"changes": array(object("", obj{"field": str(""), "before": obj{"description": "null when confidential"},
 				"after": obj{"description": "null when confidential"}})),
 		}),
-		"Released":    object("", obj{"released": integer("how many held incomplete executions are due now")}),
+		"Released": object("", obj{"released": integer("how many held incomplete executions are due now")}),
 		"Selection": object("Incomplete executions by ids, or all of a scenario except some.", obj{
 			"ids":        array(str("")),
 			"scenarioId": integer(""),
