@@ -34,6 +34,11 @@ func (u *UI) recoveryData(ctx context.Context, d *ieData) error {
 	if ie.OutcomeUnknown && (ie.Status == weft.IncompleteUnresolved || ie.Status == weft.IncompletePending) {
 		d.Unknown = &unknownData{Output: "{}"}
 	}
+	if d.Editable {
+		// A preview that cannot be made (a blueprint that no longer compiles) is left
+		// out; Run says why.
+		d.Preview, _ = u.svc.PreviewResolve(ctx, ie.ID, nil, nil)
+	}
 	if ie.BreakerKey == "" || ie.Status == weft.IncompleteResolved {
 		return nil
 	}

@@ -46,6 +46,7 @@ func TestOutcomeUnknownPage(t *testing.T) {
 
 	p := b.get("/incomplete/" + id)
 	mustContain(t, p.body, `id="outcome-unknown"`, "no answer came back", `id="check-form"`, `id="mark-done-form"`)
+	mustContain(t, p.body, `id="preview"`, `data-preview="1"`, "its stored output is used", "may repeat a write it already made")
 
 	p = b.post("/incomplete/"+id+"/check", url.Values{"url": {"/orders/nope"}})
 	mustContain(t, p.body, `id="check-result"`, "did not happen", "retry it")

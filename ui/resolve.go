@@ -323,6 +323,8 @@ type ieData struct {
 	// Outcome unknown and circuit breakers (ui/recovery.go).
 	Unknown *unknownData
 	Breaker *service.BreakerState
+	// Preview is what a retry as stored would do (nil when it cannot tell).
+	Preview *service.Preview
 }
 
 func (u *UI) incompleteDetail(w http.ResponseWriter, r *http.Request, s *session) error {
