@@ -90,7 +90,8 @@ type Config struct {
 
 	// Circuit breakers (breaker.go, docs/incomplete-executions.md §10).
 	// BreakerInterval is the time between probes of an open breaker (a Retry-After
-	// longer than it wins). Defaults to 1 minute.
+	// longer than it wins). Defaults to the retry schedule's first delay (1 minute),
+	// so a process whose schedule is shortened for a test probes as often.
 	BreakerInterval time.Duration
 }
 
@@ -164,7 +165,7 @@ func (c Config) WithDefaults() Config {
 		c.MaxCallDepth = DefaultMaxCallDepth
 	}
 	if c.BreakerInterval == 0 {
-		c.BreakerInterval = time.Minute
+		c.BreakerInterval = c.RetrySchedule[0]
 	}
 	return c
 }
