@@ -105,68 +105,88 @@ func (s *Service) closeTx(ctx context.Context, q store.Queries, key string, now 
 	return n, nil
 }
 
-// heldByBreaker hands a claimed incomplete execution back, held, when its breaker is
-// open and it is not the probe: it waits, without an attempt, until the next probe is
-// due (then one of the held ones is the probe and the others wait again), or until the
+// heldByBreakers hands the claimed incomplete executions whose breaker is open back,
+// held, and reports which: each waits, without an attempt, until the next probe is due
+// (then one of the held ones is the probe and the others wait again), or until the
 // breaker closes and releases it. The first one claimed once the next probe is due is
-// the probe. A store failure lets it run: the breaker spares the service, it must not
-// strand the retry.
-func (s *Service) heldByBreaker(ctx context.Context, ie *weft.Incomplete) bool {
-	if ie.ManualRetry || ie.BreakerKey == "" {
-		return false
+// the probe. One transaction for the whole claim. A store failure lets them run: the
+// breaker spares the service, it must not strand the retries.
+func (s *Service) heldByBreakers(ctx context.Context, claimed []*weft.Incomplete) []bool {
+	held := make([]bool, len(claimed))
+	some := false
+	for _, ie := range claimed {
+		some = some || (!ie.ManualRetry && ie.BreakerKey != "")
 	}
-	held := false
+	if !some {
+		return held
+	}
 	now := s.now()
 	err := s.st.InTx(ctx, func(q store.Queries) error {
-		held = false
-		b, err := q.GetBreaker(ctx, ie.BreakerKey)
-		switch {
-		case isNotFound(err):
-			return nil
-		case err != nil:
-			return err
-		case b.ProbeID == ie.ID:
-			return nil // the probe, handed back after an interruption
-		}
-		if b.ProbeID != "" {
-			// A probe that is no longer under way (its attempt could not run, a person
-			// deleted it) gives up its turn.
-			p, err := q.GetIncomplete(ctx, b.ProbeID)
-			if err != nil && !isNotFound(err) {
+		clear(held)
+		open := map[string]*weft.Breaker{} // nil: closed
+		for i, ie := range claimed {
+			if ie.ManualRetry || ie.BreakerKey == "" {
+				continue
+			}
+			b, seen := open[ie.BreakerKey]
+			if !seen {
+				var err error
+				b, err = q.GetBreaker(ctx, ie.BreakerKey)
+				switch {
+				case isNotFound(err):
+					b = nil
+				case err != nil:
+					return err
+				case b.ProbeID != "":
+					// A probe that is no longer under way (its attempt could not run, a
+					// person deleted it) gives up its turn.
+					p, err := q.GetIncomplete(ctx, b.ProbeID)
+					if err != nil && !isNotFound(err) {
+						return err
+					}
+					if (err != nil || p.Status != weft.IncompleteInProgress) && b.ProbeID != ie.ID {
+						b.ProbeID = ""
+					}
+				}
+				open[ie.BreakerKey] = b
+			}
+			if b == nil || b.ProbeID == ie.ID {
+				continue // closed, or the probe handed back after an interruption
+			}
+			if b.ProbeID == "" && !now.Before(b.NextProbeAt) {
+				b.ProbeID = ie.ID // the next probe is due: this one is it
+				if err := q.PutBreaker(ctx, b); err != nil {
+					return err
+				}
+				continue
+			}
+			cur, err := q.GetIncomplete(ctx, ie.ID)
+			if err != nil {
 				return err
 			}
-			if err != nil || p.Status != weft.IncompleteInProgress {
-				b.ProbeID = ""
+			if cur.Status != weft.IncompleteInProgress {
+				continue
 			}
+			until := b.NextProbeAt
+			if !now.Before(until) {
+				until = now.Add(s.cfg.BreakerInterval) // a probe is under way: when the next one would be
+			}
+			cur.Status, cur.NextAttemptAt, cur.UpdatedAt = weft.IncompletePending, &until, now
+			if err := q.UpdateIncomplete(ctx, cur); err != nil {
+				return err
+			}
+			held[i] = true
 		}
-		if b.ProbeID == "" && !now.Before(b.NextProbeAt) {
-			b.ProbeID = ie.ID // the next probe is due: this one is it
-			return q.PutBreaker(ctx, b)
-		}
-		cur, err := q.GetIncomplete(ctx, ie.ID)
-		if err != nil {
-			return err
-		}
-		if cur.Status != weft.IncompleteInProgress {
-			return nil
-		}
-		until := b.NextProbeAt
-		if !now.Before(until) {
-			until = now.Add(s.cfg.BreakerInterval) // a probe is under way: when the next one would be
-		}
-		cur.Status, cur.NextAttemptAt, cur.UpdatedAt = weft.IncompletePending, &until, now
-		if err := q.UpdateIncomplete(ctx, cur); err != nil {
-			return err
-		}
-		held = true
 		return nil
 	})
 	if err != nil {
-		s.log.Warn("circuit breaker: cannot hold a retry, it runs", "incomplete", ie.ID, "breaker", ie.BreakerKey, "err", err)
-		return false
+		s.log.Warn("circuit breakers: cannot hold retries, they run", "err", err)
+		return make([]bool, len(claimed))
 	}
-	if held {
-		s.gate.leaveRetry(ie.ScenarioID)
+	for i, h := range held {
+		if h {
+			s.gate.leaveRetry(claimed[i].ScenarioID)
+		}
 	}
 	return held
 }

@@ -37,8 +37,9 @@ func (s *Service) RunDue(ctx context.Context) (int, error) {
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(claimed))
+	held := s.heldByBreakers(ctx, claimed)
 	for i, ie := range claimed {
-		if s.heldByBreaker(ctx, ie) {
+		if held[i] {
 			continue
 		}
 		wg.Go(func() {
