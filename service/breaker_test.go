@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/service"
 	"github.com/weftworks/weft/store"
 )
@@ -79,10 +81,16 @@ func TestBreakerOneProbePerInterval(t *testing.T) {
 		}
 		calls += got
 	}
+	attempts := 0
 	for _, ie := range rr.Incomplete {
-		if got := e.ie(ie.ID); got.Status != weft.IncompletePending {
+		got := e.ie(ie.ID)
+		if got.Status != weft.IncompletePending {
 			t.Fatalf("%s is %s while the service is down, want pending", ie.ID, got.Status)
 		}
+		attempts += got.Attempts
+	}
+	if attempts != 5 { // the held ones used none of their attempts
+		t.Fatalf("%d attempts in all after 5 probes, want 5", attempts)
 	}
 	bs, _ = e.svc.Breakers(t.Context())
 	if len(bs) != 1 || bs[0].Failures != 5 || bs[0].ErrorType != weft.ConnectionError {
@@ -166,5 +174,50 @@ func TestBreakerResetByHand(t *testing.T) {
 	}
 	if n := e.drainRetries(); n != 2 {
 		t.Fatalf("%d released retries ran, want 2", n)
+	}
+}
+
+// TestBreakerSurvivesRestart: the breaker is stored, so weft started again keeps
+// holding the retries behind one probe.
+func TestBreakerSurvivesRestart(t *testing.T) {
+	e := breakerEnv(t)
+	s := newStandIn(t, answer{status: 503})
+	id := e.scenario(loopFlow(s.URL), "")
+	e.run(id, items(20))
+	calls := len(s.requests())
+	e.svc = e.restart()
+	for minute := 1; minute <= 3; minute++ {
+		e.clock.Add(time.Minute)
+		e.drainRetries()
+		if got := len(s.requests()) - calls; got != 1 {
+			t.Fatalf("minute %d after the restart: %d calls, want one probe", minute, got)
+		}
+		calls = len(s.requests())
+	}
+}
+
+// TestBreakerKeyIsTheConnection: a module with a connection (__IMTCONN__) shares the
+// connection's breaker, whatever host its error names; one without, the host's.
+func TestBreakerKeyIsTheConnection(t *testing.T) {
+	e := newEnv(t, func(c *service.Config) {
+		c.Registry.MustRegister(app.Spec{Name: "test:Send",
+			Mapper: []app.Field{{Name: "id", Type: app.TypeText}},
+			New: func(app.Config) (app.Module, error) {
+				return app.ModuleFunc(func(ctx context.Context, c *app.Call) ([]weft.Bundle, error) {
+					return nil, &weft.Error{Type: weft.ConnectionError, Message: "refused", Endpoint: "api.test:443"}
+				}), nil
+			}})
+	})
+	id := e.scenario(`[{"id":1,"module":"gateway:CustomWebHook","version":1,"mapper":{}},
+		{"id":2,"module":"test:Send","version":1,"parameters":{"__IMTCONN__":7},"mapper":{"id":"{{1.id}}"}},
+		{"id":3,"module":"test:Send","version":1,"mapper":{"id":"{{1.id}}"}}]`, "")
+	ie := e.ie(e.run(id, `{"id":"o1"}`).Incomplete[0].ID)
+	if ie.BreakerKey != "connection:7" {
+		t.Fatalf("breaker key %q, want connection:7", ie.BreakerKey)
+	}
+	id = e.scenario(`[{"id":1,"module":"gateway:CustomWebHook","version":1,"mapper":{}},
+		{"id":3,"module":"test:Send","version":1,"mapper":{"id":"{{1.id}}"}}]`, "")
+	if ie := e.ie(e.run(id, `{"id":"o2"}`).Incomplete[0].ID); ie.BreakerKey != "host:api.test:443" {
+		t.Fatalf("breaker key %q, want host:api.test:443", ie.BreakerKey)
 	}
 }
