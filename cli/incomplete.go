@@ -192,6 +192,7 @@ func newIncompleteRetry() *cobra.Command {
 		scenario int64
 		allFlag  bool
 		except   []string
+		fromFlag string
 	)
 	c := &cobra.Command{
 		Use:   "retry ID... | --scenario ID --all [--except ID,...]",
@@ -206,6 +207,20 @@ func newIncompleteRetry() *cobra.Command {
 				return err
 			}
 			defer done()
+			if fromFlag != "" {
+				from, err := parseFrom(fromFlag)
+				if err != nil {
+					return err
+				}
+				if len(sel.IDs) != 1 {
+					return fmt.Errorf("--from retries one incomplete execution")
+				}
+				rr, after, err := svc.RetryFrom(cmd.Context(), sel.IDs[0], from)
+				if err != nil {
+					return err
+				}
+				return printAttempt(cmd, rr, after, asJSON)
+			}
 			if len(sel.IDs) == 1 {
 				return runIncomplete(cmd, svc, sel.IDs[0], nil, nil, asJSON)
 			}
@@ -225,6 +240,7 @@ func newIncompleteRetry() *cobra.Command {
 	c.Flags().Int64Var(&scenario, "scenario", 0, "the scenario whose incomplete executions to retry (with --all)")
 	c.Flags().BoolVar(&allFlag, "all", false, "every unresolved or pending incomplete execution of --scenario")
 	c.Flags().StringSliceVar(&except, "except", nil, "ids to leave out (with --all)")
+	c.Flags().StringVar(&fromFlag, "from", "", "start from an earlier module of the failing module's path (its id), or from the trigger's bundle (trigger)")
 	return c
 }
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -155,9 +156,10 @@ func newBreakersCmd() *cobra.Command {
 
 func newIncompletePreview() *cobra.Command {
 	var (
-		asJSON bool
-		sets   []string
-		bpFile string
+		asJSON   bool
+		sets     []string
+		bpFile   string
+		fromFlag string
 	)
 	c := &cobra.Command{
 		Use:   "preview ID [--set MODULE.mapper.FIELD=VALUE ...] [--blueprint FILE]",
@@ -183,12 +185,19 @@ func newIncompletePreview() *cobra.Command {
 					return err
 				}
 			}
+			from := 0
+			if fromFlag != "" {
+				var err error
+				if from, err = parseFrom(fromFlag); err != nil {
+					return err
+				}
+			}
 			svc, done, err := openService(cmd, false)
 			if err != nil {
 				return err
 			}
 			defer done()
-			p, err := svc.PreviewResolve(cmd.Context(), args[0], edits, raw)
+			p, err := svc.PreviewResolve(cmd.Context(), args[0], from, edits, raw)
 			if err != nil {
 				return err
 			}
@@ -225,5 +234,18 @@ func newIncompletePreview() *cobra.Command {
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	c.Flags().StringArrayVar(&sets, "set", nil, "MODULE.mapper.FIELD=VALUE or MODULE.parameters.FIELD=VALUE (repeatable)")
 	c.Flags().StringVar(&bpFile, "blueprint", "", "preview this edited blueprint in place of the incomplete execution's")
+	c.Flags().StringVar(&fromFlag, "from", "", "preview a retry from an earlier module (its id) or the trigger's bundle (trigger)")
 	return c
+}
+
+// parseFrom reads --from: a module id, or "trigger" for the trigger's bundle (-1).
+func parseFrom(s string) (int, error) {
+	if s == "trigger" {
+		return -1, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("--from %q: want a module id or trigger", s)
+	}
+	return n, nil
 }

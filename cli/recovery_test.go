@@ -92,3 +92,28 @@ func TestBreakersCommands(t *testing.T) {
 		t.Fatalf("list after reset: exit %d %s", code, out)
 	}
 }
+
+func TestRetryFromCommand(t *testing.T) {
+	srv, got, _ := standIn(t, 422, 200)
+	file := writeFile(t, "orders.json", orderBlueprint(srv.URL))
+	var run struct {
+		Incomplete []string `json:"incompleteExecutions"`
+	}
+	code, out, _ := weft(t, "", "run", file, "--input", `{"id":"a"}`, "--json")
+	if err := json.Unmarshal([]byte(out), &run); err != nil || code != 0 || len(run.Incomplete) != 1 {
+		t.Fatalf("run: exit %d %s", code, out)
+	}
+	id := run.Incomplete[0]
+	if code, _, errOut := weft(t, "", "incomplete", "retry", id, "--from", "x"); code == 0 || !strings.Contains(errOut, "module id or trigger") {
+		t.Fatalf("--from x: exit %d %s", code, errOut)
+	}
+	if code, out, _ := weft(t, "", "incomplete", "preview", id, "--from", "trigger"); code != 0 || !strings.Contains(out, "continues from module 2") {
+		t.Fatalf("preview --from trigger: exit %d %s", code, out)
+	}
+	if code, out, errOut := weft(t, "", "incomplete", "retry", id, "--from", "trigger"); code != 0 || !strings.Contains(out, "resolved") {
+		t.Fatalf("retry --from trigger: exit %d %s %s", code, out, errOut)
+	}
+	if n := len(got()); n != 2 {
+		t.Fatalf("%d calls, want 2", n)
+	}
+}

@@ -29,6 +29,10 @@ type ResumeInput struct {
 	// Note is the failing module's log line when Supplied (who supplied the output);
 	// empty: the called scenario's.
 	Note string
+	// From continues from an earlier module of the failing module's path instead of the
+	// failing module (0: the failing module; negative: the trigger's bundle, i.e. the
+	// first module after the trigger). See Plan.Rewind for which modules qualify.
+	From int
 }
 
 // Resume continues an incomplete execution from the module that failed, with the
@@ -42,16 +46,31 @@ func (e *Engine) Resume(ctx context.Context, p *Plan, ie *Incomplete, in ResumeI
 	if n == nil {
 		return nil, fmt.Errorf("resume: module %d is not in the blueprint", ie.ModuleID)
 	}
+	start := n
+	var between []*node
+	if in.From != 0 && in.From != ie.ModuleID {
+		var err error
+		if start, between, err = p.rewind(in.From, n); err != nil {
+			return nil, err
+		}
+	}
 	r := e.restore(ctx, p, ie, in)
+	if len(between) > 0 {
+		r.rewound = map[int]bool{}
+		for _, b := range between {
+			r.rewound[b.slot] = true
+		}
+	}
 	loops := n.enclosingLoops()
 	frames := make([]*loopFrame, 0, len(loops))
 	for _, l := range loops {
 		frames = append(frames, r.openLoop(l.feeder, l.aggs))
 	}
-	if in.Supplied {
+	switch {
+	case in.Supplied:
 		r.resumeSupplied(n, in.Output, in.Note)
-	} else {
-		r.walk(n, true)
+	default:
+		r.walk(start, true)
 	}
 	for i := len(frames) - 1; i >= 0; i-- {
 		r.closeLoop(frames[i], true)
@@ -84,6 +103,9 @@ func (e *Engine) restore(ctx context.Context, p *Plan, ie *Incomplete, in Resume
 	}
 	return r
 }
+
+// ErrRewind: a continuation cannot start at the module asked for (Plan.Rewind).
+var ErrRewind = errors.New("cannot resume from there")
 
 // ErrNoReadBack: the module cannot find out whether a call took effect (it does not
 // implement app.Checker).
@@ -153,4 +175,50 @@ func (p *Plan) Writes(id int) bool {
 	}
 	s := n.spec
 	return s.Kind == app.KindAction && s.Timeout >= 0 && !s.Idempotent && !s.NoOperation
+}
+
+// Rewind lists the modules a continuation from module from runs before it reaches the
+// failing module failed (from itself first), or says why it cannot start there.
+// from < 0 is the trigger's bundle: the first module after the trigger. The modules
+// must lie on one straight stretch of the failing module's path — no router, if/else,
+// iterator or aggregator between them — so that the continuation carries this one bundle
+// and no other route or loop item runs again.
+func (p *Plan) Rewind(from, failed int) ([]int, error) {
+	n := p.byID[failed]
+	if n == nil {
+		return nil, fmt.Errorf("module %d is not in the blueprint", failed)
+	}
+	_, between, err := p.rewind(from, n)
+	ids := make([]int, len(between))
+	for i, b := range between {
+		ids[i] = b.id
+	}
+	return ids, err
+}
+
+func (p *Plan) rewind(from int, n *node) (*node, []*node, error) {
+	var m *node
+	if from < 0 {
+		if p.trigger == nil || p.trigger.next == nil {
+			return nil, nil, fmt.Errorf("%w: the flow has no module after the trigger", ErrRewind)
+		}
+		m = p.trigger.next
+	} else if m = p.byID[from]; m == nil {
+		return nil, nil, fmt.Errorf("%w: module %d is not in the blueprint", ErrRewind, from)
+	} else if m == p.trigger {
+		m = p.trigger.next
+	}
+	if m == n {
+		return n, nil, nil
+	}
+	var between []*node
+	for c := m; c != n; c = c.next {
+		if c == nil || len(c.aggs) > 0 || c.kind != app.KindAction || len(c.routes) > 0 || len(c.branches) > 0 {
+			return nil, nil, fmt.Errorf("%w: module %d is not on a straight stretch of the path before module %d "+
+				"(a router, an if/else, an iterator or an aggregator lies between them, or it comes after it); "+
+				"only modules that carry this one bundle to module %d may be resumed from", ErrRewind, m.id, n.id, n.id)
+		}
+		between = append(between, c)
+	}
+	return m, between, nil
 }

@@ -46,8 +46,9 @@ type InputChange struct {
 }
 
 // PreviewResolve previews a retry (no edits) or a resolve with edits (or raw in place
-// of the blueprint) of an incomplete execution. Nothing is stored or run.
-func (s *Service) PreviewResolve(ctx context.Context, id string, edits []Edit, raw []byte) (*Preview, error) {
+// of the blueprint) of an incomplete execution, from the failing module or (from ≠ 0)
+// as RetryFrom would start. Nothing is stored or run.
+func (s *Service) PreviewResolve(ctx context.Context, id string, from int, edits []Edit, raw []byte) (*Preview, error) {
 	ie, err := s.st.GetIncomplete(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("preview %s: %w", id, err)
@@ -75,6 +76,15 @@ func (s *Service) PreviewResolve(ctx context.Context, id string, edits []Edit, r
 		return nil, fmt.Errorf("preview %s: %w", id, err)
 	}
 	again, _ := bp.Continuation(ie.FailedModuleID)
+	if from != 0 {
+		rewound, err := after.Rewind(from, ie.FailedModuleID)
+		if err != nil {
+			return nil, fmt.Errorf("preview %s: %w", id, err)
+		}
+		for _, m := range rewound {
+			again[m] = true
+		}
+	}
 	p := &Preview{FailedModuleID: ie.FailedModuleID, Modules: []PreviewModule{}, Changes: []InputChange{}}
 	bp.Walk(func(m *blueprint.Module, _ string) bool {
 		if !m.HasID {
@@ -83,6 +93,7 @@ func (s *Service) PreviewResolve(ctx context.Context, id string, edits []Edit, r
 		_, stored := state.Outputs[m.ID]
 		pm := PreviewModule{ID: m.ID, Module: m.Type, Runs: again[m.ID], Stored: stored && !again[m.ID],
 			Writes: after.Writes(m.ID)}
+		// A module that ran for this bundle (its output is stored) and runs again repeats.
 		pm.Repeats = pm.Runs && pm.Writes && (stored || (m.ID == ie.FailedModuleID && ie.OutcomeUnknown))
 		p.Modules = append(p.Modules, pm)
 		return true

@@ -17,7 +17,7 @@ func TestPreviewResolve(t *testing.T) {
 	id := e.scenario(orderFlow(o.URL, noKey, ""), "")
 	ieID := e.run(id, `{"id":"o1"}`).Incomplete[0].ID
 
-	p, err := e.svc.PreviewResolve(t.Context(), ieID, nil, nil)
+	p, err := e.svc.PreviewResolve(t.Context(), ieID, 0, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestPreviewResolve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err = e.svc.PreviewResolve(t.Context(), ieID, []service.Edit{edit}, nil)
+	p, err = e.svc.PreviewResolve(t.Context(), ieID, 0, []service.Edit{edit}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestPreviewResolve(t *testing.T) {
 		t.Fatalf("changes %+v", p.Changes)
 	}
 	bad, _ := service.ParseEdit("1.mapper.x=1")
-	if _, err := e.svc.PreviewResolve(t.Context(), ieID, []service.Edit{bad}, nil); err == nil || !strings.Contains(err.Error(), "does not run again") {
+	if _, err := e.svc.PreviewResolve(t.Context(), ieID, 0, []service.Edit{bad}, nil); err == nil || !strings.Contains(err.Error(), "does not run again") {
 		t.Fatalf("an edit before the failing module: %v", err)
 	}
 	if posts, _ := o.writes(); len(posts) != 1 {

@@ -65,14 +65,39 @@ func (s *Service) MarkDone(ctx context.Context, id string, output weft.Bundle) (
 	if output == nil {
 		output = weft.Bundle{}
 	}
-	return s.retryNow(ctx, id, &supply{output: output,
+	return s.retryNow(ctx, id, &supply{supplied: true, output: output,
 		note: "marked done by a person: the given output stands in for the module's answer"})
 }
 
-// supply is a failing module's output given instead of running it.
+// RetryFrom retries an incomplete execution now from an earlier module of its path
+// (from > 0), or from the trigger's bundle (from < 0), instead of the failing module:
+// the modules in between run again with the stored outputs before them
+// (docs/incomplete-executions.md §12). from 0 is RetryNow.
+func (s *Service) RetryFrom(ctx context.Context, id string, from int) (*RunResult, *weft.Incomplete, error) {
+	if from == 0 {
+		return s.RetryNow(ctx, id)
+	}
+	ie, err := s.st.GetIncomplete(ctx, id)
+	if err != nil {
+		return nil, nil, fmt.Errorf("retry %s: %w", id, err)
+	}
+	plan, err := s.plan(ie.Blueprint)
+	if err != nil {
+		return nil, nil, fmt.Errorf("retry %s: %w", id, err)
+	}
+	if _, err := plan.Rewind(from, ie.FailedModuleID); err != nil {
+		return nil, nil, fmt.Errorf("retry %s: %w", id, err)
+	}
+	return s.retryNow(ctx, id, &supply{from: from})
+}
+
+// supply changes what an attempt does: the failing module's output given instead of
+// running it (supplied), or an earlier module to start from.
 type supply struct {
-	output weft.Bundle
-	note   string
+	supplied bool
+	output   weft.Bundle
+	note     string
+	from     int
 }
 
 func (s *Service) retryNow(ctx context.Context, id string, sup *supply) (*RunResult, *weft.Incomplete, error) {
@@ -311,14 +336,18 @@ func (s *Service) attemptWith(ctx context.Context, ie *weft.Incomplete, manual b
 	}
 	returned, supplied := s.supplied(ctx, ie, state) // a waiting call whose called scenario returned
 	var note string
+	var from int
 	called := ie.BreakerKey // the connection or host the attempt calls again
-	if sup != nil {
+	if sup != nil && sup.supplied {
 		called = "" // nothing is called: the attempt says nothing about the service
 		returned, supplied, note = sup.output, true, sup.note
 	}
+	if sup != nil {
+		from = sup.from
+	}
 	res, err := s.eng.Resume(ctx, plan, state, engine.ResumeInput{ExecutionID: execID,
 		Scenario: engine.ScenarioInfo{ID: fmt.Sprint(sc.ID), Name: sc.Name}, Inputs: state.Inputs, Caller: state.Caller,
-		Supplied: supplied, Output: returned, Note: note})
+		Supplied: supplied, Output: returned, Note: note, From: from})
 	if err != nil {
 		return nil, s.failAttempt(ex, att, ie.ID, &engine.RunError{Type: weft.InvalidConfigurationError, Message: err.Error()})
 	}

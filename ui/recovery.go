@@ -37,7 +37,7 @@ func (u *UI) recoveryData(ctx context.Context, d *ieData) error {
 	if d.Editable {
 		// A preview that cannot be made (a blueprint that no longer compiles) is left
 		// out; Run says why.
-		d.Preview, _ = u.svc.PreviewResolve(ctx, ie.ID, nil, nil)
+		d.Preview, _ = u.svc.PreviewResolve(ctx, ie.ID, 0, nil, nil)
 	}
 	if ie.BreakerKey == "" || ie.Status == weft.IncompleteResolved {
 		return nil

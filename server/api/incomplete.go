@@ -175,6 +175,10 @@ type retryView struct {
 }
 
 func (a *api) retryIncomplete(w http.ResponseWriter, r *http.Request) error {
+	from, err := retryFrom(r) // server/api/recovery.go
+	if err != nil {
+		return err
+	}
 	id := r.PathValue("id")
 	before, err := a.st.GetIncomplete(r.Context(), id)
 	if err != nil {
@@ -188,10 +192,13 @@ func (a *api) retryIncomplete(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Like a run, a started attempt is carried to its end even if the client hangs up.
 	ctx := context.WithoutCancel(r.Context())
-	rr, after, err := a.svc.RetryNow(ctx, id)
+	rr, after, err := a.svc.RetryFrom(ctx, id, from)
 	if err != nil {
 		if errors.Is(err, service.ErrBusy) || errors.Is(err, store.ErrNotFound) {
 			return err
+		}
+		if errors.Is(err, engine.ErrRewind) {
+			return invalid("from", "%v", err)
 		}
 		// An attempt that could not even run (its blueprint no longer compiles) is
 		// recorded as failed: the incomplete execution shows it.

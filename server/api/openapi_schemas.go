@@ -234,8 +234,10 @@ func schemas() obj {
 			"errorMessage": nullable(str("")),
 			"executionId":  str(""),
 		}),
-		"AttemptPage":  pageOf("Attempt"),
-		"RetryResult":  object("", obj{"run": ref("RunResult"), "incompleteExecution": ref("Incomplete")}),
+		"AttemptPage": pageOf("Attempt"),
+		"RetryResult": object("", obj{"run": ref("RunResult"), "incompleteExecution": ref("Incomplete")}),
+		"RetryRequest": object("Where the retry starts (the body may be left out).", obj{
+			"from": obj{"description": "an earlier module's id on the failing module's path, or \"trigger\""}}, "from"),
 		"CheckRequest": object("Where the read-back finds the write.", obj{"url": str("absolute, or relative to the failing call's URL")}),
 		"CheckResult": object("What the read-back found.", obj{
 			"done":    boolean("the write took effect"),
@@ -259,7 +261,8 @@ func schemas() obj {
 		"PreviewRequest": object("Edits to preview (none: a retry as stored).", obj{
 			"edits":     array(str("MODULE.mapper.FIELD=VALUE or MODULE.parameters.FIELD=VALUE")),
 			"blueprint": obj{"type": "object", "description": "an edited blueprint in place of the incomplete execution's"},
-		}, "edits", "blueprint"),
+			"from":      obj{"description": "where the continuation starts, as the retry's from"},
+		}, "edits", "blueprint", "from"),
 		"Preview": object("What the continuation would do (docs/incomplete-executions.md).", obj{
 			"failedModuleId": integer(""),
 			"modules": array(object("", obj{

@@ -134,6 +134,8 @@ type previewBody struct {
 	// CLI's --set.
 	Edits     []string        `json:"edits"`
 	Blueprint json.RawMessage `json:"blueprint"`
+	// From is where the continuation starts, as the retry's from.
+	From json.RawMessage `json:"from"`
 }
 
 // previewIncomplete says what a retry (no body) or a resolve with edits would do.
@@ -154,7 +156,11 @@ func (a *api) previewIncomplete(w http.ResponseWriter, r *http.Request) error {
 	if len(b.Blueprint) > 0 && string(b.Blueprint) != "null" {
 		raw = b.Blueprint
 	}
-	p, err := a.svc.PreviewResolve(r.Context(), r.PathValue("id"), edits, raw)
+	from, err := fromJSON(b.From)
+	if err != nil {
+		return err
+	}
+	p, err := a.svc.PreviewResolve(r.Context(), r.PathValue("id"), from, edits, raw)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return err
@@ -163,4 +169,30 @@ func (a *api) previewIncomplete(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, p)
 	return nil
+}
+
+// retryFrom reads the retry's optional body {"from": MODULE_ID | "trigger"}.
+func retryFrom(r *http.Request) (int, error) {
+	var b struct {
+		From json.RawMessage `json:"from"`
+	}
+	if err := decodeOptional(r, &b); err != nil {
+		return 0, err
+	}
+	return fromJSON(b.From)
+}
+
+// fromJSON reads from: a module id, "trigger" (-1), or nothing (0: the failing module).
+func fromJSON(raw json.RawMessage) (int, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return 0, nil
+	}
+	if string(raw) == `"trigger"` {
+		return -1, nil
+	}
+	var n int
+	if err := json.Unmarshal(raw, &n); err != nil || n <= 0 {
+		return 0, invalid("from", "must be a module id or \"trigger\"")
+	}
+	return n, nil
 }

@@ -78,6 +78,11 @@ func TestOutcomeUnknownCheckAndMarkDone(t *testing.T) {
 	}
 	e.must(200, e.do("POST", "/incomplete-executions/"+ieID+"/preview", nil))
 
+	// A retry from a module after the failing one is refused, naming why.
+	if r := e.do("POST", "/incomplete-executions/"+ieID+"/retry", `{"from":3}`); r.status != 400 || !strings.Contains(r.String(), "straight stretch") {
+		t.Fatalf("retry from a later module: %s", r)
+	}
+
 	if r := e.do("POST", "/incomplete-executions/"+ieID+"/check", `{}`); r.status != 400 {
 		t.Fatalf("check without a url: %s", r)
 	}
