@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/weftworks/weft"
@@ -71,6 +72,15 @@ func (s *Service) tripTx(ctx context.Context, q store.Queries, ie *weft.Incomple
 // ConnectionError or RateLimitError on a key trips that key; any other outcome means
 // the service of called answered, which closes its breaker.
 func (s *Service) settleBreaker(ctx context.Context, q store.Queries, called string, cur *weft.Incomplete, failed bool, retryAfter time.Duration, now time.Time) error {
+	if failed && called != "" && cur.BreakerKey != "" && cur.BreakerKey != called {
+		// Two keys (the attempt reached another connection or host): hold them in key
+		// order, as heldByBreakers does, so two processes never wait for each other.
+		for _, key := range []string{min(called, cur.BreakerKey), max(called, cur.BreakerKey)} {
+			if _, err := q.GetBreaker(ctx, key); err != nil && !isNotFound(err) {
+				return err
+			}
+		}
+	}
 	if failed && breaks(cur.ErrorType) && cur.BreakerKey != "" {
 		if err := s.tripTx(ctx, q, cur, cur.ID, retryAfter, now); err != nil {
 			return err
@@ -121,8 +131,27 @@ func (s *Service) heldByBreakers(ctx context.Context, claimed []*weft.Incomplete
 		return held
 	}
 	now := s.now()
+	gone := s.goneProbes(ctx, claimed)
 	err := s.st.InTx(ctx, func(q store.Queries) error {
 		clear(held)
+		// The breakers are read in key order: on a shared store reading one holds it
+		// to the commit, and two processes holding keys in different orders would
+		// deadlock.
+		var keys []string
+		for _, ie := range claimed {
+			if !ie.ManualRetry && ie.BreakerKey != "" {
+				keys = append(keys, ie.BreakerKey)
+			}
+		}
+		slices.Sort(keys)
+		read := map[string]*weft.Breaker{} // nil: closed
+		for _, key := range slices.Compact(keys) {
+			b, err := q.GetBreaker(ctx, key)
+			if err != nil && !isNotFound(err) {
+				return err
+			}
+			read[key] = b
+		}
 		open := map[string]*weft.Breaker{} // nil: closed
 		for i, ie := range claimed {
 			if ie.ManualRetry || ie.BreakerKey == "" {
@@ -130,23 +159,13 @@ func (s *Service) heldByBreakers(ctx context.Context, claimed []*weft.Incomplete
 			}
 			b, seen := open[ie.BreakerKey]
 			if !seen {
-				var err error
-				b, err = q.GetBreaker(ctx, ie.BreakerKey)
+				b = read[ie.BreakerKey]
 				switch {
-				case isNotFound(err):
-					b = nil
-				case err != nil:
-					return err
-				case b.ProbeID != "":
+				case b == nil:
+				case b.ProbeID != "" && gone[b.ProbeID] && b.ProbeID != ie.ID:
 					// A probe that is no longer under way (its attempt could not run, a
 					// person deleted it) gives up its turn.
-					p, err := q.GetIncomplete(ctx, b.ProbeID)
-					if err != nil && !isNotFound(err) {
-						return err
-					}
-					if (err != nil || p.Status != weft.IncompleteInProgress) && b.ProbeID != ie.ID {
-						b.ProbeID = ""
-					}
+					b.ProbeID = ""
 				}
 				open[ie.BreakerKey] = b
 			}
@@ -189,6 +208,35 @@ func (s *Service) heldByBreakers(ctx context.Context, claimed []*weft.Incomplete
 		}
 	}
 	return held
+}
+
+// goneProbes reports which probes of the claimed incomplete executions' breakers are no
+// longer under way (not in progress, or deleted). It reads before heldByBreakers'
+// transaction and locks nothing: on a shared store a probe's row is locked by the
+// process finishing its attempt, which then waits for the breaker, so reading it under
+// the breaker's lock could deadlock. A probe read as under way that finishes meanwhile
+// settles the breaker itself.
+func (s *Service) goneProbes(ctx context.Context, claimed []*weft.Incomplete) map[string]bool {
+	gone := map[string]bool{}
+	seen := map[string]bool{}
+	for _, ie := range claimed {
+		if ie.ManualRetry || ie.BreakerKey == "" || seen[ie.BreakerKey] {
+			continue
+		}
+		seen[ie.BreakerKey] = true
+		b, err := s.st.GetBreaker(ctx, ie.BreakerKey)
+		if err != nil || b.ProbeID == "" {
+			continue // closed, no probe, or unreadable: the transaction reads it again
+		}
+		p, err := s.st.GetIncomplete(ctx, b.ProbeID)
+		switch {
+		case isNotFound(err):
+			gone[b.ProbeID] = true
+		case err == nil:
+			gone[b.ProbeID] = p.Status != weft.IncompleteInProgress
+		}
+	}
+	return gone
 }
 
 // closeIdleBreakers closes the breakers with no incomplete execution left to hold (all

@@ -1,6 +1,10 @@
 package storetest
 
 import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -90,4 +94,64 @@ func testBreakers(t *testing.T, s store.Store) {
 	if ie, _ := s.GetIncomplete(ctx, "unres"); ie.NextAttemptAt != nil || ie.Status != weft.IncompleteUnresolved {
 		t.Fatalf("an unresolved one was released: %+v", ie)
 	}
+}
+
+// testConcurrentBreakers: a breaker read and written back in one InTx is one step, even
+// while it is not open yet (no row to lock): breakers opened and counted by concurrent
+// transactions lose no update, and exactly one of them makes its retry the probe — what
+// the service relies on when several processes share a store.
+func testConcurrentBreakers(t *testing.T, s store.Store) {
+	ctx := ctxT(t)
+	const key, each = "host:race:443", 4
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*workers)
+	for range workers {
+		wg.Go(func() {
+			for range each {
+				err := s.InTx(ctx, func(q store.Queries) error {
+					b, err := q.GetBreaker(ctx, key)
+					switch {
+					case errors.Is(err, store.ErrNotFound):
+						b = &weft.Breaker{Key: key, OpenedAt: at(0), NextProbeAt: at(1)}
+					case err != nil:
+						return err
+					}
+					b.Failures++
+					return q.PutBreaker(ctx, b)
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b, err := s.GetBreaker(ctx, key)
+	must(t, err, "breaker")
+	equal(t, b.Failures, workers*each, "failures counted by concurrent transactions")
+
+	var probes atomic.Int32
+	for w := range workers {
+		wg.Go(func() {
+			err := s.InTx(ctx, func(q store.Queries) error {
+				b, err := q.GetBreaker(ctx, key)
+				if err != nil || b.ProbeID != "" {
+					return err
+				}
+				b.ProbeID = fmt.Sprintf("ie%d", w)
+				probes.Add(1)
+				return q.PutBreaker(ctx, b)
+			})
+			if err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("breaker read-modify-write: %v", err)
+	}
+	equal(t, int(probes.Load()), 1, "probes chosen")
 }

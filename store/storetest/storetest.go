@@ -82,6 +82,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AppHooks", testAppHooks},
 		{"Breakers", testBreakers},
 		{"IncompleteOutcomeAndBreakerKey", testIncompleteOutcomeAndBreakerKey},
+		{"ConcurrentBreakers", testConcurrentBreakers},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
