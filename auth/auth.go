@@ -253,7 +253,7 @@ func (a *Auth) List(ctx context.Context) ([]*weft.Token, error) {
 // Revoke revokes the token with that id; it stops working at once.
 func (a *Auth) Revoke(ctx context.Context, id string) error {
 	if err := a.st.RevokeToken(ctx, id, a.now().UTC()); err != nil {
-		return fmt.Errorf("revoke token %s: %w", id, err)
+		return err // the store's error names the token already
 	}
 	a.mu.Lock()
 	delete(a.touched, id)

@@ -296,9 +296,9 @@ func unknown(ids []string, scenario int64) error {
 }
 
 // resolve lists the incomplete executions sels select: every one of a scenario (but
-// except) whose status is in statuses, or the ids given (each must exist, in the
-// scenario when one is given). It returns the ones whose status is in statuses and how
-// many it skipped (ids given whose status is not).
+// except) whose status is in statuses (nil: any), or the ids given (each must exist,
+// in the scenario when one is given). It returns the ones whose status is in statuses
+// and how many it skipped (ids given whose status is not).
 func (js *Jobs) resolve(ctx context.Context, sels []store.Selection, statuses []weft.IncompleteStatus) ([]target, int, error) {
 	var out []target
 	skipped := 0
@@ -340,7 +340,7 @@ func (js *Jobs) resolve(ctx context.Context, sels []store.Selection, statuses []
 				missing = append(missing, fmt.Sprintf("%s (of scenario %d)", id, ie.ScenarioID))
 				continue
 			}
-			if slices.Contains(statuses, ie.Status) {
+			if statuses == nil || slices.Contains(statuses, ie.Status) {
 				out = append(out, target{ie.ID, ie.ScenarioID})
 			} else {
 				skipped++

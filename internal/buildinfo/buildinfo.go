@@ -25,15 +25,18 @@ type Info struct {
 	GoVersion string `json:"goVersion"`
 }
 
-// Read returns the running binary's build information. override, when not "" or
-// "dev", replaces the module version (a version set at link time wins).
-func Read(override string) Info {
+// Version, set at link time (-ldflags "-X github.com/weftworks/weft/internal/buildinfo.Version=v1.2.3"),
+// replaces the module version the toolchain recorded. Builds need not set it.
+var Version = ""
+
+// Read returns the running binary's build information.
+func Read() Info {
 	info := Info{Version: "(devel)", GoVersion: runtime.Version()}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		info = FromBuildInfo(bi)
 	}
-	if override != "" && override != "dev" {
-		info.Version = override
+	if Version != "" {
+		info.Version = Version
 	}
 	return info
 }

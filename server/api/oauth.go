@@ -51,7 +51,7 @@ func (a *api) callbackURL(r *http.Request) string {
 	return base + "/oauth/callback"
 }
 
-type oauthStatusView struct {
+type OAuthStatus struct {
 	*service.OAuthStatus
 	// Blocked lists the unresolved incomplete executions that failed with an
 	// InvalidAccessTokenError using the connection.
@@ -74,7 +74,7 @@ func (a *api) connectionOAuth(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, oauthStatusView{OAuthStatus: st, Blocked: nonNilSlice(blocked)})
+	writeJSON(w, http.StatusOK, OAuthStatus{OAuthStatus: st, Blocked: nonNilSlice(blocked)})
 	return nil
 }
 
