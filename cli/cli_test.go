@@ -45,6 +45,8 @@ func TestRunDemo(t *testing.T) {
 		Status      string         `json:"status"`
 		Operations  int            `json:"operations"`
 		Error       map[string]any `json:"error"`
+		Discarded   int            `json:"discarded"`
+		DurationNs  int64          `json:"durationNs"`
 		Response    struct {
 			Status  int               `json:"status"`
 			Headers map[string]string `json:"headers"`
@@ -127,7 +129,7 @@ func TestRunInputFromFileAndNonObject(t *testing.T) {
 		t.Fatalf("exit %d %s", code, out)
 	}
 	code, out, _ = weft(t, "", "run", file, "--input", `{broken`, "--json")
-	if code != 1 || !strings.Contains(out, `"--input is not valid JSON`) {
+	if code != 2 || !strings.Contains(out, `"--input is not valid JSON`) {
 		t.Fatalf("exit %d %s", code, out)
 	}
 }
@@ -250,3 +252,6 @@ func TestModulesOfOneApp(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 }
+
+// usageHint is the line a usage error ends with (exit status 2).
+func usageHint(command string) string { return "Run 'weft " + command + " --help' for usage.\n" }

@@ -61,16 +61,20 @@ func TestIncompleteLifecycle(t *testing.T) {
 	}
 	// list: exactly the documented fields.
 	code, out, _ := weft(t, "", "incomplete", "list", "--scenario", fmt.Sprint(run.ScenarioID), "--status", "unresolved", "--json")
-	var list []map[string]any
-	if err := json.Unmarshal([]byte(out), &list); err != nil || code != 0 || len(list) != 3 {
+	var page struct {
+		Items      []map[string]any `json:"items"`
+		NextCursor *string          `json:"nextCursor"`
+	}
+	if err := json.Unmarshal([]byte(out), &page); err != nil || code != 0 || len(page.Items) != 3 || page.NextCursor != nil {
 		t.Fatalf("list: exit %d %v %s", code, err, out)
 	}
+	list := page.Items
 	var keys []string
 	for k := range list[0] {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	want := "attempts autoRetry createdAt errorMessage errorType executionId failedModuleId id nextAttemptAt resolvedAt scenarioId sizeBytes status"
+	want := "attempts autoRetry createdAt errorDetails errorMessage errorType executionId failedModuleId id nextAttemptAt resolvedAt scenarioId sizeBytes status"
 	if strings.Join(keys, " ") != want {
 		t.Fatalf("IE JSON fields:\n %s\nwant\n %s", strings.Join(keys, " "), want)
 	}

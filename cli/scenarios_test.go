@@ -38,7 +38,7 @@ func TestScenarioLifecycleCommands(t *testing.T) {
 	if code, _, errOut := weft(t, "", "scenarios", "delete", "nope"); code == 0 || !strings.Contains(errOut, "not a scenario id") {
 		t.Fatalf("delete nope: exit %d %s", code, errOut)
 	}
-	if code, out, _ := weft(t, "", "scenarios", "delete", "1", "--json"); code != 0 || !strings.Contains(out, `"deleted":1`) {
+	if code, out, _ := weft(t, "", "scenarios", "delete", "1", "--json"); code != 0 || out != `{"deleted":true,"id":1}`+"\n" {
 		t.Fatalf("delete: exit %d %s", code, out)
 	}
 	if code, _, _ := weft(t, "", "scenarios", "show", "1"); code == 0 {

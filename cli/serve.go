@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/auth"
+	"github.com/weftworks/weft/bulk"
 	"github.com/weftworks/weft/limits"
 	"github.com/weftworks/weft/metrics"
 	"github.com/weftworks/weft/notify"
@@ -86,7 +87,7 @@ func newServeCmd() *cobra.Command {
 				storage.apply(c)
 			})
 			if err != nil {
-				return err
+				return ownedBusy(cmd, err)
 			}
 			defer done()
 			ln, err := net.Listen("tcp", addr)
@@ -119,8 +120,16 @@ func newServeCmd() *cobra.Command {
 				observers = append(observers, n)
 			}
 			svc.SetObserver(notify.Multi(observers...))
-			a := auth.New(svc.Store(), auth.WithLogger(log))
-			apiHandler := api.New(api.Deps{Service: svc, Store: svc.Store(), Auth: a, BaseURL: baseURL, Logger: log})
+			// The local credential: the command line on this machine finds this server and
+			// this token in DATA/weft.addr (cli/addr.go, docs/cli.md).
+			localToken, err := auth.NewLocalToken(nil)
+			if err != nil {
+				return err
+			}
+			a := auth.New(svc.Store(), auth.WithLogger(log), auth.WithLocalToken(localToken))
+			jobs := bulk.New(bulk.Options{Service: svc, Logger: log}) // bulk retries and deletes (API and UI)
+			defer jobs.Close()
+			apiHandler := api.New(api.Deps{Service: svc, Store: svc.Store(), Auth: a, BaseURL: baseURL, Logger: log, Jobs: jobs})
 			webUI, err := ui.New(ui.Config{Service: svc, Auth: a, Registry: reg, BaseURL: baseURL, Logger: log,
 				SecureCookies: strings.HasPrefix(baseURL, "https://")})
 			if err != nil {
@@ -144,6 +153,11 @@ func newServeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			removeInfo, err := writeServerInfo(dataDir(cmd), ln.Addr(), localToken)
+			if err != nil {
+				return err
+			}
+			defer removeInfo()
 			out := cmd.OutOrStdout()
 			if u := databaseURL(cmd); u != "" {
 				fmt.Fprintf(out, "weft serving on %s (role %s, database %s)\n", baseURL, role, redactURL(u))

@@ -155,6 +155,9 @@ var operations = []operation{
 		desc: "Returns the provider's authorizationUrl; whoever opens it and consents connects the account (the flow is not bound to a browser). " +
 			"The provider sends the browser back to BASE/oauth/callback. The state expires after 10 minutes and is used once.",
 		status: 201, response: "Authorization", errs: []int{400, 404, 409}},
+	{method: "GET", path: "/connections/{id}/authorizations/{state}", tag: "connections", summary: "Where an authorization started with …/authorize stands",
+		desc:   "pending until the person consents or refuses at the provider, then done or failed (message says why). 404 once it has expired (10 minutes) or for another connection's state.",
+		status: 200, response: "AuthorizationState", errs: []int{400, 404}},
 	{method: "GET", path: "/connections/{id}/oauth", tag: "connections", summary: "An OAuth connection's state (never its tokens)",
 		status: 200, response: "OAuthStatus", errs: []int{400, 404}},
 	{method: "POST", path: "/connections/{id}/retry-blocked", tag: "connections",

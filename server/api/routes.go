@@ -65,6 +65,7 @@ var routes = []route{
 	{"DELETE", "/connections/{id}", auth.ConnectionsWrite, (*api).deleteConnection},
 	{"POST", "/connections/{id}/authorize", auth.ConnectionsWrite, (*api).authorizeConnection},
 	{"GET", "/connections/{id}/oauth", auth.ConnectionsRead, (*api).connectionOAuth},
+	{"GET", "/connections/{id}/authorizations/{state}", auth.ConnectionsRead, (*api).authorizationState},
 	{"POST", "/connections/{id}/retry-blocked", auth.IncompleteWrite, (*api).retryBlocked},
 	{"GET", "/oauth-clients", auth.ConnectionsRead, (*api).listOAuthClients},
 	{"PUT", "/oauth-clients/{provider}", auth.Admin, (*api).putOAuthClient},
