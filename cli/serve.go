@@ -130,7 +130,7 @@ func newServeCmd() *cobra.Command {
 			jobs := bulk.New(bulk.Options{Service: svc, Logger: log}) // bulk retries and deletes (API and UI)
 			defer jobs.Close()
 			apiHandler := api.New(api.Deps{Service: svc, Store: svc.Store(), Auth: a, BaseURL: baseURL, Logger: log, Jobs: jobs})
-			webUI, err := ui.New(ui.Config{Service: svc, Auth: a, Registry: reg, BaseURL: baseURL, Logger: log,
+			webUI, err := ui.New(ui.Config{Service: svc, Auth: a, Registry: reg, BaseURL: baseURL, Logger: log, Jobs: jobs,
 				SecureCookies: strings.HasPrefix(baseURL, "https://")})
 			if err != nil {
 				return err
