@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -77,4 +78,14 @@ func (s *Service) idOf(ctx context.Context, what, ref string,
 		return "", fmt.Errorf("%s %s: %w", what, ref, err)
 	}
 	return "", &AmbiguousIDError{What: what, Prefix: ref, Matches: some}
+}
+
+// scenarioErr names the scenario in an error reading it, once: a store's "not found"
+// names what it did not find already, so it becomes "scenario N: not found" rather
+// than "scenario N: scenario N: not found".
+func scenarioErr(id int64, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("scenario %d: %w", id, store.ErrNotFound)
+	}
+	return fmt.Errorf("scenario %d: %w", id, err)
 }

@@ -17,7 +17,7 @@ import (
 // its incomplete executions are resolved).
 func (s *Service) Enqueue(ctx context.Context, scenarioID int64, payload weft.Bundle) (*weft.QueueItem, error) {
 	if _, err := s.st.GetScenario(ctx, scenarioID); err != nil {
-		return nil, fmt.Errorf("scenario %d: %w", scenarioID, err)
+		return nil, scenarioErr(scenarioID, err)
 	}
 	raw, err := storedPayload(Payload{Bundle: payload})
 	if err != nil {
@@ -148,7 +148,7 @@ func (s *Service) GetQueued(ctx context.Context, scenarioID, id int64) (it *weft
 	}
 	sc, err := s.st.GetScenario(ctx, it.ScenarioID)
 	if err != nil {
-		return nil, false, fmt.Errorf("scenario %d: %w", it.ScenarioID, err)
+		return nil, false, scenarioErr(it.ScenarioID, err)
 	}
 	if confidential = s.confidential(ctx, sc); confidential {
 		it.Payload = nil

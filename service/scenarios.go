@@ -144,7 +144,7 @@ func (s *Service) SetActive(ctx context.Context, id int64, active bool) (*weft.S
 		return q.UpdateScenario(ctx, sc)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("scenario %d: %w", id, err)
+		return nil, scenarioErr(id, err)
 	}
 	if !active {
 		s.deactivateTrigger(ctx, id) // service/triggers.go

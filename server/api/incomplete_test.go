@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/weftworks/weft"
 )
@@ -363,5 +364,57 @@ func TestExecutionsCalledBy(t *testing.T) {
 	one := e.must(200, e.do("GET", "/executions/"+got["id"].(string), nil))
 	if fmt.Sprint(one["calledBy"]) != fmt.Sprint(got["calledBy"]) {
 		t.Fatalf("execution %v", one)
+	}
+}
+
+// TestBulkRetryProgressOverAPI: a client polling GET /jobs/{id} sees the job move —
+// done and the counts grow as attempts end, status running until the last one — and
+// the final counts by outcome.
+func TestBulkRetryProgressOverAPI(t *testing.T) {
+	e := newEnv(t)
+	// An unknown scenario is named once (not "scenario 1: scenario 1: not found").
+	if r := e.do("POST", "/scenarios/1/run", `{}`); r.status != 404 || !strings.Contains(r.String(), `"message":"scenario 1: not found"`) {
+		t.Fatalf("run of a missing scenario: %s", r)
+	}
+	e.create(greeting)
+	e.failGreeting("1", 5)
+	accepted := e.must(202, e.do("POST", "/incomplete-executions/retry", map[string]any{"scenarioId": 1, "all": true}))
+	id := accepted["id"].(string)
+	if accepted["total"] != 5.0 || accepted["done"] != 0.0 || accepted["status"] != "running" {
+		t.Fatalf("accepted %v", accepted)
+	}
+	j := e.jobs.Get(id)
+	// until waits for the job to have counted n (it reads the store every Poll).
+	until := func(n int) {
+		t.Helper()
+		for {
+			changed := j.Changed()
+			if j.Snapshot().Done >= n {
+				return
+			}
+			select {
+			case <-changed:
+			case <-time.After(30 * time.Second):
+				t.Fatalf("the job did not reach %d: %+v", n, j.Snapshot())
+			}
+		}
+	}
+	// The worker takes at most three retries of a scenario at a time.
+	if n, err := e.svc.RunDue(t.Context()); err != nil || n != 3 {
+		t.Fatalf("RunDue = %d, %v", n, err)
+	}
+	until(3)
+	mid := e.must(200, e.do("GET", "/jobs/"+id, nil))
+	if mid["status"] != "running" || mid["done"] != 3.0 || mid["total"] != 5.0 || mid["finishedAt"] != nil ||
+		fmt.Sprint(mid["counts"]) != "map[deleted:0 failed:3 resolved:0 retrying:0 skipped:0]" {
+		t.Fatalf("midway %v", mid)
+	}
+	if n, err := e.svc.RunDue(t.Context()); err != nil || n != 2 {
+		t.Fatalf("RunDue = %d, %v", n, err)
+	}
+	end := e.job(accepted)
+	if end["status"] != "done" || end["done"] != 5.0 || fmt.Sprint(end["counts"]) != "map[deleted:0 failed:5 resolved:0 retrying:0 skipped:0]" ||
+		end["error"] != nil || end["finishedAt"] == nil {
+		t.Fatalf("the end %v", end)
 	}
 }
