@@ -83,6 +83,9 @@ type connectOptions struct {
 	// baseURL is the public address a local API gives webhook URLs (--base-url; a
 	// server has its own).
 	baseURL string
+	// queueOnly: a local bulk retry only queues (--no-wait): the command does not stay
+	// to carry the retries out, and must not start attempts it would cut short.
+	queueOnly bool
 }
 
 // connect finds the API for cmd: --server, else the server holding the data folder,
@@ -91,6 +94,7 @@ func connect(cmd *cobra.Command, need access, opts ...connectOptions) (*client, 
 	var o connectOptions
 	for _, x := range opts {
 		o.keys = o.keys || x.keys
+		o.queueOnly = o.queueOnly || x.queueOnly
 		if x.configure != nil {
 			o.configure = x.configure
 		}
@@ -184,7 +188,7 @@ func localClient(cmd *cobra.Command, o connectOptions, exclusive bool) (*client,
 	log := logger(cmd)
 	a := auth.New(svc.Store(), auth.WithLogger(log), auth.WithLocalToken(tok))
 	jo := bulk.Options{Service: svc, Logger: log}
-	if exclusive {
+	if exclusive && !o.queueOnly {
 		// Nothing else carries retries out while this command holds the folder: a bulk
 		// retry does, for as long as the command waits for it (docs/cli.md).
 		jo.Runner = svc.RunDue

@@ -246,7 +246,7 @@ func newIncompleteRetry() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := connect(cmd, writes)
+			c, err := connect(cmd, writes, connectOptions{queueOnly: noWait})
 			if err != nil {
 				return err
 			}
