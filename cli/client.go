@@ -340,10 +340,18 @@ func (c *client) unreachable(err error) error {
 
 // BusyError is a command that needs the data folder while another weft process that
 // serves no API holds it (weft work, or a server still starting): exit status 3.
-type BusyError struct{ Err error }
+type BusyError struct {
+	Err error
+	// Why replaces the default explanation (a process that serves no API).
+	Why string
+}
 
 func (e *BusyError) Error() string {
-	return e.Err.Error() + " and serves no API (weft work, or weft serve starting); try again when it has stopped or started, or give --server"
+	why := e.Why
+	if why == "" {
+		why = "it serves no API (weft work, or weft serve starting); try again when it has stopped or started, or give --server"
+	}
+	return e.Err.Error() + ": " + why
 }
 
 func (e *BusyError) Unwrap() error { return e.Err }

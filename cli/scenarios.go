@@ -256,7 +256,7 @@ func ownedBusy(cmd *cobra.Command, err error) error {
 		return err
 	}
 	if info := serverInfoOf(dataDir(cmd)); info != nil {
-		return &BusyError{Err: fmt.Errorf("%w; weft serve (pid %d) runs on it at %s and does this work already", err, info.PID, info.URL)}
+		return &BusyError{Err: err, Why: fmt.Sprintf("weft serve runs on it at %s and does this work already", info.URL)}
 	}
 	return &BusyError{Err: err}
 }
