@@ -202,8 +202,10 @@ func readFile(cmd *cobra.Command, name string) ([]byte, error) {
 }
 
 // localOnly refuses --server for a command that works on the data folder itself.
+// $WEFT_SERVER is ignored there: a shell that talks to a remote weft by default may
+// still start one here.
 func localOnly(cmd *cobra.Command, why string) error {
-	if serverFlag(cmd) != "" {
+	if f := cmd.Flags().Lookup("server"); f != nil && f.Changed {
 		return usageErrorf("%s works on the data folder on this machine, not through --server: %s",
 			strings.TrimPrefix(cmd.CommandPath(), "weft "), why)
 	}

@@ -255,3 +255,14 @@ func TestModulesOfOneApp(t *testing.T) {
 
 // usageHint is the line a usage error ends with (exit status 2).
 func usageHint(command string) string { return "Run 'weft " + command + " --help' for usage.\n" }
+
+// Commands that work on the data folder itself refuse --server (exit 2) and do not
+// start anything.
+func TestLocalOnlyCommandsRefuseServer(t *testing.T) {
+	for _, args := range [][]string{{"serve", "--addr", "127.0.0.1:0"}, {"work"}, {"backup", "out.tar"}, {"connections", "rotate-key"}} {
+		code, out, errOut := weft(t, "", append([]string{"--server", "http://127.0.0.1:1", "--token", "x"}, args...)...)
+		if code != 2 || out != "" || !strings.Contains(errOut, "works on the data folder on this machine, not through --server") {
+			t.Errorf("%v: exit %d %q %q", args, code, out, errOut)
+		}
+	}
+}

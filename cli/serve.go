@@ -55,6 +55,9 @@ func newServeCmd() *cobra.Command {
 			"executions appear, are retried and resolve within minutes.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := localOnly(cmd, "it serves the data folder on this machine"); err != nil {
+				return err
+			}
 			if err := checkRole(cmd, role); err != nil {
 				return err
 			}
