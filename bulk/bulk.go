@@ -285,15 +285,22 @@ type target struct {
 	scenario int64
 }
 
-// SelectionError is a selection that names incomplete executions that do not exist
-// (or belong to another scenario than the one given): nothing is done.
+// unknown is a selection that names incomplete executions that do not exist (or
+// belong to another scenario than the one given): nothing is done.
 func unknown(ids []string, scenario int64) error {
 	what := "no incomplete execution " + strings.Join(ids, ", ")
 	if scenario != 0 {
 		what += fmt.Sprintf(" in scenario %d", scenario)
 	}
-	return fmt.Errorf("%w: %s; nothing was done", store.ErrNotFound, what)
+	return &notFoundError{what + "; nothing was done"}
 }
+
+// notFoundError is store.ErrNotFound worded once ("no incomplete execution x; nothing
+// was done", not "not found: no incomplete execution x…").
+type notFoundError struct{ msg string }
+
+func (e *notFoundError) Error() string        { return e.msg }
+func (e *notFoundError) Is(target error) bool { return target == store.ErrNotFound }
 
 // resolve lists the incomplete executions sels select: every one of a scenario (but
 // except) whose status is in statuses (nil: any), or the ids given (each must exist,

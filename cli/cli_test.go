@@ -266,3 +266,28 @@ func TestLocalOnlyCommandsRefuseServer(t *testing.T) {
 		}
 	}
 }
+
+// TestNotFoundNamedOnce: a missing thing is named once ("scenario 999: not found"),
+// never "delete scenario 999: scenario 999: not found"; exit status 1.
+func TestNotFoundNamedOnce(t *testing.T) {
+	bp := writeFile(t, "bp.json", `{"name":"b","flow":[{"id":1,"module":"gateway:CustomWebHook","version":1,"mapper":{}}],"metadata":{"version":1}}`)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"scenarios", "show", "999"}, "weft: scenario 999: not found\n"},
+		{[]string{"scenarios", "delete", "999"}, "weft: scenario 999: not found\n"},
+		{[]string{"scenarios", "update", "999", bp}, "weft: scenario 999: not found\n"},
+		{[]string{"triggers", "show", "999"}, "weft: scenario 999: not found\n"},
+		{[]string{"enqueue", "999", "--input", "{}"}, "weft: scenario 999: not found\n"},
+		{[]string{"connections", "delete", "5"}, "weft: connection 5: not found\n"},
+		{[]string{"incomplete", "show", "ffffffffff"}, "weft: incomplete execution ffffffffff: not found\n"},
+		{[]string{"incomplete", "delete", "ffffffffff", "eeeeeeeeee"}, "weft: no incomplete execution ffffffffff, eeeeeeeeee; nothing was done\n"},
+		{[]string{"executions", "show", "abcd"}, "weft: execution abcd: not found\n"},
+	} {
+		code, out, errOut := weft(t, "", c.args...)
+		if code != 1 || out != "" || errOut != c.want {
+			t.Errorf("%v: exit %d %q %q, want %q", c.args, code, out, errOut, c.want)
+		}
+	}
+}

@@ -89,3 +89,13 @@ func scenarioErr(id int64, err error) error {
 	}
 	return fmt.Errorf("scenario %d: %w", id, err)
 }
+
+// opErr wraps err with the operation that failed (op), except a store's "not found",
+// which names what it did not find already: that becomes "WHAT: not found" rather than
+// "delete scenario 9: scenario 9: not found".
+func opErr(op, what string, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%s: %w", what, store.ErrNotFound)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}

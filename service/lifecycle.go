@@ -165,7 +165,7 @@ func (s *Service) DeleteScenario(ctx context.Context, id int64, force bool) erro
 		return q.DeleteScenario(ctx, id)
 	})
 	if err != nil {
-		return fmt.Errorf("delete scenario %d: %w", id, err)
+		return opErr(fmt.Sprintf("delete scenario %d", id), fmt.Sprintf("scenario %d", id), err)
 	}
 	deleted = true
 	return nil
