@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"github.com/weftworks/weft/internal/buildinfo"
@@ -74,6 +75,11 @@ func exitCode(err error) int {
 
 // Main runs the CLI with args and returns the process exit status.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	// Runs a command carries out itself log from their own goroutines while the command
+	// draws progress on the same stderr: a writer that is not a file is guarded.
+	if _, ok := stderr.(*os.File); !ok {
+		stderr = &lockedWriter{w: stderr}
+	}
 	root := NewRoot(stdin, stdout, stderr)
 	root.SetArgs(args)
 	// ran: the command's own RunE started; an error before it is cobra's or the global
@@ -210,4 +216,16 @@ func localOnly(cmd *cobra.Command, why string) error {
 			strings.TrimPrefix(cmd.CommandPath(), "weft "), why)
 	}
 	return nil
+}
+
+// lockedWriter serialises writes to w (os.File writes are safe already).
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

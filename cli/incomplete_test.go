@@ -217,7 +217,15 @@ func TestIncompleteRetryManyFollowsTheJob(t *testing.T) {
 	if code != 1 || out != "5 incomplete execution(s) retried: 2 resolved, 3 failed, 0 retrying, 0 deleted, 0 skipped\n" {
 		t.Fatalf("retry --all: exit %d\n%s%s", code, out, errOut)
 	}
-	lines := strings.Split(strings.TrimSpace(errOut), "\n")
+	var lines []string // the progress lines (the runs' own log lines are beside them)
+	for _, l := range strings.Split(errOut, "\n") {
+		if strings.HasPrefix(l, "retry [") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) < 2 {
+		t.Fatalf("progress lines: %q", errOut)
+	}
 	if first := lines[0]; first != "retry [..............................] 0/5  0 resolved, 0 failed, 0 retrying, 0 deleted, 0 skipped" {
 		t.Errorf("first progress line %q", first)
 	}

@@ -51,13 +51,19 @@ func TestBulkRetryShowsProgress(t *testing.T) {
 		<-g.entered
 		g.release <- struct{}{} // one attempt's call answers: it ends resolved
 		ev = next()
+		if done == 3 && ev.name == "done" {
+			break // the job counted the last one and ended before the stream looked
+		}
 		if ev.name != "progress" || !strings.Contains(ev.data, `value="`+itoa(int64(done))+`"`) ||
 			!strings.Contains(ev.data, `data-outcome="resolved"><span class="badge resolved">resolved</span> <strong>`+itoa(int64(done))+`</strong>`) {
 			t.Fatalf("after %d attempt(s): %+v", done, ev)
 		}
 	}
 	// The job ends once it has counted the last one.
-	if ev = next(); ev.name != "done" || !strings.Contains(ev.data, `value="3"`) {
+	if ev.name != "done" {
+		ev = next()
+	}
+	if ev.name != "done" || !strings.Contains(ev.data, `value="3"`) {
 		t.Fatalf("the end: %+v", ev)
 	}
 	mustContain(t, ev.data, "Done.", `data-outcome="failed"><span class="badge failed">failed</span> <strong>0</strong>`)
