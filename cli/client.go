@@ -177,8 +177,10 @@ func localClient(cmd *cobra.Command, o connectOptions, exclusive bool) (*client,
 	if err != nil {
 		return nil, err
 	}
-	if exclusive {
-		removeStaleServerInfo(dataDir(cmd)) // a server killed without a chance to remove it
+	if exclusive && !sharedDatabase(cmd) {
+		// This command holds the data folder's lock: a weft.addr is a server's that was
+		// killed without a chance to remove it. (A shared database takes no lock.)
+		removeStaleServerInfo(dataDir(cmd))
 	}
 	tok, err := auth.NewLocalToken(nil)
 	if err != nil {
