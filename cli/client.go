@@ -83,6 +83,9 @@ type connectOptions struct {
 	// baseURL is the public address a local API gives webhook URLs (--base-url; a
 	// server has its own).
 	baseURL string
+	// baseURLGiven: --base-url was given, even empty (webhook addresses are then paths,
+	// /hooks/TOKEN, for a caller that adds the address itself).
+	baseURLGiven bool
 	// queueOnly: a local bulk retry only queues (--no-wait): the command does not stay
 	// to carry the retries out, and must not start attempts it would cut short.
 	queueOnly bool
@@ -98,8 +101,8 @@ func connect(cmd *cobra.Command, need access, opts ...connectOptions) (*client, 
 		if x.configure != nil {
 			o.configure = x.configure
 		}
-		if x.baseURL != "" {
-			o.baseURL = x.baseURL
+		if x.baseURL != "" || x.baseURLGiven {
+			o.baseURL, o.baseURLGiven = x.baseURL, x.baseURLGiven
 		}
 	}
 	if server := serverFlag(cmd); server != "" {
@@ -196,7 +199,11 @@ func localClient(cmd *cobra.Command, o connectOptions, exclusive bool) (*client,
 		jo.Runner = svc.RunDue
 	}
 	jobs := bulk.New(jo)
-	h := api.New(api.Deps{Service: svc, Auth: a, BaseURL: baseURLOf(o.baseURL), Logger: log, Jobs: jobs})
+	base := o.baseURL
+	if !o.baseURLGiven {
+		base = baseURLOf(base)
+	}
+	h := api.New(api.Deps{Service: svc, Auth: a, BaseURL: base, Logger: log, Jobs: jobs})
 	return &client{mode: modeLocal, base: "http://weft.local" + api.Prefix, token: tok, svc: svc,
 		hc: &http.Client{Transport: inProcess{h}}, close: func() { jobs.Close(); done() }}, nil
 }

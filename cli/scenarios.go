@@ -28,7 +28,7 @@ func newScenariosCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := connect(cmd, writes, connectOptions{baseURL: baseURL})
+			c, err := connect(cmd, writes, connectOptions{baseURL: baseURL, baseURLGiven: cmd.Flags().Changed("base-url")})
 			if err != nil {
 				return err
 			}
@@ -52,7 +52,7 @@ func newScenariosCmd() *cobra.Command {
 	}
 	jsonFlag(create, &asJSON)
 	create.Flags().BoolVar(&activate, "activate", false, "activate it at once")
-	create.Flags().StringVar(&baseURL, "base-url", "", "without a server: weft serve's public address, for the webhook URL (default $WEFT_BASE_URL or http://127.0.0.1:8080)")
+	create.Flags().StringVar(&baseURL, "base-url", "", "without a server: weft serve's public address, for the webhook URL (default $WEFT_BASE_URL or http://127.0.0.1:8080; \"\": the path only)")
 	var listJSON bool
 	var active string
 	var page pageFlags
@@ -314,7 +314,7 @@ func newScenarioShow() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := connect(cmd, reads, connectOptions{baseURL: baseURL})
+			c, err := connect(cmd, reads, connectOptions{baseURL: baseURL, baseURLGiven: cmd.Flags().Changed("base-url")})
 			if err != nil {
 				return err
 			}
@@ -361,7 +361,7 @@ func newScenarioShow() *cobra.Command {
 		},
 	}
 	jsonFlag(c, &asJSON)
-	c.Flags().StringVar(&baseURL, "base-url", "", "without a server: weft serve's public address, for the webhook URL (default $WEFT_BASE_URL or http://127.0.0.1:8080)")
+	c.Flags().StringVar(&baseURL, "base-url", "", "without a server: weft serve's public address, for the webhook URL (default $WEFT_BASE_URL or http://127.0.0.1:8080; \"\": the path only)")
 	return c
 }
 

@@ -156,11 +156,15 @@ func newServeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			removeInfo, err := writeServerInfo(dataDir(cmd), ln.Addr(), localToken)
-			if err != nil {
-				return err
+			if !sharedDatabase(cmd) {
+				// On a shared database several servers may use one data folder and none
+				// holds it: commands open the database themselves (docs/cli.md).
+				removeInfo, err := writeServerInfo(dataDir(cmd), ln.Addr(), localToken)
+				if err != nil {
+					return err
+				}
+				defer removeInfo()
 			}
-			defer removeInfo()
 			out := cmd.OutOrStdout()
 			if u := databaseURL(cmd); u != "" {
 				fmt.Fprintf(out, "weft serving on %s (role %s, database %s)\n", baseURL, role, redactURL(u))
