@@ -80,6 +80,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OAuth", testOAuth},
 		{"TriggerPositions", testTriggerPositions},
 		{"AppHooks", testAppHooks},
+		{"IDPrefixes", testIDPrefixes},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
