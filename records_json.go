@@ -3,22 +3,25 @@ package weft
 import "time"
 
 // IncompleteJSON is an incomplete execution as weft shows it to people and programs
-// (the CLI's --json and the REST API): exactly these 15 fields, documented in
+// (the CLI's --json and the REST API): exactly these 16 fields, documented in
 // docs/incomplete-executions.md. Times are RFC 3339 in UTC.
 type IncompleteJSON struct {
-	ID             string           `json:"id"`
-	ScenarioID     int64            `json:"scenarioId"`
-	ExecutionID    string           `json:"executionId"`
-	FailedModuleID int              `json:"failedModuleId"`
-	ErrorType      ErrorType        `json:"errorType"`
-	ErrorMessage   string           `json:"errorMessage"`
-	Status         IncompleteStatus `json:"status"`
-	AutoRetry      bool             `json:"autoRetry"`
-	Attempts       int              `json:"attempts"`
-	NextAttemptAt  *string          `json:"nextAttemptAt"`
-	SizeBytes      int64            `json:"sizeBytes"`
-	CreatedAt      string           `json:"createdAt"`
-	ResolvedAt     *string          `json:"resolvedAt"`
+	ID             string    `json:"id"`
+	ScenarioID     int64     `json:"scenarioId"`
+	ExecutionID    string    `json:"executionId"`
+	FailedModuleID int       `json:"failedModuleId"`
+	ErrorType      ErrorType `json:"errorType"`
+	ErrorMessage   string    `json:"errorMessage"`
+	// ErrorDetails are the error's details (an HTTP status, the incomplete execution a
+	// waiting call waits for…), null when it has none.
+	ErrorDetails  map[string]any   `json:"errorDetails"`
+	Status        IncompleteStatus `json:"status"`
+	AutoRetry     bool             `json:"autoRetry"`
+	Attempts      int              `json:"attempts"`
+	NextAttemptAt *string          `json:"nextAttemptAt"`
+	SizeBytes     int64            `json:"sizeBytes"`
+	CreatedAt     string           `json:"createdAt"`
+	ResolvedAt    *string          `json:"resolvedAt"`
 	// OutcomeUnknown: the failing call was sent but never answered.
 	OutcomeUnknown bool `json:"outcomeUnknown"`
 	// BreakerKey is the connection or host of the failing call (its circuit breaker),
@@ -30,7 +33,7 @@ type IncompleteJSON struct {
 func (ie *Incomplete) JSON() IncompleteJSON {
 	j := IncompleteJSON{ID: ie.ID, ScenarioID: ie.ScenarioID, ExecutionID: ie.ExecutionID,
 		FailedModuleID: ie.FailedModuleID, ErrorType: ie.ErrorType, ErrorMessage: ie.ErrorMessage,
-		Status: ie.Status, AutoRetry: ie.AutoRetry, Attempts: ie.Attempts, NextAttemptAt: RFC3339Ptr(ie.NextAttemptAt),
+		ErrorDetails: ie.ErrorDetails, Status: ie.Status, AutoRetry: ie.AutoRetry, Attempts: ie.Attempts, NextAttemptAt: RFC3339Ptr(ie.NextAttemptAt),
 		SizeBytes: ie.SizeBytes, CreatedAt: RFC3339(ie.CreatedAt), ResolvedAt: RFC3339Ptr(ie.ResolvedAt),
 		OutcomeUnknown: ie.OutcomeUnknown}
 	if ie.BreakerKey != "" {

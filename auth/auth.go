@@ -70,6 +70,9 @@ type Auth struct {
 	touched map[string]time.Time // token id → last use written
 
 	thr *throttle // failed attempts per client (throttle.go)
+
+	// localHash is the hash of the local credential (WithLocalToken), nil without one.
+	localHash []byte
 }
 
 // Option configures an Auth.
@@ -84,6 +87,37 @@ func WithRandom(r io.Reader) Option { return func(a *Auth) { a.random = r } }
 // WithLogger sets where failures to record a token's use are logged. Defaults to
 // slog.Default().
 func WithLogger(l *slog.Logger) Option { return func(a *Auth) { a.log = l } }
+
+// LocalTokenID is the id of the token WithLocalToken accepts; no stored token has it
+// (stored ids are 16 hex digits).
+const LocalTokenID = "local"
+
+// WithLocalToken accepts plain as a token with every scope, without storing it: the
+// credential `weft serve` writes into its data folder (DATA/weft.addr, mode 0600) for
+// the command line on the same machine, and the one an in-process CLI uses with its own
+// API (docs/security.md, "The local credential"). Whoever can read the data folder can
+// already read the database and the key file, so it grants nothing more. It is never
+// listed nor recorded as used, and it ends with the process that made it.
+func WithLocalToken(plain string) Option {
+	return func(a *Auth) {
+		if plain != "" {
+			a.localHash = Hash(plain)
+		}
+	}
+}
+
+// NewLocalToken returns a fresh local credential for WithLocalToken, from r (nil:
+// crypto/rand).
+func NewLocalToken(r io.Reader) (string, error) {
+	if r == nil {
+		r = rand.Reader
+	}
+	secret := make([]byte, 32)
+	if _, err := io.ReadFull(r, secret); err != nil {
+		return "", fmt.Errorf("local token: random bytes: %w", err)
+	}
+	return Prefix + "local_" + encoding.EncodeToString(secret), nil
+}
 
 // New returns an Auth keeping tokens in st.
 func New(st store.TokenQueries, opts ...Option) *Auth {
@@ -162,6 +196,10 @@ func (a *Auth) Verify(ctx context.Context, plain string) (*weft.Token, error) {
 		return nil, ErrInvalid
 	}
 	h := Hash(plain)
+	if a.localHash != nil && subtle.ConstantTimeCompare(a.localHash, h) == 1 {
+		return &weft.Token{ID: LocalTokenID, Name: "local command line", Scopes: []string{Admin}, Hash: h,
+			CreatedAt: a.now().UTC()}, nil
+	}
 	t, err := a.st.TokenByHash(ctx, h)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrInvalid
@@ -215,7 +253,7 @@ func (a *Auth) List(ctx context.Context) ([]*weft.Token, error) {
 // Revoke revokes the token with that id; it stops working at once.
 func (a *Auth) Revoke(ctx context.Context, id string) error {
 	if err := a.st.RevokeToken(ctx, id, a.now().UTC()); err != nil {
-		return fmt.Errorf("revoke token %s: %w", id, err)
+		return err // the store's error names the token already
 	}
 	a.mu.Lock()
 	delete(a.touched, id)

@@ -225,3 +225,35 @@ func sqliteOpen(b *testing.B) (*sqlite.Store, error) {
 	}
 	return st, err
 }
+
+// The local credential is an admin token that exists only in the process that made
+// it: it is accepted, never stored or listed, and a fresh one is different.
+func TestLocalToken(t *testing.T) {
+	st := open(t)
+	plain, err := auth.NewLocalToken(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(plain, "weft_local_") || len(plain) != len("weft_local_")+52 {
+		t.Fatalf("local token %q", plain)
+	}
+	a := auth.New(st, auth.WithLocalToken(plain))
+	tok, err := a.Verify(t.Context(), plain)
+	if err != nil || tok.ID != auth.LocalTokenID || !auth.Allows(tok, auth.ConnectionsWrite) {
+		t.Fatalf("Verify(local) = %+v, %v", tok, err)
+	}
+	if ts, err := a.List(t.Context()); err != nil || len(ts) != 0 {
+		t.Fatalf("the local token is listed: %v %v", ts, err)
+	}
+	other, _ := auth.NewLocalToken(nil)
+	if other == plain {
+		t.Fatal("two local tokens are the same")
+	}
+	if _, err := a.Verify(t.Context(), other); !errors.Is(err, auth.ErrInvalid) {
+		t.Fatalf("another process's local token: %v", err)
+	}
+	// Without WithLocalToken no local token is accepted.
+	if _, err := auth.New(st).Verify(t.Context(), plain); !errors.Is(err, auth.ErrInvalid) {
+		t.Fatalf("local token without WithLocalToken: %v", err)
+	}
+}

@@ -27,6 +27,9 @@ func newBackupCmd() *cobra.Command {
 			"empty data folder. A Postgres store is backed up with pg_dump (docs/deploy.md).",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := localOnly(cmd, "it copies the data folder's files"); err != nil {
+				return err
+			}
 			if sharedDatabase(cmd) {
 				return errors.New("the store is PostgreSQL (--db or $WEFT_DATABASE_URL): back it up with pg_dump, and the key file with it (docs/deploy.md)")
 			}

@@ -45,6 +45,8 @@ func TestRunDemo(t *testing.T) {
 		Status      string         `json:"status"`
 		Operations  int            `json:"operations"`
 		Error       map[string]any `json:"error"`
+		Discarded   int            `json:"discarded"`
+		DurationNs  int64          `json:"durationNs"`
 		Response    struct {
 			Status  int               `json:"status"`
 			Headers map[string]string `json:"headers"`
@@ -127,7 +129,7 @@ func TestRunInputFromFileAndNonObject(t *testing.T) {
 		t.Fatalf("exit %d %s", code, out)
 	}
 	code, out, _ = weft(t, "", "run", file, "--input", `{broken`, "--json")
-	if code != 1 || !strings.Contains(out, `"--input is not valid JSON`) {
+	if code != 2 || !strings.Contains(out, `"--input is not valid JSON`) {
 		t.Fatalf("exit %d %s", code, out)
 	}
 }
@@ -248,5 +250,44 @@ func TestModulesOfOneApp(t *testing.T) {
 	code, _, errOut = weft(t, "", "modules", "--app", "gemini")
 	if code == 0 || !strings.Contains(errOut, "--app gemini: no app of that name") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+// usageHint is the line a usage error ends with (exit status 2).
+func usageHint(command string) string { return "Run 'weft " + command + " --help' for usage.\n" }
+
+// Commands that work on the data folder itself refuse --server (exit 2) and do not
+// start anything.
+func TestLocalOnlyCommandsRefuseServer(t *testing.T) {
+	for _, args := range [][]string{{"serve", "--addr", "127.0.0.1:0"}, {"work"}, {"backup", "out.tar"}, {"connections", "rotate-key"}} {
+		code, out, errOut := weft(t, "", append([]string{"--server", "http://127.0.0.1:1", "--token", "x"}, args...)...)
+		if code != 2 || out != "" || !strings.Contains(errOut, "works on the data folder on this machine, not through --server") {
+			t.Errorf("%v: exit %d %q %q", args, code, out, errOut)
+		}
+	}
+}
+
+// TestNotFoundNamedOnce: a missing thing is named once ("scenario 999: not found"),
+// never "delete scenario 999: scenario 999: not found"; exit status 1.
+func TestNotFoundNamedOnce(t *testing.T) {
+	bp := writeFile(t, "bp.json", `{"name":"b","flow":[{"id":1,"module":"gateway:CustomWebHook","version":1,"mapper":{}}],"metadata":{"version":1}}`)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"scenarios", "show", "999"}, "weft: scenario 999: not found\n"},
+		{[]string{"scenarios", "delete", "999"}, "weft: scenario 999: not found\n"},
+		{[]string{"scenarios", "update", "999", bp}, "weft: scenario 999: not found\n"},
+		{[]string{"triggers", "show", "999"}, "weft: scenario 999: not found\n"},
+		{[]string{"enqueue", "999", "--input", "{}"}, "weft: scenario 999: not found\n"},
+		{[]string{"connections", "delete", "5"}, "weft: connection 5: not found\n"},
+		{[]string{"incomplete", "show", "ffffffffff"}, "weft: incomplete execution ffffffffff: not found\n"},
+		{[]string{"incomplete", "delete", "ffffffffff", "eeeeeeeeee"}, "weft: no incomplete execution ffffffffff, eeeeeeeeee; nothing was done\n"},
+		{[]string{"executions", "show", "abcd"}, "weft: execution abcd: not found\n"},
+	} {
+		code, out, errOut := weft(t, "", c.args...)
+		if code != 1 || out != "" || errOut != c.want {
+			t.Errorf("%v: exit %d %q %q, want %q", c.args, code, out, errOut, c.want)
+		}
 	}
 }

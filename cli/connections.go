@@ -4,16 +4,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/secrets"
+	"github.com/weftworks/weft/server/api"
 	"github.com/weftworks/weft/service"
 	"github.com/weftworks/weft/value"
 )
@@ -32,24 +32,9 @@ func loadSecrets(cmd *cobra.Command, create bool) (*secrets.Keyring, error) {
 	return kr, err
 }
 
-// connectionView is what the CLI shows of a connection: never its data.
-type connectionView struct {
-	ID        int64     `json:"id"`
-	Name      string    `json:"name"`
-	Type      string    `json:"type"`
-	KeyID     string    `json:"keyId"`
-	CreatedAt time.Time `json:"createdAt"`
-	UpdatedAt time.Time `json:"updatedAt"`
-}
-
-func viewOf(c *weft.Connection) connectionView {
-	return connectionView{ID: c.ID, Name: c.Name, Type: c.Type, KeyID: c.KeyID, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
-}
-
 func printJSON(cmd *cobra.Command, v any) error {
-	enc := json.NewEncoder(cmd.OutOrStdout())
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	writeJSON(cmd.OutOrStdout(), v)
+	return nil
 }
 
 func newConnectionsCmd() *cobra.Command {
@@ -72,16 +57,16 @@ func readData(cmd *cobra.Command, arg string) (map[string]any, error) {
 	if name, ok := strings.CutPrefix(arg, "@"); ok {
 		var err error
 		if raw, err = readFile(cmd, name); err != nil {
-			return nil, fmt.Errorf("--credentials: %w", err)
+			return nil, usageErrorf("--credentials: %v", err)
 		}
 	}
 	v, err := value.DecodeJSON(raw)
 	if err != nil {
-		return nil, fmt.Errorf("--credentials is not JSON: %w", err)
+		return nil, usageErrorf("--credentials is not JSON: %v", err)
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("--credentials must be a JSON object, not %s", value.Kind(v))
+		return nil, usageErrorf("--credentials must be a JSON object, not %s", value.Kind(v))
 	}
 	return m, nil
 }
@@ -97,29 +82,29 @@ func newConnCreateCmd() *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if data == "" {
-				return errors.New("--credentials is required (JSON, @file, or @- for stdin)")
+				return usageErrorf("--credentials is required (JSON, @file, or @- for stdin)")
 			}
 			m, err := readData(cmd, data)
 			if err != nil {
 				return err
 			}
 			if err := service.CheckConnection(name, typ); err != nil {
-				return fmt.Errorf("create connection: %w", err) // before a key file is made for nothing
+				return usageErrorf("%v", err) // before a key file is made for nothing
 			}
-			if _, err := loadSecrets(cmd, true); err != nil { // the first connection creates the key file
-				return err
-			}
-			svc, done, err := openService(cmd, false)
+			c, err := connect(cmd, reads, connectOptions{keys: true}) // the first connection creates the key file
 			if err != nil {
 				return err
 			}
-			defer done()
-			conn, err := svc.CreateConnection(cmd.Context(), name, typ, m)
+			defer c.Close()
+			var conn api.Connection
+			raw, err := c.call(cmd.Context(), "POST", "/connections", nil,
+				map[string]any{"name": name, "type": typ, "data": json.RawMessage(value.JSON(m))}, &conn)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				return printJSON(cmd, viewOf(conn))
+				printRaw(cmd, raw)
+				return nil
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "connection %d created: %s (%s)\n", conn.ID, conn.Name, conn.Type)
 			return nil
@@ -128,7 +113,7 @@ func newConnCreateCmd() *cobra.Command {
 	c.Flags().StringVar(&name, "name", "", "connection name")
 	c.Flags().StringVar(&typ, "type", "", "connection type (apikey, basic, …; docs/connections.md)")
 	c.Flags().StringVar(&data, "credentials", "", "credentials: a JSON object, @file, or @- for stdin")
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(c, &asJSON)
 	return c
 }
 
@@ -144,30 +129,33 @@ func newConnUpdateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var newName *string
+			body := map[string]any{}
 			if cmd.Flags().Changed("name") {
-				newName = &name
+				body["name"] = name
 			}
-			var m map[string]any
 			if cmd.Flags().Changed("credentials") {
-				if m, err = readData(cmd, data); err != nil {
+				m, err := readData(cmd, data)
+				if err != nil {
 					return err
 				}
+				body["data"] = json.RawMessage(value.JSON(m))
 			}
-			if newName == nil && m == nil {
-				return errors.New("nothing to update: give --name and/or --credentials")
+			if len(body) == 0 {
+				return usageErrorf("nothing to update: give --name and/or --credentials")
 			}
-			svc, done, err := openService(cmd, false)
+			c, err := connect(cmd, reads)
 			if err != nil {
 				return err
 			}
-			defer done()
-			conn, err := svc.UpdateConnection(cmd.Context(), id, newName, m)
+			defer c.Close()
+			var conn api.Connection
+			raw, err := c.call(cmd.Context(), "PATCH", fmt.Sprintf("/connections/%d", id), nil, body, &conn)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				return printJSON(cmd, viewOf(conn))
+				printRaw(cmd, raw)
+				return nil
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "connection %d updated: %s (%s)\n", conn.ID, conn.Name, conn.Type)
 			return nil
@@ -175,54 +163,61 @@ func newConnUpdateCmd() *cobra.Command {
 	}
 	c.Flags().StringVar(&name, "name", "", "new name")
 	c.Flags().StringVar(&data, "credentials", "", "new credentials: a JSON object, @file, or @- for stdin")
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(c, &asJSON)
 	return c
 }
 
 func connectionArg(s string) (int64, error) {
 	id, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("connection id %q: want a positive number", s)
+		return 0, usageErrorf("connection id %q: want a positive number", s)
 	}
 	return id, nil
 }
 
 func newConnListCmd() *cobra.Command {
 	var asJSON bool
+	var page pageFlags
 	c := &cobra.Command{
 		Use:   "list",
 		Short: "List connections (never their credentials)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			svc, done, err := openService(cmd, false)
+			c, err := connect(cmd, reads)
 			if err != nil {
 				return err
 			}
-			defer done()
-			cs, err := svc.Connections(cmd.Context())
+			defer c.Close()
+			raw, err := c.do(cmd.Context(), "GET", "/connections", page.query(""), nil)
 			if err != nil {
 				return err
-			}
-			views := make([]connectionView, 0, len(cs))
-			for _, c := range cs {
-				views = append(views, viewOf(c))
 			}
 			if asJSON {
-				return printJSON(cmd, views)
+				printRaw(cmd, raw)
+				return nil
 			}
-			if len(views) == 0 {
+			p, err := decodePage[api.Connection](raw)
+			if err != nil {
+				return err
+			}
+			if len(p.Items) == 0 {
 				fmt.Fprintln(cmd.OutOrStdout(), "no connections")
 				return nil
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tNAME\tTYPE\tKEY\tUPDATED")
-			for _, v := range views {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", v.ID, v.Name, v.Type, v.KeyID, v.UpdatedAt.Format(time.RFC3339))
+			for _, v := range p.Items {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", v.ID, v.Name, v.Type, v.KeyID, v.UpdatedAt)
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			moreHint(cmd, p.NextCursor)
+			return nil
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(c, &asJSON)
+	page.add(c)
 	return c
 }
 
@@ -237,28 +232,23 @@ func newConnDeleteCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			svc, done, err := openService(cmd, false)
+			c, err := connect(cmd, reads)
 			if err != nil {
 				return err
 			}
-			defer done()
-			if err := svc.DeleteConnection(cmd.Context(), id, force); err != nil {
-				var inUse *service.ConnectionInUseError
-				if asJSON && errors.As(err, &inUse) {
-					printJSON(cmd, map[string]any{"deleted": false, "id": id, "error": err.Error(), "incompleteExecutions": inUse.Incomplete})
-					return &ExitError{Code: 1}
-				}
+			defer c.Close()
+			q := url.Values{}
+			if force {
+				q.Set("force", "true")
+			}
+			if _, err := c.do(cmd.Context(), "DELETE", fmt.Sprintf("/connections/%d", id), q, nil); err != nil {
 				return err
 			}
-			if asJSON {
-				return printJSON(cmd, map[string]any{"deleted": true, "id": id})
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "connection %d deleted\n", id)
-			return nil
+			return printDeleted(cmd, id, "connection", asJSON)
 		},
 	}
 	c.Flags().BoolVar(&force, "force", false, "delete even if incomplete executions still use it (their retries will fail)")
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(c, &asJSON)
 	return c
 }
 
@@ -273,10 +263,16 @@ func newConnRotateCmd() *cobra.Command {
 			"weft serve while it runs: a server still holding the old keys could not read what it rewrites.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := localOnly(cmd, "it rewrites the data folder's key file"); err != nil {
+				return err
+			}
 			// The folder's lock is held from before the key file changes to the end: a
 			// running server must not miss the new key, nor start in the middle.
 			unlock, err := service.Lock(dataDir(cmd))
 			if err != nil {
+				if isLocked(err) {
+					return &BusyError{Err: fmt.Errorf("%w; stop weft serve (or weft work) first: a server still holding the old keys could not read what rotate-key rewrites", err)}
+				}
 				return err
 			}
 			defer unlock()
@@ -318,7 +314,7 @@ func newConnRotateCmd() *cobra.Command {
 					return err
 				}
 				if rerr != nil {
-					return &ExitError{Code: 1}
+					return &ExitError{Code: ExitFailed}
 				}
 				return nil
 			}
@@ -338,6 +334,6 @@ func newConnRotateCmd() *cobra.Command {
 		},
 	}
 	c.Flags().BoolVar(&newKey, "new", false, "first generate a new key and make it current (key file only)")
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(c, &asJSON)
 	return c
 }

@@ -88,8 +88,15 @@ func TestConnectionsLifecycle(t *testing.T) {
 	basic := createConn(t, "--name", "Shop", "--type", "basic", "--credentials", "@"+file)
 
 	code, out, _ = weft(t, "", "connections", "list", "--json")
-	var list []connJSON
-	if err := json.Unmarshal([]byte(out), &list); err != nil || code != 0 || len(list) != 2 ||
+	var page struct {
+		Items      []connJSON `json:"items"`
+		NextCursor *string    `json:"nextCursor"`
+	}
+	if err := json.Unmarshal([]byte(out), &page); err != nil || code != 0 || page.NextCursor != nil {
+		t.Fatalf("list: exit %d %s", code, out)
+	}
+	list := page.Items
+	if len(list) != 2 ||
 		list[0].Name != "Partner" || list[1] != basic || basic.KeyID == "" {
 		t.Fatalf("list: exit %d %s", code, out)
 	}
@@ -98,7 +105,7 @@ func TestConnectionsLifecycle(t *testing.T) {
 		t.Errorf("list text:\n%s", text)
 	}
 	code, out, _ = weft(t, "", "connections", "update", "2", "--name", "Shop EU", "--json")
-	if code != 0 || !strings.Contains(out, `"name": "Shop EU"`) {
+	if code != 0 || !strings.Contains(out, `"name":"Shop EU"`) {
 		t.Errorf("update: exit %d %s", code, out)
 	}
 	for _, o := range []string{out, text} {
@@ -124,19 +131,20 @@ func TestConnectionsBadInput(t *testing.T) {
 	cases := []struct {
 		args []string
 		want string
+		code int
 	}{
-		{[]string{"create", "--name", "P", "--type", "apikey"}, "weft: --credentials is required (JSON, @file, or @- for stdin)\n"},
-		{[]string{"create", "--name", "P", "--type", "apikey", "--credentials", "[1]"}, "weft: --credentials must be a JSON object, not array\n"},
-		{[]string{"create", "--name", "P", "--type", "apikey", "--credentials", "{"}, "weft: --credentials is not JSON: unexpected EOF\n"},
-		{[]string{"create", "--name", "", "--type", "apikey", "--credentials", "{}"}, "weft: create connection: a connection needs a name\n"},
-		{[]string{"delete", "x"}, "weft: connection id \"x\": want a positive number\n"},
-		{[]string{"update", "1"}, "weft: nothing to update: give --name and/or --credentials\n"},
-		{[]string{"rotate-key"}, "weft: no secret keys ($WEFT_SECRET_KEYS is unset and " + filepath.Join("DIR", "secret.keys") + " does not exist): nothing to rotate\n"},
+		{[]string{"create", "--name", "P", "--type", "apikey"}, "weft: --credentials is required (JSON, @file, or @- for stdin)\n" + usageHint("connections create"), 2},
+		{[]string{"create", "--name", "P", "--type", "apikey", "--credentials", "[1]"}, "weft: --credentials must be a JSON object, not array\n" + usageHint("connections create"), 2},
+		{[]string{"create", "--name", "P", "--type", "apikey", "--credentials", "{"}, "weft: --credentials is not JSON: unexpected EOF\n" + usageHint("connections create"), 2},
+		{[]string{"create", "--name", "", "--type", "apikey", "--credentials", "{}"}, "weft: a connection needs a name\n" + usageHint("connections create"), 2},
+		{[]string{"delete", "x"}, "weft: connection id \"x\": want a positive number\n" + usageHint("connections delete"), 2},
+		{[]string{"update", "1"}, "weft: nothing to update: give --name and/or --credentials\n" + usageHint("connections update"), 2},
+		{[]string{"rotate-key"}, "weft: no secret keys ($WEFT_SECRET_KEYS is unset and " + filepath.Join("DIR", "secret.keys") + " does not exist): nothing to rotate\n", 1},
 	}
 	for _, c := range cases {
 		code, out, errOut := weft(t, "", append([]string{"connections"}, c.args...)...)
 		want := strings.ReplaceAll(c.want, "DIR", dataDirOf(t))
-		if code != 1 || errOut != want || out != "" {
+		if code != c.code || errOut != want || out != "" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want %q", c.args, code, out, errOut, want)
 		}
 	}
@@ -180,16 +188,22 @@ func TestDeleteInUseAndForce(t *testing.T) {
 	if code != 1 || errOut != want || out != "" {
 		t.Errorf("delete in use: exit %d %q %q", code, out, errOut)
 	}
-	code, out, _ = weft(t, "", "connections", "delete", fmt.Sprint(c.ID), "--json")
+	// --json: the API's error object on stderr, its details naming the incomplete executions.
+	code, out, errOut = weft(t, "", "connections", "delete", fmt.Sprint(c.ID), "--json")
 	var refused struct {
-		Deleted    bool     `json:"deleted"`
-		Incomplete []string `json:"incompleteExecutions"`
+		Error struct {
+			Code    string `json:"code"`
+			Details struct {
+				Incomplete []string `json:"incompleteExecutions"`
+			} `json:"details"`
+		} `json:"error"`
 	}
-	if code != 1 || json.Unmarshal([]byte(out), &refused) != nil || refused.Deleted || len(refused.Incomplete) != 1 || refused.Incomplete[0] != ie {
-		t.Errorf("delete in use --json: exit %d %s", code, out)
+	if code != 1 || out != "" || json.Unmarshal([]byte(errOut), &refused) != nil || refused.Error.Code != "conflict" ||
+		len(refused.Error.Details.Incomplete) != 1 || refused.Error.Details.Incomplete[0] != ie {
+		t.Errorf("delete in use --json: exit %d %s %s", code, out, errOut)
 	}
 	code, out, _ = weft(t, "", "connections", "delete", fmt.Sprint(c.ID), "--force", "--json")
-	if code != 0 || !strings.Contains(out, `"deleted": true`) {
+	if code != 0 || out != `{"deleted":true,"id":1}`+"\n" {
 		t.Errorf("forced: exit %d %s", code, out)
 	}
 }
@@ -212,7 +226,7 @@ func TestRotateKey(t *testing.T) {
 		t.Fatalf("rotate-key: exit %d %s %s", code, out, errOut)
 	}
 	_, out, _ = weft(t, "", "connections", "list", "--json")
-	if strings.Count(out, `"keyId": "`+res.Current+`"`) != 2 {
+	if strings.Count(out, `"keyId":"`+res.Current+`"`) != 2 {
 		t.Errorf("after rotation: %s", out)
 	}
 	// Remove the old key from the file.

@@ -3,12 +3,14 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/engine"
-	"github.com/weftworks/weft/store"
+	"github.com/weftworks/weft/server/api"
 )
 
 func newExecutionsCmd() *cobra.Command {
@@ -17,107 +19,124 @@ func newExecutionsCmd() *cobra.Command {
 		asJSON   bool
 		scenario int64
 		status   string
-		limit    int
+		kind     string
 		before   string
 		parent   string
+		page     pageFlags
 	)
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List executions, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			svc, done, err := openService(cmd, false)
-			if err != nil {
-				return err
-			}
-			defer done()
 			if status != "" && !validExecStatus(status) {
-				return fmt.Errorf("--status %q: want running, success, warning or error", status)
+				return usageErrorf("--status %q: want running, success, warning or error", status)
 			}
-			exs, err := svc.Store().ListExecutions(cmd.Context(), store.ExecutionFilter{ScenarioID: scenario,
-				Status: weft.ExecutionStatus(status), Limit: limit, Before: before, ParentID: parent})
+			c, err := connect(cmd, reads)
 			if err != nil {
 				return err
 			}
-			views := make([]executionView, len(exs))
-			for i, e := range exs {
-				views[i] = viewExecution(e)
+			defer c.Close()
+			q := page.query(before)
+			if scenario != 0 {
+				q.Set("scenario", strconv.FormatInt(scenario, 10))
+			}
+			for k, v := range map[string]string{"status": status, "kind": kind, "parent": parent} {
+				if v != "" {
+					q.Set(k, v)
+				}
+			}
+			data, err := c.do(cmd.Context(), "GET", "/executions", q, nil)
+			if err != nil {
+				return err
 			}
 			if asJSON {
-				writeJSON(cmd.OutOrStdout(), views)
+				printRaw(cmd, data)
 				return nil
 			}
-			for _, v := range views {
+			p, err := decodePage[api.Execution](data)
+			if err != nil {
+				return err
+			}
+			for _, v := range p.Items {
 				errText := ""
 				if v.Error != nil {
 					errText = fmt.Sprintf("  %s at module %d", v.Error.Type, v.Error.ModuleID)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s  scenario %d  %-5s %-8s %3d ops  %s%s\n", v.ID, v.ScenarioID, v.Kind, v.Status, v.Operations, v.StartedAt, errText)
 			}
+			moreHint(cmd, p.NextCursor)
 			return nil
 		},
 	}
-	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(list, &asJSON)
 	list.Flags().Int64Var(&scenario, "scenario", 0, "only this scenario")
-	list.Flags().StringVar(&parent, "parent", "", "only the sub-scenario runs this execution called")
+	list.Flags().StringVar(&parent, "parent", "", "only the sub-scenario runs this execution called (an id or a unique prefix)")
 	list.Flags().StringVar(&status, "status", "", "only this status (running, success, warning, error)")
-	list.Flags().IntVar(&limit, "limit", 50, "at most this many")
-	list.Flags().StringVar(&before, "before", "", "only executions started before this one (cursor)")
+	list.Flags().StringVar(&kind, "kind", "", "only this kind (run, retry)")
+	list.Flags().StringVar(&before, "before", "", "only executions started before this one (an id)")
+	page.add(list)
 
 	var showJSON, showLog bool
 	show := &cobra.Command{
 		Use:   "show ID",
-		Short: "Show one execution and its log",
+		Short: "Show one execution (ID: the whole id or a unique prefix) and its log",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, done, err := openService(cmd, false)
+			c, err := connect(cmd, reads)
 			if err != nil {
 				return err
 			}
-			defer done()
-			ex, err := svc.Store().GetExecution(cmd.Context(), args[0])
+			defer c.Close()
+			var ex api.ExecutionDetail
+			data, err := c.call(cmd.Context(), "GET", "/executions/"+url.PathEscape(args[0]), nil, nil, &ex)
 			if err != nil {
-				return fmt.Errorf("execution %s: %w", args[0], err)
+				return err
 			}
-			var log []engine.LogEntry
-			if len(ex.Log) > 0 {
-				if err := json.Unmarshal(ex.Log, &log); err != nil {
-					return fmt.Errorf("execution %s: log: %w", ex.ID, err)
+			var logData []byte
+			var log struct {
+				Log []engine.LogEntry `json:"log"`
+			}
+			if showLog {
+				if logData, err = c.call(cmd.Context(), "GET", "/executions/"+url.PathEscape(ex.ID)+"/log", nil, nil, &log); err != nil {
+					return err
 				}
 			}
-			ies, err := svc.Store().ListIncomplete(cmd.Context(), store.IncompleteFilter{ExecutionID: ex.ID, Limit: 1000})
-			if err != nil {
-				return err
-			}
-			var stored []string
-			for _, ie := range ies {
-				stored = append(stored, ie.ID)
-			}
 			if showJSON {
-				writeJSON(cmd.OutOrStdout(), map[string]any{"execution": viewExecution(ex), "log": log,
-					"response": json.RawMessage(orNull(ex.Response)), "incompleteExecutions": nonNil(stored)})
+				if !showLog {
+					printRaw(cmd, data)
+					return nil
+				}
+				// The execution and its log, as the two answers hold them.
+				var l struct {
+					Log json.RawMessage `json:"log"`
+				}
+				json.Unmarshal(logData, &l)
+				writeJSON(cmd.OutOrStdout(), struct {
+					Execution json.RawMessage `json:"execution"`
+					Log       json.RawMessage `json:"log"`
+				}{json.RawMessage(data), l.Log})
 				return nil
 			}
-			v := viewExecution(ex)
 			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "execution %s of scenario %d (version %d, %s): %s, %d operation(s)\n", v.ID, v.ScenarioID, v.Version, v.Kind, strings.ToUpper(string(v.Status)), v.Operations)
-			if v.Error != nil {
-				fmt.Fprintf(w, "  error: module %d: %s: %s\n", v.Error.ModuleID, v.Error.Type, v.Error.Message)
+			fmt.Fprintf(w, "execution %s of scenario %d (version %d, %s): %s, %d operation(s)\n", ex.ID, ex.ScenarioID, ex.Version, ex.Kind, strings.ToUpper(string(ex.Status)), ex.Operations)
+			if ex.Error != nil {
+				fmt.Fprintf(w, "  error: module %d: %s: %s\n", ex.Error.ModuleID, ex.Error.Type, ex.Error.Message)
 			}
-			if c := v.CalledBy; c != nil {
+			if c := ex.CalledBy; c != nil {
 				fmt.Fprintf(w, "  called by execution %s (module %d)\n", c.ExecutionID, c.ModuleID)
 			}
-			for _, id := range stored {
+			for _, id := range ex.IncompleteExecutions {
 				fmt.Fprintf(w, "  stored incomplete execution %s\n", id)
 			}
 			if showLog {
-				printLog(w, log)
+				printLog(w, log.Log)
 			}
 			return nil
 		},
 	}
-	show.Flags().BoolVar(&showJSON, "json", false, "print JSON")
-	show.Flags().BoolVar(&showLog, "log", false, "print the execution log")
+	jsonFlag(show, &showJSON)
+	show.Flags().BoolVar(&showLog, "log", false, "print the execution log (with --json: {\"execution\", \"log\"})")
 	cmd.AddCommand(list, show)
 	return cmd
 }
@@ -128,13 +147,6 @@ func validExecStatus(s string) bool {
 		return true
 	}
 	return false
-}
-
-func orNull(b []byte) []byte {
-	if len(b) == 0 {
-		return []byte("null")
-	}
-	return b
 }
 
 func nonNil(s []string) []string {

@@ -3,18 +3,22 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/server/api"
 	"github.com/weftworks/weft/service"
-	"github.com/weftworks/weft/store"
 	"github.com/weftworks/weft/value"
 )
 
 func newIncompleteCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "incomplete", Aliases: []string{"ie"},
-		Short: "List, inspect, retry, resolve and delete incomplete executions"}
+		Short: "List, inspect, retry, resolve and delete incomplete executions",
+		Long: "Incomplete executions are named by their id or a unique beginning of it (at least\n" +
+			"4 characters; the web UI shows 10)."}
 	cmd.AddCommand(newIncompleteList(), newIncompleteShow(), newIncompleteRetry(), newIncompleteResolve(), newIncompleteDelete())
 	cmd.AddCommand(newIncompleteCheck(), newIncompleteMarkDone(), newIncompletePreview()) // cli/recovery.go
 	return cmd
@@ -22,50 +26,66 @@ func newIncompleteCmd() *cobra.Command {
 
 func newIncompleteList() *cobra.Command {
 	var (
-		asJSON   bool
-		scenario int64
-		status   []string
-		errType  string
-		module   int
-		limit    int
-		after    string
+		asJSON    bool
+		scenario  int64
+		status    []string
+		errType   string
+		module    int
+		execution string
+		after     string
+		page      pageFlags
 	)
 	c := &cobra.Command{
 		Use:   "list",
 		Short: "List incomplete executions, oldest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f := store.IncompleteFilter{ScenarioID: scenario, ErrorType: weft.ErrorType(errType), ModuleID: module, Limit: limit, After: after}
+			q := page.query(after)
+			var statuses []string
 			for _, s := range status {
 				for _, one := range strings.Split(s, ",") {
-					st := weft.IncompleteStatus(strings.TrimSpace(one))
-					if !st.Valid() {
-						return fmt.Errorf("--status %q: want unresolved, pending, in_progress or resolved", one)
+					if st := weft.IncompleteStatus(strings.TrimSpace(one)); !st.Valid() {
+						return usageErrorf("--status %q: want unresolved, pending, in_progress or resolved", one)
 					}
-					f.Status = append(f.Status, st)
+					statuses = append(statuses, strings.TrimSpace(one))
 				}
 			}
-			if errType != "" && !weft.ErrorType(errType).Valid() {
-				return fmt.Errorf("--error-type %q is not an error type", errType)
+			if len(statuses) > 0 {
+				q.Set("status", strings.Join(statuses, ","))
 			}
-			svc, done, err := openService(cmd, false)
+			if errType != "" {
+				if !weft.ErrorType(errType).Valid() {
+					return usageErrorf("--error-type %q is not an error type", errType)
+				}
+				q.Set("errorType", errType)
+			}
+			if scenario != 0 {
+				q.Set("scenario", strconv.FormatInt(scenario, 10))
+			}
+			if module != 0 {
+				q.Set("module", strconv.Itoa(module))
+			}
+			if execution != "" {
+				q.Set("execution", execution)
+			}
+			c, err := connect(cmd, reads)
 			if err != nil {
 				return err
 			}
-			defer done()
-			ies, err := svc.Store().ListIncomplete(cmd.Context(), f)
+			defer c.Close()
+			data, err := c.do(cmd.Context(), "GET", "/incomplete-executions", q, nil)
 			if err != nil {
 				return err
-			}
-			views := make([]weft.IncompleteJSON, len(ies))
-			for i, ie := range ies {
-				views[i] = ie.JSON()
 			}
 			if asJSON {
-				writeJSON(cmd.OutOrStdout(), views)
+				printRaw(cmd, data)
 				return nil
 			}
-			for _, v := range views {
+			p, err := decodePage[weft.IncompleteJSON](data)
+			if err != nil {
+				return err
+			}
+			for _, v := range p.Items {
 				next := ""
 				if v.NextAttemptAt != nil {
 					next = " next " + *v.NextAttemptAt
@@ -73,16 +93,18 @@ func newIncompleteList() *cobra.Command {
 				fmt.Fprintf(cmd.OutOrStdout(), "%s  scenario %d  module %d  %-11s %-26s attempts %d%s  %s\n",
 					v.ID, v.ScenarioID, v.FailedModuleID, v.Status, v.ErrorType, v.Attempts, next, oneLine(v.ErrorMessage, 80))
 			}
+			moreHint(cmd, p.NextCursor)
 			return nil
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(c, &asJSON)
 	c.Flags().Int64Var(&scenario, "scenario", 0, "only this scenario")
 	c.Flags().StringSliceVar(&status, "status", nil, "only these statuses (unresolved, pending, in_progress, resolved)")
 	c.Flags().StringVar(&errType, "error-type", "", "only this error type")
 	c.Flags().IntVar(&module, "module", 0, "only those that failed at this module id")
-	c.Flags().IntVar(&limit, "limit", 50, "at most this many")
-	c.Flags().StringVar(&after, "after", "", "only those after this id (cursor)")
+	c.Flags().StringVar(&execution, "execution", "", "only those this execution stored (an id or a unique prefix)")
+	c.Flags().StringVar(&after, "after", "", "only those after this one (an id)")
+	page.add(c)
 	return c
 }
 
@@ -101,37 +123,39 @@ func newIncompleteShow() *cobra.Command {
 		Short: "Show an incomplete execution: error, stored input, attempts",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, done, err := openService(cmd, false)
+			c, err := connect(cmd, reads)
 			if err != nil {
 				return err
 			}
-			defer done()
-			ie, err := svc.Store().GetIncomplete(cmd.Context(), args[0])
-			if err != nil {
-				return fmt.Errorf("incomplete execution %s: %w", args[0], err)
-			}
-			atts, err := svc.Store().ListAttempts(cmd.Context(), ie.ID)
+			defer c.Close()
+			var v weft.IncompleteJSON
+			ieData, err := c.call(cmd.Context(), "GET", "/incomplete-executions/"+url.PathEscape(args[0]), nil, nil, &v)
 			if err != nil {
 				return err
 			}
-			if atts == nil {
-				atts = []weft.Attempt{}
+			base := "/incomplete-executions/" + url.PathEscape(v.ID)
+			var b api.IncompleteBundle
+			bundleData, err := c.call(cmd.Context(), "GET", base+"/bundle", nil, nil, &b)
+			if err != nil {
+				return err
 			}
-			var input, outputs any
-			if !ie.Confidential {
-				if st, err := value.UnmarshalTagged(ie.State); err == nil {
-					if m, ok := st.(map[string]any); ok {
-						input, outputs = m["input"], m["outputs"]
-					}
-				}
+			var atts struct {
+				Items json.RawMessage `json:"items"`
+			}
+			var attempts api.Page[api.Attempt]
+			attData, err := c.call(cmd.Context(), "GET", base+"/attempts", nil, nil, &attempts)
+			if err != nil {
+				return err
 			}
 			if asJSON {
-				writeJSON(cmd.OutOrStdout(), map[string]any{"incompleteExecution": ie.JSON(),
-					"errorDetails": ie.ErrorDetails, "confidential": ie.Confidential,
-					"input": json.RawMessage(value.JSON(input)), "outputs": json.RawMessage(value.JSON(outputs)), "attempts": atts})
+				json.Unmarshal(attData, &atts)
+				writeJSON(cmd.OutOrStdout(), struct {
+					IE       json.RawMessage `json:"incompleteExecution"`
+					Bundle   json.RawMessage `json:"bundle"`
+					Attempts json.RawMessage `json:"attempts"`
+				}{ieData, bundleData, atts.Items})
 				return nil
 			}
-			v := ie.JSON()
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "incomplete execution %s of scenario %d (from execution %s)\n", v.ID, v.ScenarioID, v.ExecutionID)
 			fmt.Fprintf(w, "  status %s, failed at module %d: %s: %s\n", v.Status, v.FailedModuleID, v.ErrorType, v.ErrorMessage)
@@ -145,45 +169,67 @@ func newIncompleteShow() *cobra.Command {
 			if v.BreakerKey != nil {
 				fmt.Fprintf(w, "  calls %s (its circuit breaker)\n", *v.BreakerKey)
 			}
-			if ie.Confidential {
+			if b.Confidential {
 				fmt.Fprintln(w, "  confidential scenario: bundle data is kept for resuming but not shown")
 			} else {
-				fmt.Fprintf(w, "  input:   %s\n", value.JSON(input))
-				fmt.Fprintf(w, "  outputs: %s\n", value.JSON(outputs))
+				fmt.Fprintf(w, "  input:   %s\n", compact(b.Input))
+				fmt.Fprintf(w, "  outputs: %s\n", compact(b.Outputs))
 			}
-			for _, a := range atts {
+			for _, a := range attempts.Items {
 				fin := "running"
 				if a.FinishedAt != nil {
 					fin = string(a.Outcome)
 				}
-				fmt.Fprintf(w, "  attempt %d %s %s (execution %s) %s %s\n", a.N, weft.RFC3339(a.StartedAt), fin, a.ExecutionID, a.ErrorType, oneLine(a.ErrorMessage, 60))
+				et, em := "", ""
+				if a.ErrorType != nil {
+					et = string(*a.ErrorType)
+				}
+				if a.ErrorMessage != nil {
+					em = *a.ErrorMessage
+				}
+				fmt.Fprintf(w, "  attempt %d %s %s (execution %s) %s %s\n", a.N, a.StartedAt, fin, a.ExecutionID, et, oneLine(em, 60))
 			}
 			return nil
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(c, &asJSON)
 	return c
 }
 
-// selection reads IDs or --scenario --all [--except].
-func selection(args []string, scenario int64, allFlag bool, except []string) (store.Selection, error) {
-	sel := store.Selection{IDs: args, ScenarioID: scenario, All: allFlag}
+// compact is JSON on one line (null when empty).
+func compact(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return "null"
+	}
+	v, err := value.DecodeJSON(raw)
+	if err != nil {
+		return string(raw)
+	}
+	return string(value.JSON(v))
+}
+
+// selectionBody reads IDs or --scenario --all [--except] into the API's selection.
+func selectionBody(args []string, scenario int64, allFlag bool, except []string) (map[string]any, error) {
+	var ex []string
 	for _, e := range except {
 		for _, one := range strings.Split(e, ",") {
 			if one = strings.TrimSpace(one); one != "" {
-				sel.Except = append(sel.Except, one)
+				ex = append(ex, one)
 			}
 		}
 	}
 	switch {
 	case len(args) > 0 && (allFlag || scenario != 0):
-		return sel, fmt.Errorf("give incomplete execution ids, or --scenario ID --all, not both")
+		return nil, usageErrorf("give incomplete execution ids, or --scenario ID --all, not both")
 	case len(args) == 0 && !(allFlag && scenario != 0):
-		return sel, fmt.Errorf("give incomplete execution ids, or --scenario ID --all [--except ID,...]")
-	case len(sel.Except) > 0 && !allFlag:
-		return sel, fmt.Errorf("--except needs --scenario ID --all")
+		return nil, usageErrorf("give incomplete execution ids, or --scenario ID --all [--except ID,...]")
+	case len(ex) > 0 && !allFlag:
+		return nil, usageErrorf("--except needs --scenario ID --all")
 	}
-	return sel, nil
+	if allFlag {
+		return map[string]any{"scenarioId": scenario, "all": true, "except": nonNil(ex)}, nil
+	}
+	return map[string]any{"ids": args}, nil
 }
 
 func newIncompleteRetry() *cobra.Command {
@@ -193,54 +239,67 @@ func newIncompleteRetry() *cobra.Command {
 		allFlag  bool
 		except   []string
 		fromFlag string
+		noWait   bool
 	)
 	c := &cobra.Command{
 		Use:   "retry ID... | --scenario ID --all [--except ID,...]",
-		Short: "Retry incomplete executions as stored (one id: now; several: queued for the worker)",
+		Short: "Retry incomplete executions as stored (one id: now; several: a job with a progress bar)",
+		Long: "retry ID runs one incomplete execution as stored, now, and prints the outcome (exit\n" +
+			"status 0 when it ended resolved). With several ids, or --scenario ID --all, they are\n" +
+			"queued for a retry now and the command follows the job to the end, a progress bar on\n" +
+			"stderr, then prints the counts by outcome (exit status 1 when any failed again).\n" +
+			"Without a server the command carries the retries out itself; --no-wait leaves them\n" +
+			"queued for weft serve or weft work and returns at once.",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sel, err := selection(args, scenario, allFlag, except)
+			body, err := selectionBody(args, scenario, allFlag, except)
 			if err != nil {
 				return err
 			}
-			svc, done, err := openService(cmd, true)
-			if err != nil {
-				return err
-			}
-			defer done()
+			var retryBody any // nil: from the failing module
 			if fromFlag != "" {
 				from, err := parseFrom(fromFlag)
 				if err != nil {
 					return err
 				}
-				if len(sel.IDs) != 1 {
-					return fmt.Errorf("--from retries one incomplete execution")
+				if len(args) != 1 {
+					return usageErrorf("--from retries one incomplete execution")
 				}
-				rr, after, err := svc.RetryFrom(cmd.Context(), sel.IDs[0], from)
-				if err != nil {
-					return err
-				}
-				return printAttempt(cmd, rr, after, asJSON)
+				retryBody = map[string]any{"from": from}
 			}
-			if len(sel.IDs) == 1 {
-				return runIncomplete(cmd, svc, sel.IDs[0], nil, nil, asJSON)
-			}
-			n, err := svc.Retry(cmd.Context(), sel)
+			c, err := connect(cmd, writes, connectOptions{queueOnly: noWait})
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				writeJSON(cmd.OutOrStdout(), map[string]any{"queued": n})
-			} else {
-				fmt.Fprintf(cmd.OutOrStdout(), "%d incomplete execution(s) queued for a retry now; `weft work` carries them out\n", n)
+			defer c.Close()
+			if len(args) == 1 {
+				return runIncomplete(cmd, c, "/incomplete-executions/"+url.PathEscape(args[0])+"/retry", retryBody, asJSON)
 			}
-			return nil
+			var j api.Job
+			data, err := c.call(cmd.Context(), "POST", "/incomplete-executions/retry", nil, body, &j)
+			if err != nil {
+				return err
+			}
+			if noWait {
+				if asJSON {
+					printRaw(cmd, data)
+				} else {
+					fmt.Fprintf(cmd.OutOrStdout(), "%d incomplete execution(s) queued for a retry now (job %s)\n", j.Total, j.ID)
+				}
+				return nil
+			}
+			j, data, err = followJob(cmd, c, j)
+			if err != nil {
+				return err
+			}
+			return finishJob(cmd, j, data, asJSON)
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(c, &asJSON)
 	c.Flags().Int64Var(&scenario, "scenario", 0, "the scenario whose incomplete executions to retry (with --all)")
 	c.Flags().BoolVar(&allFlag, "all", false, "every unresolved or pending incomplete execution of --scenario")
 	c.Flags().StringSliceVar(&except, "except", nil, "ids to leave out (with --all)")
 	c.Flags().StringVar(&fromFlag, "from", "", "start from an earlier module of the failing module's path (its id), or from the trigger's bundle (trigger)")
+	c.Flags().BoolVar(&noWait, "no-wait", false, "queue them and return at once (several ids or --all)")
 	return c
 }
 
@@ -260,56 +319,59 @@ func newIncompleteResolve() *cobra.Command {
 			"4.mapper.body={{1.text}}, 4.parameters.handleErrors=false.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var edits []service.Edit
+			var edits []map[string]any
 			for _, s := range sets {
 				e, err := service.ParseEdit(s)
 				if err != nil {
-					return fmt.Errorf("--set %w", err)
+					return usageErrorf("--set %v", err)
 				}
-				edits = append(edits, e)
+				edits = append(edits, map[string]any{"moduleId": e.ModuleID, "part": e.Part, "path": e.Path,
+					"value": json.RawMessage(value.JSON(e.Value))})
 			}
-			var raw []byte
+			body := map[string]any{"edits": edits}
 			if bpFile != "" {
-				var err error
-				if raw, err = readFile(cmd, bpFile); err != nil {
+				raw, err := readFile(cmd, bpFile)
+				if err != nil {
 					return err
 				}
+				if !json.Valid(raw) {
+					return usageErrorf("--blueprint %s is not JSON", bpFile)
+				}
+				body["blueprint"] = json.RawMessage(raw)
 			}
-			svc, done, err := openService(cmd, true)
+			if len(edits) == 0 && bpFile == "" {
+				// Nothing to change: resolve is a retry.
+				body = nil
+			}
+			c, err := connect(cmd, writes)
 			if err != nil {
 				return err
 			}
-			defer done()
-			return runIncomplete(cmd, svc, args[0], edits, raw, asJSON)
+			defer c.Close()
+			path := "/incomplete-executions/" + url.PathEscape(args[0]) + "/resolve"
+			if body == nil {
+				path = "/incomplete-executions/" + url.PathEscape(args[0]) + "/retry"
+			}
+			return runIncomplete(cmd, c, path, body, asJSON)
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(c, &asJSON)
 	c.Flags().StringArrayVar(&sets, "set", nil, "MODULE.mapper.FIELD=VALUE or MODULE.parameters.FIELD=VALUE (repeatable)")
 	c.Flags().StringVar(&bpFile, "blueprint", "", "replace the incomplete execution's blueprint with this file first")
 	return c
 }
 
-// runIncomplete resolves one incomplete execution now and prints the outcome.
-func runIncomplete(cmd *cobra.Command, svc *service.Service, id string, edits []service.Edit, raw []byte, asJSON bool) error {
-	rr, after, err := svc.Resolve(cmd.Context(), id, edits, raw)
+// runIncomplete retries (or resolves) one incomplete execution now and prints the
+// outcome; it exits 1 unless the incomplete execution ended resolved.
+func runIncomplete(cmd *cobra.Command, c *client, path string, body any, asJSON bool) error {
+	var rr api.RetryResult
+	data, err := c.call(cmd.Context(), "POST", path, nil, body, &rr)
 	if err != nil {
 		return err
 	}
-	return printAttempt(cmd, rr, after, asJSON)
-}
-
-// printAttempt prints the outcome of an attempt run now; the exit status is 1 unless
-// the incomplete execution ended resolved.
-func printAttempt(cmd *cobra.Command, rr *service.RunResult, after *weft.Incomplete, asJSON bool) error {
-	res := rr.Result
-	more := make([]string, 0, len(rr.Incomplete))
-	for _, ie := range rr.Incomplete {
-		more = append(more, ie.ID)
-	}
+	after, res := rr.IncompleteExecution, rr.Run
 	if asJSON {
-		out := map[string]any{"incompleteExecution": after.JSON(), "executionId": res.ExecutionID,
-			"status": res.Status, "operations": res.Operations, "error": res.Error, "incompleteExecutions": more}
-		writeJSON(cmd.OutOrStdout(), out)
+		printRaw(cmd, data)
 	} else {
 		w := cmd.OutOrStdout()
 		fmt.Fprintf(w, "incomplete execution %s: attempt %d ran as execution %s and ended %s (%d operation(s))\n",
@@ -320,7 +382,7 @@ func printAttempt(cmd *cobra.Command, rr *service.RunResult, after *weft.Incompl
 		default:
 			fmt.Fprintf(w, "  still %s at module %d: %s: %s\n", after.Status, after.FailedModuleID, after.ErrorType, after.ErrorMessage)
 		}
-		for _, id := range more {
+		for _, id := range res.IncompleteExecutions {
 			fmt.Fprintf(w, "  new incomplete execution %s\n", id)
 		}
 		if r := res.Response; r != nil {
@@ -328,7 +390,7 @@ func printAttempt(cmd *cobra.Command, rr *service.RunResult, after *weft.Incompl
 		}
 	}
 	if after.Status != weft.IncompleteResolved {
-		return &ExitError{Code: 1}
+		return &ExitError{Code: ExitFailed}
 	}
 	return nil
 }
@@ -343,33 +405,35 @@ func newIncompleteDelete() *cobra.Command {
 	)
 	c := &cobra.Command{
 		Use:   "delete ID... | --scenario ID --all [--except ID,...] --confirm",
-		Short: "Delete incomplete executions (all of a scenario needs --confirm)",
+		Short: "Delete incomplete executions (all of a scenario needs --confirm): a job with a progress bar",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sel, err := selection(args, scenario, allFlag, except)
+			body, err := selectionBody(args, scenario, allFlag, except)
 			if err != nil {
 				return err
 			}
-			if sel.All && !confirm {
-				return fmt.Errorf("deleting every incomplete execution of scenario %d needs --confirm", scenario)
+			if allFlag && !confirm {
+				return usageErrorf("deleting every incomplete execution of scenario %d needs --confirm", scenario)
 			}
-			svc, done, err := openService(cmd, true)
+			if allFlag {
+				body["confirmed"] = true
+			}
+			c, err := connect(cmd, writes)
 			if err != nil {
 				return err
 			}
-			defer done()
-			n, err := svc.Delete(cmd.Context(), sel, confirm)
+			defer c.Close()
+			var j api.Job
+			if _, err := c.call(cmd.Context(), "POST", "/incomplete-executions/delete", nil, body, &j); err != nil {
+				return err
+			}
+			j, data, err := followJob(cmd, c, j)
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				writeJSON(cmd.OutOrStdout(), map[string]any{"deleted": n})
-			} else {
-				fmt.Fprintf(cmd.OutOrStdout(), "%d incomplete execution(s) deleted\n", n)
-			}
-			return nil
+			return finishJob(cmd, j, data, asJSON)
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(c, &asJSON)
 	c.Flags().Int64Var(&scenario, "scenario", 0, "the scenario whose incomplete executions to delete (with --all)")
 	c.Flags().BoolVar(&allFlag, "all", false, "every incomplete execution of --scenario")
 	c.Flags().StringSliceVar(&except, "except", nil, "ids to keep (with --all)")

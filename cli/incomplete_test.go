@@ -61,16 +61,20 @@ func TestIncompleteLifecycle(t *testing.T) {
 	}
 	// list: exactly the documented fields.
 	code, out, _ := weft(t, "", "incomplete", "list", "--scenario", fmt.Sprint(run.ScenarioID), "--status", "unresolved", "--json")
-	var list []map[string]any
-	if err := json.Unmarshal([]byte(out), &list); err != nil || code != 0 || len(list) != 3 {
+	var page struct {
+		Items      []map[string]any `json:"items"`
+		NextCursor *string          `json:"nextCursor"`
+	}
+	if err := json.Unmarshal([]byte(out), &page); err != nil || code != 0 || len(page.Items) != 3 || page.NextCursor != nil {
 		t.Fatalf("list: exit %d %v %s", code, err, out)
 	}
+	list := page.Items
 	var keys []string
 	for k := range list[0] {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	want := "attempts autoRetry breakerKey createdAt errorMessage errorType executionId failedModuleId id nextAttemptAt outcomeUnknown resolvedAt scenarioId sizeBytes status"
+	want := "attempts autoRetry breakerKey createdAt errorDetails errorMessage errorType executionId failedModuleId id nextAttemptAt outcomeUnknown resolvedAt scenarioId sizeBytes status"
 	if strings.Join(keys, " ") != want {
 		t.Fatalf("IE JSON fields:\n %s\nwant\n %s", strings.Join(keys, " "), want)
 	}
@@ -188,5 +192,64 @@ func TestRunCorpus001DedupeAcrossRuns(t *testing.T) {
 	want := []string{`/new-records {"id": "r1", "email": "r1@example.com"}`, `/new-records {"id": "r2", "email": "r2@example.com"}`}
 	if g := got(); strings.Join(g, "|") != strings.Join(want, "|") {
 		t.Fatalf("API calls %q, want %q", g, want)
+	}
+}
+
+// TestIncompleteRetryManyFollowsTheJob: a retry of several incomplete executions is a
+// job; without a server the command carries the retries out itself, draws the
+// progress on stderr (a line per tenth when stderr is not a terminal) and ends with
+// the counts by outcome; any that failed again make the exit status 1.
+func TestIncompleteRetryManyFollowsTheJob(t *testing.T) {
+	srv, _, set := standIn(t, 422)
+	file := writeFile(t, "orders.json", orderBlueprint(srv.URL))
+	var run struct {
+		ScenarioID int64 `json:"scenarioId"`
+	}
+	for i := range 5 {
+		code, out, _ := weft(t, "", "run", file, "--input", fmt.Sprintf(`{"id":"o%d"}`, i), "--json")
+		if err := json.Unmarshal([]byte(out), &run); err != nil || code != 0 {
+			t.Fatalf("run: exit %d %s", code, out)
+		}
+	}
+	sc := fmt.Sprint(run.ScenarioID)
+	set(200, 200, 422) // two calls succeed, the others are refused again
+	code, out, errOut := weft(t, "", "incomplete", "retry", "--scenario", sc, "--all")
+	if code != 1 || out != "5 incomplete execution(s) retried: 2 resolved, 3 failed, 0 retrying, 0 deleted, 0 skipped\n" {
+		t.Fatalf("retry --all: exit %d\n%s%s", code, out, errOut)
+	}
+	var lines []string // the progress lines (the runs' own log lines are beside them)
+	for _, l := range strings.Split(errOut, "\n") {
+		if strings.HasPrefix(l, "retry [") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) < 2 {
+		t.Fatalf("progress lines: %q", errOut)
+	}
+	if first := lines[0]; first != "retry [..............................] 0/5  0 resolved, 0 failed, 0 retrying, 0 deleted, 0 skipped" {
+		t.Errorf("first progress line %q", first)
+	}
+	if last := lines[len(lines)-1]; last != "retry [##############################] 5/5  2 resolved, 3 failed, 0 retrying, 0 deleted, 0 skipped" {
+		t.Errorf("last progress line %q", last)
+	}
+	// --json: the job as it ended; --no-wait: the job as it started, the retries queued.
+	set(422)
+	code, out, _ = weft(t, "", "incomplete", "retry", "--scenario", sc, "--all", "--json")
+	var job struct {
+		Kind, Status string
+		Total, Done  int
+		Counts       map[string]int
+	}
+	if err := json.Unmarshal([]byte(out), &job); err != nil || code != 1 || job.Kind != "retry" || job.Status != "done" ||
+		job.Total != 3 || job.Done != 3 || job.Counts["failed"] != 3 {
+		t.Fatalf("retry --json: exit %d %s", code, out)
+	}
+	code, out, _ = weft(t, "", "incomplete", "retry", "--scenario", sc, "--all", "--no-wait", "--json")
+	if err := json.Unmarshal([]byte(out), &job); err != nil || code != 0 || job.Status != "running" || job.Total != 3 || job.Done != 0 {
+		t.Fatalf("retry --no-wait: exit %d %s", code, out)
+	}
+	code, out, _ = weft(t, "", "incomplete", "list", "--scenario", sc, "--status", "pending", "--json")
+	if code != 0 || strings.Count(out, `"status":"pending"`) != 3 {
+		t.Fatalf("queued by --no-wait: %s", out)
 	}
 }

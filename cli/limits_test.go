@@ -40,7 +40,7 @@ func TestServeLimitFlagsAreChecked(t *testing.T) {
 		{"--regex-budget", "0s", `"--regex-budget" flag: regexBudget: must be positive`},
 	} {
 		code, _, errOut := weft(t, "", "serve", "--addr", "127.0.0.1:0", c.flag, c.value)
-		if code != 1 || !strings.Contains(errOut, c.want) {
+		if code != 2 || !strings.Contains(errOut, c.want) {
 			t.Errorf("%s %s: exit %d %s", c.flag, c.value, code, errOut)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/weftworks/weft/app/oauth"
+	"github.com/weftworks/weft/server/api"
 	"github.com/weftworks/weft/service"
 )
 
@@ -43,32 +44,32 @@ func newOAuthClientSetCmd() *cobra.Command {
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if _, ok := oauth.Lookup(args[0]); !ok {
-				return fmt.Errorf("%q is not a provider weft knows (%s)", args[0], oauth.ProviderNames())
+				return usageErrorf("%q is not a provider weft knows (%s)", args[0], oauth.ProviderNames())
 			}
 			if strings.TrimSpace(id) == "" {
-				return errors.New("--client-id is required")
+				return usageErrorf("--client-id is required")
 			}
 			if name, ok := strings.CutPrefix(secret, "@"); ok {
 				raw, err := readFile(cmd, name)
 				if err != nil {
-					return fmt.Errorf("--client-secret: %w", err)
+					return usageErrorf("--client-secret: %v", err)
 				}
 				secret = strings.TrimSpace(string(raw))
 			}
-			if _, err := loadSecrets(cmd, true); err != nil { // like the first connection, creates the key file
-				return err
-			}
-			svc, done, err := openService(cmd, false)
+			c, err := connect(cmd, reads, connectOptions{keys: true}) // like the first connection, creates the key file
 			if err != nil {
 				return err
 			}
-			defer done()
-			info, err := svc.SetOAuthClient(cmd.Context(), args[0], id, secret)
+			defer c.Close()
+			var info service.OAuthClientInfo
+			data, err := c.call(cmd.Context(), "PUT", "/oauth-clients/"+url.PathEscape(args[0]), nil,
+				map[string]string{"clientId": id, "clientSecret": secret}, &info)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				return printJSON(cmd, info)
+				printRaw(cmd, data)
+				return nil
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "OAuth client for %s set (client id %s, secret %s)\n", info.Provider, info.ClientID,
 				map[bool]string{true: "stored encrypted", false: "none: a public client"}[info.HasSecret])
@@ -77,7 +78,7 @@ func newOAuthClientSetCmd() *cobra.Command {
 	}
 	c.Flags().StringVar(&id, "client-id", "", "the client id the provider issued")
 	c.Flags().StringVar(&secret, "client-secret", "", "the client secret, @file, or @- for stdin")
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(c, &asJSON)
 	return c
 }
 
@@ -88,55 +89,63 @@ func newOAuthClientListCmd() *cobra.Command {
 		Short: "List the registered OAuth clients (never their secrets)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			svc, done, err := openService(cmd, false)
+			c, err := connect(cmd, reads)
 			if err != nil {
 				return err
 			}
-			defer done()
-			cs, err := svc.OAuthClients(cmd.Context())
+			defer c.Close()
+			var list struct {
+				Items []service.OAuthClientInfo `json:"items"`
+			}
+			data, err := c.call(cmd.Context(), "GET", "/oauth-clients", nil, nil, &list)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				if cs == nil {
-					cs = []service.OAuthClientInfo{}
-				}
-				return printJSON(cmd, cs)
+				printRaw(cmd, data)
+				return nil
 			}
-			if len(cs) == 0 {
+			if len(list.Items) == 0 {
 				fmt.Fprintln(cmd.OutOrStdout(), "no OAuth clients")
 				return nil
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "PROVIDER\tCLIENT ID\tSECRET\tUPDATED")
-			for _, c := range cs {
-				fmt.Fprintf(tw, "%s\t%s\t%v\t%s\n", c.Provider, c.ClientID, c.HasSecret, c.UpdatedAt.Format(time.RFC3339))
+			for _, c := range list.Items {
+				fmt.Fprintf(tw, "%s\t%s\t%v\t%s\n", c.Provider, c.ClientID, c.HasSecret, c.UpdatedAt.UTC().Format(time.RFC3339))
 			}
 			return tw.Flush()
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(c, &asJSON)
 	return c
 }
 
 func newOAuthClientDeleteCmd() *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	c := &cobra.Command{
 		Use:   "delete PROVIDER",
 		Short: "Remove a provider's OAuth client (its connections cannot refresh until one is set again)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, done, err := openService(cmd, false)
+			c, err := connect(cmd, reads)
 			if err != nil {
 				return err
 			}
-			defer done()
-			if err := svc.DeleteOAuthClient(cmd.Context(), args[0]); err != nil {
+			defer c.Close()
+			if _, err := c.do(cmd.Context(), "DELETE", "/oauth-clients/"+url.PathEscape(args[0]), nil, nil); err != nil {
 				return err
+			}
+			if asJSON {
+				writeJSON(cmd.OutOrStdout(), map[string]any{"provider": args[0], "deleted": true})
+				return nil
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "OAuth client for %s deleted\n", args[0])
 			return nil
 		},
 	}
+	jsonFlag(c, &asJSON)
+	return c
 }
 
 func newOAuthProvidersCmd() *cobra.Command {
@@ -179,17 +188,17 @@ func baseURLOf(flag string) string {
 func newConnAuthorizeCmd() *cobra.Command {
 	var baseURL, addr string
 	var timeout time.Duration
+	var asJSON bool
 	c := &cobra.Command{
 		Use:   "authorize ID [--base-url URL] [--addr ADDR] [--timeout 10m]",
 		Short: "Connect an OAuth connection: prints the consent URL and waits for the person to consent",
 		Long: "authorize starts the authorization code grant (PKCE) for an OAuth connection and prints the\n" +
-			"URL to open in a browser. The provider sends the browser back to BASE/oauth/callback (BASE is\n" +
-			"--base-url, else $WEFT_BASE_URL, else http://127.0.0.1:8080: the address registered with the\n" +
-			"provider, the same as weft serve --base-url).\n\n" +
-			"While weft serve runs on the data folder, its callback finishes the connection and this\n" +
-			"command waits for that in the database. Otherwise it takes the data folder and serves the\n" +
-			"callback itself on --addr (default: BASE's host and port) until the connection is made, the\n" +
-			"person refuses, or --timeout passes.",
+			"URL to open in a browser. The provider sends the browser back to BASE/oauth/callback.\n\n" +
+			"Through a server (the one holding the data folder, or --server) BASE is the server's own base\n" +
+			"URL and its callback finishes the connection; the command waits for that. Otherwise it takes\n" +
+			"the data folder and serves the callback itself on --addr (default: BASE's host and port;\n" +
+			"BASE is --base-url, else $WEFT_BASE_URL, else http://127.0.0.1:8080, the address registered\n" +
+			"with the provider) until the connection is made, the person refuses, or --timeout passes.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := connectionArg(args[0])
@@ -199,30 +208,27 @@ func newConnAuthorizeCmd() *cobra.Command {
 			base := baseURLOf(baseURL)
 			bu, err := url.Parse(base)
 			if err != nil || (bu.Scheme != "http" && bu.Scheme != "https") || bu.Host == "" {
-				return fmt.Errorf("--base-url %q is not an http(s) URL", base)
+				return usageErrorf("--base-url %q is not an http(s) URL", base)
 			}
-			unlock, lockErr := service.Lock(dataDir(cmd))
-			switch {
-			case lockErr == nil:
-				defer unlock()
-			case !errors.Is(lockErr, service.ErrLocked):
-				return lockErr
-			}
-			svc, done, err := openService(cmd, false)
+			c, err := connect(cmd, writes)
 			if err != nil {
 				return err
 			}
-			defer done()
+			defer c.Close()
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			redirect := base + "/oauth/callback"
-			var (
-				ln      net.Listener
-				results chan error
-				ours    atomic.Value // the state of this command's flow
-			)
-			ours.Store("")
-			if lockErr == nil {
+			w := cmd.OutOrStdout()
+			if c.mode != modeLocal {
+				var a service.Authorization
+				if _, err := c.call(ctx, "POST", fmt.Sprintf("/connections/%d/authorize", id), nil, nil, &a); err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "open this URL in a browser and consent (it expires at %s):\n%s\n", a.ExpiresAt.UTC().Format(time.RFC3339), a.URL)
+				fmt.Fprintf(w, "waiting for the server's callback …\n")
+				if err := waitForState(ctx, c, id, a.State); err != nil {
+					return fmt.Errorf("connection %d: %w", id, err)
+				}
+			} else {
 				// No server: serve the callback here, on BASE's address or --addr.
 				if addr == "" {
 					addr = bu.Host
@@ -230,22 +236,22 @@ func newConnAuthorizeCmd() *cobra.Command {
 						addr = net.JoinHostPort(bu.Hostname(), map[string]string{"http": "80", "https": "443"}[bu.Scheme])
 					}
 				}
-				if ln, err = net.Listen("tcp", addr); err != nil {
+				ln, err := net.Listen("tcp", addr)
+				if err != nil {
 					return fmt.Errorf("serve the callback on %s: %w (give --addr, or start weft serve)", addr, err)
 				}
-				results = make(chan error, 1)
-				srv := &http.Server{Handler: callbackHandler(svc, &ours, results), ReadHeaderTimeout: 10 * time.Second}
+				var ours atomic.Value // the state of this command's flow
+				ours.Store("")
+				results := make(chan error, 1)
+				srv := &http.Server{Handler: callbackHandler(c.svc, &ours, results), ReadHeaderTimeout: 10 * time.Second}
 				go srv.Serve(ln)
 				defer srv.Close()
-			}
-			a, err := svc.Authorize(ctx, id, redirect, nil)
-			if err != nil {
-				return err
-			}
-			ours.Store(a.State)
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "open this URL in a browser and consent (it expires at %s):\n%s\n", a.ExpiresAt.Format(time.RFC3339), a.URL)
-			if ln != nil {
+				a, err := c.svc.Authorize(ctx, id, base+"/oauth/callback", nil)
+				if err != nil {
+					return err
+				}
+				ours.Store(a.State)
+				fmt.Fprintf(w, "open this URL in a browser and consent (it expires at %s):\n%s\n", a.ExpiresAt.Format(time.RFC3339), a.URL)
 				fmt.Fprintf(w, "waiting for the callback on %s …\n", ln.Addr())
 				select {
 				case err := <-results:
@@ -255,40 +261,51 @@ func newConnAuthorizeCmd() *cobra.Command {
 				case <-ctx.Done():
 					return fmt.Errorf("connection %d: no callback within %s", id, timeout)
 				}
-			} else {
-				fmt.Fprintf(w, "weft serve is running: waiting for its callback …\n")
-				if err := waitForFlow(ctx, svc, a.State); err != nil {
-					return fmt.Errorf("connection %d: %w", id, err)
-				}
+			}
+			var st api.OAuthStatus
+			stData, err := c.call(cmd.Context(), "GET", fmt.Sprintf("/connections/%d/oauth", id), nil, nil, &st)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				printRaw(cmd, stData)
+				return nil
 			}
 			fmt.Fprintf(w, "connection %d connected\n", id)
-			if blocked, err := svc.BlockedBy(cmd.Context(), id); err == nil && len(blocked) > 0 {
-				fmt.Fprintf(w, "%d incomplete execution(s) waited for it: weft incomplete retry %s\n", len(blocked), strings.Join(blocked, " "))
+			if len(st.Blocked) > 0 {
+				fmt.Fprintf(w, "%d incomplete execution(s) waited for it: weft incomplete retry %s\n", len(st.Blocked), strings.Join(st.Blocked, " "))
 			}
 			return nil
 		},
 	}
-	c.Flags().StringVar(&baseURL, "base-url", "", "weft's public base URL, as registered with the provider (default $WEFT_BASE_URL or http://127.0.0.1:8080)")
-	c.Flags().StringVar(&addr, "addr", "", "where to serve the callback when weft serve is not running (default: the base URL's host and port)")
+	c.Flags().StringVar(&baseURL, "base-url", "", "without a server: weft's public base URL, as registered with the provider (default $WEFT_BASE_URL or http://127.0.0.1:8080)")
+	c.Flags().StringVar(&addr, "addr", "", "without a server: where to serve the callback (default: the base URL's host and port)")
 	c.Flags().DurationVar(&timeout, "timeout", service.AuthorizationTTL, "how long to wait for the person")
+	jsonFlag(c, &asJSON)
 	return c
 }
 
-// waitForFlow polls the flow a running server finishes (another process: the
-// database is what both see).
-func waitForFlow(ctx context.Context, svc *service.Service, state string) error {
+// waitForState polls the authorization a server finishes (its callback), until it is
+// done or failed.
+func waitForState(ctx context.Context, c *client, id int64, state string) error {
 	tick := time.NewTicker(300 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		f, err := svc.AuthorizationStatus(ctx, state)
-		if err != nil {
+		var st api.AuthorizationState
+		if _, err := c.call(ctx, "GET", fmt.Sprintf("/connections/%d/authorizations/%s", id, url.PathEscape(state)), nil, nil, &st); err != nil {
+			if ctx.Err() != nil {
+				return errors.New("no callback before the timeout")
+			}
 			return err
 		}
-		switch f.Status {
+		switch st.Status {
 		case service.FlowDone:
 			return nil
 		case service.FlowFailed:
-			return errors.New(f.Message)
+			if st.Message != nil {
+				return errors.New(*st.Message)
+			}
+			return errors.New("the authorization failed")
 		}
 		select {
 		case <-ctx.Done():

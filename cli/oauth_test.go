@@ -2,21 +2,20 @@ package cli_test
 
 import (
 	"bufio"
+	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/weftworks/weft/app/all"
 	"github.com/weftworks/weft/app/oauth/oauthtest"
 	"github.com/weftworks/weft/cli"
-	"github.com/weftworks/weft/secrets"
-	"github.com/weftworks/weft/service"
-	"github.com/weftworks/weft/store/sqlite"
 )
 
 func TestOAuthClientsCommands(t *testing.T) {
@@ -110,9 +109,9 @@ func TestConnectionsAuthorizeOneOffListener(t *testing.T) {
 	}
 }
 
-// While weft serve holds the data folder, authorize does not listen: it stores the
-// flow and waits until the server's callback (here, a service on the same database in
-// this process, as the server would be) finishes it.
+// While weft serve holds the data folder, authorize asks it: the server starts the
+// flow (its own base URL in redirect_uri), its callback finishes it, and the command
+// waits for that through the API — found in DATA/weft.addr, with the local credential.
 func TestConnectionsAuthorizeThroughRunningServer(t *testing.T) {
 	s := oauthtest.New(t)
 	dir := dataDirOf(t)
@@ -120,35 +119,16 @@ func TestConnectionsAuthorizeThroughRunningServer(t *testing.T) {
 	if code, out, errOut := weft(t, "", "connections", "create", "--name", "Stand-in", "--type", "oauth2", "--credentials", creds); code != 0 {
 		t.Fatalf("create: %s %s", out, errOut)
 	}
-	// The "server": holds the lock and answers the callback from the database.
-	unlock, err := service.Lock(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unlock()
-	st, err := sqlite.Open(t.Context(), filepath.Join(dir, "weft.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	kr, err := secrets.Load(secrets.Config{KeyFile: filepath.Join(dir, "secret.keys"), NoCreate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := all.WithStore(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	server, err := service.New(service.Config{Store: st, Registry: reg, Secrets: kr})
-	if err != nil {
-		t.Fatal(err)
-	}
+	serverAddr := startServe(t, dir, "--base-url", "https://weft.example.com", "--net-allow", "127.0.0.1")
 
 	pr, pw := io.Pipe()
 	done := make(chan int, 1)
 	go func() {
-		code := cli.Main(t.Context(), []string{"--data", dir, "connections", "authorize", "1", "--base-url", "https://weft.example.com"},
-			strings.NewReader(""), pw, io.Discard)
+		var errb strings.Builder
+		code := cli.Main(t.Context(), []string{"--data", dir, "connections", "authorize", "1"}, strings.NewReader(""), pw, &errb)
+		if code != 0 {
+			t.Logf("authorize: %s", errb.String())
+		}
 		pw.Close()
 		done <- code
 	}()
@@ -158,7 +138,7 @@ func TestConnectionsAuthorizeThroughRunningServer(t *testing.T) {
 		if strings.HasPrefix(lines.Text(), s.URL) {
 			authURL = lines.Text()
 		}
-		if strings.Contains(lines.Text(), "weft serve is running") {
+		if strings.Contains(lines.Text(), "waiting for the server's callback") {
 			break
 		}
 	}
@@ -174,15 +154,59 @@ func TestConnectionsAuthorizeThroughRunningServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	// The browser comes back to the server (behind its public base URL).
 	back, _ := url.Parse(resp.Header.Get("Location"))
-	if _, err := server.CompleteAuthorization(t.Context(), service.Callback{State: back.Query().Get("state"), Code: back.Query().Get("code")}); err != nil {
+	cb, err := http.Get(serverAddr + "/oauth/callback?" + back.RawQuery)
+	if err != nil {
 		t.Fatal(err)
 	}
+	cb.Body.Close()
 	var rest []string
 	for lines.Scan() {
 		rest = append(rest, lines.Text())
 	}
 	if code := <-done; code != 0 || !strings.Contains(strings.Join(rest, "\n"), "connection 1 connected") {
-		t.Fatalf("authorize ended %d: %v", code, rest)
+		t.Fatalf("authorize ended %d (callback %d): %v", code, cb.StatusCode, rest)
 	}
+}
+
+// startServe runs `weft serve` in this process on a free port until the test ends and
+// returns its address once it listens (and has written DATA/weft.addr).
+func startServe(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	pr, pw := io.Pipe()
+	exited := make(chan int, 1)
+	go func() {
+		var errb strings.Builder
+		code := cli.Main(ctx, append([]string{"--data", dir, "serve", "--addr", "127.0.0.1:0"}, args...), strings.NewReader(""), pw, &errb)
+		if code != 0 {
+			t.Logf("serve: exit %d: %s", code, errb.String())
+		}
+		pw.Close()
+		exited <- code
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-exited
+	})
+	lines := bufio.NewScanner(pr)
+	for lines.Scan() {
+		if strings.HasPrefix(lines.Text(), "weft serving on") {
+			go io.Copy(io.Discard, pr)
+			raw, err := os.ReadFile(filepath.Join(dir, "weft.addr"))
+			if err != nil {
+				t.Fatalf("serve listens but wrote no weft.addr: %v", err)
+			}
+			var info struct {
+				URL string `json:"url"`
+			}
+			if err := json.Unmarshal(raw, &info); err != nil || info.URL == "" {
+				t.Fatalf("weft.addr: %v %s", err, raw)
+			}
+			return info.URL
+		}
+	}
+	t.Fatalf("serve ended before listening (exit %d)", <-exited)
+	return ""
 }

@@ -1,15 +1,13 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/weftworks/weft"
-	"github.com/weftworks/weft/store"
-	"github.com/weftworks/weft/value"
+	"github.com/weftworks/weft/server/api"
 )
 
 // `weft queue`: the trigger queue of a scenario — payloads waiting for a run, being
@@ -29,51 +27,59 @@ func newQueueList() *cobra.Command {
 		asJSON   bool
 		scenario int64
 		status   []string
-		limit    int
 		after    int64
+		page     pageFlags
 	)
 	c := &cobra.Command{
 		Use:   "list [--scenario ID] [--status waiting,running,dead]",
 		Short: "List queued trigger payloads in arrival order (without the payloads)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f := store.QueueFilter{ScenarioID: scenario, Limit: limit, AfterID: after}
-			var err error
-			if f.Status, err = queueStatuses(status); err != nil {
-				return err
-			}
-			if limit < 1 {
-				return fmt.Errorf("--limit %d: want at least 1", limit)
-			}
-			svc, done, err := openService(cmd, false)
+			statuses, err := queueStatuses(status)
 			if err != nil {
 				return err
 			}
-			defer done()
-			items, err := svc.ListQueue(cmd.Context(), f)
+			cursor := ""
+			if after > 0 {
+				cursor = strconv.FormatInt(after, 10)
+			}
+			q := page.query(cursor)
+			if len(statuses) > 0 {
+				q.Set("status", strings.Join(statuses, ","))
+			}
+			if scenario != 0 {
+				q.Set("scenario", strconv.FormatInt(scenario, 10))
+			}
+			c, err := connect(cmd, reads)
 			if err != nil {
 				return err
 			}
-			views := make([]weft.QueueItemJSON, len(items))
-			for i, it := range items {
-				views[i] = it.JSON()
+			defer c.Close()
+			data, err := c.do(cmd.Context(), "GET", "/queue", q, nil)
+			if err != nil {
+				return err
 			}
 			if asJSON {
-				writeJSON(cmd.OutOrStdout(), views)
+				printRaw(cmd, data)
 				return nil
 			}
-			for _, v := range views {
+			p, err := decodePage[weft.QueueItemJSON](data)
+			if err != nil {
+				return err
+			}
+			for _, v := range p.Items {
 				fmt.Fprintf(cmd.OutOrStdout(), "%d  scenario %d  %-7s %9s  %s%s\n", v.ID, v.ScenarioID, v.Status,
 					humanBytes(v.SizeBytes), v.EnqueuedAt, queueNote(v))
 			}
+			moreHint(cmd, p.NextCursor)
 			return nil
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(c, &asJSON)
 	c.Flags().Int64Var(&scenario, "scenario", 0, "only this scenario's queue")
 	c.Flags().StringSliceVar(&status, "status", nil, "only these statuses (waiting, running, dead)")
-	c.Flags().IntVar(&limit, "limit", 50, "at most this many")
-	c.Flags().Int64Var(&after, "after", 0, "only those after this id (cursor)")
+	c.Flags().Int64Var(&after, "after", 0, "only those after this id")
+	page.add(c)
 	return c
 }
 
@@ -101,30 +107,18 @@ func newQueueShow() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			svc, done, err := openService(cmd, false)
+			c, err := connect(cmd, reads)
 			if err != nil {
 				return err
 			}
-			defer done()
-			it, confidential, err := svc.GetQueued(cmd.Context(), 0, id)
+			defer c.Close()
+			var v api.QueueItemDetail
+			data, err := c.call(cmd.Context(), "GET", fmt.Sprintf("/queue/%d", id), nil, nil, &v)
 			if err != nil {
 				return err
-			}
-			v := it.JSON()
-			var payload json.RawMessage // the stored (tagged) JSON as plain JSON
-			if !confidential {
-				p, err := value.UnmarshalTagged(it.Payload)
-				if err != nil {
-					return fmt.Errorf("queued payload %d: stored payload: %w", id, err)
-				}
-				payload = value.JSON(p)
 			}
 			if asJSON {
-				writeJSON(cmd.OutOrStdout(), struct {
-					weft.QueueItemJSON
-					Confidential bool `json:"confidential"`
-					Payload      any  `json:"payload"`
-				}{v, confidential, payload})
+				printRaw(cmd, data)
 				return nil
 			}
 			w := cmd.OutOrStdout()
@@ -137,16 +131,51 @@ func newQueueShow() *cobra.Command {
 			} else if v.ExecutionID != nil {
 				fmt.Fprintf(w, "  being run by execution %s\n", *v.ExecutionID)
 			}
-			if confidential {
+			if v.Confidential {
 				fmt.Fprintln(w, "  confidential scenario: the payload is kept for its run but not shown")
 			} else {
-				fmt.Fprintf(w, "  payload: %s\n", payload)
+				fmt.Fprintf(w, "  payload: %s\n", compact(v.Payload))
 			}
 			return nil
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(c, &asJSON)
 	return c
+}
+
+// queueTarget is where a bulk queue command posts: the scenario's queue for --all,
+// the queue of every scenario for ids.
+func queueTarget(args []string, scenario int64, allFlag bool, except []string, statuses []string, del bool) (string, map[string]any, error) {
+	ids, err := queueIDs(args)
+	if err != nil {
+		return "", nil, err
+	}
+	ex, err := queueIDs(splitList(except))
+	if err != nil {
+		return "", nil, usageErrorf("--except: %v", err)
+	}
+	switch {
+	case len(args) > 0 && (allFlag || scenario != 0):
+		return "", nil, usageErrorf("give queued payload ids, or --scenario ID --all, not both")
+	case len(args) == 0 && !(allFlag && scenario != 0):
+		return "", nil, usageErrorf("give queued payload ids, or --scenario ID --all [--except ID,...]")
+	case len(ex) > 0 && !allFlag:
+		return "", nil, usageErrorf("--except needs --scenario ID --all")
+	}
+	action := map[bool]string{false: "retry", true: "delete"}[del]
+	body := map[string]any{}
+	if len(statuses) > 0 {
+		body["status"] = statuses
+	}
+	if allFlag {
+		body["all"], body["except"] = true, ex
+		if del {
+			body["confirmed"] = true
+		}
+		return fmt.Sprintf("/scenarios/%d/queue/%s", scenario, action), body, nil
+	}
+	body["ids"] = ids
+	return "/queue/" + action, body, nil
 }
 
 func newQueueRetry() *cobra.Command {
@@ -164,28 +193,29 @@ func newQueueRetry() *cobra.Command {
 			"active (`weft scenarios activate ID`). Waiting and running payloads are left as\n" +
 			"they are.",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sel, err := queueSelection(args, scenario, allFlag, except)
+			path, body, err := queueTarget(args, scenario, allFlag, except, nil, false)
 			if err != nil {
 				return err
 			}
-			svc, done, err := openService(cmd, false)
+			c, err := connect(cmd, reads)
 			if err != nil {
 				return err
 			}
-			defer done()
-			n, err := svc.RetryQueued(cmd.Context(), sel)
+			defer c.Close()
+			var n struct{ Queued int }
+			data, err := c.call(cmd.Context(), "POST", path, nil, body, &n)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				writeJSON(cmd.OutOrStdout(), map[string]any{"queued": n})
+				printRaw(cmd, data)
 			} else {
-				fmt.Fprintf(cmd.OutOrStdout(), "%d payload(s) back in the queue; they run once the scenario is active\n", n)
+				fmt.Fprintf(cmd.OutOrStdout(), "%d payload(s) back in the queue; they run once the scenario is active\n", n.Queued)
 			}
 			return nil
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(c, &asJSON)
 	c.Flags().Int64Var(&scenario, "scenario", 0, "the scenario whose dead payloads to retry (with --all)")
 	c.Flags().BoolVar(&allFlag, "all", false, "every dead payload of --scenario")
 	c.Flags().StringSliceVar(&except, "except", nil, "ids to leave out (with --all)")
@@ -205,34 +235,36 @@ func newQueueDelete() *cobra.Command {
 		Use:   "delete ID... | --scenario ID --all [--status dead] [--except ID,...] --confirm",
 		Short: "Delete queued payloads (never one a run consumes now; all of a scenario needs --confirm)",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sel, err := queueSelection(args, scenario, allFlag, except)
+			statuses, err := queueStatuses(status)
 			if err != nil {
 				return err
 			}
-			if sel.Status, err = queueStatuses(status); err != nil {
-				return err
-			}
-			if sel.All && !confirm {
-				return fmt.Errorf("deleting every queued payload of scenario %d needs --confirm", scenario)
-			}
-			svc, done, err := openService(cmd, false)
+			path, body, err := queueTarget(args, scenario, allFlag, except, statuses, true)
 			if err != nil {
 				return err
 			}
-			defer done()
-			n, err := svc.DeleteQueued(cmd.Context(), sel)
+			if allFlag && !confirm {
+				return usageErrorf("deleting every queued payload of scenario %d needs --confirm", scenario)
+			}
+			c, err := connect(cmd, reads)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			var n struct{ Deleted int }
+			data, err := c.call(cmd.Context(), "POST", path, nil, body, &n)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				writeJSON(cmd.OutOrStdout(), map[string]any{"deleted": n})
+				printRaw(cmd, data)
 			} else {
-				fmt.Fprintf(cmd.OutOrStdout(), "%d queued payload(s) deleted\n", n)
+				fmt.Fprintf(cmd.OutOrStdout(), "%d queued payload(s) deleted\n", n.Deleted)
 			}
 			return nil
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(c, &asJSON)
 	c.Flags().Int64Var(&scenario, "scenario", 0, "the scenario whose queued payloads to delete (with --all)")
 	c.Flags().BoolVar(&allFlag, "all", false, "every queued payload of --scenario that no run consumes")
 	c.Flags().StringSliceVar(&except, "except", nil, "ids to keep (with --all)")
@@ -244,54 +276,45 @@ func newQueueDelete() *cobra.Command {
 func queueID(s string) (int64, error) {
 	id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 	if err != nil || id < 1 {
-		return 0, fmt.Errorf("queued payload id %q: want a positive whole number (see weft queue list)", s)
+		return 0, usageErrorf("queued payload id %q: want a positive whole number (see weft queue list)", s)
 	}
 	return id, nil
 }
 
-func queueStatuses(flags []string) ([]weft.QueueStatus, error) {
-	var out []weft.QueueStatus
-	for _, f := range flags {
-		for _, one := range strings.Split(f, ",") {
-			st := weft.QueueStatus(strings.TrimSpace(one))
-			if !st.Valid() {
-				return nil, fmt.Errorf("--status %q: want waiting, running or dead", one)
-			}
-			out = append(out, st)
-		}
-	}
-	return out, nil
-}
-
-func queueSelection(args []string, scenario int64, allFlag bool, except []string) (store.QueueSelection, error) {
-	sel := store.QueueSelection{ScenarioID: scenario, All: allFlag}
+func queueIDs(args []string) ([]int64, error) {
+	ids := []int64{}
 	for _, a := range args {
 		id, err := queueID(a)
 		if err != nil {
-			return sel, err
+			return nil, err
 		}
-		sel.IDs = append(sel.IDs, id)
+		ids = append(ids, id)
 	}
-	for _, e := range except {
-		for _, one := range strings.Split(e, ",") {
+	return ids, nil
+}
+
+// splitList splits repeated, comma-separated flag values.
+func splitList(flags []string) []string {
+	var out []string
+	for _, f := range flags {
+		for _, one := range strings.Split(f, ",") {
 			if one = strings.TrimSpace(one); one != "" {
-				id, err := queueID(one)
-				if err != nil {
-					return sel, fmt.Errorf("--except: %w", err)
-				}
-				sel.Except = append(sel.Except, id)
+				out = append(out, one)
 			}
 		}
 	}
-	switch {
-	case len(args) > 0 && (allFlag || scenario != 0):
-		return sel, fmt.Errorf("give queued payload ids, or --scenario ID --all, not both")
-	case len(args) == 0 && !(allFlag && scenario != 0):
-		return sel, fmt.Errorf("give queued payload ids, or --scenario ID --all [--except ID,...]")
-	case len(sel.Except) > 0 && !allFlag:
-		return sel, fmt.Errorf("--except needs --scenario ID --all")
+	return out
+}
+
+func queueStatuses(flags []string) ([]string, error) {
+	var out []string
+	for _, one := range splitList(flags) {
+		if !weft.QueueStatus(one).Valid() {
+			return nil, usageErrorf("--status %q: want waiting, running or dead", one)
+		}
+		out = append(out, one)
 	}
-	return sel, nil
+	return out, nil
 }
 
 // humanBytes prints a size for people: 812 B, 4.9 MB (decimal units).

@@ -53,11 +53,13 @@ func TestQueueCommands(t *testing.T) {
 	scenario := strconv.FormatInt(sc.ID, 10)
 
 	code, out, _ = weft(t, "", "queue", "list", "--scenario", scenario, "--json")
-	var items []root.QueueItemJSON
-	if err := json.Unmarshal([]byte(out), &items); err != nil || code != 0 || len(items) != 2 {
+	var page struct {
+		Items []root.QueueItemJSON `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(out), &page); err != nil || code != 0 || len(page.Items) != 2 {
 		t.Fatalf("queue list --json: exit %d %v\n%s", code, err, out)
 	}
-	dead, next := items[0], items[1]
+	dead, next := page.Items[0], page.Items[1]
 	if dead.Status != root.QueueDead || dead.Error == nil || dead.Error.Type != root.RuntimeError || dead.Error.ModuleID != 2 ||
 		dead.ExecutionID == nil || dead.DeadAt == nil || next.Status != root.QueueWaiting || next.Error != nil || next.ExecutionID != nil {
 		t.Fatalf("queue list: %s", out)
@@ -86,7 +88,8 @@ func TestQueueCommands(t *testing.T) {
 		t.Fatalf("queue retry: exit %d %s", code, out)
 	}
 	code, out, _ = weft(t, "", "queue", "list", "--scenario", scenario, "--status", "waiting", "--json")
-	if err := json.Unmarshal([]byte(out), &items); err != nil || code != 0 || len(items) != 2 || items[0].ID != dead.ID {
+	page.Items = nil
+	if err := json.Unmarshal([]byte(out), &page); err != nil || code != 0 || len(page.Items) != 2 || page.Items[0].ID != dead.ID {
 		t.Fatalf("after retry, both wait, the retried one first: %s", out)
 	}
 	if code, _, errOut := weft(t, "", "queue", "delete", "--scenario", scenario, "--all"); code == 0 || !strings.Contains(errOut, "--confirm") {
@@ -100,7 +103,7 @@ func TestQueueCommands(t *testing.T) {
 	if code != 0 || strings.TrimSpace(out) != `{"deleted":1}` {
 		t.Fatalf("queue delete --all: exit %d %s", code, out)
 	}
-	if code, out, _ = weft(t, "", "queue", "list", "--scenario", scenario, "--json"); code != 0 || strings.TrimSpace(out) != "[]" {
+	if code, out, _ = weft(t, "", "queue", "list", "--scenario", scenario, "--json"); code != 0 || strings.TrimSpace(out) != `{"items":[],"nextCursor":null}` {
 		t.Fatalf("queue after deletes: exit %d %s", code, out)
 	}
 }

@@ -1,18 +1,20 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/weftworks/weft"
-	"github.com/weftworks/weft/app"
+	"github.com/weftworks/weft/server/api"
 	"github.com/weftworks/weft/service"
 	"github.com/weftworks/weft/value"
 )
 
-// Outcome unknown and circuit breakers (docs/incomplete-executions.md §9, §10).
+// Outcome unknown, circuit breakers, resume preview (docs/incomplete-executions.md §9–§12),
+// through the REST API like every data command (docs/cli.md).
 
 func newIncompleteCheck() *cobra.Command {
 	var (
@@ -29,33 +31,39 @@ func newIncompleteCheck() *cobra.Command {
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if strings.TrimSpace(target) == "" {
-				return fmt.Errorf("--url is required: where the read-back finds the write")
+				return usageErrorf("--url is required: where the read-back finds the write")
 			}
-			svc, done, err := openService(cmd, false)
+			c, err := connect(cmd, reads) // a read-back call; nothing is recorded
 			if err != nil {
 				return err
 			}
-			defer done()
-			res, err := svc.CheckOutcome(cmd.Context(), args[0], app.Check{URL: target})
+			defer c.Close()
+			var res struct { // app.CheckResult, its output as sent
+				Done    bool            `json:"done"`
+				Output  json.RawMessage `json:"output"`
+				Message string          `json:"message"`
+			}
+			data, err := c.call(cmd.Context(), "POST", "/incomplete-executions/"+url.PathEscape(args[0])+"/check", nil,
+				map[string]string{"url": target}, &res)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				writeJSON(cmd.OutOrStdout(), res)
+				printRaw(cmd, data)
 			} else {
 				w := cmd.OutOrStdout()
 				fmt.Fprintln(w, res.Message)
 				if res.Done {
-					fmt.Fprintf(w, "  output: %s\n", value.JSON(map[string]any(res.Output)))
+					fmt.Fprintf(w, "  output: %s\n", compact(res.Output))
 				}
 			}
 			if !res.Done {
-				return &ExitError{Code: 1}
+				return &ExitError{Code: ExitFailed}
 			}
 			return nil
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(c, &asJSON)
 	c.Flags().StringVar(&target, "url", "", "where the read-back finds the write")
 	return c
 }
@@ -73,28 +81,24 @@ func newIncompleteMarkDone() *cobra.Command {
 			"Logged as a manual attempt; exit status 0 when the incomplete execution ended resolved.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			out := weft.Bundle{}
+			out := json.RawMessage(`{}`)
 			if strings.TrimSpace(output) != "" {
 				v, err := value.DecodeJSON([]byte(output))
-				m, ok := v.(map[string]any)
-				if err != nil || !ok {
-					return fmt.Errorf("--output must be a JSON object (what the module would have returned)")
+				if _, ok := v.(map[string]any); err != nil || !ok {
+					return usageErrorf("--output must be a JSON object (what the module would have returned)")
 				}
-				out = m
+				out = json.RawMessage(output)
 			}
-			svc, done, err := openService(cmd, true)
+			c, err := connect(cmd, writes)
 			if err != nil {
 				return err
 			}
-			defer done()
-			rr, after, err := svc.MarkDone(cmd.Context(), args[0], out)
-			if err != nil {
-				return err
-			}
-			return printAttempt(cmd, rr, after, asJSON)
+			defer c.Close()
+			return runIncomplete(cmd, c, "/incomplete-executions/"+url.PathEscape(args[0])+"/mark-done",
+				map[string]any{"output": out}, asJSON)
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(c, &asJSON)
 	c.Flags().StringVar(&output, "output", "", "the module's output as a JSON object")
 	return c
 }
@@ -107,49 +111,62 @@ func newBreakersCmd() *cobra.Command {
 		Short: "List the open circuit breakers",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			svc, done, err := openService(cmd, false)
+			c, err := connect(cmd, reads)
 			if err != nil {
 				return err
 			}
-			defer done()
-			bs, err := svc.Breakers(cmd.Context())
+			defer c.Close()
+			var page struct {
+				Items []api.Breaker `json:"items"`
+			}
+			data, err := c.call(cmd.Context(), "GET", "/breakers", nil, nil, &page)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				writeJSON(cmd.OutOrStdout(), bs)
+				printRaw(cmd, data)
 				return nil
 			}
 			w := cmd.OutOrStdout()
-			if len(bs) == 0 {
+			if len(page.Items) == 0 {
 				fmt.Fprintln(w, "no open circuit breaker")
 			}
-			for _, b := range bs {
+			for _, b := range page.Items {
 				fmt.Fprintf(w, "%s  open since %s  %d waiting  next probe %s  %d failed probe(s)  %s: %s\n", b.Key,
-					weft.RFC3339(b.OpenedAt), b.Waiting, weft.RFC3339(b.NextProbeAt), b.Failures, b.ErrorType, oneLine(b.ErrorMessage, 60))
+					b.OpenedAt, b.Waiting, b.NextProbeAt, b.Failures, b.ErrorType, oneLine(b.ErrorMessage, 60))
 			}
 			return nil
 		},
 	}
-	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(list, &asJSON)
+	var resetJSON bool
 	reset := &cobra.Command{
 		Use:   "reset KEY",
 		Short: "Close a circuit breaker: the automatic retries it held are due at once",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, done, err := openService(cmd, false) // beside a running worker, like the queue commands
+			// Beside a running worker, like the queue commands: it only makes retries due.
+			c, err := connect(cmd, reads)
 			if err != nil {
 				return err
 			}
-			defer done()
-			n, err := svc.ResetBreaker(cmd.Context(), args[0])
+			defer c.Close()
+			var res struct {
+				Released int `json:"released"`
+			}
+			data, err := c.call(cmd.Context(), "POST", "/breakers/"+url.PathEscape(args[0])+"/reset", nil, nil, &res)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "circuit breaker %s closed; %d incomplete execution(s) due now\n", args[0], n)
+			if resetJSON {
+				printRaw(cmd, data)
+				return nil
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "circuit breaker %s closed; %d incomplete execution(s) due now\n", args[0], res.Released)
 			return nil
 		},
 	}
+	jsonFlag(reset, &resetJSON)
 	cmd.AddCommand(list, reset)
 	return cmd
 }
@@ -162,7 +179,7 @@ func newIncompletePreview() *cobra.Command {
 		fromFlag string
 	)
 	c := &cobra.Command{
-		Use:   "preview ID [--set MODULE.mapper.FIELD=VALUE ...] [--blueprint FILE]",
+		Use:   "preview ID [--set MODULE.mapper.FIELD=VALUE ...] [--blueprint FILE] [--from MODULE|trigger]",
 		Short: "Show what a retry, or a resolve with these changes, would do — without doing it",
 		Long: "preview lists the modules that run again (the failing one and what follows it), the\n" +
 			"ones whose stored output is used, the ones that may write and may repeat a write they\n" +
@@ -170,39 +187,52 @@ func newIncompletePreview() *cobra.Command {
 			"changes (the same --set and --blueprint as resolve) alter. Nothing is stored or run.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var edits []service.Edit
+			body := map[string]any{}
 			for _, s := range sets {
-				e, err := service.ParseEdit(s)
-				if err != nil {
-					return fmt.Errorf("--set %w", err)
+				if _, err := service.ParseEdit(s); err != nil { // refused here, before any call
+					return usageErrorf("--set %v", err)
 				}
-				edits = append(edits, e)
 			}
-			var raw []byte
+			if len(sets) > 0 {
+				body["edits"] = sets
+			}
 			if bpFile != "" {
-				var err error
-				if raw, err = readFile(cmd, bpFile); err != nil {
+				raw, err := readFile(cmd, bpFile)
+				if err != nil {
 					return err
 				}
+				if !json.Valid(raw) {
+					return usageErrorf("--blueprint %s is not JSON", bpFile)
+				}
+				body["blueprint"] = json.RawMessage(raw)
 			}
-			from := 0
 			if fromFlag != "" {
-				var err error
-				if from, err = parseFrom(fromFlag); err != nil {
+				from, err := parseFrom(fromFlag)
+				if err != nil {
 					return err
 				}
+				body["from"] = from
 			}
-			svc, done, err := openService(cmd, false)
+			c, err := connect(cmd, reads)
 			if err != nil {
 				return err
 			}
-			defer done()
-			p, err := svc.PreviewResolve(cmd.Context(), args[0], from, edits, raw)
+			defer c.Close()
+			var p struct {
+				FailedModuleID int                     `json:"failedModuleId"`
+				Modules        []service.PreviewModule `json:"modules"`
+				Changes        []struct {
+					Field  string          `json:"field"`
+					Before json.RawMessage `json:"before"`
+					After  json.RawMessage `json:"after"`
+				} `json:"changes"`
+			}
+			data, err := c.call(cmd.Context(), "POST", "/incomplete-executions/"+url.PathEscape(args[0])+"/preview", nil, body, &p)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				writeJSON(cmd.OutOrStdout(), p)
+				printRaw(cmd, data)
 				return nil
 			}
 			w := cmd.OutOrStdout()
@@ -226,26 +256,27 @@ func newIncompletePreview() *cobra.Command {
 				fmt.Fprintf(w, "  %3d %-32s %s\n", m.ID, m.Module, strings.Join(what, " · "))
 			}
 			for _, ch := range p.Changes {
-				fmt.Fprintf(w, "  module %d's %s: %s → %s\n", p.FailedModuleID, ch.Field, value.JSON(ch.Before), value.JSON(ch.After))
+				fmt.Fprintf(w, "  module %d's %s: %s → %s\n", p.FailedModuleID, ch.Field, compact(ch.Before), compact(ch.After))
 			}
 			return nil
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(c, &asJSON)
 	c.Flags().StringArrayVar(&sets, "set", nil, "MODULE.mapper.FIELD=VALUE or MODULE.parameters.FIELD=VALUE (repeatable)")
 	c.Flags().StringVar(&bpFile, "blueprint", "", "preview this edited blueprint in place of the incomplete execution's")
 	c.Flags().StringVar(&fromFlag, "from", "", "preview a retry from an earlier module (its id) or the trigger's bundle (trigger)")
 	return c
 }
 
-// parseFrom reads --from: a module id, or "trigger" for the trigger's bundle (-1).
-func parseFrom(s string) (int, error) {
+// parseFrom reads --from as the API's from: a module id, or "trigger" for the
+// trigger's bundle.
+func parseFrom(s string) (any, error) {
 	if s == "trigger" {
-		return -1, nil
+		return "trigger", nil
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("--from %q: want a module id or trigger", s)
+		return nil, usageErrorf("--from %q: want a module id or trigger", s)
 	}
 	return n, nil
 }

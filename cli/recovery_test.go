@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -116,4 +118,131 @@ func TestRetryFromCommand(t *testing.T) {
 	if n := len(got()); n != 2 {
 		t.Fatalf("%d calls, want 2", n)
 	}
+}
+
+// TestRecoveryCommandsInEveryMode: check, preview, breakers and mark-done print the
+// same and exit the same on the data folder itself (in process), through the weft
+// serve holding it (DATA/weft.addr) and remotely with --server/--token; incomplete
+// executions are named by a unique beginning of their id.
+func TestRecoveryCommandsInEveryMode(t *testing.T) {
+	var posts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			if r.URL.Path != "/orders/a" {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.Header()["Date"] = nil // the same answer in every mode
+			io.WriteString(w, `{"id":"a"}`)
+			return
+		}
+		io.ReadAll(r.Body)
+		posts.Add(1)
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close()
+		}
+	}))
+	t.Cleanup(srv.Close)
+	bp := strings.Replace(orderBlueprint(srv.URL), `"authenticationType":"noAuth"`, `"authenticationType":"noAuth","idempotencyKey":false`, 1)
+	file := writeFile(t, "orders.json", bp)
+	var run struct {
+		Incomplete []string `json:"incompleteExecutions"`
+	}
+	code, out, errOut := weft(t, "", "run", file, "--input", `{"id":"a"}`, "--json")
+	if err := json.Unmarshal([]byte(out), &run); err != nil || code != 0 || len(run.Incomplete) != 1 {
+		t.Fatalf("run: exit %d %v %s %s", code, err, out, errOut)
+	}
+	prefix := run.Incomplete[0][:8]
+	type result struct {
+		code     int
+		out, err string
+	}
+	commands := [][]string{
+		{"incomplete", "check", prefix, "--url", "/orders/zzz"},
+		{"incomplete", "check", prefix, "--url", "/orders/a"},
+		{"incomplete", "check", prefix, "--url", "/orders/a", "--json"},
+		{"incomplete", "check", prefix},
+		{"incomplete", "preview", prefix, "--set", "2.mapper.url=" + srv.URL + "/v2/orders"},
+		{"incomplete", "preview", prefix, "--from", "trigger", "--json"},
+		{"incomplete", "preview", prefix, "--from", "0"},
+		{"incomplete", "mark-done", prefix, "--output", "[1]"},
+		{"incomplete", "retry", prefix, "--from", "x"},
+		{"breakers", "list"},
+		{"breakers", "list", "--json"},
+		{"breakers", "reset", "host:nowhere.example"},
+	}
+	runAll := func(extra ...string) []result {
+		var rs []result
+		for _, c := range commands {
+			code, out, errOut := weft(t, "", append(extra, c...)...)
+			rs = append(rs, result{code, out, withoutLog(errOut)})
+		}
+		return rs
+	}
+	local := runAll()
+	wantCodes := []int{1, 0, 0, 2, 0, 0, 2, 2, 2, 0, 0, 1}
+	for i, r := range local {
+		if r.code != wantCodes[i] {
+			t.Fatalf("local %v: exit %d, want %d\n%s%s", commands[i], r.code, wantCodes[i], r.out, r.err)
+		}
+	}
+	if !strings.Contains(local[1].out, "the write happened") || !strings.Contains(local[4].out, "MAY REPEAT") ||
+		!strings.Contains(local[4].out, "incomplete execution "+prefix+" continues from module 2") ||
+		!strings.Contains(local[11].err, "not found") {
+		t.Fatalf("local outputs: %+v", local)
+	}
+
+	dir, _ := dataDirs.Load(t.Name())
+	startServe(t, dir.(string), "--net-allow", "127.0.0.1")
+	server := runAll()
+	code, out, errOut = weft(t, "", "tokens", "create", "--name", "me", "--scopes", "admin")
+	if code != 0 {
+		t.Fatalf("tokens create: exit %d %s", code, errOut)
+	}
+	token := strings.SplitN(out, "\n", 2)[0]
+	serverURL := readAddr(t, dir.(string))
+	remote := runAll("--server", serverURL, "--token", token)
+	for i := range local {
+		if server[i] != local[i] || remote[i] != local[i] {
+			t.Errorf("%v:\nlocal  %+v\nserver %+v\nremote %+v", commands[i], local[i], server[i], remote[i])
+		}
+	}
+
+	code, out, errOut = weft(t, "", "--server", serverURL, "--token", token,
+		"incomplete", "mark-done", prefix, "--output", `{"statusCode":201,"data":{"id":"a"}}`)
+	if code != 0 || !strings.Contains(out, "resolved") {
+		t.Fatalf("remote mark-done: exit %d %s %s", code, out, errOut)
+	}
+	if n := posts.Load(); n != 1 {
+		t.Fatalf("%d posts, want 1 (mark-done does not call the module again)", n)
+	}
+}
+
+// readAddr is the server's URL from DATA/weft.addr.
+func readAddr(t *testing.T, dir string) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, "weft.addr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info struct {
+		URL string `json:"url"`
+	}
+	if err := json.Unmarshal(raw, &info); err != nil || info.URL == "" {
+		t.Fatalf("weft.addr: %v %s", err, raw)
+	}
+	return info.URL
+}
+
+// withoutLog leaves out the log lines a command working on the data folder itself
+// writes on stderr (docs/cli.md); the rest must be the same in every mode.
+func withoutLog(stderr string) string {
+	var keep []string
+	for _, l := range strings.SplitAfter(stderr, "\n") {
+		if !strings.HasPrefix(l, "time=") {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "")
 }

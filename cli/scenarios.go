@@ -2,22 +2,21 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/server"
+	"github.com/weftworks/weft/server/api"
 	"github.com/weftworks/weft/service"
 )
 
-// newScenariosCmd: the scenario commands the store needs now (the server issue adds
-// update, export, clone, delete).
 func newScenariosCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "scenarios", Short: "Create, list, activate and deactivate stored scenarios"}
+	cmd := &cobra.Command{Use: "scenarios", Short: "Create, list, show, change and delete stored scenarios"}
 	var asJSON, activate bool
 	var baseURL string
 	create := &cobra.Command{
@@ -29,61 +28,77 @@ func newScenariosCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			svc, done, err := openService(cmd, true)
+			c, err := connect(cmd, writes, connectOptions{baseURL: baseURL, baseURLGiven: cmd.Flags().Changed("base-url")})
 			if err != nil {
 				return err
 			}
-			defer done()
-			abs, _ := filepath.Abs(args[0])
-			sc, err := svc.CreateScenario(cmd.Context(), raw, "file:"+abs)
+			defer c.Close()
+			q := url.Values{}
+			if abs, err := filepath.Abs(args[0]); err == nil && args[0] != "-" {
+				q.Set("source", "file:"+abs)
+			}
+			var sc api.Scenario
+			data, err := c.call(cmd.Context(), "POST", "/scenarios", q, raw, &sc)
 			if err != nil {
 				return err
 			}
 			if activate {
-				if sc, err = svc.SetActive(cmd.Context(), sc.ID, true); err != nil {
-					return err
+				if data, err = c.call(cmd.Context(), "POST", fmt.Sprintf("/scenarios/%d/activate", sc.ID), nil, nil, &sc); err != nil {
+					return fmt.Errorf("scenario %d was created, but not activated: %w", sc.ID, err)
 				}
 			}
-			return printScenarioHook(cmd, svc, sc, asJSON, baseURL)
+			return printScenario(cmd, data, sc, asJSON, true)
 		},
 	}
-	create.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(create, &asJSON)
 	create.Flags().BoolVar(&activate, "activate", false, "activate it at once")
-	create.Flags().StringVar(&baseURL, "base-url", "http://127.0.0.1:8080", "weft serve's public address, for the webhook URL")
+	create.Flags().StringVar(&baseURL, "base-url", "", "without a server: weft serve's public address, for the webhook URL (default $WEFT_BASE_URL or http://127.0.0.1:8080; \"\": the path only)")
 	var listJSON bool
+	var active string
+	var page pageFlags
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List scenarios",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			svc, done, err := openService(cmd, false)
+			q := page.query("")
+			if active != "" {
+				if _, err := strconv.ParseBool(active); err != nil {
+					return usageErrorf("--active %q: want true or false", active)
+				}
+				q.Set("active", active)
+			}
+			c, err := connect(cmd, reads)
 			if err != nil {
 				return err
 			}
-			defer done()
-			scs, err := svc.Store().ListScenarios(cmd.Context())
+			defer c.Close()
+			data, err := c.do(cmd.Context(), "GET", "/scenarios", q, nil)
 			if err != nil {
 				return err
-			}
-			views := make([]scenarioView, len(scs))
-			for i, s := range scs {
-				views[i] = viewScenario(s)
 			}
 			if listJSON {
-				writeJSON(cmd.OutOrStdout(), views)
+				printRaw(cmd, data)
 				return nil
 			}
-			for _, v := range views {
+			p, err := decodePage[api.Scenario](data)
+			if err != nil {
+				return err
+			}
+			for _, v := range p.Items {
 				state := "inactive"
 				if v.Active {
 					state = "active"
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%d  %-8s v%d  %s\n", v.ID, state, v.Version, v.Name)
 			}
+			moreHint(cmd, p.NextCursor)
 			return nil
 		},
 	}
-	list.Flags().BoolVar(&listJSON, "json", false, "print JSON")
+	jsonFlag(list, &listJSON)
+	list.Flags().StringVar(&active, "active", "", "only active (true) or inactive (false) scenarios")
+	page.add(list)
 	cmd.AddCommand(create, list, setActiveCmd("activate", true), setActiveCmd("deactivate", false),
 		newScenarioUpdate(), newScenarioShow(), newScenarioExport(), newScenarioDelete())
 	return cmd
@@ -96,29 +111,32 @@ func setActiveCmd(use string, active bool) *cobra.Command {
 		Short: map[bool]string{true: "Activate a scenario (clears weft's deactivation and pause)", false: "Deactivate a scenario"}[active],
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := strconv.ParseInt(args[0], 10, 64)
-			if err != nil {
-				return fmt.Errorf("%q is not a scenario id", args[0])
-			}
-			svc, done, err := openService(cmd, true)
+			id, err := scenarioID(args[0])
 			if err != nil {
 				return err
 			}
-			defer done()
-			sc, err := svc.SetActive(cmd.Context(), id, active)
+			c, err := connect(cmd, writes)
 			if err != nil {
 				return err
 			}
-			return printScenario(cmd, sc, asJSON)
+			defer c.Close()
+			var sc api.Scenario
+			data, err := c.call(cmd.Context(), "POST", fmt.Sprintf("/scenarios/%d/%s", id, use), nil, nil, &sc)
+			if err != nil {
+				return err
+			}
+			return printScenario(cmd, data, sc, asJSON, false)
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(c, &asJSON)
 	return c
 }
 
-func printScenario(cmd *cobra.Command, sc *weft.Scenario, asJSON bool) error {
+// printScenario prints a scenario the API answered (data, sc): its JSON, or a line
+// for people (and its webhook when hook is set).
+func printScenario(cmd *cobra.Command, data []byte, sc api.Scenario, asJSON, hook bool) error {
 	if asJSON {
-		writeJSON(cmd.OutOrStdout(), viewScenario(sc))
+		printRaw(cmd, data)
 		return nil
 	}
 	state := "inactive"
@@ -126,6 +144,9 @@ func printScenario(cmd *cobra.Command, sc *weft.Scenario, asJSON bool) error {
 		state = "active"
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "scenario %d %q version %d, %s\n", sc.ID, sc.Name, sc.Version, state)
+	if hook && sc.HookURL != nil {
+		fmt.Fprintf(cmd.OutOrStdout(), "webhook: POST %s\n", *sc.HookURL)
+	}
 	return nil
 }
 
@@ -134,36 +155,40 @@ func newEnqueueCmd() *cobra.Command {
 	var asJSON bool
 	c := &cobra.Command{
 		Use:   "enqueue SCENARIO --input JSON|@file",
-		Short: "Queue a trigger payload for a scenario; `weft work` runs it",
+		Short: "Queue a trigger payload for a scenario; the worker (weft serve, weft work) runs it",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := strconv.ParseInt(args[0], 10, 64)
+			id, err := scenarioID(args[0])
 			if err != nil {
-				return fmt.Errorf("%q is not a scenario id", args[0])
+				return err
 			}
 			payload, err := readInput(cmd, input)
 			if err != nil {
 				return err
 			}
-			svc, done, err := openService(cmd, false)
+			c, err := connect(cmd, reads)
 			if err != nil {
 				return err
 			}
-			defer done()
-			item, err := svc.Enqueue(cmd.Context(), id, payload)
+			defer c.Close()
+			var it struct {
+				ID         int64 `json:"id"`
+				ScenarioID int64 `json:"scenarioId"`
+			}
+			data, err := c.call(cmd.Context(), "POST", fmt.Sprintf("/scenarios/%d/queue", id), nil, payload, &it)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				writeJSON(cmd.OutOrStdout(), map[string]any{"id": item.ID, "scenarioId": item.ScenarioID})
+				printRaw(cmd, data)
 			} else {
-				fmt.Fprintf(cmd.OutOrStdout(), "queued payload %d for scenario %d\n", item.ID, item.ScenarioID)
+				fmt.Fprintf(cmd.OutOrStdout(), "queued payload %d for scenario %d\n", it.ID, it.ScenarioID)
 			}
 			return nil
 		},
 	}
 	c.Flags().StringVar(&input, "input", "", "payload as JSON text, or @file")
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(c, &asJSON)
 	return c
 }
 
@@ -176,9 +201,13 @@ func newWorkCmd() *cobra.Command {
 		Short: "Carry out automatic retries and queued runs until stopped",
 		Long: "work owns the data folder: it first recovers anything a previous process left\n" +
 			"unfinished, then runs due retries (SPEC §5.3 schedule) and queued payloads, and\n" +
-			"deletes resolved incomplete executions after 30 days. Stop it with SIGINT/SIGTERM.",
+			"deletes resolved incomplete executions after 30 days. Stop it with SIGINT/SIGTERM.\n" +
+			"weft serve does the same work: work is for a data folder no server runs on.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := localOnly(cmd, "it carries out a data folder's work"); err != nil {
+				return err
+			}
 			np, err := outbound.policy()
 			if err != nil {
 				return err
@@ -186,7 +215,7 @@ func newWorkCmd() *cobra.Command {
 			useNetPolicy(cmd, np)
 			svc, done, err := openServiceWith(cmd, true, func(c *service.Config) { c.RetrySchedule = schedule })
 			if err != nil {
-				return err
+				return ownedBusy(cmd, err)
 			}
 			defer done()
 			fmt.Fprintf(cmd.ErrOrStderr(), "weft work: data folder %s\n", dataDir(cmd))
@@ -220,59 +249,25 @@ func newWorkCmd() *cobra.Command {
 	return c
 }
 
-// withScenario parses a scenario id argument, opens the service (exclusive: it takes
-// the data folder's lock) and calls fn.
-func withScenario(cmd *cobra.Command, arg string, exclusive bool, fn func(svc *service.Service, id int64) error) error {
-	id, err := scenarioID(arg)
-	if err != nil {
+// ownedBusy words the lock error of a command that must own the data folder itself
+// (serve, work): busy, naming the server when one holds it.
+func ownedBusy(cmd *cobra.Command, err error) error {
+	if !isLocked(err) {
 		return err
 	}
-	svc, done, err := openService(cmd, exclusive)
-	if err != nil {
-		return err
+	if info := serverInfoOf(dataDir(cmd)); info != nil {
+		return &BusyError{Err: err, Why: fmt.Sprintf("weft serve runs on it at %s and does this work already", info.URL)}
 	}
-	defer done()
-	return fn(svc, id)
+	return &BusyError{Err: err}
 }
 
 // scenarioID reads a scenario id argument.
 func scenarioID(arg string) (int64, error) {
 	id, err := strconv.ParseInt(arg, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("%q is not a scenario id", arg)
+		return 0, usageErrorf("%q is not a scenario id (a positive whole number)", arg)
 	}
 	return id, nil
-}
-
-// printScenarioHook prints a scenario with its webhook URL when its trigger is a
-// webhook (the hook is created on first use).
-func printScenarioHook(cmd *cobra.Command, svc *service.Service, sc *weft.Scenario, asJSON bool, baseURL string) error {
-	h, err := svc.EnsureHook(cmd.Context(), sc.ID)
-	if err != nil {
-		return err
-	}
-	hookURL := ""
-	if h != nil {
-		hookURL = strings.TrimRight(baseURL, "/") + "/hooks/" + h.Token
-	}
-	if asJSON {
-		v := struct {
-			scenarioView
-			HookURL *string `json:"hookUrl"`
-		}{scenarioView: viewScenario(sc)}
-		if hookURL != "" {
-			v.HookURL = &hookURL
-		}
-		writeJSON(cmd.OutOrStdout(), v)
-		return nil
-	}
-	if err := printScenario(cmd, sc, false); err != nil {
-		return err
-	}
-	if hookURL != "" {
-		fmt.Fprintf(cmd.OutOrStdout(), "webhook: POST %s\n", hookURL)
-	}
-	return nil
 }
 
 func newScenarioUpdate() *cobra.Command {
@@ -282,20 +277,28 @@ func newScenarioUpdate() *cobra.Command {
 		Short: "Store FILE as the scenario's new current version (old versions are kept)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := scenarioID(args[0])
+			if err != nil {
+				return err
+			}
 			raw, err := readFile(cmd, args[1])
 			if err != nil {
 				return err
 			}
-			return withScenario(cmd, args[0], true, func(svc *service.Service, id int64) error {
-				sc, err := svc.UpdateScenario(cmd.Context(), id, raw)
-				if err != nil {
-					return err
-				}
-				return printScenario(cmd, sc, asJSON)
-			})
+			c, err := connect(cmd, writes)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			var sc api.Scenario
+			data, err := c.call(cmd.Context(), "PUT", fmt.Sprintf("/scenarios/%d", id), nil, raw, &sc)
+			if err != nil {
+				return err
+			}
+			return printScenario(cmd, data, sc, asJSON, false)
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(c, &asJSON)
 	return c
 }
 
@@ -307,86 +310,92 @@ func newScenarioShow() *cobra.Command {
 		Short: "Show a scenario, its versions and its webhook",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withScenario(cmd, args[0], false, func(svc *service.Service, id int64) error {
-				sc, err := svc.Store().GetScenario(cmd.Context(), id)
-				if err != nil {
-					return fmt.Errorf("scenario %d: %w", id, err)
+			id, err := scenarioID(args[0])
+			if err != nil {
+				return err
+			}
+			c, err := connect(cmd, reads, connectOptions{baseURL: baseURL, baseURLGiven: cmd.Flags().Changed("base-url")})
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			var sc api.Scenario
+			scData, err := c.call(cmd.Context(), "GET", fmt.Sprintf("/scenarios/%d", id), nil, nil, &sc)
+			if err != nil {
+				return err
+			}
+			q := url.Values{"limit": {"500"}}
+			var versions api.Page[api.Version]
+			vData, err := c.call(cmd.Context(), "GET", fmt.Sprintf("/scenarios/%d/versions", id), q, nil, &versions)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				var items struct {
+					Items json.RawMessage `json:"items"`
 				}
-				versions, err := svc.Store().ListVersions(cmd.Context(), id)
-				if err != nil {
-					return err
-				}
-				hookURL := ""
-				if h, err := svc.Store().HookOfScenario(cmd.Context(), id); err == nil {
-					hookURL = strings.TrimRight(baseURL, "/") + "/hooks/" + h.Token
-				}
-				if asJSON {
-					type version struct {
-						Version   int    `json:"version"`
-						CreatedAt string `json:"createdAt"`
-					}
-					vs := make([]version, len(versions))
-					for i, v := range versions {
-						vs[i] = version{v.Version, weft.RFC3339(v.CreatedAt)}
-					}
-					var hu *string
-					if hookURL != "" {
-						hu = &hookURL
-					}
-					writeJSON(cmd.OutOrStdout(), map[string]any{"scenario": viewScenario(sc), "versions": vs, "hookUrl": hu})
-					return nil
-				}
-				if err := printScenario(cmd, sc, false); err != nil {
-					return err
-				}
-				w := cmd.OutOrStdout()
-				if sc.Deactivated != "" {
-					fmt.Fprintf(w, "  deactivated by weft: %s\n", sc.Deactivated)
-				}
-				if sc.Paused != "" {
-					fmt.Fprintf(w, "  paused: %s\n", sc.Paused)
-				}
-				for _, v := range versions {
-					fmt.Fprintf(w, "  version %d  %s\n", v.Version, weft.RFC3339(v.CreatedAt))
-				}
-				if hookURL != "" {
-					fmt.Fprintf(w, "  webhook: POST %s\n", hookURL)
-				}
+				json.Unmarshal(vData, &items)
+				writeJSON(cmd.OutOrStdout(), struct {
+					Scenario json.RawMessage `json:"scenario"`
+					Versions json.RawMessage `json:"versions"`
+				}{scData, items.Items})
 				return nil
-			})
+			}
+			if err := printScenario(cmd, scData, sc, false, false); err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if sc.Deactivated != nil {
+				fmt.Fprintf(w, "  deactivated by weft: %s\n", *sc.Deactivated)
+			}
+			if sc.Paused != nil {
+				fmt.Fprintf(w, "  paused: %s\n", *sc.Paused)
+			}
+			for _, v := range versions.Items {
+				fmt.Fprintf(w, "  version %d  %s\n", v.Version, v.CreatedAt)
+			}
+			if sc.HookURL != nil {
+				fmt.Fprintf(w, "  webhook: POST %s\n", *sc.HookURL)
+			}
+			return nil
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	c.Flags().StringVar(&baseURL, "base-url", "http://127.0.0.1:8080", "weft serve's public address, for the webhook URL")
+	jsonFlag(c, &asJSON)
+	c.Flags().StringVar(&baseURL, "base-url", "", "without a server: weft serve's public address, for the webhook URL (default $WEFT_BASE_URL or http://127.0.0.1:8080; \"\": the path only)")
 	return c
 }
 
 func newScenarioExport() *cobra.Command {
 	var version int
+	var asJSON bool
 	c := &cobra.Command{
 		Use:   "export ID",
 		Short: "Print the scenario's blueprint (current version, or --version N) as stored",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withScenario(cmd, args[0], false, func(svc *service.Service, id int64) error {
-				if version == 0 {
-					raw, err := svc.ExportScenario(cmd.Context(), id)
-					if err != nil {
-						return err
-					}
-					_, err = cmd.OutOrStdout().Write(raw)
-					return err
-				}
-				v, err := svc.Store().GetVersion(cmd.Context(), id, version)
-				if err != nil {
-					return fmt.Errorf("scenario %d version %d: %w", id, version, err)
-				}
-				_, err = cmd.OutOrStdout().Write(v.Blueprint)
+			id, err := scenarioID(args[0])
+			if err != nil {
 				return err
-			})
+			}
+			c, err := connect(cmd, reads)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			path := fmt.Sprintf("/scenarios/%d/blueprint", id)
+			if version != 0 {
+				path = fmt.Sprintf("/scenarios/%d/versions/%d/blueprint", id, version)
+			}
+			data, err := c.do(cmd.Context(), "GET", path, nil, nil)
+			if err != nil {
+				return err
+			}
+			_, err = cmd.OutOrStdout().Write(data) // byte for byte, as stored
+			return err
 		},
 	}
 	c.Flags().IntVar(&version, "version", 0, "an older version")
+	c.Flags().BoolVar(&asJSON, "json", false, "the blueprint is JSON already: accepted for consistency, changes nothing")
 	return c
 }
 
@@ -397,20 +406,36 @@ func newScenarioDelete() *cobra.Command {
 		Short: "Delete a scenario (refused while it has unresolved incomplete executions, unless --force)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withScenario(cmd, args[0], true, func(svc *service.Service, id int64) error {
-				if err := svc.DeleteScenario(cmd.Context(), id, force); err != nil {
-					return err
-				}
-				if asJSON {
-					writeJSON(cmd.OutOrStdout(), map[string]any{"deleted": id})
-				} else {
-					fmt.Fprintf(cmd.OutOrStdout(), "scenario %d deleted\n", id)
-				}
-				return nil
-			})
+			id, err := scenarioID(args[0])
+			if err != nil {
+				return err
+			}
+			c, err := connect(cmd, writes)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			q := url.Values{}
+			if force {
+				q.Set("force", "true")
+			}
+			if _, err := c.do(cmd.Context(), "DELETE", fmt.Sprintf("/scenarios/%d", id), q, nil); err != nil {
+				return err
+			}
+			return printDeleted(cmd, id, "scenario", asJSON)
 		},
 	}
 	c.Flags().BoolVar(&force, "force", false, "delete even with unresolved incomplete executions")
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(c, &asJSON)
 	return c
+}
+
+// printDeleted confirms a deletion the API answered 204: {"id", "deleted": true}.
+func printDeleted(cmd *cobra.Command, id any, what string, asJSON bool) error {
+	if asJSON {
+		writeJSON(cmd.OutOrStdout(), map[string]any{"id": id, "deleted": true})
+		return nil
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "%s %v deleted\n", what, id)
+	return nil
 }

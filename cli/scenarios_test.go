@@ -38,10 +38,24 @@ func TestScenarioLifecycleCommands(t *testing.T) {
 	if code, _, errOut := weft(t, "", "scenarios", "delete", "nope"); code == 0 || !strings.Contains(errOut, "not a scenario id") {
 		t.Fatalf("delete nope: exit %d %s", code, errOut)
 	}
-	if code, out, _ := weft(t, "", "scenarios", "delete", "1", "--json"); code != 0 || !strings.Contains(out, `"deleted":1`) {
+	if code, out, _ := weft(t, "", "scenarios", "delete", "1", "--json"); code != 0 || out != `{"deleted":true,"id":1}`+"\n" {
 		t.Fatalf("delete: exit %d %s", code, out)
 	}
 	if code, _, _ := weft(t, "", "scenarios", "show", "1"); code == 0 {
 		t.Fatal("a deleted scenario is still shown")
+	}
+}
+
+// --base-url "" gives webhook addresses as paths (/hooks/TOKEN), for a caller that
+// puts its own address in front (test/cluster does, with several servers).
+func TestScenarioCreateEmptyBaseURL(t *testing.T) {
+	file := writeFile(t, "hook.json", `{"name":"h","flow":[{"id":1,"module":"gateway:CustomWebHook","version":1,"mapper":{}}],"metadata":{"version":1}}`)
+	code, out, errOut := weft(t, "", "scenarios", "create", file, "--json", "--base-url", "")
+	if code != 0 || !strings.Contains(out, `"hookUrl":"/hooks/`) {
+		t.Fatalf("exit %d %s %s", code, out, errOut)
+	}
+	code, out, _ = weft(t, "", "scenarios", "show", "1", "--json")
+	if code != 0 || !strings.Contains(out, `"hookUrl":"http://127.0.0.1:8080/hooks/`) {
+		t.Fatalf("default base URL: exit %d %s", code, out)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/auth"
+	"github.com/weftworks/weft/bulk"
 	"github.com/weftworks/weft/limits"
 	"github.com/weftworks/weft/metrics"
 	"github.com/weftworks/weft/notify"
@@ -54,6 +55,9 @@ func newServeCmd() *cobra.Command {
 			"executions appear, are retried and resolve within minutes.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := localOnly(cmd, "it serves the data folder on this machine"); err != nil {
+				return err
+			}
 			if err := checkRole(cmd, role); err != nil {
 				return err
 			}
@@ -86,7 +90,7 @@ func newServeCmd() *cobra.Command {
 				storage.apply(c)
 			})
 			if err != nil {
-				return err
+				return ownedBusy(cmd, err)
 			}
 			defer done()
 			ln, err := net.Listen("tcp", addr)
@@ -119,9 +123,17 @@ func newServeCmd() *cobra.Command {
 				observers = append(observers, n)
 			}
 			svc.SetObserver(notify.Multi(observers...))
-			a := auth.New(svc.Store(), auth.WithLogger(log))
-			apiHandler := api.New(api.Deps{Service: svc, Store: svc.Store(), Auth: a, BaseURL: baseURL, Logger: log})
-			webUI, err := ui.New(ui.Config{Service: svc, Auth: a, Registry: reg, BaseURL: baseURL, Logger: log,
+			// The local credential: the command line on this machine finds this server and
+			// this token in DATA/weft.addr (cli/addr.go, docs/cli.md).
+			localToken, err := auth.NewLocalToken(nil)
+			if err != nil {
+				return err
+			}
+			a := auth.New(svc.Store(), auth.WithLogger(log), auth.WithLocalToken(localToken))
+			jobs := bulk.New(bulk.Options{Service: svc, Logger: log}) // bulk retries and deletes (API and UI)
+			defer jobs.Close()
+			apiHandler := api.New(api.Deps{Service: svc, Store: svc.Store(), Auth: a, BaseURL: baseURL, Logger: log, Jobs: jobs})
+			webUI, err := ui.New(ui.Config{Service: svc, Auth: a, Registry: reg, BaseURL: baseURL, Logger: log, Jobs: jobs,
 				SecureCookies: strings.HasPrefix(baseURL, "https://")})
 			if err != nil {
 				return err
@@ -143,6 +155,15 @@ func newServeCmd() *cobra.Command {
 			srv, err := server.New(scfg)
 			if err != nil {
 				return err
+			}
+			if !sharedDatabase(cmd) {
+				// On a shared database several servers may use one data folder and none
+				// holds it: commands open the database themselves (docs/cli.md).
+				removeInfo, err := writeServerInfo(dataDir(cmd), ln.Addr(), localToken)
+				if err != nil {
+					return err
+				}
+				defer removeInfo()
 			}
 			out := cmd.OutOrStdout()
 			if u := databaseURL(cmd); u != "" {

@@ -2,46 +2,23 @@ package cli
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/auth"
+	"github.com/weftworks/weft/server/api"
 )
 
 func newTokensCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "tokens", Short: "Create, list and revoke API tokens",
 		Long: "API tokens authenticate calls to the REST API (/api/v1) as \"Authorization: Bearer weft_…\".\n" +
 			"Each token holds scopes: " + strings.Join(auth.Scopes, ", ") + "\n" +
-			"(admin grants every scope). Only a hash of the token is stored: it is shown once, at creation."}
+			"(admin grants every scope). Only a hash of the token is stored: it is shown once, at creation.\n" +
+			"Through --server these commands need an admin token."}
 	cmd.AddCommand(newTokensCreate(), newTokensList(), newTokensRevoke())
 	return cmd
-}
-
-// tokenView is a token in JSON (never its hash).
-type tokenView struct {
-	Token      string   `json:"token,omitempty"`
-	ID         string   `json:"id"`
-	Name       string   `json:"name"`
-	Scopes     []string `json:"scopes"`
-	CreatedAt  string   `json:"createdAt"`
-	LastUsedAt *string  `json:"lastUsedAt"`
-	RevokedAt  *string  `json:"revokedAt"`
-}
-
-func viewToken(t *weft.Token) tokenView {
-	return tokenView{ID: t.ID, Name: t.Name, Scopes: t.Scopes, CreatedAt: weft.RFC3339(t.CreatedAt),
-		LastUsedAt: weft.RFC3339Ptr(t.LastUsedAt), RevokedAt: weft.RFC3339Ptr(t.RevokedAt)}
-}
-
-func openAuth(cmd *cobra.Command) (*auth.Auth, func(), error) {
-	svc, done, err := openService(cmd, false)
-	if err != nil {
-		return nil, nil, err
-	}
-	return auth.New(svc.Store(), auth.WithLogger(logger(cmd))), done, nil
 }
 
 func newTokensCreate() *cobra.Command {
@@ -55,30 +32,29 @@ func newTokensCreate() *cobra.Command {
 		Short: "Create a token (printed once)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var list []string
-			for _, s := range scopes {
-				list = append(list, strings.Split(s, ",")...)
+			list := splitList(scopes)
+			if err := auth.CheckScopes(list); err != nil {
+				return usageErrorf("--%v", err)
 			}
-			if err := auth.CheckScopes(list); err != nil && len(list) > 0 {
-				return fmt.Errorf("--%w", err)
+			if strings.TrimSpace(name) == "" {
+				return usageErrorf("--name: a token needs a name (what it is for)")
 			}
-			a, done, err := openAuth(cmd)
+			c, err := connect(cmd, reads)
 			if err != nil {
 				return err
 			}
-			defer done()
-			plain, t, err := a.Create(cmd.Context(), name, list)
+			defer c.Close()
+			var t api.Token
+			data, err := c.call(cmd.Context(), "POST", "/tokens", nil, map[string]any{"name": name, "scopes": list}, &t)
 			if err != nil {
-				return fmt.Errorf("--%w", err)
+				return err
 			}
 			if asJSON {
-				v := viewToken(t)
-				v.Token = plain
-				writeJSON(cmd.OutOrStdout(), v)
+				printRaw(cmd, data)
 				return nil
 			}
 			w := cmd.OutOrStdout()
-			fmt.Fprintln(w, plain)
+			fmt.Fprintln(w, t.Token)
 			fmt.Fprintf(w, "token %s (%s), scopes %s\n", t.ID, t.Name, strings.Join(t.Scopes, ", "))
 			fmt.Fprintln(cmd.ErrOrStderr(), "Store the token now: weft keeps only its hash and cannot show it again.")
 			return nil
@@ -86,7 +62,7 @@ func newTokensCreate() *cobra.Command {
 	}
 	c.Flags().StringVar(&name, "name", "", "what the token is for (required)")
 	c.Flags().StringSliceVar(&scopes, "scopes", nil, "comma-separated scopes (required): "+strings.Join(auth.Scopes, ", "))
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(c, &asJSON)
 	_ = c.MarkFlagRequired("name")
 	_ = c.MarkFlagRequired("scopes")
 	return c
@@ -99,60 +75,67 @@ func newTokensList() *cobra.Command {
 		Short: "List tokens, revoked ones included",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, done, err := openAuth(cmd)
+			c, err := connect(cmd, reads)
 			if err != nil {
 				return err
 			}
-			defer done()
-			ts, err := a.List(cmd.Context())
+			defer c.Close()
+			data, err := c.do(cmd.Context(), "GET", "/tokens", nil, nil)
 			if err != nil {
 				return err
-			}
-			views := make([]tokenView, len(ts))
-			for i, t := range ts {
-				views[i] = viewToken(t)
 			}
 			if asJSON {
-				writeJSON(cmd.OutOrStdout(), views)
+				printRaw(cmd, data)
 				return nil
+			}
+			p, err := decodePage[api.Token](data)
+			if err != nil {
+				return err
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tNAME\tSCOPES\tCREATED\tLAST USED\tSTATE")
-			for _, t := range ts {
+			for _, t := range p.Items {
 				state := "active"
 				if t.RevokedAt != nil {
-					state = "revoked " + t.RevokedAt.UTC().Format(time.RFC3339)
+					state = "revoked " + *t.RevokedAt
 				}
 				used := "never"
 				if t.LastUsedAt != nil {
-					used = t.LastUsedAt.UTC().Format(time.RFC3339)
+					used = *t.LastUsedAt
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, strings.Join(t.Scopes, ","),
-					t.CreatedAt.UTC().Format(time.RFC3339), used, state)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, strings.Join(t.Scopes, ","), t.CreatedAt, used, state)
 			}
 			return tw.Flush()
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(c, &asJSON)
 	return c
 }
 
 func newTokensRevoke() *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	c := &cobra.Command{
 		Use:   "revoke ID",
 		Short: "Revoke a token; it stops working at once",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			a, done, err := openAuth(cmd)
+			c, err := connect(cmd, reads)
 			if err != nil {
 				return err
 			}
-			defer done()
-			if err := a.Revoke(cmd.Context(), args[0]); err != nil {
+			defer c.Close()
+			data, err := c.do(cmd.Context(), "DELETE", "/tokens/"+url.PathEscape(args[0]), nil, nil)
+			if err != nil {
 				return err
+			}
+			if asJSON {
+				printRaw(cmd, data)
+				return nil
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "token %s revoked\n", args[0])
 			return nil
 		},
 	}
+	jsonFlag(c, &asJSON)
+	return c
 }

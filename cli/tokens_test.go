@@ -28,11 +28,13 @@ func TestTokensCreateListRevoke(t *testing.T) {
 		t.Fatalf("revoke: %d %q", code, out)
 	}
 	code, out, _ = weft(t, "", "tokens", "list", "--json")
-	var list []map[string]any
-	if err := json.Unmarshal([]byte(out), &list); code != 0 || err != nil || len(list) != 2 {
+	var page struct {
+		Items []map[string]any `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(out), &page); code != 0 || err != nil || len(page.Items) != 2 {
 		t.Fatalf("list --json: %d %s", code, out)
 	}
-	for _, tok := range list {
+	for _, tok := range page.Items {
 		if _, leaked := tok["token"]; leaked || (tok["id"] == id) != (tok["revokedAt"] != nil) {
 			t.Fatalf("listed %v", tok)
 		}
@@ -48,14 +50,15 @@ func TestTokensRefusals(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
 		want string
+		code int
 	}{
-		{[]string{"tokens", "create", "--name", "x", "--scopes", "scenarios:read,everything"}, `--scopes: unknown scope "everything"`},
-		{[]string{"tokens", "create", "--scopes", "admin"}, `required flag(s) "name" not set`},
-		{[]string{"tokens", "create", "--name", " ", "--scopes", "admin"}, "--name: a token needs a name"},
-		{[]string{"tokens", "revoke", "nope"}, "revoke token nope"},
+		{[]string{"tokens", "create", "--name", "x", "--scopes", "scenarios:read,everything"}, `--scopes: unknown scope "everything"`, 2},
+		{[]string{"tokens", "create", "--scopes", "admin"}, `required flag(s) "name" not set`, 2},
+		{[]string{"tokens", "create", "--name", " ", "--scopes", "admin"}, "--name: a token needs a name", 2},
+		{[]string{"tokens", "revoke", "nope"}, "token nope", 1},
 	} {
 		code, _, errOut := weft(t, "", tc.args...)
-		if code != 1 || !strings.Contains(errOut, tc.want) {
+		if code != tc.code || !strings.Contains(errOut, tc.want) {
 			t.Errorf("%v: %d %q", tc.args, code, errOut)
 		}
 	}

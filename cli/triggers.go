@@ -5,12 +5,13 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/weftworks/weft/app"
+	"github.com/weftworks/weft/server/api"
 )
 
 // `weft triggers`: where a scenario's polling trigger stands, and choosing where it
 // starts (Make's "Choose where to start", docs/triggers.md). The commands work beside a
-// running weft serve (no data-folder lock): a run in flight when a start is chosen
-// keeps its position to itself, the next run starts where the person chose.
+// running weft serve: a run in flight when a start is chosen keeps its position to
+// itself, the next run starts where the person chose.
 func newTriggersCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "triggers", Short: "Show a polling trigger's position and choose where it starts"}
 	cmd.AddCommand(newTriggersShow(), newTriggersStart())
@@ -28,29 +29,30 @@ func newTriggersShow() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			svc, done, err := openService(cmd, false)
+			c, err := connect(cmd, reads)
 			if err != nil {
 				return err
 			}
-			defer done()
-			p, err := svc.TriggerPosition(cmd.Context(), id)
+			defer c.Close()
+			var p api.TriggerPosition
+			data, err := c.call(cmd.Context(), "GET", fmt.Sprintf("/scenarios/%d/trigger", id), nil, nil, &p)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				writeJSON(cmd.OutOrStdout(), p)
+				printRaw(cmd, data)
 				return nil
 			}
-			start := p.Start
-			if start == "" {
-				start = "moved on by runs"
+			start := "moved on by runs"
+			if p.Start != nil {
+				start = *p.Start
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "scenario %d module %d (%s)\nposition %s\nstart    %s\nversion  %d, updated %s\n",
-				p.ScenarioID, p.ModuleID, p.Module, p.Position, start, p.Version, p.UpdatedAt.Format("2006-01-02T15:04:05Z07:00"))
+				p.ScenarioID, p.ModuleID, p.Module, p.Position, start, p.Version, p.UpdatedAt)
 			return nil
 		},
 	}
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(c, &asJSON)
 	return c
 }
 
@@ -75,26 +77,32 @@ func newTriggersStart() *cobra.Command {
 			}
 			choice, err := app.ParseStartFrom(from, timezone(cmd))
 			if err != nil {
-				return fmt.Errorf("--from: %w", err)
+				return usageErrorf("--from: %v", err)
 			}
-			svc, done, err := openService(cmd, false)
+			c, err := connect(cmd, reads)
 			if err != nil {
 				return err
 			}
-			defer done()
-			p, err := svc.StartTrigger(cmd.Context(), id, choice)
+			defer c.Close()
+			var p api.TriggerPosition
+			data, err := c.call(cmd.Context(), "PUT", fmt.Sprintf("/scenarios/%d/trigger/start", id), nil,
+				map[string]string{"from": choice.String()}, &p)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				writeJSON(cmd.OutOrStdout(), p)
+				printRaw(cmd, data)
 				return nil
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "scenario %d: %s starts from %s (position %s)\n", id, p.Module, p.Start, p.Position)
+			start := ""
+			if p.Start != nil {
+				start = *p.Start
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "scenario %d: %s starts from %s (position %s)\n", id, p.Module, start, p.Position)
 			return nil
 		},
 	}
 	c.Flags().StringVar(&from, "from", "now", "where to start: now, all, a date, or last:N")
-	c.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	jsonFlag(c, &asJSON)
 	return c
 }

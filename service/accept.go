@@ -36,7 +36,7 @@ func (s *Service) Accept(ctx context.Context, scenarioID int64, payload weft.Bun
 func (s *Service) AcceptPayload(ctx context.Context, scenarioID int64, p Payload, inline bool) (*Accepted, error) {
 	sc, err := s.st.GetScenario(ctx, scenarioID)
 	if err != nil {
-		return nil, fmt.Errorf("scenario %d: %w", scenarioID, err)
+		return nil, scenarioErr(scenarioID, err)
 	}
 	raw, err := storedPayload(p)
 	if err != nil {

@@ -161,19 +161,19 @@ func (s *Service) Connections(ctx context.Context) ([]*weft.Connection, error) {
 // and is kept as an incomplete execution, so nothing is lost.)
 func (s *Service) DeleteConnection(ctx context.Context, id int64, force bool) error {
 	if _, err := s.st.GetConnection(ctx, id); err != nil {
-		return fmt.Errorf("delete connection %d: %w", id, err)
+		return opErr(fmt.Sprintf("delete connection %d", id), fmt.Sprintf("connection %d", id), err)
 	}
 	if !force {
 		users, err := s.incompleteUsing(ctx, id)
 		if err != nil {
-			return fmt.Errorf("delete connection %d: %w", id, err)
+			return opErr(fmt.Sprintf("delete connection %d", id), fmt.Sprintf("connection %d", id), err)
 		}
 		if len(users) > 0 {
 			return &ConnectionInUseError{ID: id, Incomplete: users}
 		}
 	}
 	if err := s.st.DeleteConnection(ctx, id); err != nil {
-		return fmt.Errorf("delete connection %d: %w", id, err)
+		return opErr(fmt.Sprintf("delete connection %d", id), fmt.Sprintf("connection %d", id), err)
 	}
 	return nil
 }

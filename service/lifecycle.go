@@ -37,7 +37,7 @@ func (e *ScenarioInUseError) Error() string {
 func (s *Service) ExportScenario(ctx context.Context, id int64) ([]byte, error) {
 	sc, err := s.st.GetScenario(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("scenario %d: %w", id, err)
+		return nil, scenarioErr(id, err)
 	}
 	v, err := s.st.GetVersion(ctx, id, sc.Version)
 	if err != nil {
@@ -53,7 +53,7 @@ func (s *Service) ExportScenario(ctx context.Context, id int64) ([]byte, error) 
 func (s *Service) CloneScenario(ctx context.Context, id int64, name string) (*weft.Scenario, error) {
 	orig, err := s.st.GetScenario(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("scenario %d: %w", id, err)
+		return nil, scenarioErr(id, err)
 	}
 	raw, err := s.ExportScenario(ctx, id)
 	if err != nil {
@@ -165,7 +165,7 @@ func (s *Service) DeleteScenario(ctx context.Context, id int64, force bool) erro
 		return q.DeleteScenario(ctx, id)
 	})
 	if err != nil {
-		return fmt.Errorf("delete scenario %d: %w", id, err)
+		return opErr(fmt.Sprintf("delete scenario %d", id), fmt.Sprintf("scenario %d", id), err)
 	}
 	deleted = true
 	return nil

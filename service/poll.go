@@ -172,7 +172,7 @@ func (s *Service) StartTrigger(ctx context.Context, scenarioID int64, from app.S
 	}
 	sc, err := s.st.GetScenario(ctx, scenarioID)
 	if err != nil {
-		return nil, fmt.Errorf("scenario %d: %w", scenarioID, err)
+		return nil, scenarioErr(scenarioID, err)
 	}
 	plan, _, err := s.versionPlan(ctx, sc)
 	if err != nil {
@@ -187,7 +187,7 @@ func (s *Service) StartTrigger(ctx context.Context, scenarioID int64, from app.S
 func (s *Service) TriggerPosition(ctx context.Context, scenarioID int64) (*weft.TriggerPosition, error) {
 	sc, err := s.st.GetScenario(ctx, scenarioID)
 	if err != nil {
-		return nil, fmt.Errorf("scenario %d: %w", scenarioID, err)
+		return nil, scenarioErr(scenarioID, err)
 	}
 	plan, _, err := s.versionPlan(ctx, sc)
 	if err != nil {
@@ -214,7 +214,7 @@ var ErrNotPolling = errors.New("its first module is not a polling trigger")
 func (s *Service) Polls(ctx context.Context, scenarioID int64) (bool, error) {
 	sc, err := s.st.GetScenario(ctx, scenarioID)
 	if err != nil {
-		return false, fmt.Errorf("scenario %d: %w", scenarioID, err)
+		return false, scenarioErr(scenarioID, err)
 	}
 	plan, _, err := s.versionPlan(ctx, sc)
 	if err != nil {

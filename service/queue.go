@@ -17,7 +17,7 @@ import (
 // its incomplete executions are resolved).
 func (s *Service) Enqueue(ctx context.Context, scenarioID int64, payload weft.Bundle) (*weft.QueueItem, error) {
 	if _, err := s.st.GetScenario(ctx, scenarioID); err != nil {
-		return nil, fmt.Errorf("scenario %d: %w", scenarioID, err)
+		return nil, scenarioErr(scenarioID, err)
 	}
 	raw, err := storedPayload(Payload{Bundle: payload})
 	if err != nil {
@@ -140,15 +140,15 @@ func (s *Service) ListQueue(ctx context.Context, f store.QueueFilter) ([]*weft.Q
 // but never shown; confidential says so.
 func (s *Service) GetQueued(ctx context.Context, scenarioID, id int64) (it *weft.QueueItem, confidential bool, err error) {
 	it, err = s.st.GetQueued(ctx, id)
-	if err == nil && scenarioID != 0 && it.ScenarioID != scenarioID {
-		err = fmt.Errorf("queued payload %d is not scenario %d's: %w", id, scenarioID, store.ErrNotFound)
-	}
 	if err != nil {
-		return nil, false, fmt.Errorf("queued payload %d: %w", id, err)
+		return nil, false, err // the store's error names the payload
+	}
+	if scenarioID != 0 && it.ScenarioID != scenarioID {
+		return nil, false, fmt.Errorf("queued payload %d is not scenario %d's: %w", id, scenarioID, store.ErrNotFound)
 	}
 	sc, err := s.st.GetScenario(ctx, it.ScenarioID)
 	if err != nil {
-		return nil, false, fmt.Errorf("scenario %d: %w", it.ScenarioID, err)
+		return nil, false, scenarioErr(it.ScenarioID, err)
 	}
 	if confidential = s.confidential(ctx, sc); confidential {
 		it.Payload = nil

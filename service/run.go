@@ -63,7 +63,7 @@ func (s *Service) runCycles(ctx context.Context, scenarioID int64, sc *weft.Scen
 	}
 	if sc == nil {
 		if sc, err = s.st.GetScenario(ctx, scenarioID); err != nil {
-			return nil, fmt.Errorf("scenario %d: %w", scenarioID, err)
+			return nil, scenarioErr(scenarioID, err)
 		}
 	}
 	plan, bp, err := s.versionPlan(ctx, sc)

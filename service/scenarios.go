@@ -102,7 +102,7 @@ func (s *Service) UpdateScenario(ctx context.Context, id int64, raw []byte) (*we
 		return q.UpdateScenario(ctx, sc)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("update scenario %d: %w", id, err)
+		return nil, opErr(fmt.Sprintf("update scenario %d", id), fmt.Sprintf("scenario %d", id), err)
 	}
 	s.dropVerifier(id) // the new version may verify its hook's calls otherwise (hooks.go)
 	return sc, nil
@@ -144,7 +144,7 @@ func (s *Service) SetActive(ctx context.Context, id int64, active bool) (*weft.S
 		return q.UpdateScenario(ctx, sc)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("scenario %d: %w", id, err)
+		return nil, scenarioErr(id, err)
 	}
 	if !active {
 		s.deactivateTrigger(ctx, id) // service/triggers.go

@@ -149,7 +149,7 @@ func (s *Service) fire(ctx context.Context, sc *weft.Scenario) (bool, error) {
 func (s *Service) RunQueued(ctx context.Context, scenarioID int64) (*RunResult, error) {
 	sc, err := s.st.GetScenario(ctx, scenarioID)
 	if err != nil {
-		return nil, fmt.Errorf("scenario %d: %w", scenarioID, err)
+		return nil, scenarioErr(scenarioID, err)
 	}
 	plan, _, err := s.versionPlan(ctx, sc)
 	if err != nil {

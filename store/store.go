@@ -109,6 +109,18 @@ type Takeover struct {
 	Due int
 }
 
+// IDPrefixes finds executions and incomplete executions by the beginning of their id:
+// people copy the ten characters the web UI and the docs show. It is optional — a
+// store without it takes whole ids only (service.IncompleteIDOf says so) — so a
+// backend can add it without the others changing.
+type IDPrefixes interface {
+	// IncompleteIDsWithPrefix returns the ids of up to limit incomplete executions
+	// whose id starts with prefix (a non-empty string), in id order.
+	IncompleteIDsWithPrefix(ctx context.Context, prefix string, limit int) ([]string, error)
+	// ExecutionIDsWithPrefix is the same for executions.
+	ExecutionIDsWithPrefix(ctx context.Context, prefix string, limit int) ([]string, error)
+}
+
 // TriggerQueries store polling triggers' positions and instant triggers' registrations.
 type TriggerQueries interface {
 	// GetTriggerPosition returns the position of a scenario's polling trigger module

@@ -213,11 +213,9 @@ func (u *UI) retryGroup(w http.ResponseWriter, r *http.Request, s *session) erro
 	}
 	for _, g := range groups {
 		if (groupKey{g.ScenarioID, g.ModuleID, g.ErrorType, g.Message}) == key {
-			n, err := u.retryIDs(r.Context(), map[int64][]string{scenarioID: g.IDs})
-			if err != nil {
-				return err
-			}
-			return u.flashRedirect(w, r, s, back, fmt.Sprintf("Queued %d retr%s of “%s”; the worker runs them now.", n, plural(n, "y", "ies"), g.Message))
+			n := len(g.IDs)
+			return u.startBulk(w, r, s, false, map[int64][]string{scenarioID: g.IDs}, back,
+				fmt.Sprintf("Queued %d retr%s of “%s”; the worker runs them now.", n, plural(n, "y", "ies"), g.Message))
 		}
 	}
 	return u.flashRedirect(w, r, s, back, "That group has nothing waiting any more (retried or resolved meanwhile).")

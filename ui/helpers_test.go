@@ -19,6 +19,7 @@ import (
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/app/all"
 	"github.com/weftworks/weft/auth"
+	"github.com/weftworks/weft/bulk"
 	"github.com/weftworks/weft/secrets"
 	"github.com/weftworks/weft/service"
 	"github.com/weftworks/weft/store"
@@ -52,6 +53,8 @@ type env struct {
 	path      string
 	key       secrets.Key
 	configure []func(*ui.Config)
+	// bulk carries out the UI's bulk retries and deletes (closed before the store).
+	bulk *bulk.Jobs
 }
 
 var t0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
@@ -93,10 +96,13 @@ func (e *env) open() {
 		t.Fatal(err)
 	}
 	e.auth = auth.New(st, auth.WithClock(e.clock.Now), auth.WithLogger(quiet))
-	cfg := ui.Config{Service: e.svc, Auth: e.auth, Registry: reg, Now: e.clock.Now, Logger: quiet}
+	cfg := ui.Config{Service: e.svc, Auth: e.auth, Registry: reg, Now: e.clock.Now, Logger: quiet,
+		Jobs: bulk.New(bulk.Options{Service: e.svc, Now: e.clock.Now, Logger: quiet, Poll: 5 * time.Millisecond})}
 	for _, f := range e.configure {
 		f(&cfg)
 	}
+	e.bulk = cfg.Jobs
+	t.Cleanup(e.bulk.Close)
 	if e.ui, err = ui.New(cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -110,6 +116,7 @@ func (e *env) open() {
 func (e *env) restart() {
 	e.t.Helper()
 	e.srv.Close()
+	e.bulk.Close()
 	if err := e.st.Close(); err != nil {
 		e.t.Fatal(err)
 	}

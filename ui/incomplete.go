@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -296,11 +295,11 @@ func (u *UI) bulk(w http.ResponseWriter, r *http.Request, s *session) error {
 		u.render(w, r, http.StatusOK, "confirm", d)
 		return nil
 	}
-	n, err := u.retryIDs(r.Context(), map[int64][]string{f.Scenario: ids})
+	sel, err := u.byScenario(r.Context(), ids)
 	if err != nil {
 		return err
 	}
-	return u.flashRedirect(w, r, s, back, fmt.Sprintf("Queued %d retr%s; the worker runs them now.", n, plural(n, "y", "ies")))
+	return u.startBulk(w, r, s, false, sel, back, "")
 }
 
 func plural(n int, one, many string) string {
@@ -320,59 +319,35 @@ func (u *UI) bulkConfirmed(w http.ResponseWriter, r *http.Request, s *session) e
 	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") {
 		back = "/incomplete"
 	}
-	sel := map[int64][]string{f.Scenario: r.Form["id"]}
+	action := r.FormValue("action")
+	if action != "retry" && action != "delete" {
+		return badRequest("Choose retry or delete.")
+	}
+	var sel map[int64][]string
 	if r.FormValue("all") == "1" {
-		if sel, _, err = u.selectionIDs(r.Context(), f); err != nil {
-			return err
-		}
+		sel, _, err = u.selectionIDs(r.Context(), f)
+	} else {
+		sel, err = u.byScenario(r.Context(), r.Form["id"])
 	}
-	var n int
-	switch r.FormValue("action") {
-	case "retry":
-		n, err = u.retryIDs(r.Context(), sel)
-		if err != nil {
-			return err
-		}
-		return u.flashRedirect(w, r, s, back, fmt.Sprintf("Queued %d retr%s; the worker runs them now.", n, plural(n, "y", "ies")))
-	case "delete":
-		n, err = u.deleteIDs(r.Context(), sel)
-		if err != nil {
-			return err
-		}
-		return u.flashRedirect(w, r, s, back, fmt.Sprintf("Deleted %d incomplete execution%s.", n, plural(n, "", "s")))
+	if err != nil {
+		return err
 	}
-	return badRequest("Choose retry or delete.")
+	return u.startBulk(w, r, s, action == "delete", sel, back, "")
 }
 
-// chunk is how many ids one store call takes (bounded statements on every backend).
-const chunk = 1000
-
-func (u *UI) retryIDs(ctx context.Context, byScenario map[int64][]string) (int, error) {
-	total := 0
-	for sc, ids := range byScenario {
-		for part := range slices.Chunk(ids, chunk) {
-			n, err := u.svc.Retry(ctx, store.Selection{IDs: part, ScenarioID: sc})
-			if err != nil {
-				return total, err
-			}
-			total += n
+// byScenario groups ticked ids by their scenario (a bulk job's selections are per
+// scenario); ids that no longer exist are left out (deleted meanwhile).
+func (u *UI) byScenario(ctx context.Context, ids []string) (map[int64][]string, error) {
+	out := map[int64][]string{}
+	for _, id := range ids {
+		ie, err := u.st.GetIncomplete(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
 		}
-	}
-	return total, nil
-}
-
-// deleteIDs deletes by scenario, so the service lifts a scenario's pause once
-// nothing waits for a person any more.
-func (u *UI) deleteIDs(ctx context.Context, byScenario map[int64][]string) (int, error) {
-	total := 0
-	for sc, ids := range byScenario {
-		for part := range slices.Chunk(ids, chunk) {
-			n, err := u.svc.Delete(ctx, store.Selection{IDs: part, ScenarioID: sc}, false)
-			if err != nil {
-				return total, err
-			}
-			total += n
+		if err != nil {
+			return nil, err
 		}
+		out[ie.ScenarioID] = append(out[ie.ScenarioID], ie.ID)
 	}
-	return total, nil
+	return out, nil
 }

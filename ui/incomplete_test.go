@@ -104,12 +104,27 @@ func TestBulkRetryAndDelete(t *testing.T) {
 		return ie.Status
 	}
 
-	// Retry of ticked ones happens at once.
+	// jobPage follows a bulk action's redirect to its job's page once the job has ended.
+	jobPage := func(p page) page {
+		t.Helper()
+		loc := p.header.Get("Location")
+		m := regexp.MustCompile(`^/incomplete/jobs/([0-9a-f]+)\?back=`).FindStringSubmatch(loc)
+		if p.status != http.StatusSeeOther || m == nil || !strings.HasSuffix(loc, url.QueryEscape(back)) {
+			t.Fatalf("not a job: %s %s", loc, p)
+		}
+		if j := e.bulk.Get(m[1]); j != nil {
+			<-j.Done()
+		}
+		return b.get(loc)
+	}
+	// Retry of ticked ones is queued at once; the job's page shows them (the retries
+	// themselves are the worker's: none runs in this test, so the job waits).
 	p := b.post("/incomplete/bulk", form("action", "retry", "id", ids[0], "id", ids[1]))
-	if p.status != http.StatusSeeOther || p.header.Get("Location") != back {
+	if loc := p.header.Get("Location"); p.status != http.StatusSeeOther || !strings.HasPrefix(loc, "/incomplete/jobs/") {
 		t.Fatal(p)
 	}
-	mustContain(t, b.get(back).body, "Queued 2 retries")
+	mustContain(t, b.get(p.header.Get("Location")).body, "Queued 2 retries", "Retrying 2 incomplete executions",
+		`<progress max="2" value="0">0%</progress>`, `href="`+back+`"`)
 	if status(ids[0]) != weft.IncompletePending || status(ids[2]) != weft.IncompleteUnresolved {
 		t.Errorf("statuses %s %s", status(ids[0]), status(ids[2]))
 	}
@@ -123,7 +138,7 @@ func TestBulkRetryAndDelete(t *testing.T) {
 	p = b.post("/incomplete/bulk", form("action", "retry", "all", "1", "status", "unresolved"))
 	mustContain(t, p.body, "Retry 3 incomplete executions?")
 	p = b.post("/incomplete/bulk/confirm", form("action", "retry", "all", "1", "status", "unresolved"))
-	if p.status != http.StatusSeeOther {
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/incomplete/jobs/") {
 		t.Fatal(p)
 	}
 	for _, id := range ids {
@@ -140,17 +155,17 @@ func TestBulkRetryAndDelete(t *testing.T) {
 	// Delete of ticked ones after the confirmation.
 	p = b.post("/incomplete/bulk", form("action", "delete", "id", ids[4]))
 	mustContain(t, p.body, "Delete 1 incomplete execution?", `name="id" value="`+ids[4]+`"`)
-	if p := b.post("/incomplete/bulk/confirm", form("action", "delete", "id", ids[4])); p.status != http.StatusSeeOther {
-		t.Fatal(p)
-	}
+	done := jobPage(b.post("/incomplete/bulk/confirm", form("action", "delete", "id", ids[4])))
+	mustContain(t, done.body, "Deleting 1 incomplete execution", `<progress max="1" value="1">100%</progress>`,
+		`data-outcome="deleted"><span class="badge deleted">deleted</span> <strong>1</strong>`, "Done.")
+	mustNotContain(t, done.body, "data-bulk-events", "http-equiv")
 	if _, err := e.st.GetIncomplete(t.Context(), ids[4]); err == nil {
 		t.Error("deleted incomplete execution still there")
 	}
-	p = b.post("/incomplete/bulk/confirm", form("action", "delete", "all", "1"))
-	if p.status != http.StatusSeeOther {
-		t.Fatal(p)
-	}
-	mustContain(t, b.get(back).body, "Deleted 4 incomplete executions.", "0 incomplete executions")
+	done = jobPage(b.post("/incomplete/bulk/confirm", form("action", "delete", "all", "1")))
+	mustContain(t, done.body, "Deleting 4 incomplete executions.", `<progress max="4" value="4">100%</progress>`,
+		`data-outcome="deleted"><span class="badge deleted">deleted</span> <strong>4</strong>`)
+	mustContain(t, b.get(back).body, "0 incomplete executions")
 	if p := b.post("/incomplete/bulk", form("action", "explode")); p.status != http.StatusBadRequest {
 		t.Errorf("unknown action: %d", p.status)
 	}
@@ -175,10 +190,11 @@ func TestGroupedView(t *testing.T) {
 
 	msg := "[# Unprocessable Entity] POST <url>: {…:…}"
 	p = b.post("/incomplete/groups/retry", url.Values{"scenario": {itoa(sc.ID)}, "module": {"2"}, "errorType": {"DataError"}, "message": {msg}})
-	if p.status != http.StatusSeeOther {
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/incomplete/jobs/") {
 		t.Fatal(p)
 	}
-	mustContain(t, b.get("/incomplete/groups").body, "Queued 4 retries", "Retry all 2")
+	mustContain(t, b.get(p.header.Get("Location")).body, "Queued 4 retries", "Retrying 4 incomplete executions")
+	mustContain(t, b.get("/incomplete/groups").body, "Retry all 2")
 	n, _ := e.st.CountIncomplete(t.Context(), store.IncompleteFilter{ScenarioID: sc.ID, Status: []weft.IncompleteStatus{weft.IncompletePending}})
 	if n != 4 {
 		t.Errorf("%d pending, want 4", n)

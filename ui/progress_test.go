@@ -20,7 +20,13 @@ func (b *browser) stream(panel string) (next func() sseEvent) {
 	if m == nil {
 		b.e.t.Fatalf("no job panel: %s", panel)
 	}
-	req, _ := http.NewRequestWithContext(b.e.t.Context(), http.MethodGet, b.e.srv.URL+m[1], nil)
+	return b.events(m[1])
+}
+
+// events opens the event stream at path and returns a function reading the next event.
+func (b *browser) events(path string) (next func() sseEvent) {
+	b.e.t.Helper()
+	req, _ := http.NewRequestWithContext(b.e.t.Context(), http.MethodGet, b.e.srv.URL+path, nil)
 	req.Header.Set("Accept", "text/event-stream")
 	resp, err := b.c.Do(req)
 	if err != nil {

@@ -30,6 +30,7 @@ import (
 
 	"github.com/weftworks/weft/app"
 	"github.com/weftworks/weft/auth"
+	"github.com/weftworks/weft/bulk"
 	"github.com/weftworks/weft/service"
 	"github.com/weftworks/weft/store"
 )
@@ -65,6 +66,9 @@ type Config struct {
 	PageSize int
 	// MaxBodyBytes limits request bodies (blueprint uploads). Defaults to 10 MiB.
 	MaxBodyBytes int64
+	// Jobs carries out bulk retries and deletes; share the REST API's (api.Deps.Jobs)
+	// so a job started on either is seen by both. Defaults to the UI's own.
+	Jobs *bulk.Jobs
 }
 
 func (c Config) withDefaults() Config {
@@ -103,6 +107,7 @@ type UI struct {
 	pages    map[string]*template.Template
 	sessions *sessions
 	jobs     *jobs
+	bulkJobs *bulk.Jobs
 	assets   fs.FS
 	bpCache  sync.Map // versionKey → *scenarioFlow
 	anCache  sync.Map // versionKey → *editorAnalysis
@@ -124,8 +129,11 @@ func New(cfg Config) (*UI, error) {
 		return nil, fmt.Errorf("ui: assets: %w", err)
 	}
 	u := &UI{cfg: cfg, svc: cfg.Service, st: cfg.Store, log: cfg.Logger, mux: http.NewServeMux(), pages: pages,
-		sessions: newSessions(cfg.Store, cfg.Now, cfg.SessionIdle, cfg.SessionMax, cfg.Logger), jobs: newJobs(cfg.Now), assets: assets,
+		sessions: newSessions(cfg.Store, cfg.Now, cfg.SessionIdle, cfg.SessionMax, cfg.Logger), jobs: newJobs(cfg.Now), bulkJobs: cfg.Jobs, assets: assets,
 		logs: &logCache{budget: logCacheBytes}}
+	if u.bulkJobs == nil {
+		u.bulkJobs = defaultBulkJobs(cfg)
+	}
 	u.routes()
 	return u, nil
 }
@@ -203,6 +211,8 @@ func (u *UI) routes() {
 	m.Handle("POST /incomplete/groups/retry", u.page(auth.IncompleteWrite, u.retryGroup))
 	m.Handle("POST /incomplete/bulk", u.page(auth.IncompleteWrite, u.bulk))
 	m.Handle("POST /incomplete/bulk/confirm", u.page(auth.IncompleteWrite, u.bulkConfirmed))
+	m.Handle("GET /incomplete/jobs/{id}", u.page(auth.IncompleteRead, u.bulkJobPage))
+	m.Handle("GET /incomplete/jobs/{id}/events", u.page(auth.IncompleteRead, u.bulkJobEvents))
 	m.Handle("GET /incomplete/{id}", u.page(auth.IncompleteRead, u.incompleteDetail))
 	m.Handle("POST /incomplete/{id}/save", u.page(auth.IncompleteWrite, u.saveIncomplete))
 	m.Handle("POST /incomplete/{id}/run", u.page(auth.IncompleteWrite, u.runIncomplete))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/weftworks/weft/auth"
+	"github.com/weftworks/weft/bulk"
 	"github.com/weftworks/weft/service"
 	"github.com/weftworks/weft/store"
 )
@@ -47,6 +48,9 @@ type Deps struct {
 	Logger *slog.Logger
 	// MaxBodyBytes limits request bodies (413 beyond). Defaults to 10 MiB.
 	MaxBodyBytes int64
+	// Jobs carries out bulk retries and deletes (GET /jobs/{id}); share it with the web
+	// UI so both see the same jobs. Defaults to jobs of its own on Service.
+	Jobs *bulk.Jobs
 }
 
 type api struct {
@@ -71,6 +75,9 @@ func New(d Deps) http.Handler {
 	}
 	if d.MaxBodyBytes <= 0 {
 		d.MaxBodyBytes = 10 << 20
+	}
+	if d.Jobs == nil && d.Service != nil {
+		d.Jobs = bulk.New(bulk.Options{Service: d.Service, Store: d.Store, Now: d.Now, Logger: d.Logger})
 	}
 	d.BaseURL = strings.TrimRight(d.BaseURL, "/")
 	a := &api{Deps: d, svc: d.Service, st: d.Store, mux: http.NewServeMux(), doc: OpenAPI()}

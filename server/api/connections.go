@@ -59,7 +59,7 @@ func (a *api) listConnections(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var items []connectionView
+	var items []Connection
 	next := ""
 	for _, c := range cs {
 		if c.ID <= after {

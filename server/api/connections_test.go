@@ -12,7 +12,8 @@ func TestConnections(t *testing.T) {
 	e := newEnv(t)
 	r := e.do("POST", "/connections", `{"name":"Partner API","type":"apikey","data":{"apiKey":"s3cr3t-value"}}`)
 	c := e.must(201, r)
-	if fmt.Sprint(c) != "map[createdAt:2026-05-01T12:00:00Z id:1 name:Partner API type:apikey updatedAt:2026-05-01T12:00:00Z]" ||
+	if fmt.Sprint(c) != "map[createdAt:2026-05-01T12:00:00Z id:1 keyId:"+c["keyId"].(string)+" name:Partner API type:apikey updatedAt:2026-05-01T12:00:00Z]" ||
+		!strings.HasPrefix(c["keyId"].(string), "k") ||
 		r.header.Get("Location") != "/api/v1/connections/1" {
 		t.Fatalf("created %v %v", c, r.header)
 	}

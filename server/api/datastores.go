@@ -14,15 +14,15 @@ import (
 // id as text, or a name). The store keeps no list of stores, so there is no endpoint
 // listing them.
 
-// recordView is a record; its data is encoded as the modules see it (integers beyond
+// Record is a record; its data is encoded as the modules see it (integers beyond
 // 2^53 exact, dates in ISO 8601).
-type recordView struct {
+type Record struct {
 	Key  string          `json:"key"`
 	Data json.RawMessage `json:"data"`
 }
 
-func viewRecord(key string, data weft.Bundle) recordView {
-	return recordView{Key: key, Data: value.JSON(map[string]any(data))}
+func viewRecord(key string, data weft.Bundle) Record {
+	return Record{Key: key, Data: value.JSON(map[string]any(data))}
 }
 
 func (a *api) listRecords(w http.ResponseWriter, r *http.Request) error {
@@ -37,7 +37,7 @@ func (a *api) listRecords(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	items := make([]recordView, 0, limit)
+	items := make([]Record, 0, limit)
 	next := ""
 	for _, rec := range recs {
 		if cursor != "" && rec.Key <= cursor {

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
+	"github.com/weftworks/weft/bulk"
 	"github.com/weftworks/weft/engine"
 	"github.com/weftworks/weft/service"
 	"github.com/weftworks/weft/store"
@@ -32,7 +34,12 @@ const (
 	codeInternal         = "internal"          // 500
 	codeStorageFull      = "storage_full"      // 507
 	codeTriggerFailed    = "trigger_failed"    // 502
-	codeCheckFailed      = "check_failed"      // 502: a read-back call could not tell
+	// codeBusy: the resource is being worked on right now (an incomplete execution's
+	// attempt, a sequential scenario's run): the same request may succeed later.
+	codeBusy = "busy" // 409
+	// codeAmbiguousID: an id prefix that starts several ids (details.matches).
+	codeAmbiguousID = "ambiguous_id" // 400
+	codeCheckFailed = "check_failed" // 502: a read-back call could not tell
 )
 
 // invalid is a 400 naming the field at fault.
@@ -49,6 +56,11 @@ func conflict(details any, format string, args ...any) *Error {
 	return &Error{Status: http.StatusConflict, Code: codeConflict, Message: fmt.Sprintf(format, args...), Details: details}
 }
 
+// busy is a 409 whose request may succeed later (code busy).
+func busy(details any, format string, args ...any) *Error {
+	return &Error{Status: http.StatusConflict, Code: codeBusy, Message: fmt.Sprintf(format, args...), Details: details}
+}
+
 // fail writes err as the API's error response: an *Error as it is, the domain's errors
 // by their kind, anything else as a 500 whose cause goes to the log only.
 func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
@@ -59,6 +71,8 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 		inUse *service.ScenarioInUseError
 		mbe   *http.MaxBytesError
 		trig  *service.TriggerError
+		amb   *service.AmbiguousIDError
+		conf  *bulk.ConfirmError
 	)
 	switch {
 	case errors.As(err, &ae):
@@ -80,8 +94,14 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &trig):
 		// The trigger's own service refused or failed (docs/triggers.md).
 		ae = &Error{Status: http.StatusBadGateway, Code: codeTriggerFailed, Message: err.Error()}
+	case errors.As(err, &amb):
+		ae = &Error{Status: http.StatusBadRequest, Code: codeAmbiguousID, Message: err.Error(),
+			Details: map[string]any{"prefix": amb.Prefix, "matches": amb.Matches}}
+	case errors.As(err, &conf):
+		ae = invalid("confirmed", "must be true to delete all incomplete executions of scenario %d", conf.ScenarioID)
 	case errors.Is(err, service.ErrBusy):
-		ae = conflict(nil, "%s", err.Error())
+		// "busy: " opens the service's messages; the code says it already.
+		ae = busy(nil, "%s", strings.TrimPrefix(err.Error(), service.ErrBusy.Error()+": "))
 	case errors.Is(err, store.ErrNotFound):
 		ae = notFound("%s", err.Error())
 	case errors.Is(err, store.ErrExists):

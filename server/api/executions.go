@@ -39,7 +39,7 @@ func (a *api) listExecutions(w http.ResponseWriter, r *http.Request) error {
 	if kind != "" {
 		batch = max(batch, 200)
 	}
-	var items []executionView
+	var items []Execution
 	for len(items) <= limit {
 		f.Limit = batch
 		exs, err := a.st.ListExecutions(r.Context(), f)
@@ -69,7 +69,11 @@ func (a *api) listExecutions(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *api) getExecution(w http.ResponseWriter, r *http.Request) error {
-	ex, err := a.st.GetExecution(r.Context(), r.PathValue("id"))
+	id, err := a.executionID(r)
+	if err != nil {
+		return err
+	}
+	ex, err := a.st.GetExecution(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -77,7 +81,7 @@ func (a *api) getExecution(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := executionDetail{executionView: viewExecution(ex), Response: orNull(ex.Response), IncompleteExecutions: []string{}}
+	d := ExecutionDetail{Execution: viewExecution(ex), Response: orNull(ex.Response), IncompleteExecutions: []string{}}
 	for _, ie := range ies {
 		d.IncompleteExecutions = append(d.IncompleteExecutions, ie.ID)
 	}
@@ -88,7 +92,11 @@ func (a *api) getExecution(w http.ResponseWriter, r *http.Request) error {
 // executionLog returns the log as stored: one entry per module per bundle (only
 // metadata for confidential scenarios; empty while the execution runs).
 func (a *api) executionLog(w http.ResponseWriter, r *http.Request) error {
-	ex, err := a.st.GetExecution(r.Context(), r.PathValue("id"))
+	id, err := a.executionID(r)
+	if err != nil {
+		return err
+	}
+	ex, err := a.st.GetExecution(r.Context(), id)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/weftworks/weft/app/all"
 	"github.com/weftworks/weft/auth"
+	"github.com/weftworks/weft/bulk"
 	"github.com/weftworks/weft/secrets"
 	"github.com/weftworks/weft/server/api"
 	"github.com/weftworks/weft/service"
@@ -46,6 +47,7 @@ type env struct {
 	clock *clock
 	admin string // a token with every scope
 	ids   atomic.Int64
+	jobs  *bulk.Jobs
 }
 
 const baseURL = "https://weft.example.com"
@@ -80,8 +82,11 @@ func newEnv(t testing.TB, cfg ...func(*service.Config)) *env {
 		t.Fatal(err)
 	}
 	e.auth = auth.New(st, auth.WithClock(e.clock.Now), auth.WithLogger(quiet))
+	// Bulk jobs read the store every millisecond; the worker is the test's (RunDue).
+	e.jobs = bulk.New(bulk.Options{Service: e.svc, Poll: time.Millisecond, Now: e.clock.Now, Logger: quiet})
+	t.Cleanup(e.jobs.Close)
 	h := api.New(api.Deps{Service: e.svc, Auth: e.auth, BaseURL: baseURL + "/", Now: e.clock.Now, Logger: quiet,
-		MaxBodyBytes: 64 << 10})
+		MaxBodyBytes: 64 << 10, Jobs: e.jobs})
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", h)
 	e.srv = httptest.NewServer(mux)
@@ -254,4 +259,20 @@ func (e *env) failGreeting(scenario string, n int) []string {
 		ids = append(ids, ies[0].(string))
 	}
 	return ids
+}
+
+// job waits for the bulk job a 202 answer started and returns GET /jobs/{id} after it
+// ended.
+func (e *env) job(accepted map[string]any) map[string]any {
+	e.t.Helper()
+	j := e.jobs.Get(accepted["id"].(string))
+	if j == nil {
+		e.t.Fatalf("no job %v", accepted)
+	}
+	select {
+	case <-j.Done():
+	case <-time.After(30 * time.Second):
+		e.t.Fatalf("job %v did not end", j.Snapshot())
+	}
+	return e.must(200, e.do("GET", "/jobs/"+j.ID(), nil))
 }

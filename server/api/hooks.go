@@ -22,7 +22,7 @@ func (a *api) listHooks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var items []hookView
+	var items []Hook
 	next := ""
 	for _, h := range hooks {
 		if h.ScenarioID <= after {
@@ -77,7 +77,7 @@ type hookSecretBody struct {
 
 // hookWithSecret shows a newly set secret this once.
 type hookWithSecret struct {
-	hookView
+	Hook
 	Secret string `json:"secret"`
 }
 
@@ -111,7 +111,7 @@ func (a *api) setHookSecret(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, hookWithSecret{hookView: a.viewHook(h), Secret: secret})
+	writeJSON(w, http.StatusOK, hookWithSecret{Hook: a.viewHook(h), Secret: secret})
 	return nil
 }
 

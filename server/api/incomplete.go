@@ -1,9 +1,11 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -40,6 +42,11 @@ func (a *api) listIncomplete(w http.ResponseWriter, r *http.Request) error {
 		}
 		f.ErrorType = weft.ErrorType(s)
 	}
+	if s := q.Get("execution"); s != "" {
+		if f.ExecutionID, err = a.svc.ExecutionIDOf(r.Context(), s); err != nil {
+			return err
+		}
+	}
 	if s := q.Get("module"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
@@ -68,7 +75,11 @@ func (a *api) listIncomplete(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *api) getIncomplete(w http.ResponseWriter, r *http.Request) error {
-	ie, err := a.st.GetIncomplete(r.Context(), r.PathValue("id"))
+	id, err := a.incompleteID(r)
+	if err != nil {
+		return err
+	}
+	ie, err := a.st.GetIncomplete(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -77,7 +88,11 @@ func (a *api) getIncomplete(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *api) incompleteBlueprint(w http.ResponseWriter, r *http.Request) error {
-	ie, err := a.st.GetIncomplete(r.Context(), r.PathValue("id"))
+	id, err := a.incompleteID(r)
+	if err != nil {
+		return err
+	}
+	ie, err := a.st.GetIncomplete(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -89,7 +104,10 @@ func (a *api) incompleteBlueprint(w http.ResponseWriter, r *http.Request) error 
 // next attempt (service.EditIncomplete): it must validate and still hold the failing
 // module.
 func (a *api) replaceIncompleteBlueprint(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
+	id, err := a.incompleteID(r)
+	if err != nil {
+		return err
+	}
 	raw, err := blueprintBody(r)
 	if err != nil {
 		return err
@@ -124,20 +142,24 @@ func editError(err error) error {
 			"unsupported": []any{}}}
 }
 
-// bundleView is what an incomplete execution holds of the run: the failing module's
+// IncompleteBundle is what an incomplete execution holds of the run: the failing module's
 // input and the outputs upstream of it (null for a confidential scenario).
-type bundleView struct {
+type IncompleteBundle struct {
 	Confidential bool            `json:"confidential"`
 	Input        json.RawMessage `json:"input"`
 	Outputs      json.RawMessage `json:"outputs"`
 }
 
 func (a *api) incompleteBundle(w http.ResponseWriter, r *http.Request) error {
-	ie, err := a.st.GetIncomplete(r.Context(), r.PathValue("id"))
+	id, err := a.incompleteID(r)
 	if err != nil {
 		return err
 	}
-	v := bundleView{Confidential: ie.Confidential, Input: json.RawMessage("null"), Outputs: json.RawMessage("null")}
+	ie, err := a.st.GetIncomplete(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	v := IncompleteBundle{Confidential: ie.Confidential, Input: json.RawMessage("null"), Outputs: json.RawMessage("null")}
 	if !ie.Confidential {
 		st, err := value.UnmarshalTagged(ie.State)
 		if err != nil {
@@ -152,7 +174,11 @@ func (a *api) incompleteBundle(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *api) incompleteAttempts(w http.ResponseWriter, r *http.Request) error {
-	ie, err := a.st.GetIncomplete(r.Context(), r.PathValue("id"))
+	id, err := a.incompleteID(r)
+	if err != nil {
+		return err
+	}
+	ie, err := a.st.GetIncomplete(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -160,7 +186,7 @@ func (a *api) incompleteAttempts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	items := make([]attemptView, len(atts))
+	items := make([]Attempt, len(atts))
 	for i, at := range atts {
 		items[i] = viewAttempt(at)
 	}
@@ -168,9 +194,9 @@ func (a *api) incompleteAttempts(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// retryView is the outcome of retrying one incomplete execution now.
-type retryView struct {
-	Run                 runView             `json:"run"`
+// RetryResult is the outcome of retrying one incomplete execution now.
+type RetryResult struct {
+	Run                 RunResult           `json:"run"`
 	IncompleteExecution weft.IncompleteJSON `json:"incompleteExecution"`
 }
 
@@ -179,7 +205,71 @@ func (a *api) retryIncomplete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	id := r.PathValue("id")
+	return a.runIncomplete(w, r, nil, nil, from)
+}
+
+// resolveBody is the body of POST /incomplete-executions/{id}/resolve: edits of the
+// incomplete execution's own blueprint, or a whole edited blueprint, or both (the
+// blueprint first).
+type resolveBody struct {
+	Edits     []editBody      `json:"edits"`
+	Blueprint json.RawMessage `json:"blueprint"`
+}
+
+// editBody is one field of one module (service.Edit): `weft incomplete resolve
+// --set MODULE.PART.PATH=VALUE`.
+type editBody struct {
+	ModuleID int             `json:"moduleId"`
+	Part     string          `json:"part"`
+	Path     string          `json:"path"`
+	Value    json.RawMessage `json:"value"`
+}
+
+func (a *api) resolveIncomplete(w http.ResponseWriter, r *http.Request) error {
+	var b resolveBody
+	if err := decode(r, &b); err != nil {
+		return err
+	}
+	var edits []service.Edit
+	for i, e := range b.Edits {
+		field := fmt.Sprintf("edits[%d]", i)
+		switch {
+		case e.ModuleID < 1:
+			return invalid(field+".moduleId", "a module id is required")
+		case e.Part != "mapper" && e.Part != "parameters":
+			return invalid(field+".part", "%q: want mapper or parameters", e.Part)
+		case strings.TrimSpace(e.Path) == "":
+			return invalid(field+".path", "the field to change is required (dotted for nested collections)")
+		case len(e.Value) == 0:
+			return invalid(field+".value", "the new value is required (any JSON; null clears it)")
+		}
+		v, err := value.DecodeJSON(e.Value)
+		if err != nil {
+			return invalid(field+".value", "is not valid JSON: %v", err)
+		}
+		edits = append(edits, service.Edit{ModuleID: e.ModuleID, Part: e.Part, Path: e.Path, Value: v})
+	}
+	var raw []byte
+	if t := bytes.TrimSpace(b.Blueprint); len(t) > 0 && string(t) != "null" {
+		if t[0] != '{' {
+			return invalid("blueprint", "must be a blueprint (a JSON object)")
+		}
+		raw = t
+	}
+	if len(edits) == 0 && raw == nil {
+		return invalid("edits", "nothing to change: give edits or a blueprint (POST …/retry retries as stored)")
+	}
+	return a.runIncomplete(w, r, edits, raw, 0)
+}
+
+// runIncomplete applies edits (or the blueprint raw) to the {id} incomplete execution
+// and retries it now, from the failing module or from (engine rewind: a module id, -1
+// the trigger), answering the attempt's outcome.
+func (a *api) runIncomplete(w http.ResponseWriter, r *http.Request, edits []service.Edit, raw []byte, from int) error {
+	id, err := a.incompleteID(r)
+	if err != nil {
+		return err
+	}
 	before, err := a.st.GetIncomplete(r.Context(), id)
 	if err != nil {
 		return err
@@ -188,7 +278,12 @@ func (a *api) retryIncomplete(w http.ResponseWriter, r *http.Request) error {
 	case weft.IncompleteResolved:
 		return conflict(map[string]any{"incompleteExecution": before.JSON()}, "incomplete execution %s is already resolved", id)
 	case weft.IncompleteInProgress:
-		return conflict(map[string]any{"incompleteExecution": before.JSON()}, "incomplete execution %s is being retried right now", id)
+		return busy(map[string]any{"incompleteExecution": before.JSON()}, "incomplete execution %s is being retried right now", id)
+	}
+	if len(edits) > 0 || raw != nil {
+		if _, err := a.svc.EditIncomplete(r.Context(), id, edits, raw); err != nil {
+			return editError(err)
+		}
 	}
 	// Like a run, a started attempt is carried to its end even if the client hangs up.
 	ctx := context.WithoutCancel(r.Context())
@@ -207,72 +302,85 @@ func (a *api) retryIncomplete(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	writeJSON(w, http.StatusOK, retryView{Run: viewRun(rr), IncompleteExecution: after.JSON()})
+	writeJSON(w, http.StatusOK, RetryResult{Run: viewRun(rr), IncompleteExecution: after.JSON()})
 	return nil
 }
 
 func (a *api) deleteIncomplete(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
+	id, err := a.incompleteID(r)
+	if err != nil {
+		return err
+	}
 	ie, err := a.st.GetIncomplete(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	if ie.Status == weft.IncompleteInProgress {
-		return conflict(nil, "incomplete execution %s is being retried right now; delete it after the attempt", id)
+		return busy(nil, "incomplete execution %s is being retried right now; delete it after the attempt", id)
 	}
 	n, err := a.svc.Delete(r.Context(), store.Selection{IDs: []string{id}, ScenarioID: ie.ScenarioID}, false)
 	if err != nil {
 		return err
 	}
 	if n == 0 {
-		return conflict(nil, "incomplete execution %s is being retried right now; delete it after the attempt", id)
+		return busy(nil, "incomplete execution %s is being retried right now; delete it after the attempt", id)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (a *api) bulkRetry(w http.ResponseWriter, r *http.Request) error {
+// bulkSelection reads the body of a bulk retry or delete; ids may be prefixes.
+func (a *api) bulkSelection(r *http.Request, del bool) (store.Selection, bool, error) {
 	var b selectionBody
 	if err := decode(r, &b); err != nil {
-		return err
+		return store.Selection{}, false, err
 	}
-	if b.Confirmed {
-		return invalid("confirmed", "only applies to bulk delete")
+	if !del && b.Confirmed {
+		return store.Selection{}, false, invalid("confirmed", "only applies to bulk delete")
 	}
 	if err := b.check(); err != nil {
-		return err
+		return store.Selection{}, false, err
+	}
+	if del && b.All && !b.Confirmed {
+		return store.Selection{}, false, invalid("confirmed", "must be true to delete all incomplete executions of scenario %d", b.ScenarioID)
 	}
 	if err := a.scenarioExists(r, b.ScenarioID); err != nil {
-		return err
+		return store.Selection{}, false, err
 	}
-	n, err := a.svc.Retry(r.Context(), store.Selection{IDs: b.IDs, ScenarioID: b.ScenarioID, All: b.All, Except: b.Except})
-	if err != nil {
-		return err
+	if err := a.incompleteIDs(r, "ids", b.IDs); err != nil {
+		return store.Selection{}, false, err
 	}
-	writeJSON(w, http.StatusAccepted, map[string]int{"queued": n})
-	return nil
+	if err := a.incompleteIDs(r, "except", b.Except); err != nil {
+		return store.Selection{}, false, err
+	}
+	return store.Selection{IDs: b.IDs, ScenarioID: b.ScenarioID, All: b.All, Except: b.Except}, b.Confirmed, nil
 }
 
-func (a *api) bulkDelete(w http.ResponseWriter, r *http.Request) error {
-	var b selectionBody
-	if err := decode(r, &b); err != nil {
-		return err
-	}
-	if err := b.check(); err != nil {
-		return err
-	}
-	if b.All && !b.Confirmed {
-		return invalid("confirmed", "must be true to delete all incomplete executions of scenario %d", b.ScenarioID)
-	}
-	if err := a.scenarioExists(r, b.ScenarioID); err != nil {
-		return err
-	}
-	n, err := a.svc.Delete(r.Context(), store.Selection{IDs: b.IDs, ScenarioID: b.ScenarioID, All: b.All, Except: b.Except}, b.Confirmed)
+// bulkRetry queues the selection for a retry now and answers 202 with the job that
+// follows the retries to their outcomes (GET /jobs/{id}).
+func (a *api) bulkRetry(w http.ResponseWriter, r *http.Request) error {
+	sel, _, err := a.bulkSelection(r, false)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]int{"deleted": n})
-	return nil
+	j, err := a.Jobs.Retry(r.Context(), sel)
+	if err != nil {
+		return err
+	}
+	return a.accepted(w, j)
+}
+
+// bulkDelete answers 202 with the job that deletes the selection.
+func (a *api) bulkDelete(w http.ResponseWriter, r *http.Request) error {
+	sel, confirmed, err := a.bulkSelection(r, true)
+	if err != nil {
+		return err
+	}
+	j, err := a.Jobs.Delete(r.Context(), confirmed, sel)
+	if err != nil {
+		return err
+	}
+	return a.accepted(w, j)
 }
 
 func (a *api) scenarioExists(r *http.Request, id int64) error {

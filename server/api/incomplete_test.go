@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/weftworks/weft"
 )
@@ -94,8 +95,8 @@ func TestExecutions(t *testing.T) {
 	}
 }
 
-// ieFields are the 15 fields of docs/incomplete-executions.md.
-var ieFields = []string{"attempts", "autoRetry", "breakerKey", "createdAt", "errorMessage", "errorType", "executionId", "failedModuleId",
+// ieFields are the 16 fields of docs/incomplete-executions.md.
+var ieFields = []string{"attempts", "autoRetry", "breakerKey", "createdAt", "errorDetails", "errorMessage", "errorType", "executionId", "failedModuleId",
 	"id", "nextAttemptAt", "outcomeUnknown", "resolvedAt", "scenarioId", "sizeBytes", "status"}
 
 func keys(m map[string]any) []string {
@@ -259,16 +260,37 @@ func TestIncompleteDeleteAndBulk(t *testing.T) {
 	if r := e.do("DELETE", "/incomplete-executions/"+ies[0], nil); r.status != 404 {
 		t.Fatalf("delete again: %s", r)
 	}
-	// Bulk retry queues them for the worker: pending, due now.
-	if got := e.must(202, e.do("POST", "/incomplete-executions/retry", map[string]any{"ids": []string{ies[1]}})); got["queued"] != 1.0 {
-		t.Fatalf("retry by ids %v", got)
+	// Bulk retry queues them for the worker (pending, due now) and answers a job that
+	// follows them to their outcome.
+	r := e.do("POST", "/incomplete-executions/retry", map[string]any{"ids": []string{ies[1]}})
+	got := e.must(202, r)
+	if got["kind"] != "retry" || got["status"] != "running" || got["total"] != 1.0 || got["done"] != 0.0 ||
+		r.header.Get("Location") != "/api/v1/jobs/"+got["id"].(string) {
+		t.Fatalf("retry by ids %v %v", got, r.header)
 	}
 	if st := e.must(200, e.do("GET", "/incomplete-executions/"+ies[1], nil)); st["status"] != "pending" || st["nextAttemptAt"] != "2026-05-01T12:00:00Z" {
 		t.Fatalf("queued one %v", st)
 	}
-	got := e.must(202, e.do("POST", "/incomplete-executions/retry", map[string]any{"scenarioId": 1, "all": true, "except": []string{ies[2]}}))
-	if got["queued"] != 3.0 {
+	if n, err := e.svc.RunDue(t.Context()); err != nil || n != 1 { // the worker
+		t.Fatalf("RunDue = %d, %v", n, err)
+	}
+	done := e.job(got)
+	if done["status"] != "done" || done["done"] != 1.0 || fmt.Sprint(done["counts"]) != "map[deleted:0 failed:1 resolved:0 retrying:0 skipped:0]" ||
+		done["finishedAt"] != "2026-05-01T12:00:00Z" {
+		t.Fatalf("the job after the retry %v", done)
+	}
+	got = e.must(202, e.do("POST", "/incomplete-executions/retry", map[string]any{"scenarioId": 1, "all": true, "except": []string{ies[2]}}))
+	if got["total"] != 3.0 {
 		t.Fatalf("retry all but one %v", got)
+	}
+	for range 3 {
+		e.svc.RunDue(t.Context())
+	}
+	if done := e.job(got); fmt.Sprint(done["counts"]) != "map[deleted:0 failed:3 resolved:0 retrying:0 skipped:0]" {
+		t.Fatalf("retry all but one: %v", done)
+	}
+	if r := e.do("GET", "/jobs/nope", nil); r.status != 404 {
+		t.Fatalf("an unknown job: %s", r)
 	}
 	for _, tc := range []struct {
 		path, body, field string
@@ -299,10 +321,11 @@ func TestIncompleteDeleteAndBulk(t *testing.T) {
 	if r := e.do("POST", "/incomplete-executions/retry", `{"ids":["`+ies[1]+`","nope"]}`); r.status != 404 || !strings.Contains(r.String(), "no incomplete execution nope") {
 		t.Fatalf("retry with an unknown id: %s", r)
 	}
-	if got := e.must(200, e.do("POST", "/incomplete-executions/delete", `{"ids":["`+ies[1]+`"]}`)); got["deleted"] != 1.0 {
+	if got := e.job(e.must(202, e.do("POST", "/incomplete-executions/delete", `{"ids":["`+ies[1]+`"]}`))); fmt.Sprint(got["counts"]) != "map[deleted:1 skipped:0]" {
 		t.Fatalf("delete by ids %v", got)
 	}
-	if got := e.must(200, e.do("POST", "/incomplete-executions/delete", `{"scenarioId":1,"all":true,"except":["`+ies[2]+`"],"confirmed":true}`)); got["deleted"] != 2.0 {
+	got = e.job(e.must(202, e.do("POST", "/incomplete-executions/delete", `{"scenarioId":1,"all":true,"except":["`+ies[2]+`"],"confirmed":true}`)))
+	if got["kind"] != "delete" || got["total"] != 2.0 || fmt.Sprint(got["counts"]) != "map[deleted:2 skipped:0]" {
 		t.Fatalf("delete all but one %v", got)
 	}
 	left := e.must(200, e.do("GET", "/incomplete-executions", nil))["items"].([]any)
@@ -341,5 +364,57 @@ func TestExecutionsCalledBy(t *testing.T) {
 	one := e.must(200, e.do("GET", "/executions/"+got["id"].(string), nil))
 	if fmt.Sprint(one["calledBy"]) != fmt.Sprint(got["calledBy"]) {
 		t.Fatalf("execution %v", one)
+	}
+}
+
+// TestBulkRetryProgressOverAPI: a client polling GET /jobs/{id} sees the job move —
+// done and the counts grow as attempts end, status running until the last one — and
+// the final counts by outcome.
+func TestBulkRetryProgressOverAPI(t *testing.T) {
+	e := newEnv(t)
+	// An unknown scenario is named once (not "scenario 1: scenario 1: not found").
+	if r := e.do("POST", "/scenarios/1/run", `{}`); r.status != 404 || !strings.Contains(r.String(), `"message":"scenario 1: not found"`) {
+		t.Fatalf("run of a missing scenario: %s", r)
+	}
+	e.create(greeting)
+	e.failGreeting("1", 5)
+	accepted := e.must(202, e.do("POST", "/incomplete-executions/retry", map[string]any{"scenarioId": 1, "all": true}))
+	id := accepted["id"].(string)
+	if accepted["total"] != 5.0 || accepted["done"] != 0.0 || accepted["status"] != "running" {
+		t.Fatalf("accepted %v", accepted)
+	}
+	j := e.jobs.Get(id)
+	// until waits for the job to have counted n (it reads the store every Poll).
+	until := func(n int) {
+		t.Helper()
+		for {
+			changed := j.Changed()
+			if j.Snapshot().Done >= n {
+				return
+			}
+			select {
+			case <-changed:
+			case <-time.After(30 * time.Second):
+				t.Fatalf("the job did not reach %d: %+v", n, j.Snapshot())
+			}
+		}
+	}
+	// The worker takes at most three retries of a scenario at a time.
+	if n, err := e.svc.RunDue(t.Context()); err != nil || n != 3 {
+		t.Fatalf("RunDue = %d, %v", n, err)
+	}
+	until(3)
+	mid := e.must(200, e.do("GET", "/jobs/"+id, nil))
+	if mid["status"] != "running" || mid["done"] != 3.0 || mid["total"] != 5.0 || mid["finishedAt"] != nil ||
+		fmt.Sprint(mid["counts"]) != "map[deleted:0 failed:3 resolved:0 retrying:0 skipped:0]" {
+		t.Fatalf("midway %v", mid)
+	}
+	if n, err := e.svc.RunDue(t.Context()); err != nil || n != 2 {
+		t.Fatalf("RunDue = %d, %v", n, err)
+	}
+	end := e.job(accepted)
+	if end["status"] != "done" || end["done"] != 5.0 || fmt.Sprint(end["counts"]) != "map[deleted:0 failed:5 resolved:0 retrying:0 skipped:0]" ||
+		end["error"] != nil || end["finishedAt"] == nil {
+		t.Fatalf("the end %v", end)
 	}
 }

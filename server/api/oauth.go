@@ -8,6 +8,7 @@ import (
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/app/oauth"
 	"github.com/weftworks/weft/service"
+	"github.com/weftworks/weft/store"
 )
 
 // OAuth 2 (docs/connections.md): the operator's clients per provider, and connecting
@@ -51,7 +52,7 @@ func (a *api) callbackURL(r *http.Request) string {
 	return base + "/oauth/callback"
 }
 
-type oauthStatusView struct {
+type OAuthStatus struct {
 	*service.OAuthStatus
 	// Blocked lists the unresolved incomplete executions that failed with an
 	// InvalidAccessTokenError using the connection.
@@ -74,7 +75,7 @@ func (a *api) connectionOAuth(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, oauthStatusView{OAuthStatus: st, Blocked: nonNilSlice(blocked)})
+	writeJSON(w, http.StatusOK, OAuthStatus{OAuthStatus: st, Blocked: nonNilSlice(blocked)})
 	return nil
 }
 
@@ -133,5 +134,33 @@ func (a *api) deleteOAuthClient(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// AuthorizationState is where an authorization started with POST …/authorize stands:
+// pending (waiting for the person), exchanging (the callback came), done or failed
+// (message says why). `weft connections authorize` waits on it.
+type AuthorizationState struct {
+	ConnectionID int64   `json:"connectionId"`
+	Status       string  `json:"status"`
+	Message      *string `json:"message"`
+	ExpiresAt    string  `json:"expiresAt"`
+	FinishedAt   *string `json:"finishedAt"`
+}
+
+func (a *api) authorizationState(w http.ResponseWriter, r *http.Request) error {
+	id, err := int64Path(r, "id")
+	if err != nil {
+		return err
+	}
+	f, err := a.svc.AuthorizationStatus(r.Context(), r.PathValue("state"))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && f.ConnectionID != id) {
+		return notFound("no authorization of connection %d with that state (each lasts 10 minutes)", id)
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, AuthorizationState{ConnectionID: f.ConnectionID, Status: f.Status, Message: optString(f.Message),
+		ExpiresAt: weft.RFC3339(f.ExpiresAt), FinishedAt: weft.RFC3339Ptr(f.FinishedAt)})
 	return nil
 }

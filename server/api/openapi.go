@@ -40,13 +40,28 @@ var pageParams = []param{
 
 var operations = []operation{
 	{method: "GET", path: "/openapi.json", tag: "meta", summary: "This document (no token needed)", status: 200, response: "*"},
+	{method: "GET", path: "/version", tag: "meta", summary: "Which weft this server is: module version and VCS revision (no token needed)",
+		status: 200, response: "BuildInfo"},
+	{method: "POST", path: "/runs", tag: "scenarios", summary: "Run a blueprint once (`weft run FILE`)",
+		desc: "The scenario stored from the same source is reused — the blueprint becomes its new version when it changed — or created (inactive); then it runs once with input as the trigger bundle and the answer comes when the run is recorded. source is required (file:PATH for a file); api and clone:… name scenarios made otherwise.",
+		body: "RunRequest", status: 200, response: "RunResult", errs: []int{400, 409, 413, 422}},
+	{method: "GET", path: "/jobs/{id}", tag: "incomplete executions", summary: "Where a bulk retry or delete stands",
+		desc:   "Poll it until status is not running; counts are by outcome. Jobs live in the server process that accepted them, 15 minutes after they end.",
+		status: 200, response: "Job", errs: []int{404}},
+	{method: "GET", path: "/tokens", tag: "meta", summary: "List API tokens, revoked ones included (never a token's secret)",
+		status: 200, response: "TokenPage"},
+	{method: "POST", path: "/tokens", tag: "meta", summary: "Create an API token; the answer shows it this once",
+		body: "TokenCreate", status: 201, response: "TokenCreated", errs: []int{400, 413}},
+	{method: "DELETE", path: "/tokens/{id}", tag: "meta", summary: "Revoke a token (it stops working at once)",
+		status: 200, response: "Token", errs: []int{404}},
 
 	{method: "GET", path: "/scenarios", tag: "scenarios", summary: "List scenarios, by id",
 		query:  append([]param{{"active", "only active (true) or inactive (false) ones", obj{"type": "boolean"}}}, pageParams...),
 		status: 200, response: "ScenarioPage", errs: []int{400}},
 	{method: "POST", path: "/scenarios", tag: "scenarios", summary: "Create a scenario from a blueprint",
-		desc: "The body is a blueprint exported from Make. The scenario is inactive, version 1. A gateway:CustomWebHook trigger gets a webhook address (hookUrl).",
-		body: "Blueprint", status: 201, response: "Scenario", errs: []int{400, 413, 422}},
+		desc:  "The body is a blueprint exported from Make. The scenario is inactive, version 1. A gateway:CustomWebHook trigger gets a webhook address (hookUrl).",
+		query: []param{{"source", "where the blueprint came from (default api; `weft scenarios create FILE` sends file:PATH)", obj{"type": "string"}}},
+		body:  "Blueprint", status: 201, response: "Scenario", errs: []int{400, 413, 422}},
 	{method: "GET", path: "/scenarios/{id}", tag: "scenarios", summary: "Get a scenario", status: 200, response: "Scenario", errs: []int{400, 404}},
 	{method: "PUT", path: "/scenarios/{id}", tag: "scenarios", summary: "Store a new blueprint version and make it current",
 		body: "Blueprint", status: 200, response: "Scenario", errs: []int{400, 404, 413, 422}},
@@ -89,9 +104,9 @@ var operations = []operation{
 			{"kind", "run or retry", enum("", "run", "retry")},
 			{"parent", "only the sub-scenario runs this execution called", obj{"type": "string"}},
 		}, pageParams...), status: 200, response: "ExecutionPage", errs: []int{400}},
-	{method: "GET", path: "/executions/{id}", tag: "executions", summary: "Get an execution", status: 200, response: "ExecutionDetail", errs: []int{404}},
+	{method: "GET", path: "/executions/{id}", tag: "executions", summary: "Get an execution", status: 200, response: "ExecutionDetail", errs: []int{400, 404}},
 	{method: "GET", path: "/executions/{id}/log", tag: "executions", summary: "Get an execution's log (one entry per module per bundle)",
-		status: 200, response: "ExecutionLog", errs: []int{404}},
+		status: 200, response: "ExecutionLog", errs: []int{400, 404}},
 
 	{method: "GET", path: "/incomplete-executions", tag: "incomplete executions", summary: "List incomplete executions, oldest first",
 		query: append([]param{
@@ -99,11 +114,14 @@ var operations = []operation{
 			{"status", "unresolved, pending, in_progress, resolved; several comma-separated", obj{"type": "string"}},
 			{"errorType", "only this error type", enum("", errorTypes...)},
 			{"module", "only those that failed at this module id", obj{"type": "integer"}},
-		}, pageParams...), status: 200, response: "IncompletePage", errs: []int{400}},
-	{method: "POST", path: "/incomplete-executions/retry", tag: "incomplete executions", summary: "Schedule incomplete executions for a retry now (the worker runs them)",
-		body: "Selection", status: 202, response: "Queued", errs: []int{400, 404, 413}},
-	{method: "POST", path: "/incomplete-executions/delete", tag: "incomplete executions", summary: "Delete incomplete executions (all of a scenario's needs confirmed: true)",
-		body: "Selection", status: 200, response: "Deleted", errs: []int{400, 404, 413}},
+			{"execution", "only those this execution (a run or an attempt) stored; an id or a unique prefix", obj{"type": "string"}},
+		}, pageParams...), status: 200, response: "IncompletePage", errs: []int{400, 404}},
+	{method: "POST", path: "/incomplete-executions/retry", tag: "incomplete executions", summary: "Retry many incomplete executions: a job (202)",
+		desc: "They are queued for a retry now before the answer (the worker runs them, at most 3 of a scenario at once); the job (Location: /jobs/{id}) follows them to their outcomes. Ids may be unique prefixes; an unknown id is a 404 and nothing is queued.",
+		body: "Selection", status: 202, response: "Job", errs: []int{400, 404, 413}},
+	{method: "POST", path: "/incomplete-executions/delete", tag: "incomplete executions", summary: "Delete many incomplete executions: a job (202)",
+		desc: "All of a scenario's needs confirmed: true. The selection is checked before the answer (an unknown id is a 404 and nothing is deleted); the job (Location: /jobs/{id}) deletes them a chunk at a time.",
+		body: "Selection", status: 202, response: "Job", errs: []int{400, 404, 413}},
 	{method: "GET", path: "/incomplete-executions/{id}", tag: "incomplete executions", summary: "Get an incomplete execution",
 		status: 200, response: "Incomplete", errs: []int{404}},
 	{method: "DELETE", path: "/incomplete-executions/{id}", tag: "incomplete executions", summary: "Delete an incomplete execution",
@@ -120,6 +138,9 @@ var operations = []operation{
 	{method: "POST", path: "/incomplete-executions/{id}/retry", tag: "incomplete executions", summary: "Retry one incomplete execution now and wait for the outcome",
 		desc: "Without a body it continues from the failing module; {\"from\": MODULE_ID} from an earlier module of its path, {\"from\": \"trigger\"} from the trigger's bundle (400 naming why when it cannot start there).",
 		body: "RetryRequest", status: 200, response: "RetryResult", errs: []int{400, 404, 409}},
+	{method: "POST", path: "/incomplete-executions/{id}/resolve", tag: "incomplete executions", summary: "Edit the incomplete execution's blueprint and retry it now (`weft incomplete resolve`)",
+		desc: "edits change one field each (moduleId, part mapper or parameters, path dotted for nested collections, value any JSON); blueprint replaces the whole blueprint first. Only what runs again may change (422 otherwise); the answer is the retry's.",
+		body: "ResolveRequest", status: 200, response: "RetryResult", errs: []int{400, 404, 409, 413, 422}},
 	{method: "POST", path: "/incomplete-executions/{id}/check", tag: "incomplete executions", summary: "Read back whether the failing call took effect (outcome unknown)",
 		desc: "Runs the failing module's read-back call (the HTTP app: a GET of url with the call's headers and authentication). done: true with the read-back's output when it found the write, false on 404/410. Nothing is recorded. 409 when the module has no read-back call, 502 when the read-back cannot tell.",
 		body: "CheckRequest", status: 200, response: "CheckResult", errs: []int{400, 404, 409, 413, 502}},
@@ -148,6 +169,9 @@ var operations = []operation{
 		desc: "Returns the provider's authorizationUrl; whoever opens it and consents connects the account (the flow is not bound to a browser). " +
 			"The provider sends the browser back to BASE/oauth/callback. The state expires after 10 minutes and is used once.",
 		status: 201, response: "Authorization", errs: []int{400, 404, 409}},
+	{method: "GET", path: "/connections/{id}/authorizations/{state}", tag: "connections", summary: "Where an authorization started with …/authorize stands",
+		desc:   "pending until the person consents or refuses at the provider, then done or failed (message says why). 404 once it has expired (10 minutes) or for another connection's state.",
+		status: 200, response: "AuthorizationState", errs: []int{400, 404}},
 	{method: "GET", path: "/connections/{id}/oauth", tag: "connections", summary: "An OAuth connection's state (never its tokens)",
 		status: 200, response: "OAuthStatus", errs: []int{400, 404}},
 	{method: "POST", path: "/connections/{id}/retry-blocked", tag: "connections",
@@ -180,6 +204,9 @@ var operations = []operation{
 		desc:   "Make's hook incoming queue: payloads waiting for a run, being run, and dead ones — set aside because their run ended the instant scenario's run in error (they wait for a person to retry or delete them). Payloads are not listed; GET one item for its data.",
 		query:  append([]param{{"status", "waiting, running, dead; several comma-separated", obj{"type": "string"}}}, pageParams...),
 		status: 200, response: "QueueItemPage", errs: []int{400, 404}},
+	{method: "POST", path: "/scenarios/{id}/queue", tag: "webhooks", summary: "Queue a trigger payload for the scenario (`weft enqueue`)",
+		desc: "The body is the trigger bundle (any JSON; not an object: {\"value\": …}). The worker runs it in arrival order with the scenario's other payloads, once the scenario is active.",
+		body: "Bundle", bodyOptional: true, status: 201, response: "QueueItem", errs: []int{400, 404, 413}},
 	{method: "POST", path: "/scenarios/{id}/queue/retry", tag: "webhooks", summary: "Put dead payloads back in the queue, in their arrival place",
 		desc: "They run next once the scenario is active. Waiting and running payloads are left as they are.",
 		body: "QueueSelection", status: 200, response: "Queued", errs: []int{400, 404, 413}},
@@ -192,14 +219,25 @@ var operations = []operation{
 		desc: "409 while a run consumes it.", status: 204, errs: []int{400, 404, 409}},
 	{method: "POST", path: "/scenarios/{id}/queue/{item}/retry", tag: "webhooks", summary: "Put a dead payload back in the queue, in its arrival place",
 		desc: "409 unless it is dead.", status: 200, response: "QueueItem", errs: []int{400, 404, 409}},
+	{method: "GET", path: "/queue", tag: "webhooks", summary: "List the queued trigger payloads of every scenario, in arrival order",
+		query:  append([]param{{"scenario", "only this scenario", obj{"type": "integer"}}, {"status", "waiting, running, dead; several comma-separated", obj{"type": "string"}}}, pageParams...),
+		status: 200, response: "QueueItemPage", errs: []int{400, 404}},
+	{method: "GET", path: "/queue/{item}", tag: "webhooks", summary: "Get one queued payload with its data, whichever its scenario",
+		status: 200, response: "QueueItemDetail", errs: []int{400, 404}},
+	{method: "POST", path: "/queue/retry", tag: "webhooks", summary: "Put dead payloads back in their queues, by ids of any scenarios",
+		desc: "Every id must exist (404 and nothing done otherwise); waiting and running ones are left as they are.",
+		body: "AnyQueueSelection", status: 200, response: "Queued", errs: []int{400, 404, 413}},
+	{method: "POST", path: "/queue/delete", tag: "webhooks", summary: "Delete queued payloads by ids of any scenarios",
+		desc: "Every id must exist (404 and nothing done otherwise); one a run consumes right now is kept.",
+		body: "AnyQueueSelection", status: 200, response: "Deleted", errs: []int{400, 404, 413}},
 }
 
 var errorResponses = map[int]string{
-	400: "invalid input; error.details.field names the field",
+	400: "invalid input (error.details.field names the field), or an id prefix that starts several ids (ambiguous_id, error.details.matches)",
 	401: "no token, or an unknown or revoked one",
 	403: "the token lacks the scope",
 	404: "no such resource",
-	409: "conflicts with the resource's state",
+	409: "conflicts with the resource's state (conflict), or it is being worked on right now and may succeed later (busy)",
 	413: "the body is too large",
 	502: "the service behind the scenario's trigger refused or could not be reached (error.code trigger_failed)",
 	429: "too many failed tokens from this client lately; Retry-After says when to try again",
@@ -274,6 +312,9 @@ func buildOpenAPI() []byte {
 			responses["201"] = obj{"description": "created", "content": jsonContent(ref(op.response))}
 		}
 		errs := slices.Clone(op.errs)
+		if takesIDPrefix(op.path) && !slices.Contains(errs, 400) {
+			errs = append(errs, 400) // an ambiguous id prefix (ambiguous_id)
+		}
 		if scope := scopeOf(op); scope != "" {
 			o["security"] = []any{obj{"bearerAuth": []string{scope}}}
 			o["x-weft-scope"] = scope
@@ -336,3 +377,9 @@ func operationID(op operation) string {
 }
 
 func sortStrings(s []string) { slices.Sort(s) }
+
+// takesIDPrefix reports whether a path's {id} may be a unique prefix of an execution's
+// or an incomplete execution's id.
+func takesIDPrefix(path string) bool {
+	return strings.HasPrefix(path, "/executions/{id}") || strings.HasPrefix(path, "/incomplete-executions/{id}")
+}

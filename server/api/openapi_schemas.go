@@ -154,9 +154,9 @@ func schemas() obj {
 	}
 	return obj{
 		"Error": object("Every error answer.", obj{"error": object("", obj{
-			"code":    enum("stable text to switch on", "invalid_input", "unauthorized", "forbidden", "not_found", "method_not_allowed", "conflict", "too_large", "invalid_blueprint", "internal", "not_implemented", "storage_full", "trigger_failed"),
+			"code":    enum("stable text to switch on", "invalid_input", "ambiguous_id", "unauthorized", "forbidden", "not_found", "method_not_allowed", "conflict", "busy", "too_large", "too_many_requests", "invalid_blueprint", "internal", "not_implemented", "storage_full", "trigger_failed"),
 			"message": str("what is wrong, naming the field or resource"),
-			"details": obj{"description": "invalid_input: {field}; invalid_blueprint and refused activations: {problems, unsupported}; refused deletions: {incompleteExecutions, total}"},
+			"details": obj{"description": "invalid_input: {field}; ambiguous_id: {prefix, matches}; invalid_blueprint and refused activations: {problems, unsupported}; refused deletions: {incompleteExecutions, total}"},
 		})}),
 		"Blueprint": obj{"type": "object", "description": "A Make blueprint (name, flow, metadata), stored and exported byte for byte."},
 		"Bundle":    obj{"description": "A trigger bundle: any JSON; a value that is not an object becomes {\"value\": …}."},
@@ -191,7 +191,52 @@ func schemas() obj {
 			"error":                nullable(ref("RunError")),
 			"response":             nullable(ref("WebhookResponse")),
 			"incompleteExecutions": array(str("")),
+			"discarded":            integer("incomplete executions dropped: their storage was full and the scenario allows data loss"),
+			"durationNs":           integer("how long the run took, in nanoseconds"),
 		}),
+		"RunRequest": object("A blueprint to run once (`weft run FILE`).", obj{
+			"blueprint": ref("Blueprint"),
+			"source":    str("where it comes from (file:PATH): the scenario stored from the same source is reused"),
+			"input":     obj{"description": "the trigger bundle: any JSON; not an object: {\"value\": …}; left out: {}"},
+		}, "input"),
+		"ResolveRequest": object("Changes to an incomplete execution's own blueprint before it is retried.", obj{
+			"edits": array(object("One field of one module.", obj{
+				"moduleId": integer(""),
+				"part":     enum("", "mapper", "parameters"),
+				"path":     str("the field; dotted for nested collections (headers, data.email)"),
+				"value":    obj{"description": "the new value: any JSON ({{…}} text maps other modules' outputs)"},
+			})),
+			"blueprint": ref("Blueprint"),
+		}, "edits", "blueprint"),
+		"Job": object("A bulk retry or delete of incomplete executions.", obj{
+			"id":     str(""),
+			"kind":   enum("", "retry", "delete"),
+			"status": enum("running, then done; failed when it stopped on an error (error)", "running", "done", "failed"),
+			"total":  integer("how many incomplete executions it took"),
+			"done":   integer("how many it has finished with: the sum of counts"),
+			"counts": obj{"type": "object", "additionalProperties": obj{"type": "integer"},
+				"description": "by outcome — retry: resolved, failed (waits for a person), retrying (pending again), deleted (meanwhile), skipped (in progress or resolved already); delete: deleted, skipped (being retried, or gone)"},
+			"error":      nullable(str("why it failed")),
+			"createdAt":  dateTime(""),
+			"finishedAt": nullable(dateTime("")),
+		}),
+		"BuildInfo": object("Which weft this is.", obj{
+			"version":   str("the module version: v1.2.3, a pseudo-version, or (devel) for a build in a checkout"),
+			"revision":  str("the VCS commit, empty when unknown"),
+			"time":      str("the commit's time, empty when unknown"),
+			"modified":  boolean("built from a work tree with changes not committed"),
+			"goVersion": str(""),
+		}),
+		"Token":        object("An API token; its secret is never returned after its creation.", tokenProps()),
+		"TokenPage":    pageOf("Token"),
+		"TokenCreated": object("A new API token: token is shown this once.", merge(tokenProps(), obj{"token": str("weft_…: send it as Authorization: Bearer")})),
+		"TokenCreate": object("", obj{"name": str("what the token is for"),
+			"scopes": array(enum("", "scenarios:read", "scenarios:write", "executions:read", "incomplete:read", "incomplete:write",
+				"connections:read", "connections:write", "datastores:read", "datastores:write", "webhooks:read", "webhooks:write", "admin"))}),
+		"AnyQueueSelection": object("Queued payloads by ids, of any scenarios; status narrows a delete.", obj{
+			"ids":    array(integer("")),
+			"status": array(enum("", "waiting", "running", "dead")),
+		}, "status"),
 		"Execution":     object("", executionProps()),
 		"ExecutionPage": pageOf("Execution"),
 		"ExecutionDetail": object("", merge(executionProps(), obj{
@@ -201,13 +246,14 @@ func schemas() obj {
 		"ExecutionLog": object("", obj{"executionId": str(""), "log": array(obj{"type": "object",
 			"description": "one module handling one bundle: seq, cycle, moduleId, module, input, output, error, outcome, start, durationNs",
 			"required":    []string{"seq", "moduleId", "module"}})}),
-		"Incomplete": object("An incomplete execution: the 15 fields of docs/incomplete-executions.md.", obj{
+		"Incomplete": object("An incomplete execution: the 16 fields of docs/incomplete-executions.md.", obj{
 			"id":             str(""),
 			"scenarioId":     integer(""),
 			"executionId":    str("the run it came from"),
 			"failedModuleId": integer(""),
 			"errorType":      enum("", errorTypes...),
 			"errorMessage":   str(""),
+			"errorDetails":   nullable(obj{"type": "object", "description": "the error's details (an HTTP status, incompleteId of the incomplete execution a waiting call waits for, …)"}),
 			"status":         enum("", "unresolved", "pending", "in_progress", "resolved"),
 			"autoRetry":      boolean(""),
 			"attempts":       integer(""),
@@ -286,7 +332,8 @@ func schemas() obj {
 		"Queued":  object("", obj{"queued": integer("how many were scheduled for a retry now")}),
 		"Deleted": object("", obj{"deleted": integer("")}),
 		"Connection": object("A connection; its credentials are never returned.", obj{
-			"id": integer(""), "name": str(""), "type": str(""), "createdAt": dateTime(""), "updatedAt": dateTime(""),
+			"id": integer(""), "name": str(""), "type": str(""), "keyId": str("the key its credentials are encrypted with"),
+			"createdAt": dateTime(""), "updatedAt": dateTime(""),
 		}),
 		"ConnectionPage": pageOf("Connection"),
 		"ConnectionCreate": object("", obj{"name": str(""), "type": str("the app, e.g. http, slack"),
@@ -295,6 +342,11 @@ func schemas() obj {
 			"data": obj{"type": "object", "description": "replaces the credentials"}}, "name", "data"),
 		"Authorization": object("A started OAuth authorization.", obj{"authorizationUrl": str("send the person here"),
 			"state": str("the state parameter (used once)"), "connectionId": integer(""), "expiresAt": dateTime("")}),
+		"AuthorizationState": object("", obj{"connectionId": integer(""),
+			"status":     enum("", "pending", "exchanging", "done", "failed"),
+			"message":    nullable(str("why it failed")),
+			"expiresAt":  dateTime(""),
+			"finishedAt": nullable(dateTime(""))}),
 		"OAuthStatus": object("", obj{"provider": str("empty for custom endpoints"), "providerLabel": str(""),
 			"connected": boolean(""), "connectedAt": str(""), "expiresAt": str("the access token's expiry"),
 			"grantedScope": str(""), "refreshable": boolean("holds a refresh token"),
@@ -325,5 +377,16 @@ func schemas() obj {
 			"status":    array(enum("", "waiting", "running", "dead")),
 			"confirmed": boolean("required (true) to delete all"),
 		}, "ids", "all", "except", "status", "confirmed"),
+	}
+}
+
+func tokenProps() obj {
+	return obj{
+		"id":         str("16 hex digits"),
+		"name":       str(""),
+		"scopes":     array(str("")),
+		"createdAt":  dateTime(""),
+		"lastUsedAt": nullable(dateTime("written at most once a minute")),
+		"revokedAt":  nullable(dateTime("")),
 	}
 }

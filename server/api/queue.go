@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -21,11 +22,19 @@ func (a *api) listQueue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if _, err := a.st.GetScenario(r.Context(), id); err != nil {
+		return err
+	}
+	return a.writeQueue(w, r, id)
+}
+
+// writeQueue answers a page of queued payloads of one scenario (0: every scenario).
+func (a *api) writeQueue(w http.ResponseWriter, r *http.Request, scenario int64) error {
 	limit, cursor, err := paging(r)
 	if err != nil {
 		return err
 	}
-	f := store.QueueFilter{ScenarioID: id, Limit: limit + 1}
+	f := store.QueueFilter{ScenarioID: scenario, Limit: limit + 1}
 	if cursor != "" {
 		if f.AfterID, err = strconv.ParseInt(cursor, 10, 64); err != nil {
 			return invalid("cursor", "is not a cursor this API returned")
@@ -39,9 +48,6 @@ func (a *api) listQueue(w http.ResponseWriter, r *http.Request) error {
 			}
 			f.Status = append(f.Status, st)
 		}
-	}
-	if _, err := a.st.GetScenario(r.Context(), id); err != nil {
-		return err
 	}
 	items, err := a.svc.ListQueue(r.Context(), f)
 	if err != nil {
@@ -60,9 +66,9 @@ func (a *api) listQueue(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// queueItemView is one queued payload with its data (null for a confidential
+// QueueItemDetail is one queued payload with its data (null for a confidential
 // scenario: kept for the run, never shown).
-type queueItemView struct {
+type QueueItemDetail struct {
 	weft.QueueItemJSON
 	Confidential bool            `json:"confidential"`
 	Payload      json.RawMessage `json:"payload"`
@@ -89,7 +95,12 @@ func (a *api) getQueued(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := queueItemView{QueueItemJSON: it.JSON(), Confidential: confidential, Payload: json.RawMessage("null")}
+	return writeQueued(w, it, confidential)
+}
+
+// writeQueued answers one queued payload with its data.
+func writeQueued(w http.ResponseWriter, it *weft.QueueItem, confidential bool) error {
+	v := QueueItemDetail{QueueItemJSON: it.JSON(), Confidential: confidential, Payload: json.RawMessage("null")}
 	if !confidential {
 		// Stored as tagged JSON (dates, binary data and big integers kept); shown as
 		// plain JSON, as a module would see it.
@@ -207,6 +218,119 @@ func (a *api) bulkRetryQueued(w http.ResponseWriter, r *http.Request) error {
 
 func (a *api) bulkDeleteQueued(w http.ResponseWriter, r *http.Request) error {
 	sel, err := a.queueSelection(r, true)
+	if err != nil {
+		return err
+	}
+	n, err := a.svc.DeleteQueued(r.Context(), sel)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"deleted": n})
+	return nil
+}
+
+// enqueue queues a trigger payload for the scenario (`weft enqueue`): the worker runs
+// it, in arrival order with the scenario's other payloads.
+func (a *api) enqueue(w http.ResponseWriter, r *http.Request) error {
+	id, err := int64Path(r, "id")
+	if err != nil {
+		return err
+	}
+	payload, err := bundleBody(r, "body")
+	if err != nil {
+		return err
+	}
+	it, err := a.svc.Enqueue(r.Context(), id, payload)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", fmt.Sprintf("%s/queue/%d", Prefix, it.ID))
+	writeJSON(w, http.StatusCreated, it.JSON())
+	return nil
+}
+
+// listAllQueued is the queue of every scenario (or of ?scenario=), in arrival order.
+func (a *api) listAllQueued(w http.ResponseWriter, r *http.Request) error {
+	scenario, err := int64Query(r, "scenario")
+	if err != nil {
+		return err
+	}
+	if scenario != 0 {
+		if _, err := a.st.GetScenario(r.Context(), scenario); err != nil {
+			return err
+		}
+	}
+	return a.writeQueue(w, r, scenario)
+}
+
+// getAnyQueued is one queued payload, whichever its scenario.
+func (a *api) getAnyQueued(w http.ResponseWriter, r *http.Request) error {
+	itemID, err := int64Path(r, "item")
+	if err != nil {
+		return err
+	}
+	it, confidential, err := a.svc.GetQueued(r.Context(), 0, itemID)
+	if err != nil {
+		return err
+	}
+	return writeQueued(w, it, confidential)
+}
+
+// anyQueueSelection is the body of the bulk retry and delete of queued payloads by
+// ids, whichever their scenarios: every id must exist, else nothing is done.
+type anyQueueSelection struct {
+	IDs    []int64            `json:"ids"`
+	Status []weft.QueueStatus `json:"status"`
+}
+
+func (a *api) anyQueueSelection(r *http.Request, del bool) (store.QueueSelection, error) {
+	var b anyQueueSelection
+	if err := decode(r, &b); err != nil {
+		return store.QueueSelection{}, err
+	}
+	switch {
+	case len(b.IDs) == 0:
+		return store.QueueSelection{}, invalid("ids", "no queued payload selected (all of a scenario's: POST /scenarios/{id}/queue/…)")
+	case !del && len(b.Status) > 0:
+		return store.QueueSelection{}, invalid("status", "only applies to bulk delete (a retry takes dead payloads only)")
+	}
+	var missing []string
+	for i, n := range b.IDs {
+		if n < 1 {
+			return store.QueueSelection{}, invalid(fmt.Sprintf("ids[%d]", i), "%d is not an id", n)
+		}
+		if _, _, err := a.svc.GetQueued(r.Context(), 0, n); errors.Is(err, store.ErrNotFound) {
+			missing = append(missing, strconv.FormatInt(n, 10))
+		} else if err != nil {
+			return store.QueueSelection{}, err
+		}
+	}
+	for i, st := range b.Status {
+		if !st.Valid() {
+			return store.QueueSelection{}, invalid(fmt.Sprintf("status[%d]", i), "%q: want waiting, running or dead", st)
+		}
+	}
+	if len(missing) > 0 {
+		return store.QueueSelection{}, notFound("no queued payload %s; nothing was done", strings.Join(missing, ", "))
+	}
+	return store.QueueSelection{IDs: b.IDs, Status: b.Status}, nil
+}
+
+func (a *api) retryAnyQueued(w http.ResponseWriter, r *http.Request) error {
+	sel, err := a.anyQueueSelection(r, false)
+	if err != nil {
+		return err
+	}
+	n, err := a.svc.RetryQueued(r.Context(), sel)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"queued": n})
+	return nil
+}
+
+func (a *api) deleteAnyQueued(w http.ResponseWriter, r *http.Request) error {
+	sel, err := a.anyQueueSelection(r, true)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,11 @@ func (a *api) checkIncomplete(w http.ResponseWriter, r *http.Request) error {
 	if strings.TrimSpace(b.URL) == "" {
 		return invalid("url", "is required: where the read-back finds the write (absolute, or relative to the call's URL)")
 	}
-	res, err := a.svc.CheckOutcome(r.Context(), r.PathValue("id"), app.Check{URL: b.URL})
+	id, err := a.incompleteID(r)
+	if err != nil {
+		return err
+	}
+	res, err := a.svc.CheckOutcome(r.Context(), id, app.Check{URL: b.URL})
 	var ce *engine.CheckError
 	switch {
 	case errors.Is(err, engine.ErrNoReadBack):
@@ -69,7 +73,10 @@ func (a *api) markDone(w http.ResponseWriter, r *http.Request) error {
 		}
 		out = m
 	}
-	id := r.PathValue("id")
+	id, err := a.incompleteID(r)
+	if err != nil {
+		return err
+	}
 	before, err := a.st.GetIncomplete(r.Context(), id)
 	if err != nil {
 		return err
@@ -85,12 +92,12 @@ func (a *api) markDone(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, retryView{Run: viewRun(rr), IncompleteExecution: after.JSON()})
+	writeJSON(w, http.StatusOK, RetryResult{Run: viewRun(rr), IncompleteExecution: after.JSON()})
 	return nil
 }
 
-// breakerView is an open circuit breaker as the API shows it.
-type breakerView struct {
+// Breaker is an open circuit breaker as the API shows it (the CLI prints it too).
+type Breaker struct {
 	Key          string  `json:"key"`
 	OpenedAt     string  `json:"openedAt"`
 	NextProbeAt  string  `json:"nextProbeAt"`
@@ -106,9 +113,9 @@ func (a *api) listBreakers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]breakerView, 0, len(bs))
+	out := make([]Breaker, 0, len(bs))
 	for _, b := range bs {
-		v := breakerView{Key: b.Key, OpenedAt: weft.RFC3339(b.OpenedAt), NextProbeAt: weft.RFC3339(b.NextProbeAt),
+		v := Breaker{Key: b.Key, OpenedAt: weft.RFC3339(b.OpenedAt), NextProbeAt: weft.RFC3339(b.NextProbeAt),
 			Failures: b.Failures, ErrorType: string(b.ErrorType), ErrorMessage: b.ErrorMessage, Waiting: b.Waiting}
 		if b.ProbeID != "" {
 			p := b.ProbeID
@@ -160,7 +167,11 @@ func (a *api) previewIncomplete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := a.svc.PreviewResolve(r.Context(), r.PathValue("id"), from, edits, raw)
+	id, err := a.incompleteID(r)
+	if err != nil {
+		return err
+	}
+	p, err := a.svc.PreviewResolve(r.Context(), id, from, edits, raw)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return err

@@ -138,3 +138,33 @@ func TestBreakersListAndReset(t *testing.T) {
 		t.Fatalf("breakers after reset %v", list)
 	}
 }
+
+// The recovery endpoints (check, mark-done, preview, retry from) find an incomplete
+// execution by a unique prefix of its id like the others, and refuse an ambiguous one.
+func TestRecoveryEndpointsTakeIDPrefixes(t *testing.T) {
+	e := newEnv(t)
+	e.create(greeting)
+	e.failGreeting("1", 2) // incomplete executions id0002, id0004
+	for _, c := range []struct{ path, body string }{
+		{"/incomplete-executions/id000/check", `{"url":"/x"}`},
+		{"/incomplete-executions/id000/mark-done", `{"output":{}}`},
+		{"/incomplete-executions/id000/preview", `{}`},
+		{"/incomplete-executions/id000/retry", `{"from":"trigger"}`},
+	} {
+		r := e.do("POST", c.path, c.body)
+		if code, _, _ := r.err(t); r.status != 400 || code != "ambiguous_id" {
+			t.Fatalf("%s with an ambiguous prefix: %s", c.path, r)
+		}
+	}
+	if p := e.must(200, e.do("POST", "/incomplete-executions/id0004/preview", `{}`)); p["failedModuleId"] == nil {
+		t.Fatalf("preview by prefix: %v", p)
+	}
+	// A check of a module without a read-back is a 409 only once the prefix named it.
+	if r := e.do("POST", "/incomplete-executions/id0004/check", `{"url":"/x"}`); r.status != 409 {
+		t.Fatalf("check by prefix: %s", r)
+	}
+	got := e.must(200, e.do("POST", "/incomplete-executions/id0002/mark-done", `{"output":{}}`))
+	if ie := got["incompleteExecution"].(map[string]any); ie["id"] != "id0002" || ie["status"] != "resolved" {
+		t.Fatalf("mark-done by prefix: %v", got)
+	}
+}

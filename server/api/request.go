@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/weftworks/weft"
+	"github.com/weftworks/weft/service"
+	"github.com/weftworks/weft/store"
 	"github.com/weftworks/weft/value"
 )
 
@@ -23,13 +25,13 @@ const (
 )
 
 // page is a list's answer: nextCursor is null on the last page.
-type page[T any] struct {
+type Page[T any] struct {
 	Items      []T     `json:"items"`
 	NextCursor *string `json:"nextCursor"`
 }
 
-func newPage[T any](items []T, next string) page[T] {
-	p := page[T]{Items: nonNilSlice(items)}
+func newPage[T any](items []T, next string) Page[T] {
+	p := Page[T]{Items: nonNilSlice(items)}
 	if next != "" {
 		c := base64.RawURLEncoding.EncodeToString([]byte(next))
 		p.NextCursor = &c
@@ -230,6 +232,37 @@ func (b selectionBody) check() error {
 		if strings.TrimSpace(id) == "" {
 			return invalid(fmt.Sprintf("ids[%d]", i), "is empty")
 		}
+	}
+	return nil
+}
+
+// incompleteID reads the {id} of an incomplete execution: the whole id or a unique
+// prefix (service.IncompleteIDOf).
+func (a *api) incompleteID(r *http.Request) (string, error) {
+	return a.svc.IncompleteIDOf(r.Context(), r.PathValue("id"))
+}
+
+// executionID reads the {id} of an execution, as incompleteID.
+func (a *api) executionID(r *http.Request) (string, error) {
+	return a.svc.ExecutionIDOf(r.Context(), r.PathValue("id"))
+}
+
+// incompleteIDs resolves ids given in a body (prefixes allowed) in place; field names
+// the body field for errors.
+func (a *api) incompleteIDs(r *http.Request, field string, ids []string) error {
+	for i, ref := range ids {
+		id, err := a.svc.IncompleteIDOf(r.Context(), ref)
+		var amb *service.AmbiguousIDError
+		switch {
+		case errors.As(err, &amb):
+			return err
+		case errors.Is(err, store.ErrNotFound):
+			// Left as given: the selection's check names every unknown id at once.
+			continue
+		case err != nil:
+			return fmt.Errorf("%s[%d]: %w", field, i, err)
+		}
+		ids[i] = id
 	}
 	return nil
 }

@@ -18,6 +18,12 @@ type route struct {
 
 var routes = []route{
 	{"GET", "/openapi.json", "", (*api).serveOpenAPI},
+	{"GET", "/version", "", (*api).version},
+	{"POST", "/runs", auth.ScenariosWrite, (*api).runBlueprint},
+	{"GET", "/jobs/{id}", auth.IncompleteRead, (*api).getJob},
+	{"GET", "/tokens", auth.Admin, (*api).listTokens},
+	{"POST", "/tokens", auth.Admin, (*api).createToken},
+	{"DELETE", "/tokens/{id}", auth.Admin, (*api).revokeToken},
 
 	{"GET", "/scenarios", auth.ScenariosRead, (*api).listScenarios},
 	{"POST", "/scenarios", auth.ScenariosWrite, (*api).createScenario},
@@ -50,6 +56,7 @@ var routes = []route{
 	{"GET", "/incomplete-executions/{id}/bundle", auth.IncompleteRead, (*api).incompleteBundle},
 	{"GET", "/incomplete-executions/{id}/attempts", auth.IncompleteRead, (*api).incompleteAttempts},
 	{"POST", "/incomplete-executions/{id}/retry", auth.IncompleteWrite, (*api).retryIncomplete},
+	{"POST", "/incomplete-executions/{id}/resolve", auth.IncompleteWrite, (*api).resolveIncomplete},
 	{"POST", "/incomplete-executions/{id}/check", auth.IncompleteWrite, (*api).checkIncomplete},
 	{"POST", "/incomplete-executions/{id}/mark-done", auth.IncompleteWrite, (*api).markDone},
 	{"POST", "/incomplete-executions/{id}/preview", auth.IncompleteRead, (*api).previewIncomplete},
@@ -63,6 +70,7 @@ var routes = []route{
 	{"DELETE", "/connections/{id}", auth.ConnectionsWrite, (*api).deleteConnection},
 	{"POST", "/connections/{id}/authorize", auth.ConnectionsWrite, (*api).authorizeConnection},
 	{"GET", "/connections/{id}/oauth", auth.ConnectionsRead, (*api).connectionOAuth},
+	{"GET", "/connections/{id}/authorizations/{state}", auth.ConnectionsRead, (*api).authorizationState},
 	{"POST", "/connections/{id}/retry-blocked", auth.IncompleteWrite, (*api).retryBlocked},
 	{"GET", "/oauth-clients", auth.ConnectionsRead, (*api).listOAuthClients},
 	{"PUT", "/oauth-clients/{provider}", auth.Admin, (*api).putOAuthClient},
@@ -80,11 +88,16 @@ var routes = []route{
 	{"DELETE", "/scenarios/{id}/hook/secret", auth.WebhooksWrite, (*api).clearHookSecret},
 
 	{"GET", "/scenarios/{id}/queue", auth.WebhooksRead, (*api).listQueue},
+	{"POST", "/scenarios/{id}/queue", auth.WebhooksWrite, (*api).enqueue},
 	{"POST", "/scenarios/{id}/queue/retry", auth.WebhooksWrite, (*api).bulkRetryQueued},
 	{"POST", "/scenarios/{id}/queue/delete", auth.WebhooksWrite, (*api).bulkDeleteQueued},
 	{"GET", "/scenarios/{id}/queue/{item}", auth.WebhooksRead, (*api).getQueued},
 	{"DELETE", "/scenarios/{id}/queue/{item}", auth.WebhooksWrite, (*api).deleteQueued},
 	{"POST", "/scenarios/{id}/queue/{item}/retry", auth.WebhooksWrite, (*api).retryQueued},
+	{"GET", "/queue", auth.WebhooksRead, (*api).listAllQueued},
+	{"POST", "/queue/retry", auth.WebhooksWrite, (*api).retryAnyQueued},
+	{"POST", "/queue/delete", auth.WebhooksWrite, (*api).deleteAnyQueued},
+	{"GET", "/queue/{item}", auth.WebhooksRead, (*api).getAnyQueued},
 }
 
 func (a *api) serveOpenAPI(w http.ResponseWriter, _ *http.Request) error {

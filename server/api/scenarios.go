@@ -9,9 +9,11 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/store"
+	"github.com/weftworks/weft/value"
 )
 
 // blueprintBody reads a body that must be a blueprint: not JSON at all is a 400, JSON
@@ -78,7 +80,7 @@ func (a *api) listScenarios(w http.ResponseWriter, r *http.Request) error {
 	for _, h := range hooks {
 		byScenario[h.ScenarioID] = h
 	}
-	var items []scenarioView
+	var items []Scenario
 	next := ""
 	for _, sc := range scs {
 		if sc.ID <= after || (active != nil && sc.Active != *active) {
@@ -99,7 +101,11 @@ func (a *api) createScenario(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sc, err := a.svc.CreateScenario(r.Context(), raw, "api")
+	source, err := sourceQuery(r)
+	if err != nil {
+		return err
+	}
+	sc, err := a.svc.CreateScenario(r.Context(), raw, source)
 	if err != nil {
 		return err
 	}
@@ -211,7 +217,7 @@ func (a *api) listVersions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var items []versionView
+	var items []Version
 	next := ""
 	for _, v := range vs {
 		if v.Version <= after {
@@ -221,7 +227,7 @@ func (a *api) listVersions(w http.ResponseWriter, r *http.Request) error {
 			next = strconv.Itoa(items[len(items)-1].Version)
 			break
 		}
-		items = append(items, versionView{Version: v.Version, CreatedAt: weft.RFC3339(v.CreatedAt)})
+		items = append(items, Version{Version: v.Version, CreatedAt: weft.RFC3339(v.CreatedAt)})
 	}
 	writeJSON(w, http.StatusOK, newPage(items, next))
 	return nil
@@ -311,5 +317,79 @@ func (a *api) cloneScenario(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Location", fmt.Sprintf("%s/scenarios/%d", Prefix, sc.ID))
 	writeJSON(w, http.StatusCreated, a.viewScenario(sc, hook))
+	return nil
+}
+
+// sourceQuery reads ?source=, where a blueprint came from (`weft scenarios create
+// FILE` sends file:PATH); "api" when absent.
+func sourceQuery(r *http.Request) (string, error) {
+	s := strings.TrimSpace(r.URL.Query().Get("source"))
+	switch {
+	case s == "":
+		return "api", nil
+	case len(s) > 1000:
+		return "", invalid("source", "%d characters: at most 1000", len(s))
+	}
+	return s, nil
+}
+
+// runBody is the body of POST /runs.
+type runBody struct {
+	// Blueprint is stored byte for byte.
+	Blueprint json.RawMessage `json:"blueprint"`
+	// Source names the blueprint's origin (file:PATH): the scenario stored from the same
+	// source is reused.
+	Source string `json:"source"`
+	// Input is the trigger bundle (any JSON; not an object: {"value": …}).
+	Input json.RawMessage `json:"input"`
+}
+
+// runBlueprint is `weft run FILE`: the scenario stored from the same source is reused
+// (the blueprint becomes a new version when it changed) or created, then run once.
+func (a *api) runBlueprint(w http.ResponseWriter, r *http.Request) error {
+	var b runBody
+	if err := decode(r, &b); err != nil {
+		return err
+	}
+	raw := bytes.TrimSpace(b.Blueprint)
+	switch {
+	case len(raw) == 0 || string(raw) == "null":
+		return invalid("blueprint", "a blueprint (JSON object) is required")
+	case raw[0] != '{':
+		return &Error{Status: http.StatusUnprocessableEntity, Code: codeInvalidBlueprint,
+			Message: "a blueprint is a JSON object", Details: map[string]any{"problems": []any{
+				map[string]any{"pointer": "", "message": "a blueprint is a JSON object", "severity": "error"}},
+				"unsupported": []any{}}}
+	}
+	source := strings.TrimSpace(b.Source)
+	switch {
+	case source == "":
+		return invalid("source", "required: where the blueprint comes from (file:PATH); the scenario stored from it is reused")
+	case source == "api" || strings.HasPrefix(source, "clone:"):
+		return invalid("source", "%q names scenarios made another way; use file:PATH or a name of your own", source)
+	case len(source) > 1000:
+		return invalid("source", "%d characters: at most 1000", len(source))
+	}
+	trigger := weft.Bundle{}
+	if in := bytes.TrimSpace(b.Input); len(in) > 0 && string(in) != "null" {
+		v, err := value.DecodeJSON(in)
+		if err != nil {
+			return invalid("input", "is not valid JSON: %v", err)
+		}
+		if m, ok := v.(map[string]any); ok {
+			trigger = m
+		} else {
+			trigger = weft.Bundle{"value": v}
+		}
+	}
+	sc, err := a.svc.ImportScenario(r.Context(), raw, source)
+	if err != nil {
+		return err
+	}
+	rr, err := a.svc.Run(context.WithoutCancel(r.Context()), sc.ID, []weft.Bundle{trigger})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewRun(rr))
 	return nil
 }

@@ -205,7 +205,7 @@ func TestRunScenario(t *testing.T) {
 	e := newEnv(t)
 	e.create(greeting)
 	run := e.must(200, e.do("POST", "/scenarios/1/run", `{"raw":"{\"name\":\"Ada\"}"}`))
-	want := `map[error:<nil> executionId:id0001 incompleteExecutions:[] operations:4 response:map[body:Hello, Ada! headers:map[] status:200] scenarioId:1 status:success]`
+	want := `map[discarded:0 durationNs:0 error:<nil> executionId:id0001 incompleteExecutions:[] operations:4 response:map[body:Hello, Ada! headers:map[] status:200] scenarioId:1 status:success]`
 	if fmt.Sprint(run) != want {
 		t.Fatalf("run\n%v\nwant\n%v", run, want)
 	}
@@ -237,7 +237,7 @@ func TestRunRefusedWhileSequentialHasIncomplete(t *testing.T) {
 	e.create(strings.Replace(greeting, `"dlq": true`, `"dlq": true, "sequential": true`, 1))
 	e.failGreeting("1", 1)
 	r := e.do("POST", "/scenarios/1/run", `{"raw":"{}"}`)
-	if code, msg, _ := r.err(t); r.status != 409 || code != "conflict" || !strings.Contains(msg, "sequentially") {
+	if code, msg, _ := r.err(t); r.status != 409 || code != "busy" || !strings.HasPrefix(msg, "scenario 1 processes sequentially") {
 		t.Fatalf("run of a blocked sequential scenario: %s", r)
 	}
 }

@@ -8,8 +8,8 @@ import (
 	"github.com/weftworks/weft/schedule"
 )
 
-// scheduleView is a scenario's schedule and its next due run.
-type scheduleView struct {
+// ScheduleState is a scenario's schedule and its next due run.
+type ScheduleState struct {
 	ScenarioID int64         `json:"scenarioId"`
 	Schedule   weft.Schedule `json:"schedule"`
 	NextRunAt  *string       `json:"nextRunAt"`
@@ -24,7 +24,7 @@ func (a *api) getSchedule(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, scheduleView{ScenarioID: sc.ID, Schedule: sc.Schedule, NextRunAt: weft.RFC3339Ptr(sc.NextRunAt)})
+	writeJSON(w, http.StatusOK, ScheduleState{ScenarioID: sc.ID, Schedule: sc.Schedule, NextRunAt: weft.RFC3339Ptr(sc.NextRunAt)})
 	return nil
 }
 
@@ -52,7 +52,7 @@ func (a *api) putSchedule(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, scheduleView{ScenarioID: sc.ID, Schedule: sc.Schedule, NextRunAt: weft.RFC3339Ptr(sc.NextRunAt)})
+	writeJSON(w, http.StatusOK, ScheduleState{ScenarioID: sc.ID, Schedule: sc.Schedule, NextRunAt: weft.RFC3339Ptr(sc.NextRunAt)})
 	return nil
 }
 

@@ -13,7 +13,7 @@ import (
 // Polling triggers: where a scenario's trigger stands, and choosing where it starts
 // (docs/triggers.md).
 
-type triggerView struct {
+type TriggerPosition struct {
 	ScenarioID int64           `json:"scenarioId"`
 	ModuleID   int             `json:"moduleId"`
 	Module     string          `json:"module"`
@@ -23,8 +23,8 @@ type triggerView struct {
 	UpdatedAt  string          `json:"updatedAt"`
 }
 
-func viewTrigger(p *weft.TriggerPosition) triggerView {
-	v := triggerView{ScenarioID: p.ScenarioID, ModuleID: p.ModuleID, Module: p.Module, Position: p.Position,
+func viewTrigger(p *weft.TriggerPosition) TriggerPosition {
+	v := TriggerPosition{ScenarioID: p.ScenarioID, ModuleID: p.ModuleID, Module: p.Module, Position: p.Position,
 		Version: p.Version, UpdatedAt: weft.RFC3339(p.UpdatedAt)}
 	if len(v.Position) == 0 {
 		v.Position = json.RawMessage("null")

@@ -241,3 +241,12 @@ func TestFull(t *testing.T) {
 		t.Fatalf("write after freeing space: %v", err)
 	}
 }
+
+func TestPrefixEnd(t *testing.T) {
+	for in, want := range map[string]string{"ab": "ac", "a\xff": "b", "\xff\xff": ""} {
+		got, ok := prefixEnd(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("prefixEnd(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+}

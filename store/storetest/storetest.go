@@ -80,6 +80,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OAuth", testOAuth},
 		{"TriggerPositions", testTriggerPositions},
 		{"AppHooks", testAppHooks},
+		{"IDPrefixes", testIDPrefixes},
 		{"Breakers", testBreakers},
 		{"IncompleteOutcomeAndBreakerKey", testIncompleteOutcomeAndBreakerKey},
 		{"ConcurrentBreakers", testConcurrentBreakers},

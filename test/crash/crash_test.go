@@ -199,18 +199,20 @@ func (h *harness) afterStop(round, logPath string) {
 	}
 }
 
-// personRetries is `weft incomplete retry --scenario ID --all`: every unresolved or
-// pending incomplete execution of the scenario is due now.
+// personRetries is `weft incomplete retry --scenario ID --all --no-wait`: every
+// unresolved or pending incomplete execution of the scenario is due now, for the
+// worker (the job the command answers is not followed).
 func (h *harness) personRetries(sc *scenario) {
 	h.t.Helper()
 	var out struct {
-		Queued *int `json:"queued"`
+		Kind  string `json:"kind"`
+		Total *int   `json:"total"`
 	}
-	if err := h.cli.runJSON(h.t, &out, "incomplete", "retry", "--scenario", strconv.FormatInt(sc.ID, 10), "--all", "--json"); err != nil {
+	if err := h.cli.runJSON(h.t, &out, "incomplete", "retry", "--scenario", strconv.FormatInt(sc.ID, 10), "--all", "--no-wait", "--json"); err != nil {
 		h.t.Fatal(err)
 	}
-	if out.Queued == nil {
-		h.t.Fatal("weft incomplete retry --all --json did not say how many it queued")
+	if out.Kind != "retry" || out.Total == nil {
+		h.t.Fatalf("weft incomplete retry --all --no-wait --json did not answer a retry job: %+v", out)
 	}
 }
 

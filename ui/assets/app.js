@@ -51,6 +51,25 @@
     });
   }
 
+  // A bulk retry or delete, live: the server renders the progress panel at each change
+  // ("progress") and once more when the job has ended ("done").
+  function followBulk(root) {
+    within(root, "[data-bulk-events]").forEach(function (panel) {
+      var url = panel.getAttribute("data-bulk-events");
+      panel.removeAttribute("data-bulk-events");
+      var es = new EventSource(url);
+      es.addEventListener("progress", function (e) { panel.innerHTML = e.data; });
+      es.addEventListener("done", function (e) {
+        es.close();
+        panel.innerHTML = e.data;
+        panel.classList.add("done");
+      });
+      es.onerror = function () {
+        if (es.readyState === EventSource.CLOSED) panel.insertAdjacentHTML("beforeend", "<p class=\"muted small\">connection lost; reload the page to see where the job stands</p>");
+      };
+    });
+  }
+
   // Bulk selection: a page checkbox ticks every row; "select all matching" selects
   // every incomplete execution the filter matches, on every page.
   function selection(root) {
@@ -123,7 +142,7 @@
     });
   }
 
-  function init(root) { follow(root); selection(root); localTimes(root); tick(); }
+  function init(root) { follow(root); followBulk(root); selection(root); localTimes(root); tick(); }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (e) { init(e.target); });
 })();
