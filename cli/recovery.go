@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 
@@ -280,3 +281,28 @@ func parseFrom(s string) (any, error) {
 	}
 	return n, nil
 }
+
+// breakerFlag is weft serve's and weft work's --circuit-breakers ($WEFT_CIRCUIT_BREAKERS
+// when the flag is not given): on by default; off, each incomplete execution is retried
+// on its own schedule (docs/incomplete-executions.md §10).
+type breakerFlag struct{ on bool }
+
+func (b *breakerFlag) add(c *cobra.Command) {
+	c.Flags().BoolVar(&b.on, "circuit-breakers", true, "hold the automatic retries of incomplete executions failing on one connection or host behind one probe ($WEFT_CIRCUIT_BREAKERS)")
+}
+
+// resolve reads $WEFT_CIRCUIT_BREAKERS when the flag was not given (empty counts as unset).
+func (b *breakerFlag) resolve(c *cobra.Command) error {
+	v := strings.TrimSpace(os.Getenv("WEFT_CIRCUIT_BREAKERS"))
+	if v == "" || c.Flags().Changed("circuit-breakers") {
+		return nil
+	}
+	on, err := strconv.ParseBool(v)
+	if err != nil {
+		return usageErrorf("$WEFT_CIRCUIT_BREAKERS=%q: want true or false", v)
+	}
+	b.on = on
+	return nil
+}
+
+func (b *breakerFlag) apply(c *service.Config) { c.NoCircuitBreakers = !b.on }

@@ -246,3 +246,44 @@ func withoutLog(stderr string) string {
 	}
 	return strings.Join(keep, "")
 }
+
+// weft serve --circuit-breakers=false (or $WEFT_CIRCUIT_BREAKERS=false) opens no
+// breaker for incomplete executions failing on one host; by default it does. A value
+// that is not a boolean is a usage error naming the variable.
+func TestCircuitBreakersFlag(t *testing.T) {
+	srv, _, _ := standIn(t, 503)
+	file := writeFile(t, "orders.json", orderBlueprint(srv.URL))
+	key := "host:" + strings.TrimPrefix(srv.URL, "http://")
+	for _, c := range []struct {
+		name string
+		args []string
+		env  string
+		open bool
+	}{
+		{"default", nil, "", true},
+		{"flag off", []string{"--circuit-breakers=false"}, "", false},
+		{"env off", nil, "false", false},
+		{"flag wins over env", []string{"--circuit-breakers=true"}, "false", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("WEFT_CIRCUIT_BREAKERS", c.env)
+			dir, _ := dataDirs.LoadOrStore(t.Name(), t.TempDir())
+			startServe(t, dir.(string), append([]string{"--net-allow", "127.0.0.1"}, c.args...)...)
+			for _, id := range []string{"a", "b"} {
+				if code, _, errOut := weft(t, "", "run", file, "--input", `{"id":"`+id+`"}`); code != 0 {
+					t.Fatalf("run: exit %d %s", code, errOut)
+				}
+			}
+			code, out, errOut := weft(t, "", "breakers", "list")
+			if code != 0 || strings.Contains(out, key) != c.open || strings.Contains(out, "no open circuit breaker") == c.open {
+				t.Fatalf("breakers list (open: %v): exit %d\n%s%s", c.open, code, out, errOut)
+			}
+		})
+	}
+	t.Setenv("WEFT_CIRCUIT_BREAKERS", "maybe")
+	for _, cmd := range []string{"serve", "work"} {
+		if code, _, errOut := weft(t, "", cmd); code != 2 || !strings.Contains(errOut, `$WEFT_CIRCUIT_BREAKERS="maybe"`) {
+			t.Fatalf("%s with WEFT_CIRCUIT_BREAKERS=maybe: exit %d %s", cmd, code, errOut)
+		}
+	}
+}

@@ -39,7 +39,7 @@ func retryAfterOf(e *engine.Incomplete) time.Duration {
 // or RateLimitError, or, when ie is the breaker's probe (probe == ie.ID), moves the next
 // probe an interval on. A longer Retry-After than the interval wins.
 func (s *Service) tripTx(ctx context.Context, q store.Queries, ie *weft.Incomplete, probe string, retryAfter time.Duration, now time.Time) error {
-	if ie.BreakerKey == "" || !breaks(ie.ErrorType) {
+	if s.cfg.NoCircuitBreakers || ie.BreakerKey == "" || !breaks(ie.ErrorType) {
 		return nil
 	}
 	if probe == "" && ie.Status != weft.IncompletePending {
@@ -72,6 +72,9 @@ func (s *Service) tripTx(ctx context.Context, q store.Queries, ie *weft.Incomple
 // ConnectionError or RateLimitError on a key trips that key; any other outcome means
 // the service of called answered, which closes its breaker.
 func (s *Service) settleBreaker(ctx context.Context, q store.Queries, called string, cur *weft.Incomplete, failed bool, retryAfter time.Duration, now time.Time) error {
+	if s.cfg.NoCircuitBreakers {
+		return nil // not even a close: its key (and lock, on PostgreSQL) is not touched
+	}
 	if failed && called != "" && cur.BreakerKey != "" && cur.BreakerKey != called {
 		// Two keys (the attempt reached another connection or host): hold them in key
 		// order, as heldByBreakers does, so two processes never wait for each other.
@@ -123,6 +126,9 @@ func (s *Service) closeTx(ctx context.Context, q store.Queries, key string, now 
 // breaker spares the service, it must not strand the retries.
 func (s *Service) heldByBreakers(ctx context.Context, claimed []*weft.Incomplete) []bool {
 	held := make([]bool, len(claimed))
+	if s.cfg.NoCircuitBreakers {
+		return held
+	}
 	some := false
 	for _, ie := range claimed {
 		some = some || (!ie.ManualRetry && ie.BreakerKey != "")

@@ -221,3 +221,40 @@ func TestBreakerKeyIsTheConnection(t *testing.T) {
 		t.Fatalf("breaker key %q, want host:api.test:443", ie.BreakerKey)
 	}
 }
+
+// TestBreakersOff: with Config.NoCircuitBreakers (weft serve --circuit-breakers=false)
+// no breaker opens and each incomplete execution is retried on its own schedule: the
+// down service gets every one of them after a minute, not one probe.
+func TestBreakersOff(t *testing.T) {
+	const n = 20
+	e := newEnv(t, func(c *service.Config) {
+		c.Workers, c.RetriesPerScenario = 64, 64
+		c.NoCircuitBreakers = true
+	})
+	s := newStandIn(t, answer{status: 503})
+	id := e.scenario(loopFlow(s.URL), "")
+	rr := e.run(id, items(n))
+	if len(rr.Incomplete) != n {
+		t.Fatalf("%d incomplete executions, want %d", len(rr.Incomplete), n)
+	}
+	if bs, err := e.svc.Breakers(t.Context()); err != nil || len(bs) != 0 {
+		t.Fatalf("breakers %+v (%v), want none", bs, err)
+	}
+	calls := len(s.requests())
+	for step := 1; step <= 2; step++ {
+		e.clock.Add(10 * time.Minute) // past the first delays of the schedule (1m, then 10m)
+		e.drainRetries()
+		if got := len(s.requests()) - calls; got != n {
+			t.Fatalf("step %d: the down service got %d calls, want %d (one retry each)", step, got, n)
+		}
+		calls = len(s.requests())
+	}
+	for _, ie := range rr.Incomplete {
+		if got := e.ie(ie.ID); got.Attempts != 2 || got.Status != weft.IncompletePending {
+			t.Fatalf("%s: %d attempts, %s; want 2, pending", ie.ID, got.Attempts, got.Status)
+		}
+	}
+	if bs, _ := e.svc.Breakers(t.Context()); len(bs) != 0 {
+		t.Fatalf("breakers after the retries: %+v", bs)
+	}
+}

@@ -93,6 +93,11 @@ type Config struct {
 	// longer than it wins). Defaults to the retry schedule's first delay (1 minute),
 	// so a process whose schedule is shortened for a test probes as often.
 	BreakerInterval time.Duration
+	// NoCircuitBreakers turns the breakers off (weft serve/work --circuit-breakers=false):
+	// no failure opens one and none holds an automatic retry, so each incomplete
+	// execution follows its own retry schedule; breakers already open stay listed until
+	// reset or idle.
+	NoCircuitBreakers bool
 }
 
 // DefaultDecodeBytes is Config.DecodeBytes' default: 16 parallel 5 MB webhook payloads
