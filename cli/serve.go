@@ -190,6 +190,12 @@ func newServeCmd() *cobra.Command {
 				}
 				fmt.Fprintf(out, "a demo order reaches scenario %d every %s; watch: weft incomplete list --data %s\n",
 					scs[1].Scenario.ID, demoEvery, dataDir(cmd))
+				t, err := demoOwner(cmd.Context(), a)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "sign in to the web UI (once, within %s): %s%s\n",
+					ui.SignInLinkTTL, baseURL, webUI.OneTimeSignIn(t))
 			}
 			if mailAddr != "" {
 				mh, err := startMailhook(cmd, svc, mailAddr, mailDomain)
@@ -267,4 +273,26 @@ func startMailhook(cmd *cobra.Command, svc *service.Service, addr, domain string
 		}
 	}()
 	return mh, nil
+}
+
+// demoOwnerToken names the stored token the demo's one-time sign-in links sign in as
+// (sessions name a stored token). It is made once, its secret thrown away: it can only
+// be used through such a link, and revoking it ends the demo's sessions.
+const demoOwnerToken = "demo owner (weft serve --demo sign-in links)"
+
+func demoOwner(ctx context.Context, a *auth.Auth) (*weft.Token, error) {
+	ts, err := a.List(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("demo sign-in: %w", err)
+	}
+	for _, t := range ts {
+		if t.Name == demoOwnerToken && t.RevokedAt == nil {
+			return t, nil
+		}
+	}
+	_, t, err := a.Create(ctx, demoOwnerToken, []string{auth.Admin})
+	if err != nil {
+		return nil, fmt.Errorf("demo sign-in: %w", err)
+	}
+	return t, nil
 }

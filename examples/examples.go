@@ -17,7 +17,7 @@ var Demo []byte
 var DemoInput []byte
 
 // DemoFlaky forwards orders to a partner API that `weft serve --demo` plays and that
-// fails two requests out of three: incomplete executions appear, retry and resolve.
+// refuses the first call for two orders out of three: incomplete executions appear, retry and resolve.
 // {{WEFT_BASE_URL}} is replaced with the server's address when it is seeded.
 //
 //go:embed demo-flaky-partner.json

@@ -2,11 +2,13 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/weftworks/weft"
@@ -20,20 +22,14 @@ type DemoScenario struct {
 }
 
 // Demo seeds the example scenarios (once; a restart finds them) and serves the flaky
-// partner API they call at /demo/flaky-partner: it fails two requests out of three with
-// 503, so incomplete executions appear, are retried a minute later, and resolve. While
-// ctx lives, a demo order arrives every interval.
+// partner API they call at /demo/flaky-partner: it refuses the first call for two
+// orders out of three with 503 and takes every later call for them, so incomplete
+// executions appear, are retried automatically a minute later, and resolve — the story
+// the README tells. (It used to fail two calls in three whatever they were, so the
+// retries failed as often as first calls and the backlog grew for minutes.) While ctx
+// lives, a demo order arrives every interval.
 func (s *Server) Demo(ctx context.Context, baseURL string, interval time.Duration) ([]DemoScenario, error) {
-	var calls atomic.Int64
-	s.mux.HandleFunc("/demo/flaky-partner", func(w http.ResponseWriter, r *http.Request) {
-		if calls.Add(1)%3 != 0 {
-			w.Header().Set("Retry-After", "1")
-			http.Error(w, `{"error":"partner temporarily unavailable"}`, http.StatusServiceUnavailable)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"accepted":true}`)
-	})
+	s.mux.Handle("/demo/flaky-partner", newFlakyPartner())
 	seeds := []struct{ source, blueprint string }{
 		{"demo:order-summary", string(examples.Demo)},
 		{"demo:flaky-partner", strings.ReplaceAll(string(examples.DemoFlaky), "{{WEFT_BASE_URL}}", baseURL)},
@@ -78,4 +74,43 @@ func (s *Server) Demo(ctx context.Context, baseURL string, interval time.Duratio
 		}
 	}()
 	return out, nil
+}
+
+// flakyPartner is the demo's partner API. Orders are told apart by the orderId of the
+// JSON body (a body without one counts as a new order every time).
+type flakyPartner struct {
+	mu     sync.Mutex
+	orders int64
+	failed map[string]bool // orders whose first call was refused, waiting for their retry
+}
+
+func newFlakyPartner() *flakyPartner { return &flakyPartner{failed: map[string]bool{}} }
+
+// flakyPartnerBodyLimit bounds what the partner reads of a call: demo orders are tiny.
+const flakyPartnerBodyLimit = 64 << 10
+
+func (p *flakyPartner) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var order struct {
+		OrderID string `json:"orderId"`
+	}
+	json.NewDecoder(io.LimitReader(r.Body, flakyPartnerBodyLimit)).Decode(&order)
+	p.mu.Lock()
+	refuse := false
+	if order.OrderID != "" && p.failed[order.OrderID] {
+		delete(p.failed, order.OrderID) // the retry goes through
+	} else {
+		p.orders++
+		refuse = p.orders%3 != 0
+		if refuse && order.OrderID != "" && len(p.failed) < 100_000 {
+			p.failed[order.OrderID] = true
+		}
+	}
+	p.mu.Unlock()
+	if refuse {
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, `{"error":"partner temporarily unavailable"}`, http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	fmt.Fprint(w, `{"accepted":true}`)
 }

@@ -323,3 +323,26 @@ func TestWebhookOfADeletedScenarioAnswers404AtOnce(t *testing.T) {
 		t.Fatalf("after delete: %d %s (Retry-After %q)", code, body, h.Get("Retry-After"))
 	}
 }
+
+// The demo's partner refuses the first call of two orders in three and takes their
+// retry, so the demo's incomplete executions resolve on their first automatic retry.
+func TestDemoPartnerRefusesFirstCallsAndTakesRetries(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.srv.Demo(t.Context(), e.base, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	call := func(order string) int {
+		code, _, _ := post(t, e.base+"/demo/flaky-partner", "application/json", `{"orderId":"`+order+`","amount":10}`)
+		return code
+	}
+	var first, retry []int
+	for _, o := range []string{"A", "B", "C", "D", "E", "F"} {
+		first = append(first, call(o))
+	}
+	for _, o := range []string{"A", "B", "D", "E"} { // the refused ones, retried
+		retry = append(retry, call(o))
+	}
+	if fmt.Sprint(first) != "[503 503 200 503 503 200]" || fmt.Sprint(retry) != "[200 200 200 200]" {
+		t.Fatalf("first calls %v, retries %v", first, retry)
+	}
+}

@@ -112,6 +112,7 @@ type UI struct {
 	bpCache  sync.Map // versionKey → *scenarioFlow
 	anCache  sync.Map // versionKey → *editorAnalysis
 	logs     *logCache
+	signIns  signInLinks
 }
 
 // New returns the UI. Mount it at "/" (server.Config.UI).
@@ -166,6 +167,7 @@ func (u *UI) routes() {
 	})
 	m.HandleFunc("GET /login", u.loginPage)
 	m.HandleFunc("POST /login", u.login)
+	m.HandleFunc("GET /login/once/{code}", u.signInOnce)
 	m.Handle("POST /logout", u.page("", u.logout))
 	m.Handle("GET /{$}", u.page("", func(w http.ResponseWriter, r *http.Request, _ *session) error {
 		http.Redirect(w, r, "/scenarios", http.StatusSeeOther)

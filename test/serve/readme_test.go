@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -85,6 +86,40 @@ func TestReadmeCommandsWhileServing(t *testing.T) {
 	defer partner.Close()
 	pu, _ := url.Parse(partner.URL)
 	p := start(t, bin, data, "--demo", "--demo-every", "1h", "--net-allow", pu.Host)
+
+	// The one-time sign-in link --demo prints signs its first visitor in, and only them.
+	signIn := p.line("sign in to the web UI")
+	link := signIn[strings.LastIndex(signIn, " ")+1:]
+	if !strings.HasPrefix(link, p.base+"/login/once/") {
+		t.Fatalf("sign-in line %q", signIn)
+	}
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cookies := resp.Cookies()
+	if resp.StatusCode != http.StatusSeeOther || len(cookies) == 0 {
+		t.Fatalf("the sign-in link: %d, cookies %v", resp.StatusCode, cookies)
+	}
+	req, _ := http.NewRequest("GET", p.base+"/scenarios", nil)
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	resp, err = noFollow.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "Forward orders to a flaky partner") {
+		t.Fatalf("the scenarios page after the sign-in link: %d", resp.StatusCode)
+	}
+	if resp, err = noFollow.Get(link); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("the sign-in link used twice: %v %v", resp, err)
+	}
+	resp.Body.Close()
 
 	// weft runs the README's command line against the data folder.
 	weft := func(args ...string) cliResult {

@@ -50,6 +50,26 @@ type weftProc struct {
 	token string
 	cmd   *exec.Cmd
 	done  chan error
+	lines chan string // stdout after the address line (the rest is dropped once 1,000 wait)
+}
+
+// line waits for the first stdout line starting with prefix and returns its rest.
+func (p *weftProc) line(prefix string) string {
+	p.t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case l, ok := <-p.lines:
+			if !ok {
+				p.t.Fatalf("weft serve printed no line starting %q", prefix)
+			}
+			if rest, found := strings.CutPrefix(l, prefix); found {
+				return rest
+			}
+		case <-deadline:
+			p.t.Fatalf("weft serve printed no line starting %q within 30 s", prefix)
+		}
+	}
 }
 
 func start(t *testing.T, bin, data string, args ...string) *weftProc {
@@ -70,7 +90,7 @@ func startEnv(t *testing.T, bin, data string, env []string, args ...string) *wef
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &weftProc{t: t, cmd: cmd, done: make(chan error, 1)}
+	p := &weftProc{t: t, cmd: cmd, done: make(chan error, 1), lines: make(chan string, 1000)}
 	lines := bufio.NewScanner(stdout)
 	for lines.Scan() {
 		if rest, ok := strings.CutPrefix(lines.Text(), "weft serving on "); ok {
@@ -82,7 +102,16 @@ func startEnv(t *testing.T, bin, data string, env []string, args ...string) *wef
 		cmd.Process.Kill()
 		t.Fatal("weft serve printed no address")
 	}
-	go io.Copy(io.Discard, stdout)
+	go func() {
+		defer close(p.lines)
+		for lines.Scan() {
+			select {
+			case p.lines <- lines.Text():
+			default: // nobody reads them: dropped, the pipe kept flowing
+			}
+		}
+		io.Copy(io.Discard, stdout)
+	}()
 	go func() { p.done <- cmd.Wait() }()
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
