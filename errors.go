@@ -81,6 +81,18 @@ type Error struct {
 	RetryAfter time.Duration
 	// Err is the underlying cause, kept for errors.Is/As; never shown to users as is.
 	Err error
+	// OutcomeUnknown: the module's request reached the service (it was written in
+	// full) but no answer came back (a timeout after writing, the connection dropped
+	// after sending), so whether the service acted on it is unknown. Such an incomplete
+	// execution is not retried automatically unless the call is Idempotent or the
+	// module's spec declares itself idempotent (docs/incomplete-executions.md §9).
+	OutcomeUnknown bool
+	// Idempotent: repeating this call is safe (it carried an idempotency key the
+	// service deduplicates by, or its method changes nothing).
+	Idempotent bool
+	// Endpoint names the service the call went to ("host:port" of an HTTP call), for
+	// the per-connection circuit breaker; empty when the module does not say.
+	Endpoint string
 }
 
 func (e *Error) Error() string {

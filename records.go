@@ -162,6 +162,29 @@ type Incomplete struct {
 	CreatedAt    time.Time  `json:"createdAt"`
 	UpdatedAt    time.Time  `json:"-"`
 	ResolvedAt   *time.Time `json:"resolvedAt"`
+	// OutcomeUnknown: the failing call was sent but never answered; whether the service
+	// acted on it is unknown (docs/incomplete-executions.md §9).
+	OutcomeUnknown bool `json:"outcomeUnknown,omitempty"`
+	// BreakerKey is the connection or host the failing call went to
+	// ("connection:ID", "host:HOST:PORT"), the circuit breaker it shares with others;
+	// empty when the module does not say.
+	BreakerKey string `json:"breakerKey,omitempty"`
+}
+
+// Breaker is an open circuit breaker: the automatic retries of the incomplete
+// executions that failed with a ConnectionError or RateLimitError on one connection or
+// host wait until one of them, the probe, gets through (docs/incomplete-executions.md
+// §10). A closed breaker is not stored.
+type Breaker struct {
+	Key         string    `json:"key"`
+	OpenedAt    time.Time `json:"openedAt"`
+	NextProbeAt time.Time `json:"nextProbeAt"`
+	// ProbeID is the incomplete execution chosen as the next probe ("" until one is).
+	ProbeID string `json:"probeId,omitempty"`
+	// Failures counts the failed probes since it opened.
+	Failures     int       `json:"failures"`
+	ErrorType    ErrorType `json:"errorType"`
+	ErrorMessage string    `json:"errorMessage"`
 }
 
 // AttemptOutcome is how a retry attempt ended.

@@ -3,7 +3,7 @@ package weft
 import "time"
 
 // IncompleteJSON is an incomplete execution as weft shows it to people and programs
-// (the CLI's --json and the REST API): exactly these 14 fields, documented in
+// (the CLI's --json and the REST API): exactly these 16 fields, documented in
 // docs/incomplete-executions.md. Times are RFC 3339 in UTC.
 type IncompleteJSON struct {
 	ID             string    `json:"id"`
@@ -22,14 +22,25 @@ type IncompleteJSON struct {
 	SizeBytes     int64            `json:"sizeBytes"`
 	CreatedAt     string           `json:"createdAt"`
 	ResolvedAt    *string          `json:"resolvedAt"`
+	// OutcomeUnknown: the failing call was sent but never answered.
+	OutcomeUnknown bool `json:"outcomeUnknown"`
+	// BreakerKey is the connection or host of the failing call (its circuit breaker),
+	// null when the module does not say.
+	BreakerKey *string `json:"breakerKey"`
 }
 
 // JSON returns the public view of the incomplete execution.
 func (ie *Incomplete) JSON() IncompleteJSON {
-	return IncompleteJSON{ID: ie.ID, ScenarioID: ie.ScenarioID, ExecutionID: ie.ExecutionID,
+	j := IncompleteJSON{ID: ie.ID, ScenarioID: ie.ScenarioID, ExecutionID: ie.ExecutionID,
 		FailedModuleID: ie.FailedModuleID, ErrorType: ie.ErrorType, ErrorMessage: ie.ErrorMessage,
 		ErrorDetails: ie.ErrorDetails, Status: ie.Status, AutoRetry: ie.AutoRetry, Attempts: ie.Attempts, NextAttemptAt: RFC3339Ptr(ie.NextAttemptAt),
-		SizeBytes: ie.SizeBytes, CreatedAt: RFC3339(ie.CreatedAt), ResolvedAt: RFC3339Ptr(ie.ResolvedAt)}
+		SizeBytes: ie.SizeBytes, CreatedAt: RFC3339(ie.CreatedAt), ResolvedAt: RFC3339Ptr(ie.ResolvedAt),
+		OutcomeUnknown: ie.OutcomeUnknown}
+	if ie.BreakerKey != "" {
+		k := ie.BreakerKey
+		j.BreakerKey = &k
+	}
+	return j
 }
 
 // RFC3339 formats t in UTC to the second, as weft's JSON shows times.

@@ -93,6 +93,11 @@ type Spec struct {
 	// something the module needs from the process (a store), the error wraps
 	// ErrUnavailable: the blueprint is not at fault. Nil for kinds without Run.
 	New func(cfg Config) (Module, error)
+	// Idempotent declares that calling the module again with the same input is safe
+	// (a read, or a write the service deduplicates): an incomplete execution whose
+	// outcome is unknown (weft.Error.OutcomeUnknown) is then still retried
+	// automatically. Defaults to false: such a call waits for a person.
+	Idempotent bool
 	// Poll marks a polling trigger (Make's "Watch …" modules): Kind is KindTrigger and
 	// the Module New builds also implements Poller (app/trigger.go).
 	Poll bool
@@ -201,4 +206,42 @@ type Response struct {
 	Status  int               `json:"status"`
 	Headers map[string]string `json:"headers"`
 	Body    string            `json:"body"`
+}
+
+// Check asks a module whether a call whose outcome is unknown took effect (a read-back
+// call). URL is where to look, given by a person (the HTTP app reads it back with a GET
+// through the module's own authentication); an app whose service allows it may find
+// the write itself and ignore it.
+type Check struct {
+	URL string
+}
+
+// CheckResult is what a read-back call found.
+type CheckResult struct {
+	// Done: the write took effect (the read-back found it); false: it did not.
+	Done bool `json:"done"`
+	// Status is the read-back call's HTTP status (0 when there was none).
+	Status int `json:"status,omitempty"`
+	// Output is what the read-back returned, in the module's own output shape: a person
+	// may mark the incomplete execution done with it.
+	Output weft.Bundle `json:"output,omitempty"`
+	// Message says what was found, for people.
+	Message string `json:"message"`
+}
+
+// Checker is implemented by modules that can find out whether a call whose outcome is
+// unknown took effect. c is the call as it would run now (its input mapped from the
+// stored bundle). An error is a read-back that could not tell (the service is still
+// down, the URL answers something else).
+type Checker interface {
+	CheckOutcome(ctx context.Context, c *Call, check Check) (*CheckResult, error)
+}
+
+// Repeatable is implemented by modules that can tell whether calling them again with
+// the same input is safe (the HTTP app: it sends an Idempotency-Key unless turned
+// off). When weft stops in the middle of an attempt, an incomplete execution whose
+// module reports false is kept for a person with its outcome unknown instead of being
+// retried automatically (docs/incomplete-executions.md §9).
+type Repeatable interface {
+	Repeatable() bool
 }

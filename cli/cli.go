@@ -192,6 +192,7 @@ func NewRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newScenariosCmd(), newEnqueueCmd(), newWorkCmd(), newServeCmd(), newBenchCmd(), newTokensCmd())
 	root.AddCommand(newConnectionsCmd())
 	root.AddCommand(newQueueCmd())
+	root.AddCommand(newBreakersCmd())
 	root.AddCommand(newOAuthClientsCmd())
 	root.AddCommand(newTriggersCmd())
 	root.AddCommand(newBackupCmd())

@@ -20,6 +20,7 @@ func newIncompleteCmd() *cobra.Command {
 		Long: "Incomplete executions are named by their id or a unique beginning of it (at least\n" +
 			"4 characters; the web UI shows 10)."}
 	cmd.AddCommand(newIncompleteList(), newIncompleteShow(), newIncompleteRetry(), newIncompleteResolve(), newIncompleteDelete())
+	cmd.AddCommand(newIncompleteCheck(), newIncompleteMarkDone(), newIncompletePreview()) // cli/recovery.go
 	return cmd
 }
 
@@ -161,6 +162,13 @@ func newIncompleteShow() *cobra.Command {
 			if v.NextAttemptAt != nil {
 				fmt.Fprintf(w, "  next automatic attempt %s\n", *v.NextAttemptAt)
 			}
+			if v.OutcomeUnknown && v.Status != weft.IncompleteResolved {
+				fmt.Fprintf(w, "  outcome unknown: the call was sent but never answered; `weft incomplete check %s --url URL`, "+
+					"`mark-done %s --output JSON` or `retry %s`\n", v.ID, v.ID, v.ID)
+			}
+			if v.BreakerKey != nil {
+				fmt.Fprintf(w, "  calls %s (its circuit breaker)\n", *v.BreakerKey)
+			}
 			if b.Confidential {
 				fmt.Fprintln(w, "  confidential scenario: bundle data is kept for resuming but not shown")
 			} else {
@@ -230,6 +238,7 @@ func newIncompleteRetry() *cobra.Command {
 		scenario int64
 		allFlag  bool
 		except   []string
+		fromFlag string
 		noWait   bool
 	)
 	c := &cobra.Command{
@@ -246,13 +255,24 @@ func newIncompleteRetry() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			var retryBody any // nil: from the failing module
+			if fromFlag != "" {
+				from, err := parseFrom(fromFlag)
+				if err != nil {
+					return err
+				}
+				if len(args) != 1 {
+					return usageErrorf("--from retries one incomplete execution")
+				}
+				retryBody = map[string]any{"from": from}
+			}
 			c, err := connect(cmd, writes, connectOptions{queueOnly: noWait})
 			if err != nil {
 				return err
 			}
 			defer c.Close()
 			if len(args) == 1 {
-				return runIncomplete(cmd, c, "/incomplete-executions/"+url.PathEscape(args[0])+"/retry", nil, asJSON)
+				return runIncomplete(cmd, c, "/incomplete-executions/"+url.PathEscape(args[0])+"/retry", retryBody, asJSON)
 			}
 			var j api.Job
 			data, err := c.call(cmd.Context(), "POST", "/incomplete-executions/retry", nil, body, &j)
@@ -278,6 +298,7 @@ func newIncompleteRetry() *cobra.Command {
 	c.Flags().Int64Var(&scenario, "scenario", 0, "the scenario whose incomplete executions to retry (with --all)")
 	c.Flags().BoolVar(&allFlag, "all", false, "every unresolved or pending incomplete execution of --scenario")
 	c.Flags().StringSliceVar(&except, "except", nil, "ids to leave out (with --all)")
+	c.Flags().StringVar(&fromFlag, "from", "", "start from an earlier module of the failing module's path (its id), or from the trigger's bundle (trigger)")
 	c.Flags().BoolVar(&noWait, "no-wait", false, "queue them and return at once (several ids or --all)")
 	return c
 }

@@ -74,7 +74,7 @@ func TestIncompleteLifecycle(t *testing.T) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	want := "attempts autoRetry createdAt errorDetails errorMessage errorType executionId failedModuleId id nextAttemptAt resolvedAt scenarioId sizeBytes status"
+	want := "attempts autoRetry breakerKey createdAt errorDetails errorMessage errorType executionId failedModuleId id nextAttemptAt outcomeUnknown resolvedAt scenarioId sizeBytes status"
 	if strings.Join(keys, " ") != want {
 		t.Fatalf("IE JSON fields:\n %s\nwant\n %s", strings.Join(keys, " "), want)
 	}

@@ -196,6 +196,7 @@ func newWorkCmd() *cobra.Command {
 	var poll time.Duration
 	var schedule []time.Duration
 	var outbound netFlags // work runs the same scenarios as serve: the same outbound policy
+	var breakers breakerFlag
 	c := &cobra.Command{
 		Use:   "work",
 		Short: "Carry out automatic retries and queued runs until stopped",
@@ -213,7 +214,13 @@ func newWorkCmd() *cobra.Command {
 				return err
 			}
 			useNetPolicy(cmd, np)
-			svc, done, err := openServiceWith(cmd, true, func(c *service.Config) { c.RetrySchedule = schedule })
+			if err := breakers.resolve(cmd); err != nil {
+				return err
+			}
+			svc, done, err := openServiceWith(cmd, true, func(c *service.Config) {
+				c.RetrySchedule = schedule
+				breakers.apply(c)
+			})
 			if err != nil {
 				return ownedBusy(cmd, err)
 			}
@@ -244,6 +251,7 @@ func newWorkCmd() *cobra.Command {
 	c.Flags().DurationVar(&poll, "poll", time.Second, "how often to look for new work when idle")
 	addLeaseFlag(c)
 	outbound.add(c)
+	breakers.add(c) // --circuit-breakers (cli/recovery.go)
 	c.Flags().DurationSliceVar(&schedule, "retry-schedule", nil, "delays before automatic attempts (default SPEC §5.3: 1m,10m,10m,30m,30m,30m,3h,3h); for tests")
 	_ = c.Flags().MarkHidden("retry-schedule")
 	return c

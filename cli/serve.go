@@ -38,6 +38,7 @@ func newServeCmd() *cobra.Command {
 		intake        *intakeLimits
 		runLimits     func() (limits.Limits, error)
 		storage       *storageSettings
+		breakers      breakerFlag
 		retrySchedule []time.Duration // hidden, for tests (test/diskfull)
 		outbound      netFlags
 		role          string
@@ -82,12 +83,16 @@ func newServeCmd() *cobra.Command {
 			if err := storage.resolve(cmd); err != nil {
 				return err
 			}
+			if err := breakers.resolve(cmd); err != nil {
+				return err
+			}
 			var reg *app.Registry
 			svc, done, err := openServiceWith(cmd, true, func(c *service.Config) {
 				reg, c.Limits = c.Registry, lim
 				c.RetrySchedule = retrySchedule
 				intake.serviceConfig(c)
 				storage.apply(c)
+				breakers.apply(c)
 			})
 			if err != nil {
 				return ownedBusy(cmd, err)
@@ -215,6 +220,7 @@ func newServeCmd() *cobra.Command {
 	intake = addIntakeFlags(c)
 	runLimits = addLimitFlags(c) // --max-array-items… (cli/limits.go)
 	storage = addStorageFlags(c) // --incomplete-scenario-bytes… (cli/storage.go)
+	breakers.add(c)              // --circuit-breakers (cli/recovery.go)
 	outbound.add(c)
 	c.Flags().StringVar(&notifyURL, "notify-url", "", "POST a JSON notification here when an incomplete execution is stored or a scenario deactivated")
 	addLeaseFlag(c)

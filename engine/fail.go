@@ -43,7 +43,10 @@ func (r *run) fail(n *node, err error, input weft.Bundle) *node {
 		// retries; resolving it continues this one, docs/subscenarios.md).
 		r.storeIncomplete(n, we, input, false, nil)
 	case we.Type.Retryable():
-		r.storeIncomplete(n, we, input, true, nil)
+		// A call whose outcome is unknown is retried automatically only when repeating
+		// it is safe; otherwise a person checks, marks it done or retries it.
+		safe := !we.OutcomeUnknown || we.Idempotent || (n.spec != nil && n.spec.Idempotent)
+		r.storeIncomplete(n, we, input, safe, nil)
 	case we.Type.NeedsPerson():
 		r.storeIncomplete(n, we, input, false, nil)
 	default:
@@ -186,6 +189,11 @@ func (r *run) snapshot(n *node, we *weft.Error, input weft.Bundle, auto bool, br
 		Outputs: map[int]any{}, Variables: r.snapshotVars(), Caller: r.caller}
 	if in, _ := r.env.Variables["input"].(map[string]any); len(in) > 0 {
 		ie.Inputs = in
+	}
+	if conn := value.Text(n.params["__IMTCONN__"]); conn != "" {
+		ie.BreakerKey = "connection:" + conn
+	} else if we.Endpoint != "" {
+		ie.BreakerKey = "host:" + we.Endpoint
 	}
 	if w := waitOf(we); w != nil {
 		ie.Waits, ie.AutoRetry = w, false

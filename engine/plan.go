@@ -456,3 +456,20 @@ func aggsAhead(n *node, memo map[*node][]*node, busy map[*node]bool) []*node {
 	memo[n] = out
 	return out
 }
+
+// RepeatSafe reports whether running module id again with the same input is known to
+// be safe (its spec declares it idempotent, or the module says so: app.Repeatable),
+// and known whether the module says anything at all.
+func (p *Plan) RepeatSafe(id int) (safe, known bool) {
+	n := p.byID[id]
+	if n == nil {
+		return false, false
+	}
+	if n.spec != nil && n.spec.Idempotent {
+		return true, true
+	}
+	if r, ok := n.mod.(app.Repeatable); ok {
+		return r.Repeatable(), true
+	}
+	return false, false
+}

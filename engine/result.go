@@ -100,6 +100,11 @@ type Incomplete struct {
 	// incomplete execution (docs/subscenarios.md): such an incomplete execution is
 	// never retried on its own; resolving the one it waits for continues it.
 	Waits *Wait `json:"waits,omitempty"`
+	// BreakerKey names the connection ("connection:ID", the module's __IMTCONN__) or
+	// else the host ("host:HOST:PORT", weft.Error.Endpoint) the failing call went to:
+	// the circuit breaker it shares (docs/incomplete-executions.md §10). Not part of the
+	// resume state.
+	BreakerKey string `json:"-"`
 }
 
 // Variable is a variable set by util:SetVariable*, with its scope.

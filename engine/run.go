@@ -68,6 +68,9 @@ type run struct {
 	conf bool
 	// resumed: the run continues an incomplete execution (Resume).
 	resumed bool
+	// rewound are the slots of the modules a continuation from an earlier module runs
+	// again before the failing one (ResumeInput.From): each must emit exactly one bundle.
+	rewound map[int]bool
 	// scenario is the id of the scenario being run ("" when the run has none).
 	scenario string
 	// onLog is the caller's LogHook (nil: none).
@@ -367,6 +370,15 @@ func (r *run) step(n *node) *node {
 // emit carries each bundle a module emitted through the rest of the flow, depth
 // first; a feeder then closes its loop.
 func (r *run) emit(n *node, out []weft.Bundle) *node {
+	if r.rewound[n.slot] && len(out) != 1 {
+		// Several bundles (or none) where the stored run had the one it failed with:
+		// carrying them all on would run the failing module for bundles the original run
+		// already handled.
+		r.fatalErr(n, &weft.Error{Type: weft.DataError, Message: fmt.Sprintf(
+			"module %d returned %d bundles while resuming from an earlier module; resuming there needs exactly one", n.id, len(out))},
+			"resume from an earlier module stopped")
+		return nil
+	}
 	if len(n.aggs) > 0 {
 		f := r.openLoop(n, n.aggs)
 		r.path = append(r.path, 0)

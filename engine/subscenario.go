@@ -176,7 +176,7 @@ func (r *run) scenarioInputs(in *Input) (cycles [][]weft.Bundle, ok bool) {
 // resumeSupplied continues an incomplete execution after its failing module with an
 // output supplied from outside (a called scenario's incomplete execution was resolved:
 // its outputs are what the waiting call returns), instead of running the module again.
-func (r *run) resumeSupplied(n *node, out weft.Bundle) {
+func (r *run) resumeSupplied(n *node, out weft.Bundle, note string) {
 	if out == nil {
 		out = weft.Bundle{}
 	}
@@ -187,7 +187,10 @@ func (r *run) resumeSupplied(n *node, out weft.Bundle) {
 		return
 	}
 	r.log(n, nil, []weft.Bundle{out}, nil, start)
-	r.note(n, "the called scenario's incomplete execution was resolved: its outputs continue the run")
+	if note == "" {
+		note = "the called scenario's incomplete execution was resolved: its outputs continue the run"
+	}
+	r.note(n, note)
 	if next := r.emit(n, []weft.Bundle{out}); next != nil {
 		r.walk(next, false)
 	}

@@ -189,6 +189,10 @@ func TestMetricsFromRealRuns(t *testing.T) {
 		`weft_retry_queue_depth 0`,
 		`weft_webhook_queue_depth 2`,
 		`weft_metrics_store_errors_total 0`,
+		// The last 503 opened the partner's circuit breaker (the retry's success had
+		// closed the first one); its pending incomplete execution waits behind it.
+		`weft_circuit_breakers_open 1`,
+		`weft_circuit_breaker_waiting{key="host:` + strings.TrimPrefix(e.partner.URL, "http://") + `"} 1`,
 	}
 	diff(t, scrape(t, e.m), want)
 
@@ -224,7 +228,7 @@ func TestScrapeSurvivesAStoreFailure(t *testing.T) {
 	diff(t, scrape(t, e.m), []string{
 		`weft_operations_total 0`,
 		`weft_webhook_requests_total{outcome="accepted"} 1`,
-		`weft_metrics_store_errors_total 6`,
+		`weft_metrics_store_errors_total 7`, // 4 statuses, due, queue, breakers
 	})
 }
 

@@ -18,6 +18,11 @@ var (
 		"Pending incomplete executions whose next automatic attempt is due now.", nil, nil)
 	webhookQueueDesc = prometheus.NewDesc("weft_webhook_queue_depth",
 		"Trigger payloads (webhook requests, queued runs) waiting for a run.", nil, nil)
+	breakersOpenDesc = prometheus.NewDesc("weft_circuit_breakers_open",
+		"Open circuit breakers: connections or hosts whose automatic retries wait for a probe.", nil, nil)
+	breakerWaitingDesc = prometheus.NewDesc("weft_circuit_breaker_waiting",
+		"Pending incomplete executions behind an open circuit breaker, by its key (connection:ID or host:HOST:PORT).",
+		[]string{"key"}, nil)
 	storeErrorsDesc = prometheus.NewDesc("weft_metrics_store_errors_total",
 		"Store queries of scrapes that failed (the gauges they feed are left out of that scrape).", nil, nil)
 )
@@ -45,6 +50,8 @@ func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- incompleteDesc
 	ch <- retryQueueDesc
 	ch <- webhookQueueDesc
+	ch <- breakersOpenDesc
+	ch <- breakerWaitingDesc
 	ch <- storeErrorsDesc
 }
 
@@ -64,6 +71,17 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	n, err := c.st.QueueDepth(ctx, 0)
 	if !c.failed(err, "count queued payloads") {
 		ch <- prometheus.MustNewConstMetric(webhookQueueDesc, prometheus.GaugeValue, float64(n))
+	}
+	if bs, err := c.st.ListBreakers(ctx); !c.failed(err, "list circuit breakers") {
+		ch <- prometheus.MustNewConstMetric(breakersOpenDesc, prometheus.GaugeValue, float64(len(bs)))
+		for _, b := range bs {
+			n, err := c.st.CountIncomplete(ctx, store.IncompleteFilter{BreakerKey: b.Key,
+				Status: []weft.IncompleteStatus{weft.IncompletePending}})
+			if c.failed(err, "count incomplete executions behind a circuit breaker", "breaker", b.Key) {
+				continue
+			}
+			ch <- prometheus.MustNewConstMetric(breakerWaitingDesc, prometheus.GaugeValue, float64(n), b.Key)
+		}
 	}
 	ch <- prometheus.MustNewConstMetric(storeErrorsDesc, prometheus.CounterValue, float64(c.errors.Load()))
 }

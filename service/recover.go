@@ -102,6 +102,9 @@ func (s *Service) recoverExecution(ctx context.Context, ex *weft.Execution) erro
 			if err := s.handBackTx(ctx, q, full.IncompleteID, weft.IncompletePending, now); err != nil {
 				return err
 			}
+			if err := s.unknownAfterCrash(ctx, q, full.IncompleteID, now); err != nil {
+				return err
+			}
 		case full.QueueItemID != 0:
 			if err := q.ReleaseQueued(ctx, full.QueueItemID); err != nil && !isNotFound(err) {
 				return err
@@ -118,6 +121,28 @@ func (s *Service) recoverExecution(ctx context.Context, ex *weft.Execution) erro
 		}
 		return q.UpdateExecution(ctx, full)
 	})
+}
+
+// unknownAfterCrash: weft stopped in the middle of an attempt, perhaps while the
+// failing module was calling its service. When that module says repeating its call is
+// not safe (app.Repeatable; the HTTP app without an Idempotency-Key), the incomplete
+// execution waits for a person with its outcome unknown instead of being sent again.
+func (s *Service) unknownAfterCrash(ctx context.Context, q store.Queries, id string, now time.Time) error {
+	ie, err := q.GetIncomplete(ctx, id)
+	if err != nil || ie.Status == weft.IncompleteResolved {
+		return err
+	}
+	plan, err := s.plan(ie.Blueprint)
+	if err != nil {
+		return nil // the attempt will say why it cannot run
+	}
+	if safe, known := plan.RepeatSafe(ie.FailedModuleID); safe || !known {
+		return nil
+	}
+	ie.OutcomeUnknown, ie.Status, ie.NextAttemptAt, ie.UpdatedAt = true, weft.IncompleteUnresolved, nil, now
+	ie.ErrorMessage = fmt.Sprintf("weft stopped during an attempt, perhaps while module %d was calling its service: "+
+		"whether the call took effect is unknown (before: %s: %s)", ie.FailedModuleID, ie.ErrorType, ie.ErrorMessage)
+	return q.UpdateIncomplete(ctx, ie)
 }
 
 // storeInterrupted keeps a directly started run's input as an incomplete execution

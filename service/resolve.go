@@ -64,52 +64,9 @@ func (s *Service) EditIncomplete(ctx context.Context, id string, edits []Edit, r
 		if ie.Status == weft.IncompleteInProgress || ie.Status == weft.IncompleteResolved {
 			return fmt.Errorf("%w: incomplete execution %s is %s", ErrBusy, id, ie.Status)
 		}
-		src := ie.Blueprint
-		if raw != nil {
-			src = raw
-		}
-		bp, err := blueprint.Parse(src)
+		out, err := s.edited(ie, edits, raw)
 		if err != nil {
 			return err
-		}
-		an := blueprint.AnalyzeWith(bp, s.cfg.Registry, s.validation())
-		if _, ok := an.ByID[ie.FailedModuleID]; !ok {
-			return fmt.Errorf("the blueprint has no module %d, where the incomplete execution failed", ie.FailedModuleID)
-		}
-		if raw != nil {
-			// The same rule as for single edits: a module that does not run again in the
-			// continuation must stay as it was, or the change would be silently ignored.
-			old, err := blueprint.Parse(ie.Blueprint)
-			if err != nil {
-				return fmt.Errorf("the incomplete execution's own blueprint: %w", err)
-			}
-			if err := unchangedBefore(old, bp, blueprint.AnalyzeWith(old, s.cfg.Registry, s.validation()), an, ie.FailedModuleID); err != nil {
-				return err
-			}
-		}
-		again, _ := bp.Continuation(ie.FailedModuleID)
-		for _, e := range edits {
-			n, ok := an.ByID[e.ModuleID]
-			if !ok {
-				return fmt.Errorf("edit %d.%s.%s: no module %d in the blueprint", e.ModuleID, e.Part, e.Path, e.ModuleID)
-			}
-			if !again[e.ModuleID] {
-				return fmt.Errorf("edit %d.%s.%s: module %d is not after the failing module %d; it does not run again, so changing it has no effect",
-					e.ModuleID, e.Part, e.Path, e.ModuleID, ie.FailedModuleID)
-			}
-			if err := applyEdit(n.Module, e); err != nil {
-				return err
-			}
-		}
-		out, err := bp.Export()
-		if err != nil {
-			return err
-		}
-		if _, err := s.checkBlueprint(out); err != nil {
-			return fmt.Errorf("the edited blueprint is not valid: %w", err)
-		}
-		if _, err := s.plan(out); err != nil {
-			return fmt.Errorf("the edited blueprint cannot run: %w", err)
 		}
 		ie.Blueprint = out
 		ie.SizeBytes = int64(len(ie.State) + len(out))
@@ -120,6 +77,61 @@ func (s *Service) EditIncomplete(ctx context.Context, id string, edits []Edit, r
 		return nil, fmt.Errorf("edit incomplete execution %s: %w", id, err)
 	}
 	return ie, nil
+}
+
+// edited is ie's blueprint with edits applied (or raw in its place), checked: only the
+// failing module and the modules after it may change, and it must validate and compile.
+func (s *Service) edited(ie *weft.Incomplete, edits []Edit, raw []byte) ([]byte, error) {
+	out, err := func() ([]byte, error) {
+		src := ie.Blueprint
+		if raw != nil {
+			src = raw
+		}
+		bp, err := blueprint.Parse(src)
+		if err != nil {
+			return nil, err
+		}
+		an := blueprint.AnalyzeWith(bp, s.cfg.Registry, s.validation())
+		if _, ok := an.ByID[ie.FailedModuleID]; !ok {
+			return nil, fmt.Errorf("the blueprint has no module %d, where the incomplete execution failed", ie.FailedModuleID)
+		}
+		if raw != nil {
+			// The same rule as for single edits: a module that does not run again in the
+			// continuation must stay as it was, or the change would be silently ignored.
+			old, err := blueprint.Parse(ie.Blueprint)
+			if err != nil {
+				return nil, fmt.Errorf("the incomplete execution's own blueprint: %w", err)
+			}
+			if err := unchangedBefore(old, bp, blueprint.AnalyzeWith(old, s.cfg.Registry, s.validation()), an, ie.FailedModuleID); err != nil {
+				return nil, err
+			}
+		}
+		again, _ := bp.Continuation(ie.FailedModuleID)
+		for _, e := range edits {
+			n, ok := an.ByID[e.ModuleID]
+			if !ok {
+				return nil, fmt.Errorf("edit %d.%s.%s: no module %d in the blueprint", e.ModuleID, e.Part, e.Path, e.ModuleID)
+			}
+			if !again[e.ModuleID] {
+				return nil, fmt.Errorf("edit %d.%s.%s: module %d is not after the failing module %d; it does not run again, so changing it has no effect",
+					e.ModuleID, e.Part, e.Path, e.ModuleID, ie.FailedModuleID)
+			}
+			if err := applyEdit(n.Module, e); err != nil {
+				return nil, err
+			}
+		}
+		return bp.Export()
+	}()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.checkBlueprint(out); err != nil {
+		return nil, fmt.Errorf("the edited blueprint is not valid: %w", err)
+	}
+	if _, err := s.plan(out); err != nil {
+		return nil, fmt.Errorf("the edited blueprint cannot run: %w", err)
+	}
+	return out, nil
 }
 
 // unchangedBefore checks that an edited blueprint changes only modules that run again

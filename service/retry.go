@@ -37,7 +37,11 @@ func (s *Service) RunDue(ctx context.Context) (int, error) {
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(claimed))
+	held := s.heldByBreakers(ctx, claimed)
 	for i, ie := range claimed {
+		if held[i] {
+			continue
+		}
 		wg.Go(func() {
 			_, errs[i] = s.attempt(ctx, ie, false, weft.IncompletePending)
 		})
@@ -49,6 +53,54 @@ func (s *Service) RunDue(ctx context.Context) (int, error) {
 // RetryNow retries one incomplete execution at once, as stored (SPEC §5.4), and
 // returns the attempt's outcome.
 func (s *Service) RetryNow(ctx context.Context, id string) (*RunResult, *weft.Incomplete, error) {
+	return s.retryNow(ctx, id, nil)
+}
+
+// MarkDone records that the failing module's call of an incomplete execution took
+// effect, with output as what it returned, and continues the run downstream of it
+// (the module does not run again). For a call whose outcome is unknown that a person
+// checked (docs/incomplete-executions.md §9); it works for any incomplete execution
+// that waits, as a Resume directive would have.
+func (s *Service) MarkDone(ctx context.Context, id string, output weft.Bundle) (*RunResult, *weft.Incomplete, error) {
+	if output == nil {
+		output = weft.Bundle{}
+	}
+	return s.retryNow(ctx, id, &supply{supplied: true, output: output,
+		note: "marked done by a person: the given output stands in for the module's answer"})
+}
+
+// RetryFrom retries an incomplete execution now from an earlier module of its path
+// (from > 0), or from the trigger's bundle (from < 0), instead of the failing module:
+// the modules in between run again with the stored outputs before them
+// (docs/incomplete-executions.md §12). from 0 is RetryNow.
+func (s *Service) RetryFrom(ctx context.Context, id string, from int) (*RunResult, *weft.Incomplete, error) {
+	if from == 0 {
+		return s.RetryNow(ctx, id)
+	}
+	ie, err := s.st.GetIncomplete(ctx, id)
+	if err != nil {
+		return nil, nil, fmt.Errorf("retry %s: %w", id, err)
+	}
+	plan, err := s.plan(ie.Blueprint)
+	if err != nil {
+		return nil, nil, fmt.Errorf("retry %s: %w", id, err)
+	}
+	if _, err := plan.Rewind(from, ie.FailedModuleID); err != nil {
+		return nil, nil, fmt.Errorf("retry %s: %w", id, err)
+	}
+	return s.retryNow(ctx, id, &supply{from: from})
+}
+
+// supply changes what an attempt does: the failing module's output given instead of
+// running it (supplied), or an earlier module to start from.
+type supply struct {
+	supplied bool
+	output   weft.Bundle
+	note     string
+	from     int
+}
+
+func (s *Service) retryNow(ctx context.Context, id string, sup *supply) (*RunResult, *weft.Incomplete, error) {
 	var ie *weft.Incomplete
 	var prev weft.IncompleteStatus
 	claim := func(q store.Queries) error {
@@ -92,7 +144,7 @@ func (s *Service) RetryNow(ctx context.Context, id string) (*RunResult, *weft.In
 		return nil, nil, fmt.Errorf("retry %s: %w", id, err)
 	}
 	s.gate.enterRetry(ie.ScenarioID)
-	res, err := s.attempt(ctx, ie, true, prev)
+	res, err := s.attemptWith(ctx, ie, true, prev, sup)
 	if err != nil {
 		return res, nil, err
 	}
@@ -229,6 +281,12 @@ func (s *Service) unpauseTx(ctx context.Context, q store.Queries, scenarioID int
 // and records its outcome. prev is the status to return to if the attempt is
 // interrupted (shutdown).
 func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool, prev weft.IncompleteStatus) (*RunResult, error) {
+	return s.attemptWith(ctx, ie, manual, prev, nil)
+}
+
+// attemptWith is attempt; with sup the failing module does not run and sup's output
+// continues the run (MarkDone).
+func (s *Service) attemptWith(ctx context.Context, ie *weft.Incomplete, manual bool, prev weft.IncompleteStatus, sup *supply) (*RunResult, error) {
 	defer s.gate.leaveRetry(ie.ScenarioID)
 	if err := s.waiting(ctx, s.st, ie); err != nil {
 		// A bulk retry of a call that waits for the called scenario's incomplete
@@ -277,9 +335,19 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 		return nil, s.failAttempt(ex, att, ie.ID, &engine.RunError{Type: weft.RuntimeError, Message: err.Error()})
 	}
 	returned, supplied := s.supplied(ctx, ie, state) // a waiting call whose called scenario returned
+	var note string
+	var from int
+	called := ie.BreakerKey // the connection or host the attempt calls again
+	if sup != nil && sup.supplied {
+		called = "" // nothing is called: the attempt says nothing about the service
+		returned, supplied, note = sup.output, true, sup.note
+	}
+	if sup != nil {
+		from = sup.from
+	}
 	res, err := s.eng.Resume(ctx, plan, state, engine.ResumeInput{ExecutionID: execID,
 		Scenario: engine.ScenarioInfo{ID: fmt.Sprint(sc.ID), Name: sc.Name}, Inputs: state.Inputs, Caller: state.Caller,
-		Supplied: supplied, Output: returned})
+		Supplied: supplied, Output: returned, Note: note, From: from})
 	if err != nil {
 		return nil, s.failAttempt(ex, att, ie.ID, &engine.RunError{Type: weft.InvalidConfigurationError, Message: err.Error()})
 	}
@@ -318,6 +386,7 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 		cur.ManualRetry = false
 		cur.UpdatedAt = now
 		var rest []*engine.Incomplete
+		cur.OutcomeUnknown = false // the latest failure's, set again below when it is unknown
 		switch {
 		case len(res.Incomplete) > 0:
 			// The continuation failed again (here or further on): the incomplete
@@ -348,6 +417,7 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 					return err
 				}
 				cur.FailedModuleID = f.ModuleID
+				cur.BreakerKey = f.BreakerKey
 				cur.SizeBytes = int64(len(cur.State) + len(cur.Blueprint))
 				cur.ErrorDetails = nil
 				if f.Error != nil && len(f.Error.Details) > 0 {
@@ -365,7 +435,14 @@ func (s *Service) attempt(ctx context.Context, ie *weft.Incomplete, manual bool,
 				return err
 			}
 		}
+		var retryAfter time.Duration
+		if len(res.Incomplete) > 0 {
+			retryAfter = retryAfterOf(res.Incomplete[0])
+		}
 		if err := q.UpdateIncomplete(ctx, cur); err != nil {
+			return err
+		}
+		if err := s.settleBreaker(ctx, q, called, cur, len(res.Incomplete) > 0, retryAfter, now); err != nil {
 			return err
 		}
 		if err := q.UpdateAttempt(ctx, att); err != nil {

@@ -427,6 +427,9 @@ func (s *Service) storeIncompletes(ctx context.Context, q store.Queries, sc *wef
 		if err := q.CreateIncomplete(ctx, ie); err != nil {
 			return nil, 0, err
 		}
+		if err := s.tripTx(ctx, q, ie, "", retryAfterOf(e), now); err != nil {
+			return nil, 0, err
+		}
 		scBytes += ie.SizeBytes
 		total += ie.SizeBytes
 		stored = append(stored, ie)
@@ -461,6 +464,7 @@ func (s *Service) applyError(ie *weft.Incomplete, e *engine.Incomplete, now time
 		ie.ErrorDetails = map[string]any(we.Details)
 	}
 	ie.AutoRetry = e.AutoRetry
+	ie.OutcomeUnknown, ie.BreakerKey = we.OutcomeUnknown, e.BreakerKey
 	if e.Break != nil {
 		ie.MaxAttempts, ie.RetryInterval = e.Break.Count, e.Break.Interval
 	} else {

@@ -87,6 +87,17 @@ type Config struct {
 	// MaxCallDepth bounds how many scenarios a chain of sub-scenario calls holds, the
 	// first caller included (docs/subscenarios.md). Defaults to DefaultMaxCallDepth.
 	MaxCallDepth int
+
+	// Circuit breakers (breaker.go, docs/incomplete-executions.md §10).
+	// BreakerInterval is the time between probes of an open breaker (a Retry-After
+	// longer than it wins). Defaults to the retry schedule's first delay (1 minute),
+	// so a process whose schedule is shortened for a test probes as often.
+	BreakerInterval time.Duration
+	// NoCircuitBreakers turns the breakers off (weft serve/work --circuit-breakers=false):
+	// no failure opens one and none holds an automatic retry, so each incomplete
+	// execution follows its own retry schedule; breakers already open stay listed until
+	// reset or idle.
+	NoCircuitBreakers bool
 }
 
 // DefaultDecodeBytes is Config.DecodeBytes' default: 16 parallel 5 MB webhook payloads
@@ -157,6 +168,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.MaxCallDepth == 0 {
 		c.MaxCallDepth = DefaultMaxCallDepth
+	}
+	if c.BreakerInterval == 0 {
+		c.BreakerInterval = c.RetrySchedule[0]
 	}
 	return c
 }

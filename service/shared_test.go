@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -110,4 +111,73 @@ func TestPollAcrossProcessesEmitsOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantItems(t, "n3 once", out.items(), "n1", "n2", "n3")
+}
+
+// Two processes retry the incomplete executions held by one circuit breaker at once:
+// the down service still sees one probe per interval in all (the breaker is read and
+// written under its key's lock in the database, so only one process makes a retry the
+// probe), and the probe's success releases every one of them, in either process.
+func TestBreakerAcrossProcesses(t *testing.T) {
+	const n = 40
+	clk := &clock{t: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
+	svcs := sharedServices(t, clk, func(_ int, next func() string) func() string { return next }, 2)
+	ctx := t.Context()
+	s := newStandIn(t, answer{status: 503})
+	bp := fmt.Sprintf(`{"name":"orders","flow":%s,"metadata":{"version":1}}`, loopFlow(s.URL))
+	sc, err := svcs[0].CreateScenario(ctx, []byte(bp), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr, err := svcs[0].Run(ctx, sc.ID, []weft.Bundle{bundle(items(n))})
+	if err != nil || len(rr.Incomplete) != n {
+		t.Fatalf("run: %v, %d incomplete executions, want %d", err, len(rr.Incomplete), n)
+	}
+	// drain runs the due retries in both processes at once until neither finds any.
+	drain := func() {
+		var wg sync.WaitGroup
+		errs := make(chan error, len(svcs))
+		for _, svc := range svcs {
+			wg.Go(func() {
+				for {
+					k, err := svc.RunDue(ctx)
+					if err != nil {
+						errs <- err
+						return
+					}
+					if k == 0 {
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatalf("RunDue: %v", err)
+		}
+	}
+	calls := len(s.requests())
+	for minute := 1; minute <= 4; minute++ {
+		clk.Add(time.Minute)
+		drain()
+		if got := len(s.requests()) - calls; got != 1 {
+			t.Fatalf("minute %d: the down service got %d calls from two processes, want one probe", minute, got)
+		}
+		calls = len(s.requests())
+	}
+	s.set(answer{status: 200})
+	clk.Add(time.Minute)
+	drain()
+	if got := len(s.requests()) - calls; got != n {
+		t.Fatalf("after recovery the service got %d calls, want %d (each incomplete execution once)", got, n)
+	}
+	for _, ie := range rr.Incomplete {
+		got, err := svcs[1].Store().GetIncomplete(ctx, ie.ID)
+		if err != nil || got.Status != weft.IncompleteResolved {
+			t.Fatalf("%s after recovery: %v, %v; want resolved", ie.ID, got, err)
+		}
+	}
+	if bs, err := svcs[1].Breakers(ctx); err != nil || len(bs) != 0 {
+		t.Fatalf("breakers after recovery: %+v, %v", bs, err)
+	}
 }

@@ -112,6 +112,9 @@ func (s *Service) work(ctx context.Context, stop <-chan struct{}, poll time.Dura
 // Housekeep deletes resolved incomplete executions older than the retention period
 // (default 30 days, SPEC §5.6).
 func (s *Service) Housekeep(ctx context.Context) (int, error) {
+	if err := s.closeIdleBreakers(ctx); err != nil {
+		s.log.Warn("housekeeping", "err", err) // tried again at the next housekeeping
+	}
 	return s.st.DeleteResolvedBefore(ctx, s.now().Add(-s.cfg.Retention))
 }
 

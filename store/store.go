@@ -50,6 +50,7 @@ type Queries interface {
 	TokenQueries
 	HookQueries
 	ConnectionQueries
+	BreakerQueries
 	SessionQueries
 	OAuthQueries
 	TriggerQueries
@@ -333,6 +334,8 @@ type IncompleteFilter struct {
 	ModuleID   int
 	// ExecutionID selects those stored by one execution (a run or an attempt).
 	ExecutionID string
+	// BreakerKey selects those of one circuit breaker's connection or host.
+	BreakerKey string
 	// After is a cursor: only incomplete executions after this one (its id) in order.
 	After string
 	Limit int // 0: 50
@@ -382,6 +385,21 @@ type IncompleteQueries interface {
 	AddAttempt(ctx context.Context, a *weft.Attempt) error
 	UpdateAttempt(ctx context.Context, a *weft.Attempt) error
 	ListAttempts(ctx context.Context, incompleteID string) ([]weft.Attempt, error)
+}
+
+// BreakerQueries store open circuit breakers (docs/incomplete-executions.md §10).
+type BreakerQueries interface {
+	// PutBreaker stores b, replacing the breaker of its key.
+	PutBreaker(ctx context.Context, b *weft.Breaker) error
+	// GetBreaker returns the open breaker of key (ErrNotFound when it is closed).
+	GetBreaker(ctx context.Context, key string) (*weft.Breaker, error)
+	// ListBreakers returns every open breaker by key.
+	ListBreakers(ctx context.Context) ([]*weft.Breaker, error)
+	// DeleteBreaker closes a breaker (ErrNotFound when none is open).
+	DeleteBreaker(ctx context.Context, key string) error
+	// ReleaseBreaker makes the pending incomplete executions of key due at at (those
+	// due later) and returns how many.
+	ReleaseBreaker(ctx context.Context, key string, at time.Time) (int, error)
 }
 
 // QueueQueries store trigger payloads waiting for a run.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/auth"
+	"github.com/weftworks/weft/service"
 	"github.com/weftworks/weft/store"
 )
 
@@ -131,6 +132,8 @@ type ieListData struct {
 	ErrorTypes []string
 	Statuses   []string
 	CanWrite   bool
+	// Breakers are the open circuit breakers (ui/recovery.go).
+	Breakers []service.BreakerState
 }
 
 type moduleOption struct {
@@ -179,6 +182,9 @@ func (u *UI) incompleteList(w http.ResponseWriter, r *http.Request, s *session) 
 		for _, sc := range scs {
 			names[sc.ID] = sc
 		}
+	}
+	if d.Breakers, err = u.svc.Breakers(ctx); err != nil {
+		return err
 	}
 	sf := f.store()
 	if d.Total, err = u.st.CountIncomplete(ctx, sf); err != nil {

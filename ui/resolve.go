@@ -320,6 +320,11 @@ type ieData struct {
 	CanWrite     bool
 	Editable     bool
 	Error        string
+	// Outcome unknown and circuit breakers (ui/recovery.go).
+	Unknown *unknownData
+	Breaker *service.BreakerState
+	// Preview is what a retry as stored would do (nil when it cannot tell).
+	Preview *service.Preview
 }
 
 func (u *UI) incompleteDetail(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -329,6 +334,13 @@ func (u *UI) incompleteDetail(w http.ResponseWriter, r *http.Request, s *session
 // renderIncomplete shows an incomplete execution; after a refused edit it keeps what
 // the person typed (typed: the submitted form) and shows why.
 func (u *UI) renderIncomplete(w http.ResponseWriter, r *http.Request, s *session, status int, msg string, typed *http.Request) error {
+	return u.renderIncompleteWith(w, r, s, status, msg, typed, nil)
+}
+
+// renderIncompleteWith is renderIncomplete; extra adds to the page's data (a check's
+// result).
+func (u *UI) renderIncompleteWith(w http.ResponseWriter, r *http.Request, s *session, status int, msg string,
+	typed *http.Request, extra func(*ieData)) error {
 	ctx := r.Context()
 	ie, err := u.st.GetIncomplete(ctx, r.PathValue("id"))
 	if err != nil {
@@ -388,6 +400,12 @@ func (u *UI) renderIncomplete(w http.ResponseWriter, r *http.Request, s *session
 	}
 	if d.Attempts, err = u.st.ListAttempts(ctx, ie.ID); err != nil {
 		return err
+	}
+	if err := u.recoveryData(ctx, d); err != nil {
+		return err
+	}
+	if extra != nil {
+		extra(d)
 	}
 	u.render(w, r, status, "resolve", d)
 	return nil
@@ -484,6 +502,15 @@ func (u *UI) retryIncomplete(w http.ResponseWriter, r *http.Request, s *session)
 }
 
 func (u *UI) startRetry(w http.ResponseWriter, r *http.Request, s *session, ie *weft.Incomplete, what string) error {
+	return u.startAttempt(w, r, s, ie, what, func(ctx context.Context, id string) (*service.RunResult, *weft.Incomplete, error) {
+		return u.svc.RetryNow(ctx, id)
+	})
+}
+
+// startAttempt runs an attempt of ie as a job the page follows: a retry, or a person's
+// mark-done (ui/recovery.go).
+func (u *UI) startAttempt(w http.ResponseWriter, r *http.Request, s *session, ie *weft.Incomplete, what string,
+	attempt func(ctx context.Context, id string) (*service.RunResult, *weft.Incomplete, error)) error {
 	switch ie.Status {
 	case weft.IncompleteResolved:
 		return u.refuseInPanel(w, r, s, "This incomplete execution is already resolved.")
@@ -496,7 +523,7 @@ func (u *UI) startRetry(w http.ResponseWriter, r *http.Request, s *session, ie *
 		labels = moduleLabels(bp, u.cfg.Registry)
 	} // else the run refuses it, and its progress names module types
 	j := u.jobs.start(s.key, what+" of incomplete execution "+shortID(id), labels, func(ctx context.Context) *outcome {
-		rr, after, err := u.svc.RetryNow(ctx, id)
+		rr, after, err := attempt(ctx, id)
 		o := runOutcome(rr, err)
 		o.IncompleteID = id
 		if after == nil {

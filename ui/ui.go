@@ -220,6 +220,9 @@ func (u *UI) routes() {
 	m.Handle("POST /incomplete/{id}/run", u.page(auth.IncompleteWrite, u.runIncomplete))
 	m.Handle("POST /incomplete/{id}/retry", u.page(auth.IncompleteWrite, u.retryIncomplete))
 	m.Handle("POST /incomplete/{id}/delete", u.page(auth.IncompleteWrite, u.deleteIncomplete))
+	m.Handle("POST /incomplete/{id}/check", u.page(auth.IncompleteWrite, u.checkIncomplete))
+	m.Handle("POST /incomplete/{id}/mark-done", u.page(auth.IncompleteWrite, u.markDone))
+	m.Handle("POST /breakers/reset", u.page(auth.IncompleteWrite, u.resetBreaker))
 
 	m.Handle("GET /jobs/{id}/events", u.page("", u.jobEvents))
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -420,6 +421,9 @@ func (m *module) responseError(env *iml.Env, rvars map[string]any, req *request,
 		}
 	}
 	e := &weft.Error{Type: typ, Message: req.redact(prefix + msg), Details: m.details(req, resp)}
+	if u, err := url.Parse(req.url); err == nil && u.Host != "" {
+		e.Endpoint = httpmod.Endpoint(u) // the circuit breaker's host
+	}
 	if def != nil && def.retryAfter != nil {
 		if v, err := evalVars(def.retryAfter, env, rvars); err == nil {
 			if secs, ok := number(v); ok && secs > 0 && secs <= 366*24*3600 {

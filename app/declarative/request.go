@@ -237,9 +237,11 @@ func (rt *runtime) send(ctx context.Context, r *request) (*response, error) {
 		}
 		return nil
 	}
+	track := httpmod.NewOutcomeTracker(hc.Transport)
+	hc.Transport = track
 	res, err := hc.Do(req)
 	if err != nil {
-		return nil, r.transportError(err)
+		return nil, r.unknownOutcome(req, r.transportError(err), track.Unknown())
 	}
 	defer res.Body.Close()
 	if res.ContentLength > rt.maxBody {
@@ -247,7 +249,8 @@ func (rt *runtime) send(ctx context.Context, r *request) (*response, error) {
 	}
 	raw, err := io.ReadAll(io.LimitReader(res.Body, rt.maxBody+1))
 	if err != nil {
-		return nil, r.transportError(err)
+		// The answer broke off: a write may have happened and what it returned is lost.
+		return nil, r.unknownOutcome(req, r.transportError(err), !httpmod.SafeMethod(res.Request.Method))
 	}
 	if int64(len(raw)) > rt.maxBody {
 		return nil, tooLarge(rt.maxBody)
@@ -265,6 +268,22 @@ func (rt *runtime) send(ctx context.Context, r *request) (*response, error) {
 
 func tooLarge(max int64) error {
 	return weft.Errorf(weft.MaxFileSizeExceededError, "response body exceeds the %d-byte limit", max)
+}
+
+// unknownOutcome marks a transport failure of a request that was sent but not answered
+// (docs/incomplete-executions.md §9) and names the host for the circuit breaker.
+func (r *request) unknownOutcome(req *http.Request, err error, unknown bool) error {
+	we, ok := err.(*weft.Error)
+	if !ok {
+		return err
+	}
+	we.Endpoint = httpmod.Endpoint(req.URL)
+	if unknown {
+		we.OutcomeUnknown = true
+		we.Idempotent = req.Header.Get("Idempotency-Key") != ""
+		we.Message += " (the request was sent; whether the service acted on it is unknown)"
+	}
+	return we
 }
 
 // transportError types a failure without a response (httpmod's table), secrets removed.

@@ -55,3 +55,10 @@ func (c *client) exchange(ctx context.Context, exec app.Execution, r *request, o
 	}
 	return c.do(ctx, r)
 }
+
+// Repeatable: a call that changes something carries the execution's Idempotency-Key
+// (the same in every attempt) unless the module turned it off.
+func (m *makeRequest) Repeatable() bool { return m.idem }
+
+// Repeatable: as makeRequest's.
+func (m *sendData) Repeatable() bool { return m.idem }

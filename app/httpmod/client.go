@@ -12,9 +12,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/weftworks/weft"
@@ -139,12 +141,85 @@ func (r *request) redact(s string) string {
 func (c *client) do(ctx context.Context, r *request) (*response, error) {
 	tctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	resp, err := c.send(tctx, r)
+	resp, unknown, err := c.send(tctx, r)
 	if err == nil {
 		return resp, nil
 	}
+	we := c.failure(ctx, tctx, r, err)
+	we.Endpoint = Endpoint(r.url)
+	if unknown {
+		// The request was written but no answer came: the service may have acted on it.
+		// A retry would send it again, so it is retried automatically only when the
+		// service can deduplicate it by its Idempotency-Key.
+		we.OutcomeUnknown = true
+		we.Idempotent = r.header.Get("Idempotency-Key") != ""
+		we.Message += " (the request was sent; whether the service acted on it is unknown)"
+	}
+	return nil, we
+}
+
+// Endpoint is the host and port a URL reaches (the circuit breaker's key,
+// weft.Error.Endpoint).
+func Endpoint(u *url.URL) string {
+	host, port := u.Hostname(), u.Port()
+	if port == "" {
+		port = "80"
+		if strings.EqualFold(u.Scheme, "https") {
+			port = "443"
+		}
+	}
+	return net.JoinHostPort(strings.ToLower(host), port)
+}
+
+// SafeMethod: a request of this method changes nothing, so a lost answer is no unknown
+// outcome.
+func SafeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions || m == http.MethodTrace
+}
+
+// OutcomeTracker notes a request that was written in full but never answered (each
+// hop of a redirect chain on its own, so an answered POST redirected to a failing GET
+// is not unknown). Use one per call: wrap the client's transport, send, then ask
+// Unknown after a failure.
+type OutcomeTracker struct {
+	rt      http.RoundTripper
+	unknown atomic.Bool
+}
+
+// NewOutcomeTracker wraps rt (nil: http.DefaultTransport).
+func NewOutcomeTracker(rt http.RoundTripper) *OutcomeTracker {
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	return &OutcomeTracker{rt: rt}
+}
+
+// Unknown reports whether a request that changes something was written but got no
+// answer.
+func (t *OutcomeTracker) Unknown() bool { return t.unknown.Load() }
+
+func (t *OutcomeTracker) RoundTrip(req *http.Request) (*http.Response, error) {
+	if SafeMethod(req.Method) {
+		return t.rt.RoundTrip(req)
+	}
+	var wrote atomic.Bool
+	ctx := httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+		WroteRequest: func(i httptrace.WroteRequestInfo) {
+			if i.Err == nil {
+				wrote.Store(true)
+			}
+		}})
+	resp, err := t.rt.RoundTrip(req.WithContext(ctx))
+	if err != nil && wrote.Load() {
+		t.unknown.Store(true)
+	}
+	return resp, err
+}
+
+// failure types an error of send.
+func (c *client) failure(ctx, tctx context.Context, r *request, err error) *weft.Error {
 	if ctx.Err() == nil && errors.Is(tctx.Err(), context.DeadlineExceeded) {
-		return nil, &weft.Error{Type: weft.ModuleTimeoutError,
+		return &weft.Error{Type: weft.ModuleTimeoutError,
 			Message: fmt.Sprintf("%s: no complete response within the %s timeout", r.target(), r.timeout),
 			Details: map[string]any{"method": r.method, "url": r.redact(r.url.String())},
 			Err:     err}
@@ -159,24 +234,26 @@ func (c *client) do(ctx context.Context, r *request) (*response, error) {
 		if ue != nil && ue.URL != r.redact(r.url.String()) {
 			msg = r.target() + ": redirected to " + ue.URL + ": " + denied.Error()
 		}
-		return nil, &weft.Error{Type: weft.InvalidConfigurationError, Message: msg, Err: err,
+		return &weft.Error{Type: weft.InvalidConfigurationError, Message: msg, Err: err,
 			Details: map[string]any{"method": r.method, "url": r.redact(r.url.String()), "rule": denied.Rule}}
 	}
 	e := ClassifyTransportError(err)
 	if e.Details == nil {
 		e.Details = map[string]any{"method": r.method, "url": r.redact(r.url.String())}
 	}
-	return nil, e
+	return e
 }
 
-func (c *client) send(ctx context.Context, r *request) (*response, error) {
+// send reports unknown when a request that changes something was written but its
+// answer never came (or broke off in its body).
+func (c *client) send(ctx context.Context, r *request) (resp *response, unknown bool, err error) {
 	var body io.Reader
 	if len(r.body) > 0 {
 		body = bytes.NewReader(r.body)
 	}
 	req, err := http.NewRequestWithContext(ctx, r.method, r.url.String(), body)
 	if err != nil {
-		return nil, dataError("url", "cannot build the request: %v", err)
+		return nil, false, dataError("url", "cannot build the request: %v", err)
 	}
 	for name, vals := range r.header {
 		req.Header[name] = vals
@@ -191,7 +268,7 @@ func (c *client) send(ctx context.Context, r *request) (*response, error) {
 	if r.compressed && req.Header.Get("Accept-Encoding") == "" {
 		req.Header.Set("Accept-Encoding", "gzip, deflate")
 	}
-	rt := c.opts.Net.RoundTripper(c.transportFor(r.tls, r.tlsKey))
+	rt := NewOutcomeTracker(c.opts.Net.RoundTripper(c.transportFor(r.tls, r.tlsKey)))
 	hc := &http.Client{Transport: rt, Jar: r.jar, CheckRedirect: func(next *http.Request, via []*http.Request) error {
 		if !r.follow(via[0].Method) {
 			return http.ErrUseLastResponse
@@ -205,14 +282,19 @@ func (c *client) send(ctx context.Context, r *request) (*response, error) {
 	}}
 	res, err := hc.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, rt.unknown.Load(), err
 	}
 	defer res.Body.Close()
 	data, err := c.readBody(res, r.compressed)
 	if err != nil {
-		return nil, err
+		// The service answered but its answer broke off: a write may have happened, and
+		// what it returned is lost.
+		// (A body over the cap or one that cannot be decoded is a known answer.)
+		var we *weft.Error
+		cut := !errors.As(err, &we) && !SafeMethod(res.Request.Method)
+		return nil, cut, err
 	}
-	return &response{status: res.StatusCode, header: res.Header, body: data, url: res.Request.URL}, nil
+	return &response{status: res.StatusCode, header: res.Header, body: data, url: res.Request.URL}, false, nil
 }
 
 // readBody reads the body within the cap; with compressed, a gzip or deflate body is

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
@@ -143,6 +144,11 @@ func (t ErrorTable) StatusError(target string, status int, header http.Header, b
 		details["bodyTruncated"] = true
 	}
 	e := &weft.Error{Type: typ, Message: msg, Details: details}
+	if _, raw, ok := strings.Cut(target, " "); ok {
+		if u, err := url.Parse(raw); err == nil && u.Host != "" {
+			e.Endpoint = Endpoint(u)
+		}
+	}
 	// Kept for every type (a 503 often says when to come back); the engine honours it
 	// for RateLimitError (SPEC §5.3).
 	e.RetryAfter = RetryAfter(header.Get("Retry-After"), now)

@@ -2,7 +2,9 @@ package httpmod
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -300,4 +302,54 @@ func setContentType(h http.Header, ct string) {
 	if ct != "" && h.Get("Content-Type") == "" {
 		h.Set("Content-Type", ct)
 	}
+}
+
+// CheckOutcome reads back a call whose outcome is unknown: a GET of the URL a person
+// gives (absolute, or relative to the call's URL), with the call's headers,
+// authentication and TLS settings but no body. A 2xx answer means the write took effect
+// (its output, in this module's shape, can stand in for the lost answer); 404 and 410
+// mean it did not; anything else cannot tell and is an error.
+func (m *makeRequest) CheckOutcome(ctx context.Context, c *app.Call, check app.Check) (*app.CheckResult, error) {
+	r, err := m.build(c.Input)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(check.URL) == "" {
+		return nil, dataError("url", "the read-back needs a URL that shows whether the write happened")
+	}
+	ref, err := url.Parse(strings.TrimSpace(check.URL))
+	if err != nil {
+		return nil, dataError("url", "the read-back URL %q: %v", check.URL, err)
+	}
+	r.url = r.url.ResolveReference(ref)
+	if r.url.Scheme != "http" && r.url.Scheme != "https" {
+		return nil, dataError("url", "the read-back URL %q is not http or https", check.URL)
+	}
+	r.method, r.body = http.MethodGet, nil
+	r.header.Del("Content-Type")
+	r.header.Del("Idempotency-Key")
+	if err := m.apply(c.Exec, r); err != nil {
+		return nil, err
+	}
+	resp, err := m.c.exchange(ctx, c.Exec, r, m.oauth)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case resp.status == http.StatusNotFound || resp.status == http.StatusGone:
+		return &app.CheckResult{Status: resp.status,
+			Message: fmt.Sprintf("%s answered %d: the write did not happen", r.target(), resp.status)}, nil
+	case resp.status >= 300:
+		if err := checkStatus(true, nil, r, resp, c.Exec.Now()); err != nil {
+			return nil, err
+		}
+		return nil, unexpected("%s answered %d: the read-back cannot tell", r.target(), resp.status)
+	}
+	data, err := decodeBody(resp.header, resp.body, boolOf(c.Input, "parseResponse", true), true)
+	if err != nil {
+		return nil, err
+	}
+	out := weft.Bundle{"data": data, "statusCode": float64(resp.status), "headers": headerMap(resp.header)}
+	return &app.CheckResult{Done: true, Status: resp.status, Output: out,
+		Message: fmt.Sprintf("%s answered %d: the write happened", r.target(), resp.status)}, nil
 }

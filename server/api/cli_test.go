@@ -250,8 +250,13 @@ func TestBusyIsItsOwnCode(t *testing.T) {
 	if err := e.st.UpdateIncomplete(t.Context(), cur); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{"/incomplete-executions/" + ie + "/retry", "/incomplete-executions/" + ie + "/resolve"} {
-		r := e.do("POST", p, `{"edits":[{"moduleId":2,"part":"mapper","path":"json","value":"{}"}]}`)
+	// Each with a body it takes (a retry's is only {"from": …}: edits are refused as
+	// unknown, 400, before the incomplete execution is looked at).
+	for p, body := range map[string]string{
+		"/incomplete-executions/" + ie + "/retry":   `{"from":"trigger"}`,
+		"/incomplete-executions/" + ie + "/resolve": `{"edits":[{"moduleId":2,"part":"mapper","path":"json","value":"{}"}]}`,
+	} {
+		r := e.do("POST", p, body)
 		if code, msg, _ := r.err(t); r.status != 409 || code != "busy" || msg != "incomplete execution "+ie+" is being retried right now" {
 			t.Errorf("%s: %s", p, r)
 		}

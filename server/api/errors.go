@@ -39,6 +39,7 @@ const (
 	codeBusy = "busy" // 409
 	// codeAmbiguousID: an id prefix that starts several ids (details.matches).
 	codeAmbiguousID = "ambiguous_id" // 400
+	codeCheckFailed = "check_failed" // 502: a read-back call could not tell
 )
 
 // invalid is a 400 naming the field at fault.

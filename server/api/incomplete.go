@@ -201,7 +201,11 @@ type RetryResult struct {
 }
 
 func (a *api) retryIncomplete(w http.ResponseWriter, r *http.Request) error {
-	return a.runIncomplete(w, r, nil, nil)
+	from, err := retryFrom(r) // server/api/recovery.go
+	if err != nil {
+		return err
+	}
+	return a.runIncomplete(w, r, nil, nil, from)
 }
 
 // resolveBody is the body of POST /incomplete-executions/{id}/resolve: edits of the
@@ -255,12 +259,13 @@ func (a *api) resolveIncomplete(w http.ResponseWriter, r *http.Request) error {
 	if len(edits) == 0 && raw == nil {
 		return invalid("edits", "nothing to change: give edits or a blueprint (POST …/retry retries as stored)")
 	}
-	return a.runIncomplete(w, r, edits, raw)
+	return a.runIncomplete(w, r, edits, raw, 0)
 }
 
 // runIncomplete applies edits (or the blueprint raw) to the {id} incomplete execution
-// and retries it now, answering the attempt's outcome.
-func (a *api) runIncomplete(w http.ResponseWriter, r *http.Request, edits []service.Edit, raw []byte) error {
+// and retries it now, from the failing module or from (engine rewind: a module id, -1
+// the trigger), answering the attempt's outcome.
+func (a *api) runIncomplete(w http.ResponseWriter, r *http.Request, edits []service.Edit, raw []byte, from int) error {
 	id, err := a.incompleteID(r)
 	if err != nil {
 		return err
@@ -282,10 +287,13 @@ func (a *api) runIncomplete(w http.ResponseWriter, r *http.Request, edits []serv
 	}
 	// Like a run, a started attempt is carried to its end even if the client hangs up.
 	ctx := context.WithoutCancel(r.Context())
-	rr, after, err := a.svc.RetryNow(ctx, id)
+	rr, after, err := a.svc.RetryFrom(ctx, id, from)
 	if err != nil {
 		if errors.Is(err, service.ErrBusy) || errors.Is(err, store.ErrNotFound) {
 			return err
+		}
+		if errors.Is(err, engine.ErrRewind) {
+			return invalid("from", "%v", err)
 		}
 		// An attempt that could not even run (its blueprint no longer compiles) is
 		// recorded as failed: the incomplete execution shows it.

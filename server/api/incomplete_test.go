@@ -95,9 +95,9 @@ func TestExecutions(t *testing.T) {
 	}
 }
 
-// ieFields are the 14 fields of docs/incomplete-executions.md.
-var ieFields = []string{"attempts", "autoRetry", "createdAt", "errorDetails", "errorMessage", "errorType", "executionId", "failedModuleId",
-	"id", "nextAttemptAt", "resolvedAt", "scenarioId", "sizeBytes", "status"}
+// ieFields are the 16 fields of docs/incomplete-executions.md.
+var ieFields = []string{"attempts", "autoRetry", "breakerKey", "createdAt", "errorDetails", "errorMessage", "errorType", "executionId", "failedModuleId",
+	"id", "nextAttemptAt", "outcomeUnknown", "resolvedAt", "scenarioId", "sizeBytes", "status"}
 
 func keys(m map[string]any) []string {
 	var ks []string

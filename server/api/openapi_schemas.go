@@ -246,7 +246,7 @@ func schemas() obj {
 		"ExecutionLog": object("", obj{"executionId": str(""), "log": array(obj{"type": "object",
 			"description": "one module handling one bundle: seq, cycle, moduleId, module, input, output, error, outcome, start, durationNs",
 			"required":    []string{"seq", "moduleId", "module"}})}),
-		"Incomplete": object("An incomplete execution: the 14 fields of docs/incomplete-executions.md.", obj{
+		"Incomplete": object("An incomplete execution: the 16 fields of docs/incomplete-executions.md.", obj{
 			"id":             str(""),
 			"scenarioId":     integer(""),
 			"executionId":    str("the run it came from"),
@@ -261,6 +261,8 @@ func schemas() obj {
 			"sizeBytes":      integer(""),
 			"createdAt":      dateTime(""),
 			"resolvedAt":     nullable(dateTime("")),
+			"outcomeUnknown": boolean("the failing call was sent but never answered: whether it took effect is unknown"),
+			"breakerKey":     nullable(str("the connection or host of the failing call: its circuit breaker")),
 		}),
 		"IncompletePage": pageOf("Incomplete"),
 		"IncompleteBundle": object("What the incomplete execution keeps of the run (null for a confidential scenario).", obj{
@@ -280,6 +282,46 @@ func schemas() obj {
 		}),
 		"AttemptPage": pageOf("Attempt"),
 		"RetryResult": object("", obj{"run": ref("RunResult"), "incompleteExecution": ref("Incomplete")}),
+		"RetryRequest": object("Where the retry starts (the body may be left out).", obj{
+			"from": obj{"description": "an earlier module's id on the failing module's path, or \"trigger\""}}, "from"),
+		"CheckRequest": object("Where the read-back finds the write.", obj{"url": str("absolute, or relative to the failing call's URL")}),
+		"CheckResult": object("What the read-back found.", obj{
+			"done":    boolean("the write took effect"),
+			"status":  integer("the read-back's HTTP status"),
+			"output":  obj{"type": "object", "description": "the read-back's answer in the module's output shape (empty when not done)"},
+			"message": str(""),
+		}, "status", "output"),
+		"MarkDone": object("The failing module's output, given by a person.", obj{
+			"output": obj{"type": "object", "description": "what the module would have returned; {} when left out"}}, "output"),
+		"Breaker": object("An open circuit breaker (docs/incomplete-executions.md).", obj{
+			"key":          str("connection:ID or host:HOST:PORT"),
+			"openedAt":     dateTime(""),
+			"nextProbeAt":  dateTime(""),
+			"probeId":      nullable(str("the incomplete execution being tried as the probe")),
+			"failures":     integer("failed probes since it opened"),
+			"errorType":    str(""),
+			"errorMessage": str(""),
+			"waiting":      integer("pending incomplete executions of its key"),
+		}),
+		"BreakerList": object("", obj{"items": array(ref("Breaker"))}),
+		"PreviewRequest": object("Edits to preview (none: a retry as stored).", obj{
+			"edits":     array(str("MODULE.mapper.FIELD=VALUE or MODULE.parameters.FIELD=VALUE")),
+			"blueprint": obj{"type": "object", "description": "an edited blueprint in place of the incomplete execution's"},
+			"from":      obj{"description": "where the continuation starts, as the retry's from"},
+		}, "edits", "blueprint", "from"),
+		"Preview": object("What the continuation would do (docs/incomplete-executions.md).", obj{
+			"failedModuleId": integer(""),
+			"modules": array(object("", obj{
+				"id": integer(""), "module": str(""),
+				"runs":    boolean("it runs in the continuation"),
+				"stored":  boolean("it ran for this bundle; its stored output is used"),
+				"writes":  boolean("it may have side effects"),
+				"repeats": boolean("it may already have done its work for this bundle and runs again"),
+			})),
+			"changes": array(object("", obj{"field": str(""), "before": obj{"description": "null when confidential"},
+				"after": obj{"description": "null when confidential"}})),
+		}),
+		"Released": object("", obj{"released": integer("how many held incomplete executions are due now")}),
 		"Selection": object("Incomplete executions by ids, or all of a scenario except some.", obj{
 			"ids":        array(str("")),
 			"scenarioId": integer(""),

@@ -57,6 +57,11 @@ var routes = []route{
 	{"GET", "/incomplete-executions/{id}/attempts", auth.IncompleteRead, (*api).incompleteAttempts},
 	{"POST", "/incomplete-executions/{id}/retry", auth.IncompleteWrite, (*api).retryIncomplete},
 	{"POST", "/incomplete-executions/{id}/resolve", auth.IncompleteWrite, (*api).resolveIncomplete},
+	{"POST", "/incomplete-executions/{id}/check", auth.IncompleteWrite, (*api).checkIncomplete},
+	{"POST", "/incomplete-executions/{id}/mark-done", auth.IncompleteWrite, (*api).markDone},
+	{"POST", "/incomplete-executions/{id}/preview", auth.IncompleteRead, (*api).previewIncomplete},
+	{"GET", "/breakers", auth.IncompleteRead, (*api).listBreakers},
+	{"POST", "/breakers/{key}/reset", auth.IncompleteWrite, (*api).resetBreaker},
 
 	{"GET", "/connections", auth.ConnectionsRead, (*api).listConnections},
 	{"POST", "/connections", auth.ConnectionsWrite, (*api).createConnection},

@@ -15,7 +15,8 @@ import (
 const incompleteColumns = `i.id, i.scenario_id, i.execution_id, i.version, i.failed_module_id,
 	i.error_type, i.error_message, i.status, i.auto_retry, i.attempts, i.max_attempts,
 	i.retry_interval_ns, i.next_attempt_at, i.size_bytes, i.confidential, i.created_at,
-	i.updated_at, i.resolved_at, i.error_details, i.manual_retry, i.auto_attempts`
+	i.updated_at, i.resolved_at, i.error_details, i.manual_retry, i.auto_attempts,
+	i.outcome_unknown, i.breaker_key`
 
 func scanIncomplete(row interface{ Scan(...any) error }, extra ...any) (*weft.Incomplete, error) {
 	var ie weft.Incomplete
@@ -25,7 +26,7 @@ func scanIncomplete(row interface{ Scan(...any) error }, extra ...any) (*weft.In
 	dest := []any{&ie.ID, &ie.ScenarioID, &ie.ExecutionID, &ie.Version, &ie.FailedModuleID,
 		&errType, &ie.ErrorMessage, &status, &ie.AutoRetry, &ie.Attempts, &ie.MaxAttempts,
 		&interval, &ie.NextAttemptAt, &ie.SizeBytes, &ie.Confidential, &ie.CreatedAt, &ie.UpdatedAt,
-		&ie.ResolvedAt, &details, &ie.ManualRetry, &ie.AutoAttempts}
+		&ie.ResolvedAt, &details, &ie.ManualRetry, &ie.AutoAttempts, &ie.OutcomeUnknown, &ie.BreakerKey}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -70,15 +71,15 @@ func (q *queries) CreateIncomplete(ctx context.Context, ie *weft.Incomplete) err
 		version, failed_module_id, error_type, error_message, status, auto_retry, attempts,
 		max_attempts, retry_interval_ns, next_attempt_at, size_bytes, confidential,
 		created_at, updated_at, resolved_at, error_details, manual_retry, auto_attempts,
-		owner, blueprint, state)
+		owner, blueprint, state, outcome_unknown, breaker_key)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-		$18, $19, $20, $21, $22, $23, $24)`,
+		$18, $19, $20, $21, $22, $23, $24, $25, $26)`,
 		ie.ID, ie.ScenarioID, ie.ExecutionID, ie.Version, ie.FailedModuleID,
 		string(ie.ErrorType), ie.ErrorMessage, string(ie.Status), ie.AutoRetry, ie.Attempts,
 		ie.MaxAttempts, int64(ie.RetryInterval), tsPtr(ie.NextAttemptAt), ie.SizeBytes,
 		ie.Confidential, ts(ie.CreatedAt), ts(ie.UpdatedAt), tsPtr(ie.ResolvedAt),
 		detailsJSON(ie.ErrorDetails), ie.ManualRetry, ie.AutoAttempts, q.ownerOf(ie.Status),
-		bodyOf(ie.Blueprint), bodyOf(ie.State))
+		bodyOf(ie.Blueprint), bodyOf(ie.State), ie.OutcomeUnknown, ie.BreakerKey)
 	return wrap(err, "create incomplete execution %s of scenario %d", ie.ID, ie.ScenarioID)
 }
 
@@ -106,13 +107,15 @@ func (q *queries) UpdateIncomplete(ctx context.Context, ie *weft.Incomplete) err
 		error_type = $3, error_message = $4, status = $5, auto_retry = $6, attempts = $7,
 		max_attempts = $8, retry_interval_ns = $9, next_attempt_at = $10, size_bytes = $11,
 		confidential = $12, updated_at = $13, resolved_at = $14, error_details = $15, manual_retry = $16,
-		auto_attempts = $17, owner = $18, blueprint = $19, state = $20
-		WHERE id = $21`,
+		auto_attempts = $17, owner = $18, blueprint = $19, state = $20, outcome_unknown = $21,
+		breaker_key = $22
+		WHERE id = $23`,
 		ie.Version, ie.FailedModuleID, string(ie.ErrorType), ie.ErrorMessage, string(ie.Status),
 		ie.AutoRetry, ie.Attempts, ie.MaxAttempts, int64(ie.RetryInterval),
 		tsPtr(ie.NextAttemptAt), ie.SizeBytes, ie.Confidential, ts(ie.UpdatedAt),
 		tsPtr(ie.ResolvedAt), detailsJSON(ie.ErrorDetails), ie.ManualRetry, ie.AutoAttempts,
-		q.ownerOf(ie.Status), bodyOf(ie.Blueprint), bodyOf(ie.State), ie.ID)
+		q.ownerOf(ie.Status), bodyOf(ie.Blueprint), bodyOf(ie.State), ie.OutcomeUnknown,
+		ie.BreakerKey, ie.ID)
 	if err != nil {
 		return wrap(err, "update incomplete execution %s", ie.ID)
 	}
@@ -147,6 +150,9 @@ func incompleteWhere(f store.IncompleteFilter, a *args) ([]string, error) {
 	}
 	if f.ExecutionID != "" {
 		where = append(where, "i.execution_id = "+a.add(f.ExecutionID))
+	}
+	if f.BreakerKey != "" {
+		where = append(where, "i.breaker_key = "+a.add(f.BreakerKey))
 	}
 	return where, nil
 }

@@ -16,7 +16,8 @@ import (
 const incompleteColumns = `i.id, i.scenario_id, i.execution_id, i.version, i.failed_module_id,
 	i.error_type, i.error_message, i.status, i.auto_retry, i.attempts, i.max_attempts,
 	i.retry_interval_ns, i.next_attempt_at, i.size_bytes, i.confidential, i.created_at,
-	i.updated_at, i.resolved_at, i.error_details, i.manual_retry, i.auto_attempts`
+	i.updated_at, i.resolved_at, i.error_details, i.manual_retry, i.auto_attempts,
+	i.outcome_unknown, i.breaker_key`
 
 func scanIncomplete(row interface{ Scan(...any) error }, extra ...any) (*weft.Incomplete, error) {
 	var ie weft.Incomplete
@@ -26,7 +27,7 @@ func scanIncomplete(row interface{ Scan(...any) error }, extra ...any) (*weft.In
 	dest := []any{&ie.ID, &ie.ScenarioID, &ie.ExecutionID, &ie.Version, &ie.FailedModuleID,
 		&ie.ErrorType, &ie.ErrorMessage, &ie.Status, &ie.AutoRetry, &ie.Attempts, &ie.MaxAttempts,
 		&interval, &next, &ie.SizeBytes, &ie.Confidential, &created, &updated, &resolved, &details,
-		&ie.ManualRetry, &ie.AutoAttempts}
+		&ie.ManualRetry, &ie.AutoAttempts, &ie.OutcomeUnknown, &ie.BreakerKey}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -61,13 +62,14 @@ func (q *queries) CreateIncomplete(ctx context.Context, ie *weft.Incomplete) err
 	err := q.db.QueryRowContext(ctx, `INSERT INTO incomplete (id, scenario_id, execution_id,
 		version, failed_module_id, error_type, error_message, status, auto_retry, attempts,
 		max_attempts, retry_interval_ns, next_attempt_at, size_bytes, confidential,
-		created_at, updated_at, resolved_at, error_details, manual_retry, auto_attempts)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+		created_at, updated_at, resolved_at, error_details, manual_retry, auto_attempts,
+		outcome_unknown, breaker_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
 		ie.ID, ie.ScenarioID, ie.ExecutionID, ie.Version, ie.FailedModuleID,
 		string(ie.ErrorType), ie.ErrorMessage, string(ie.Status), ie.AutoRetry, ie.Attempts,
 		ie.MaxAttempts, int64(ie.RetryInterval), toDBPtr(ie.NextAttemptAt), ie.SizeBytes,
 		ie.Confidential, toDB(ie.CreatedAt), toDB(ie.UpdatedAt), toDBPtr(ie.ResolvedAt),
-		detailsJSON(ie.ErrorDetails), ie.ManualRetry, ie.AutoAttempts).Scan(&seq)
+		detailsJSON(ie.ErrorDetails), ie.ManualRetry, ie.AutoAttempts, ie.OutcomeUnknown, ie.BreakerKey).Scan(&seq)
 	if err != nil {
 		return wrap(err, "create incomplete execution %s of scenario %d", ie.ID, ie.ScenarioID)
 	}
@@ -100,12 +102,13 @@ func (q *queries) UpdateIncomplete(ctx context.Context, ie *weft.Incomplete) err
 		error_type = ?, error_message = ?, status = ?, auto_retry = ?, attempts = ?,
 		max_attempts = ?, retry_interval_ns = ?, next_attempt_at = ?, size_bytes = ?,
 		confidential = ?, updated_at = ?, resolved_at = ?, error_details = ?, manual_retry = ?,
-		auto_attempts = ?
+		auto_attempts = ?, outcome_unknown = ?, breaker_key = ?
 		WHERE id = ? RETURNING seq`,
 		ie.Version, ie.FailedModuleID, string(ie.ErrorType), ie.ErrorMessage, string(ie.Status),
 		ie.AutoRetry, ie.Attempts, ie.MaxAttempts, int64(ie.RetryInterval),
 		toDBPtr(ie.NextAttemptAt), ie.SizeBytes, ie.Confidential, toDB(ie.UpdatedAt),
-		toDBPtr(ie.ResolvedAt), detailsJSON(ie.ErrorDetails), ie.ManualRetry, ie.AutoAttempts, ie.ID).Scan(&seq)
+		toDBPtr(ie.ResolvedAt), detailsJSON(ie.ErrorDetails), ie.ManualRetry, ie.AutoAttempts,
+		ie.OutcomeUnknown, ie.BreakerKey, ie.ID).Scan(&seq)
 	if isNoRows(err) {
 		return notFound("update incomplete execution %s", ie.ID)
 	}
@@ -150,6 +153,9 @@ func incompleteWhere(f store.IncompleteFilter) ([]string, []any, error) {
 	}
 	if f.ExecutionID != "" {
 		where, args = append(where, "i.execution_id = ?"), append(args, f.ExecutionID)
+	}
+	if f.BreakerKey != "" {
+		where, args = append(where, "i.breaker_key = ?"), append(args, f.BreakerKey)
 	}
 	return where, args, nil
 }

@@ -81,6 +81,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TriggerPositions", testTriggerPositions},
 		{"AppHooks", testAppHooks},
 		{"IDPrefixes", testIDPrefixes},
+		{"Breakers", testBreakers},
+		{"IncompleteOutcomeAndBreakerKey", testIncompleteOutcomeAndBreakerKey},
+		{"ConcurrentBreakers", testConcurrentBreakers},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -95,10 +95,15 @@ func (w weftCLI) startServer(t *testing.T, name, role, logPath string) *server {
 		t.Fatal(err)
 	}
 	// One data folder for all (the keys, the files root): with --db nobody locks it.
+	// Circuit breakers off: every call goes to one stand-in host, so its breaker would
+	// hold the retries behind one probe at a time and no kill would ever land on a
+	// retry attempt. Breakers across processes are covered by service
+	// TestBreakerAcrossProcesses and the store conformance case ConcurrentBreakers.
 	data := w.data
 	cmd := exec.Command(w.bin, "--db", w.db, "--data", data, "--log-format", "json", "serve",
 		"--addr", "127.0.0.1:0", "--role", role, "--lease", lease, "--poll", "50ms",
 		"--retry-schedule", retrySchedule, "--net-allow", "127.0.0.1", "--shutdown-timeout", "10s",
+		"--circuit-breakers=false",
 		"--workers", "12") // four plain scenarios × three retries at once
 	cmd.Stderr = f
 	stdout, err := cmd.StdoutPipe()
