@@ -52,6 +52,7 @@ type Queries interface {
 	ConnectionQueries
 	BreakerQueries
 	SessionQueries
+	UserQueries
 	OAuthQueries
 	TriggerQueries
 	LockQueries
@@ -191,7 +192,11 @@ type Session struct {
 	// Hash is the SHA-256 of the session id (the primary key).
 	Hash []byte
 	// TokenID is the API token the person signed in with: the session ends with it.
+	// Exactly one of TokenID and UserID is set.
 	TokenID string
+	// UserID is the account that signed in with email and password: the session ends
+	// when the account is removed.
+	UserID string
 	// CSRF is the token every form of the session carries.
 	CSRF       string
 	CreatedAt  time.Time
@@ -200,8 +205,38 @@ type Session struct {
 	// idle timeout after LastSeenAt and the absolute limit after CreatedAt.
 	ExpiresAt time.Time
 	// Token is the session's token as GetSession read it, revoked or not (CreateSession
-	// ignores it).
+	// ignores it); nil for a user's session.
 	Token *weft.Token
+	// User is the session's account as GetSession read it (CreateSession ignores it);
+	// nil for a token's session.
+	User *User
+}
+
+// User is a person's account in the web UI (docs/security.md, "Accounts"). The
+// password is stored only as an argon2id hash in its PHC string form (package auth).
+type User struct {
+	ID    string `json:"id"`
+	Email string `json:"email"` // unique, compared lower-cased
+	Name  string `json:"name"`
+	// Role is owner, admin, editor or viewer (auth.RoleScopes maps it to scopes).
+	Role         string    `json:"role"`
+	PasswordHash string    `json:"-"`
+	CreatedAt    time.Time `json:"createdAt"`
+}
+
+// UserQueries store accounts.
+type UserQueries interface {
+	// CreateUser stores an account (ErrExists if the id or the email is taken).
+	CreateUser(ctx context.Context, u *User) error
+	// GetUser returns the account with that id (ErrNotFound if none).
+	GetUser(ctx context.Context, id string) (*User, error)
+	// UserByEmail returns the account with that email, any case (ErrNotFound if none).
+	UserByEmail(ctx context.Context, email string) (*User, error)
+	// ListUsers returns every account, oldest first.
+	ListUsers(ctx context.Context) ([]*User, error)
+	// CountUsers returns how many accounts exist (0: a fresh weft, the first visitor
+	// creates the owner).
+	CountUsers(ctx context.Context) (int, error)
 }
 
 // SessionQueries store the web UI's sessions.

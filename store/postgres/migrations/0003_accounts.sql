@@ -1,0 +1,16 @@
+-- Accounts (docs/security.md, "Accounts"), as the SQLite store's migration 0011: the
+-- email is stored lower-cased; only the argon2id hash of the password is kept.
+CREATE TABLE account (
+	id            text        COLLATE "C" PRIMARY KEY,
+	email         text        NOT NULL UNIQUE,
+	name          text        NOT NULL,
+	role          text        NOT NULL,
+	password_hash text        NOT NULL,
+	created_at    timestamptz NOT NULL
+);
+
+-- A session names either the API token or the account it was opened with.
+ALTER TABLE session ALTER COLUMN token_id DROP NOT NULL;
+ALTER TABLE session ADD COLUMN user_id text REFERENCES account (id) ON DELETE CASCADE;
+ALTER TABLE session ADD CONSTRAINT session_token_or_user CHECK ((token_id IS NULL) <> (user_id IS NULL));
+CREATE INDEX session_user ON session (user_id);
