@@ -73,6 +73,9 @@ type Auth struct {
 
 	// localHash is the hash of the local credential (WithLocalToken), nil without one.
 	localHash []byte
+
+	pw    PasswordParams // argon2id cost of new password hashes (accounts.go)
+	dummy string         // guarded by mu: what unknown emails are checked against
 }
 
 // Option configures an Auth.
@@ -122,7 +125,7 @@ func NewLocalToken(r io.Reader) (string, error) {
 // New returns an Auth keeping tokens in st.
 func New(st store.TokenQueries, opts ...Option) *Auth {
 	a := &Auth{st: st, now: time.Now, random: rand.Reader, log: slog.Default(), touched: map[string]time.Time{},
-		thr: newThrottle(DefaultFailureEvery, DefaultFailureBurst)}
+		thr: newThrottle(DefaultFailureEvery, DefaultFailureBurst), pw: DefaultPasswordParams}
 	for _, o := range opts {
 		o(a)
 	}

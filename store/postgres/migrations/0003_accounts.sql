@@ -8,9 +8,12 @@ CREATE TABLE account (
 	password_hash text        NOT NULL,
 	created_at    timestamptz NOT NULL
 );
+-- One owner (the account created on first visit): it also makes two first visitors
+-- racing to create it safe, in both stores.
+CREATE UNIQUE INDEX account_one_owner ON account (role) WHERE role = 'owner';
 
 -- A session names either the API token or the account it was opened with.
 ALTER TABLE session ALTER COLUMN token_id DROP NOT NULL;
 ALTER TABLE session ADD COLUMN user_id text REFERENCES account (id) ON DELETE CASCADE;
 ALTER TABLE session ADD CONSTRAINT session_token_or_user CHECK ((token_id IS NULL) <> (user_id IS NULL));
-CREATE INDEX session_user ON session (user_id);
+CREATE INDEX session_account ON session (user_id);

@@ -9,6 +9,9 @@ CREATE TABLE account (
 	password_hash TEXT    NOT NULL,
 	created_at    INTEGER NOT NULL
 ) STRICT;
+-- One owner (the account created on first visit): it also makes two first visitors
+-- racing to create it safe, in both stores.
+CREATE UNIQUE INDEX account_one_owner ON account (role) WHERE role = 'owner';
 
 -- A session now names either the API token or the account it was opened with. SQLite
 -- cannot drop a NOT NULL, so the table is rebuilt (its rows are kept).
@@ -28,4 +31,4 @@ DROP TABLE session;
 ALTER TABLE session_new RENAME TO session;
 CREATE INDEX session_expiry ON session (expires_at);
 CREATE INDEX session_token ON session (token_id);
-CREATE INDEX session_user ON session (user_id);
+CREATE INDEX session_account ON session (user_id);
