@@ -167,6 +167,8 @@ func (u *UI) routes() {
 	})
 	m.HandleFunc("GET /login", u.loginPage)
 	m.HandleFunc("POST /login", u.login)
+	m.HandleFunc("GET /setup", u.setupPage)
+	m.HandleFunc("POST /setup", u.setup)
 	m.HandleFunc("GET /login/once/{code}", u.signInOnce)
 	m.Handle("POST /logout", u.page("", u.logout))
 	m.Handle("GET /{$}", u.page("", func(w http.ResponseWriter, r *http.Request, _ *session) error {
