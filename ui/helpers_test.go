@@ -95,7 +95,8 @@ func (e *env) open() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.auth = auth.New(st, auth.WithClock(e.clock.Now), auth.WithLogger(quiet))
+	e.auth = auth.New(st, auth.WithClock(e.clock.Now), auth.WithLogger(quiet),
+		auth.WithPasswordParams(auth.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1})) // argon2id's cost only slows tests
 	cfg := ui.Config{Service: e.svc, Auth: e.auth, Registry: reg, Now: e.clock.Now, Logger: quiet,
 		Jobs: bulk.New(bulk.Options{Service: e.svc, Now: e.clock.Now, Logger: quiet, Poll: 5 * time.Millisecond})}
 	for _, f := range e.configure {

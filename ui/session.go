@@ -238,6 +238,10 @@ func (u *UI) page(scope string, h pageFunc) http.Handler {
 		}
 		if s == nil {
 			if r.Method == http.MethodGet && r.Header.Get("HX-Request") == "" && r.Header.Get("Accept") != "text/event-stream" {
+				if u.needsOwner(r) { // the first visit to a fresh weft creates the owner
+					http.Redirect(w, r, "/setup", http.StatusSeeOther)
+					return
+				}
 				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
@@ -291,6 +295,8 @@ type loginData struct {
 	// after a failed token sign-in.
 	Email     string
 	TokenOpen bool
+	// NoAccount: no account exists yet, the page links to the owner's form.
+	NoAccount bool
 }
 
 // safeNext keeps a post-sign-in redirect on this site: only a clean local path (with
@@ -323,10 +329,6 @@ func (u *UI) loginPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return
 	}
-	if u.needsOwner(r) {
-		http.Redirect(w, r, "/setup", http.StatusSeeOther)
-		return
-	}
 	u.renderLogin(w, r, http.StatusOK, r.URL.Query().Get("next"), "")
 }
 
@@ -334,7 +336,7 @@ func (u *UI) renderLogin(w http.ResponseWriter, r *http.Request, status int, nex
 	tok := randomToken()
 	u.setCookie(w, r, loginCookie, tok, 3600)
 	u.render(w, r, status, "login", &loginData{pageBase: pageBase{Title: "Sign in", CSRF: tok}, Next: safeNext(next), Error: msg,
-		Email: r.PostFormValue("email"), TokenOpen: r.PostFormValue("token") != ""})
+		Email: r.PostFormValue("email"), TokenOpen: r.PostFormValue("token") != "", NoAccount: u.needsOwner(r)})
 }
 
 func (u *UI) login(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,123 @@
+package ui_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/weftworks/weft/auth"
+)
+
+// signInPassword signs b in with email and password and keeps the session's CSRF token.
+func (b *browser) signInPassword(email, password string) page {
+	b.e.t.Helper()
+	login := b.get("/login")
+	p := b.post("/login", url.Values{"_csrf": {csrfOf(b.e.t, login.body)}, "email": {email}, "password": {password},
+		"next": {"/scenarios"}})
+	if p.status == http.StatusSeeOther {
+		b.csrf = csrfOf(b.e.t, b.get("/scenarios").body)
+	}
+	return p
+}
+
+func TestOwnerSetupAndPasswordSignIn(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser()
+	p := b.get("/")
+	if p.status != http.StatusSeeOther || p.header.Get("Location") != "/setup" {
+		t.Fatalf("first visit: %d %q, want 303 to /setup", p.status, p.header.Get("Location"))
+	}
+	setup := b.get("/setup")
+	if setup.status != http.StatusOK {
+		t.Fatalf("GET /setup: %s", setup)
+	}
+	mustContain(t, setup.body, "Create the owner account")
+	csrf := csrfOf(t, setup.body)
+	// Bad input is shown on the form, nothing is stored.
+	for _, c := range []struct{ email, password, msg string }{
+		{"not-an-email", "correct horse", "is not an email address"},
+		{"ada@example.org", "short", "at least 8 characters"},
+	} {
+		p := b.post("/setup", url.Values{"_csrf": {csrf}, "email": {c.email}, "password": {c.password}})
+		if p.status != http.StatusBadRequest {
+			t.Fatalf("setup %q/%q: %s", c.email, c.password, p)
+		}
+		mustContain(t, p.body, c.msg)
+		csrf = csrfOf(t, p.body)
+	}
+	if p := b.post("/setup", url.Values{"_csrf": {"forged"}, "email": {"eve@example.org"}, "password": {"correct horse"}}); p.status != http.StatusForbidden {
+		t.Fatalf("setup without the form's CSRF token: %s", p)
+	} else {
+		csrf = csrfOf(t, p.body) // a refused form is served afresh, with a new token
+	}
+	p = b.post("/setup", url.Values{"_csrf": {csrf}, "name": {"Ada"}, "email": {"Ada@Example.org"}, "password": {"correct horse"}})
+	if p.status != http.StatusSeeOther || p.header.Get("Location") != "/scenarios" {
+		t.Fatalf("create the owner: %s", p)
+	}
+	home := b.get("/scenarios")
+	if home.status != http.StatusOK {
+		t.Fatalf("owner's first page: %s", home)
+	}
+	mustContain(t, home.body, "ada@example.org")
+
+	// The form is gone once the owner exists, for everyone.
+	other := e.browser()
+	if p := other.get("/setup"); p.status != http.StatusSeeOther || p.header.Get("Location") != "/login" {
+		t.Fatalf("GET /setup after the owner: %d %q", p.status, p.header.Get("Location"))
+	}
+	if p := other.get("/scenarios"); p.header.Get("Location") != "/login?next=%2Fscenarios" {
+		t.Fatalf("a second visitor is sent to %q, want the sign-in", p.header.Get("Location"))
+	}
+	mustNotContain(t, other.get("/login").body, "No account exists yet")
+
+	// Email and password sign in (the email in any case); a wrong one does not.
+	if p := other.signInPassword("ada@example.org", "wrong password"); p.status != http.StatusUnauthorized {
+		t.Fatalf("wrong password: %s", p)
+	} else {
+		mustContain(t, p.body, "Wrong email or password.", `value="ada@example.org"`)
+	}
+	if p := other.signInPassword("nobody@example.org", "correct horse"); p.status != http.StatusUnauthorized {
+		t.Fatalf("unknown email: %s", p)
+	}
+	if p := other.signInPassword("ADA@example.org", "correct horse"); p.status != http.StatusSeeOther {
+		t.Fatalf("sign in: %s", p)
+	}
+	if p := other.get("/tokens"); p.status != http.StatusOK {
+		t.Fatalf("the owner holds admin: /tokens %s", p)
+	}
+	// A token still signs in (scripts, the command line).
+	if p := e.browser().signIn(e.admin); p.status != http.StatusSeeOther {
+		t.Fatalf("token sign-in: %s", p)
+	}
+}
+
+func TestViewerRoleCannotChangeAnything(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.auth.CreateOwner(t.Context(), e.st, "owner@example.org", "", "correct horse"); err != nil {
+		t.Fatal(err)
+	}
+	v, err := e.auth.NewUser("viewer@example.org", "Vi", auth.RoleViewer, "viewer password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.CreateUser(t.Context(), v); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser()
+	if p := b.signInPassword("viewer@example.org", "viewer password"); p.status != http.StatusSeeOther {
+		t.Fatalf("viewer sign-in: %s", p)
+	}
+	if p := b.get("/scenarios"); p.status != http.StatusOK {
+		t.Fatalf("viewer reads scenarios: %s", p)
+	}
+	if p := b.get("/tokens"); p.status != http.StatusForbidden {
+		t.Fatalf("viewer on /tokens: %s", p)
+	}
+	for _, path := range []string{"/scenarios/new", "/incomplete/bulk", "/connections"} {
+		p := b.post(path, url.Values{"_csrf": {b.csrf}, "name": {"x"}})
+		if p.status != http.StatusForbidden || !strings.Contains(p.body, "lacks the scope") {
+			t.Errorf("viewer POST %s: %d, want 403", path, p.status)
+		}
+	}
+}
