@@ -27,6 +27,38 @@ func (u *UI) needsOwner(r *http.Request) bool {
 	return n == 0
 }
 
+// fresh reports whether this weft has neither an account nor an API token: only
+// then may an anonymous first visitor create the owner. Once tokens exist (a weft
+// upgraded from token-only sign-in, or an operator's `weft tokens create`) the owner's
+// form needs a session with the admin scope, so an upgrade never opens the owner
+// account to whoever visits first. A failed read is logged and read as "not fresh".
+func (u *UI) fresh(r *http.Request) bool {
+	if !u.needsOwner(r) {
+		return false
+	}
+	ts, err := u.st.ListTokens(r.Context())
+	if err != nil {
+		u.log.Error("ui: list tokens", "err", err)
+		return false
+	}
+	return len(ts) == 0
+}
+
+// mayCreateOwner reports whether r may create the owner: no account yet, and a fresh
+// weft or an admin's session.
+func (u *UI) mayCreateOwner(r *http.Request) (ok bool, why string) {
+	if !u.needsOwner(r) {
+		return false, "The owner account exists already: sign in."
+	}
+	if u.fresh(r) {
+		return true, ""
+	}
+	if s, err := u.current(r); err == nil && s != nil && hasScope(s, auth.Admin) {
+		return true, ""
+	}
+	return false, "API tokens exist on this weft: sign in with an admin token first, then create the owner account."
+}
+
 type setupData struct {
 	pageBase
 	Error       string
@@ -48,6 +80,10 @@ func (u *UI) setupPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
+	if ok, why := u.mayCreateOwner(r); !ok {
+		u.renderLogin(w, r, http.StatusForbidden, "/setup", why)
+		return
+	}
 	u.renderSetup(w, r, http.StatusOK, "")
 }
 
@@ -59,6 +95,10 @@ func (u *UI) setup(w http.ResponseWriter, r *http.Request) {
 	field := r.FormValue(csrfField)
 	if err != nil || field == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(field)) != 1 {
 		u.renderSetup(w, r, http.StatusForbidden, "The form expired. Fill it in again.")
+		return
+	}
+	if ok, why := u.mayCreateOwner(r); !ok {
+		u.renderLogin(w, r, http.StatusForbidden, "/setup", why)
 		return
 	}
 	usr, err := u.cfg.Auth.CreateOwner(r.Context(), u.st, r.PostFormValue("email"), r.PostFormValue("name"), r.PostFormValue("password"))

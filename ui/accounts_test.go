@@ -22,7 +22,7 @@ func (b *browser) signInPassword(email, password string) page {
 }
 
 func TestOwnerSetupAndPasswordSignIn(t *testing.T) {
-	e := newEnv(t)
+	e := newFreshEnv(t)
 	b := e.browser()
 	p := b.get("/")
 	if p.status != http.StatusSeeOther || p.header.Get("Location") != "/setup" {
@@ -87,7 +87,7 @@ func TestOwnerSetupAndPasswordSignIn(t *testing.T) {
 		t.Fatalf("the owner holds admin: /tokens %s", p)
 	}
 	// A token still signs in (scripts, the command line).
-	if p := e.browser().signIn(e.admin); p.status != http.StatusSeeOther {
+	if p := e.browser().signIn(e.token("admin")); p.status != http.StatusSeeOther {
 		t.Fatalf("token sign-in: %s", p)
 	}
 }
@@ -119,5 +119,47 @@ func TestViewerRoleCannotChangeAnything(t *testing.T) {
 		if p.status != http.StatusForbidden || !strings.Contains(p.body, "lacks the scope") {
 			t.Errorf("viewer POST %s: %d, want 403", path, p.status)
 		}
+	}
+}
+
+// Once API tokens exist (an upgraded weft), the owner's form needs an admin's session:
+// an upgrade must not hand the owner account to whoever visits first.
+func TestOwnerSetupAfterTokensNeedsAnAdmin(t *testing.T) {
+	e := newEnv(t) // has an admin token
+	anon := e.browser()
+	if p := anon.get("/scenarios"); p.header.Get("Location") != "/login?next=%2Fscenarios" {
+		t.Fatalf("a weft with tokens sends visitors to %q, want the sign-in", p.header.Get("Location"))
+	}
+	login := anon.get("/login")
+	mustContain(t, login.body, `id="setup-link"`)
+	p := anon.get("/setup")
+	if p.status != http.StatusForbidden {
+		t.Fatalf("anonymous GET /setup: %s", p)
+	}
+	mustContain(t, p.body, "sign in with an admin token first")
+	if p := anon.post("/setup", url.Values{"_csrf": {csrfOf(t, p.body)}, "email": {"eve@example.org"}, "password": {"correct horse"}}); p.status != http.StatusForbidden {
+		t.Fatalf("anonymous POST /setup: %s", p)
+	}
+	if n, _ := e.st.CountUsers(t.Context()); n != 0 {
+		t.Fatalf("%d accounts after refused setups", n)
+	}
+	viewer := e.browser()
+	if p := viewer.signIn(e.token("scenarios:read")); p.status != http.StatusSeeOther {
+		t.Fatal(p)
+	}
+	if p := viewer.get("/setup"); p.status != http.StatusForbidden {
+		t.Fatalf("a non-admin token's GET /setup: %s", p)
+	}
+	admin := e.signedIn()
+	form := admin.get("/setup")
+	if form.status != http.StatusOK {
+		t.Fatalf("admin's GET /setup: %s", form)
+	}
+	p = admin.post("/setup", url.Values{"_csrf": {csrfOf(t, form.body)}, "email": {"ada@example.org"}, "password": {"correct horse"}})
+	if p.status != http.StatusSeeOther {
+		t.Fatalf("admin creates the owner: %s", p)
+	}
+	if u, err := e.st.UserByEmail(t.Context(), "ada@example.org"); err != nil || u.Role != auth.RoleOwner {
+		t.Fatalf("owner: %+v, %v", u, err)
 	}
 }

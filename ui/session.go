@@ -238,7 +238,7 @@ func (u *UI) page(scope string, h pageFunc) http.Handler {
 		}
 		if s == nil {
 			if r.Method == http.MethodGet && r.Header.Get("HX-Request") == "" && r.Header.Get("Accept") != "text/event-stream" {
-				if u.needsOwner(r) { // the first visit to a fresh weft creates the owner
+				if u.fresh(r) { // the first visit to a fresh weft creates the owner
 					http.Redirect(w, r, "/setup", http.StatusSeeOther)
 					return
 				}
@@ -291,10 +291,8 @@ type loginData struct {
 	pageBase
 	Next  string
 	Error string
-	// Email is kept after a failed password sign-in; TokenOpen opens the token form
-	// after a failed token sign-in.
-	Email     string
-	TokenOpen bool
+	// Email is kept after a failed password sign-in.
+	Email string
 	// NoAccount: no account exists yet, the page links to the owner's form.
 	NoAccount bool
 }
@@ -336,7 +334,7 @@ func (u *UI) renderLogin(w http.ResponseWriter, r *http.Request, status int, nex
 	tok := randomToken()
 	u.setCookie(w, r, loginCookie, tok, 3600)
 	u.render(w, r, status, "login", &loginData{pageBase: pageBase{Title: "Sign in", CSRF: tok}, Next: safeNext(next), Error: msg,
-		Email: r.PostFormValue("email"), TokenOpen: r.PostFormValue("token") != "", NoAccount: u.needsOwner(r)})
+		Email: r.PostFormValue("email"), NoAccount: u.needsOwner(r)})
 }
 
 func (u *UI) login(w http.ResponseWriter, r *http.Request) {
