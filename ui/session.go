@@ -39,9 +39,9 @@ const (
 type session struct {
 	// key names the session in memory (its jobs, its flash message): the hex of the
 	// id's hash, so the secret id itself is not kept beyond the request.
-	key   string
-	hash  []byte
-	csrf  string
+	key  string
+	hash []byte
+	csrf string
 	// token is what pages check scopes on: the API token signed in with, or for an
 	// account the token-shaped view of its role (auth.UserToken).
 	token *weft.Token
