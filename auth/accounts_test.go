@@ -147,3 +147,48 @@ func TestCreateOwnerAndSignIn(t *testing.T) {
 		t.Fatalf("a minute later: %v", err)
 	}
 }
+
+func TestInvites(t *testing.T) {
+	st := open(t)
+	c := newClock()
+	a := auth.New(st, small, auth.WithClock(at(c)))
+	if _, _, err := a.CreateInvite(t.Context(), st, "ada@example.org", "", auth.RoleOwner); err == nil {
+		t.Fatal("an invite to be owner was made")
+	}
+	code, in, err := a.CreateInvite(t.Context(), st, "ada@example.org", "", auth.RoleViewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !in.ExpiresAt.Equal(c.Now().Add(auth.InviteTTL)) || in.CreatedBy != "ada@example.org" {
+		t.Fatalf("invite %+v", in)
+	}
+	if _, err := a.AcceptInvite(t.Context(), st, code+"x", "vi@example.org", "", "viewer password"); !errors.Is(err, auth.ErrInviteInvalid) {
+		t.Fatalf("a mistyped code: %v", err)
+	}
+	if _, err := a.AcceptInvite(t.Context(), st, code, "vi@example.org", "", "short"); err == nil {
+		t.Fatal("a short password was accepted")
+	}
+	u, err := a.AcceptInvite(t.Context(), st, code, "Vi@example.org", "Vi", "viewer password")
+	if err != nil || u.Role != auth.RoleViewer || u.Email != "vi@example.org" {
+		t.Fatalf("accept: %+v, %v", u, err)
+	}
+	if _, err := a.AcceptInvite(t.Context(), st, code, "eve@example.org", "", "viewer password"); !errors.Is(err, auth.ErrInviteInvalid) {
+		t.Fatalf("the link used twice: %v", err)
+	}
+	// An invite for one email, and one that expires.
+	code, _, err = a.CreateInvite(t.Context(), st, "ada@example.org", "Ed@example.org", auth.RoleEditor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.AcceptInvite(t.Context(), st, code, "eve@example.org", "", "editor password"); err == nil ||
+		!strings.Contains(err.Error(), "this invite is for ed@example.org") {
+		t.Fatalf("another email: %v", err)
+	}
+	c.Add(auth.InviteTTL)
+	if _, err := a.AcceptInvite(t.Context(), st, code, "ed@example.org", "", "editor password"); !errors.Is(err, auth.ErrInviteExpired) {
+		t.Fatalf("expired: %v", err)
+	}
+	if n, _ := st.CountUsers(t.Context()); n != 1 {
+		t.Fatalf("%d accounts, want the viewer only", n)
+	}
+}

@@ -237,6 +237,34 @@ type UserQueries interface {
 	// CountUsers returns how many accounts exist (0: a fresh weft, the first visitor
 	// creates the owner).
 	CountUsers(ctx context.Context) (int, error)
+	// SetUserRole changes an account's role (ErrNotFound if none).
+	SetUserRole(ctx context.Context, id, role string) error
+	// DeleteUser removes an account and its sessions (ErrNotFound if none).
+	DeleteUser(ctx context.Context, id string) error
+
+	// CreateInvite stores an invite (ErrExists if its id or hash is taken).
+	CreateInvite(ctx context.Context, in *Invite) error
+	// InviteByHash returns the invite with that code hash, expired or not (ErrNotFound
+	// if none): the caller decides with its own clock.
+	InviteByHash(ctx context.Context, hash []byte) (*Invite, error)
+	// ListInvites returns every invite not yet used, oldest first.
+	ListInvites(ctx context.Context) ([]*Invite, error)
+	// DeleteInvite removes an invite (ErrNotFound if none): using an invite deletes it
+	// in the transaction that creates the account, so it is used once.
+	DeleteInvite(ctx context.Context, id string) error
+}
+
+// Invite is a one-time, expiring link to create an account with a role. The link's
+// code is shown once; only its SHA-256 is stored.
+type Invite struct {
+	ID   string `json:"id"`
+	Hash []byte `json:"-"`
+	// Email, when set, is the only email the account may have.
+	Email     string    `json:"email"`
+	Role      string    `json:"role"`
+	CreatedBy string    `json:"createdBy"` // the inviting account's email
+	CreatedAt time.Time `json:"createdAt"`
+	ExpiresAt time.Time `json:"expiresAt"`
 }
 
 // SessionQueries store the web UI's sessions.

@@ -69,4 +69,46 @@ func testUsers(t *testing.T, s store.Store) {
 	must(t, s.DeleteSession(ctx, sess.Hash), "delete bob's session")
 	_, err = s.GetSession(ctx, sess.Hash)
 	wantErr(t, err, store.ErrNotFound, "bob's session after delete")
+
+	// Roles change; removing an account ends its sessions.
+	must(t, s.SetUserRole(ctx, "u2", "editor"), "bob becomes an editor")
+	got, err = s.GetUser(ctx, "u2")
+	must(t, err, "get bob")
+	equal(t, got.Role, "editor", "bob's role")
+	wantErr(t, s.SetUserRole(ctx, "nope", "editor"), store.ErrNotFound, "role of an unknown user")
+	again := &store.Session{Hash: []byte{0xe4}, UserID: "u2", CSRF: "c", CreatedAt: at(5), LastSeenAt: at(5), ExpiresAt: at(50)}
+	must(t, s.CreateSession(ctx, again), "bob signs in again")
+	must(t, s.DeleteUser(ctx, "u2"), "remove bob")
+	_, err = s.GetSession(ctx, again.Hash)
+	wantErr(t, err, store.ErrNotFound, "bob's session after he was removed")
+	_, err = s.GetUser(ctx, "u2")
+	wantErr(t, err, store.ErrNotFound, "bob after removal")
+	wantErr(t, s.DeleteUser(ctx, "u2"), store.ErrNotFound, "remove bob again")
+
+	// Invites: found by hash, listed, deleted once.
+	inv := &store.Invite{ID: "i1", Hash: []byte{0x11, 0x00}, Email: "", Role: "viewer", CreatedBy: "ada@example.org",
+		CreatedAt: at(6), ExpiresAt: at(60)}
+	inv2 := &store.Invite{ID: "i2", Hash: []byte{0x22}, Email: "Cy@Example.org", Role: "editor", CreatedBy: "ada@example.org",
+		CreatedAt: at(7), ExpiresAt: at(70)}
+	must(t, s.CreateInvite(ctx, inv), "create invite i1")
+	must(t, s.CreateInvite(ctx, inv2), "create invite i2")
+	wantErr(t, s.CreateInvite(ctx, &store.Invite{ID: "i3", Hash: inv.Hash, Role: "viewer", CreatedAt: at(8), ExpiresAt: at(9)}),
+		store.ErrExists, "an invite with i1's hash")
+	if err := s.CreateInvite(ctx, &store.Invite{ID: "i4", Hash: []byte{0x44}}); err == nil {
+		t.Error("CreateInvite without a role: want an error")
+	}
+	gi, err := s.InviteByHash(ctx, inv.Hash)
+	must(t, err, "invite i1 by hash")
+	equal(t, *gi, *inv, "invite i1")
+	_, err = s.InviteByHash(ctx, []byte{0x99})
+	wantErr(t, err, store.ErrNotFound, "unknown invite")
+	want2 := *inv2
+	want2.Email = "cy@example.org"
+	list, err := s.ListInvites(ctx)
+	must(t, err, "list invites")
+	equal(t, list, []*store.Invite{inv, &want2}, "invites, oldest first")
+	must(t, s.DeleteInvite(ctx, "i1"), "use invite i1")
+	wantErr(t, s.DeleteInvite(ctx, "i1"), store.ErrNotFound, "use invite i1 twice")
+	_, err = s.InviteByHash(ctx, inv.Hash)
+	wantErr(t, err, store.ErrNotFound, "i1 after use")
 }

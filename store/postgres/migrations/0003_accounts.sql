@@ -12,6 +12,18 @@ CREATE TABLE account (
 -- racing to create it safe, in both stores.
 CREATE UNIQUE INDEX account_one_owner ON account (role) WHERE role = 'owner';
 
+-- Invites: one-time, expiring links to create an account with a role. Only the
+-- SHA-256 of the link's code is stored; using an invite deletes its row.
+CREATE TABLE invite (
+	id         text        PRIMARY KEY,
+	hash       bytea       NOT NULL UNIQUE,
+	email      text        NOT NULL,
+	role       text        NOT NULL,
+	created_by text        NOT NULL,
+	created_at timestamptz NOT NULL,
+	expires_at timestamptz NOT NULL
+);
+
 -- A session names either the API token or the account it was opened with.
 ALTER TABLE session ALTER COLUMN token_id DROP NOT NULL;
 ALTER TABLE session ADD COLUMN user_id text REFERENCES account (id) ON DELETE CASCADE;

@@ -13,6 +13,18 @@ CREATE TABLE account (
 -- racing to create it safe, in both stores.
 CREATE UNIQUE INDEX account_one_owner ON account (role) WHERE role = 'owner';
 
+-- Invites: one-time, expiring links to create an account with a role. Only the
+-- SHA-256 of the link's code is stored; using an invite deletes its row.
+CREATE TABLE invite (
+	id         TEXT    PRIMARY KEY,
+	hash       BLOB    NOT NULL UNIQUE,
+	email      TEXT    NOT NULL,
+	role       TEXT    NOT NULL,
+	created_by TEXT    NOT NULL,
+	created_at INTEGER NOT NULL,
+	expires_at INTEGER NOT NULL
+) STRICT;
+
 -- A session now names either the API token or the account it was opened with. SQLite
 -- cannot drop a NOT NULL, so the table is rebuilt (its rows are kept).
 CREATE TABLE session_new (
