@@ -123,6 +123,9 @@ func (u *UI) setup(w http.ResponseWriter, r *http.Request) {
 	u.signedIn(w, r, id, "/scenarios")
 }
 
+// subtleEqual compares two form secrets in constant time.
+func subtleEqual(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
+
 // isInputError tells the account form's own complaints (they name a field) from a
 // failing store.
 func isInputError(err error) bool {

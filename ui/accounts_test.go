@@ -3,6 +3,7 @@ package ui_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -163,3 +164,78 @@ func TestOwnerSetupAfterTokensNeedsAnAdmin(t *testing.T) {
 		t.Fatalf("owner: %+v, %v", u, err)
 	}
 }
+
+func TestInviteAViewer(t *testing.T) {
+	e := newFreshEnv(t)
+	owner := e.browser()
+	setup := owner.get("/setup")
+	if p := owner.post("/setup", url.Values{"_csrf": {csrfOf(t, setup.body)}, "email": {"ada@example.org"}, "password": {"correct horse"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("setup: %s", p)
+	}
+	owner.csrf = csrfOf(t, owner.get("/members").body)
+	if p := owner.post("/members/invite", url.Values{"_csrf": {owner.csrf}, "role": {"owner"}}); p.status != http.StatusBadRequest {
+		t.Fatalf("an invite to be owner: %s", p)
+	}
+	p := owner.post("/members/invite", url.Values{"_csrf": {owner.csrf}, "role": {"viewer"}})
+	if p.status != http.StatusOK {
+		t.Fatalf("invite: %s", p)
+	}
+	m := inviteLinkRE.FindStringSubmatch(p.body)
+	if m == nil {
+		t.Fatalf("no invite link in %s", p.body)
+	}
+	link := strings.TrimPrefix(m[1], e.srv.URL)
+	if again := owner.get("/members"); strings.Contains(again.body, link) {
+		t.Fatal("the invite link is shown again")
+	}
+
+	vb := e.browser()
+	form := vb.get(link)
+	if form.status != http.StatusOK {
+		t.Fatalf("GET %s: %s", link, form)
+	}
+	mustContain(t, form.body, "invited as <strong>viewer</strong>")
+	if p := vb.post(link, url.Values{"_csrf": {csrfOf(t, form.body)}, "email": {"vi@example.org"}, "password": {"viewer password"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("join: %s", p)
+	}
+	vb.csrf = csrfOf(t, vb.get("/scenarios").body)
+	// One time only.
+	if p := e.browser().get(link); p.status != http.StatusNotFound {
+		t.Fatalf("the link a second time: %s", p)
+	}
+	// The viewer reads, and is refused every change.
+	for _, path := range []string{"/members", "/tokens"} {
+		if p := vb.get(path); p.status != http.StatusForbidden {
+			t.Errorf("viewer GET %s: %d", path, p.status)
+		}
+	}
+	if p := vb.post("/members/invite", url.Values{"_csrf": {vb.csrf}, "role": {"admin"}}); p.status != http.StatusForbidden {
+		t.Errorf("viewer invites: %d", p.status)
+	}
+
+	// The owner makes the viewer an editor, then removes them: their session ends.
+	vi, err := e.st.UserByEmail(t.Context(), "vi@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := owner.post("/members/"+vi.ID+"/role", url.Values{"_csrf": {owner.csrf}, "role": {"editor"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("change role: %s", p)
+	}
+	if p := vb.post("/scenarios/new", url.Values{"_csrf": {vb.csrf}, "name": {"by the editor"}}); p.status == http.StatusForbidden {
+		t.Fatalf("an editor is refused a new scenario: %s", p)
+	}
+	ada, _ := e.st.UserByEmail(t.Context(), "ada@example.org")
+	for _, path := range []string{"/members/" + ada.ID + "/role", "/members/" + ada.ID + "/remove"} {
+		if p := owner.post(path, url.Values{"_csrf": {owner.csrf}, "role": {"viewer"}}); p.status != http.StatusForbidden {
+			t.Errorf("POST %s on the owner: %d", path, p.status)
+		}
+	}
+	if p := owner.post("/members/"+vi.ID+"/remove", url.Values{"_csrf": {owner.csrf}}); p.status != http.StatusSeeOther {
+		t.Fatalf("remove: %s", p)
+	}
+	if p := vb.get("/scenarios"); p.status != http.StatusSeeOther {
+		t.Fatalf("a removed member's session: %s", p)
+	}
+}
+
+var inviteLinkRE = regexp.MustCompile(`<pre id="invite-link">([^<]+)</pre>`)
