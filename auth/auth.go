@@ -155,6 +155,12 @@ func CheckScopes(scopes []string) error {
 
 // Create issues a token. The plain token is returned once and never stored.
 func (a *Auth) Create(ctx context.Context, name string, scopes []string) (string, *weft.Token, error) {
+	return a.CreateFor(ctx, "", name, scopes)
+}
+
+// CreateFor issues a token belonging to the account ownerID ("": nobody's, as the
+// command line's). A person's tokens are revoked when their account is removed.
+func (a *Auth) CreateFor(ctx context.Context, ownerID, name string, scopes []string) (string, *weft.Token, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return "", nil, errors.New("name: a token needs a name")
@@ -173,7 +179,7 @@ func (a *Auth) Create(ctx context.Context, name string, scopes []string) (string
 	}
 	plain := Prefix + encoding.EncodeToString(secret)
 	t := &weft.Token{ID: hex.EncodeToString(id), Name: name, Scopes: scopes, Hash: Hash(plain),
-		CreatedAt: a.now().UTC()}
+		CreatedAt: a.now().UTC(), OwnerID: ownerID}
 	if err := a.st.CreateToken(ctx, t); err != nil {
 		return "", nil, fmt.Errorf("create token %q: %w", name, err)
 	}

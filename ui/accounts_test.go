@@ -230,11 +230,27 @@ func TestInviteAViewer(t *testing.T) {
 			t.Errorf("POST %s on the owner: %d", path, p.status)
 		}
 	}
+	// As an admin, they make an API token: it is theirs, listed with them, and goes with them.
+	if p := owner.post("/members/"+vi.ID+"/role", url.Values{"_csrf": {owner.csrf}, "role": {"admin"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("change role: %s", p)
+	}
+	p = vb.post("/tokens", url.Values{"_csrf": {vb.csrf}, "name": {"vi's script"}, "scope": {"scenarios:read"}})
+	if p.status != http.StatusOK {
+		t.Fatalf("admin creates a token: %s", p)
+	}
+	plain := regexp.MustCompile(`<pre id="token-plain">([^<]+)</pre>`).FindStringSubmatch(p.body)
+	if plain == nil {
+		t.Fatalf("no token in %s", p.body)
+	}
+	mustContain(t, owner.get("/tokens").body, "vi&#39;s script</td>\n    <td class=\"small\">vi@example.org</td>")
 	if p := owner.post("/members/"+vi.ID+"/remove", url.Values{"_csrf": {owner.csrf}}); p.status != http.StatusSeeOther {
 		t.Fatalf("remove: %s", p)
 	}
 	if p := vb.get("/scenarios"); p.status != http.StatusSeeOther {
 		t.Fatalf("a removed member's session: %s", p)
+	}
+	if _, err := e.auth.Verify(t.Context(), plain[1]); err == nil {
+		t.Fatal("a removed member's token still works")
 	}
 }
 

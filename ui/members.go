@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -112,10 +113,26 @@ func (u *UI) removeMember(w http.ResponseWriter, r *http.Request, s *session) er
 	if err != nil {
 		return err
 	}
+	// Their tokens go with them, revoked first: a removed person keeps no way in even
+	// if the removal fails half way.
+	ts, err := u.cfg.Auth.List(r.Context())
+	if err != nil {
+		return err
+	}
+	revoked := 0
+	for _, t := range ts {
+		if t.OwnerID == m.ID && t.RevokedAt == nil {
+			if err := u.cfg.Auth.Revoke(r.Context(), t.ID); err != nil {
+				return err
+			}
+			revoked++
+		}
+	}
 	if err := u.st.DeleteUser(r.Context(), m.ID); err != nil {
 		return err
 	}
-	msg := "Removed " + m.Email + "; their sessions ended."
+	msg := fmt.Sprintf("Removed %s; their sessions ended and their %d API token(s) were revoked.", m.Email, revoked)
+
 	if s.user != nil && s.user.ID == m.ID {
 		msg = "" // the session just ended with the account
 	}

@@ -46,7 +46,8 @@ func (q *queries) GetSession(ctx context.Context, hash []byte) (*store.Session, 
 		return nil, notFound("session with an empty hash")
 	}
 	row := q.db.QueryRow(ctx, `SELECT s.hash, s.token_id, s.csrf, s.created_at, s.last_seen_at,
-		s.expires_at, t.id, t.name, t.scopes, t.hash, t.created_at, t.last_used_at, t.revoked_at
+		s.expires_at, t.id, t.name, t.scopes, t.hash, t.created_at, t.last_used_at, t.revoked_at,
+		t.owner_id
 		FROM session s JOIN token t ON t.id = s.token_id WHERE s.hash = $1`, hash)
 	var s store.Session
 	t, err := scanToken(scanPrefix{row, []any{&s.Hash, &s.TokenID, &s.CSRF, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt}})

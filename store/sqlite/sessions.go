@@ -47,7 +47,8 @@ func (q *queries) GetSession(ctx context.Context, hash []byte) (*store.Session, 
 		return nil, notFound("session with an empty hash")
 	}
 	row := q.db.QueryRowContext(ctx, `SELECT s.hash, s.token_id, s.csrf, s.created_at, s.last_seen_at,
-		s.expires_at, t.id, t.name, t.scopes, t.hash, t.created_at, t.last_used_at, t.revoked_at
+		s.expires_at, t.id, t.name, t.scopes, t.hash, t.created_at, t.last_used_at, t.revoked_at,
+		t.owner_id
 		FROM session s JOIN token t ON t.id = s.token_id WHERE s.hash = ?`, hash)
 	var s store.Session
 	var created, seen, expires int64

@@ -3,6 +3,7 @@ package storetest
 import (
 	"testing"
 
+	"github.com/weftworks/weft"
 	"github.com/weftworks/weft/store"
 )
 
@@ -111,4 +112,15 @@ func testUsers(t *testing.T, s store.Store) {
 	wantErr(t, s.DeleteInvite(ctx, "i1"), store.ErrNotFound, "use invite i1 twice")
 	_, err = s.InviteByHash(ctx, inv.Hash)
 	wantErr(t, err, store.ErrNotFound, "i1 after use")
+
+	// A token names the account that made it.
+	owned := &weft.Token{ID: "tokA", Name: "ada's script", Scopes: []string{"scenarios:read"}, Hash: []byte{0x0a},
+		CreatedAt: at(9), OwnerID: "u1"}
+	must(t, s.CreateToken(ctx, owned), "create ada's token")
+	tokens, err := s.ListTokens(ctx)
+	must(t, err, "list tokens")
+	equal(t, tokens, []*weft.Token{owned}, "tokens with their owner")
+	byHash, err := s.TokenByHash(ctx, owned.Hash)
+	must(t, err, "ada's token by hash")
+	equal(t, byHash.OwnerID, "u1", "owner of the token by hash")
 }

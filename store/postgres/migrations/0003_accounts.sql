@@ -24,6 +24,11 @@ CREATE TABLE invite (
 	expires_at timestamptz NOT NULL
 );
 
+-- API tokens belong to a person: the account that created one ("" / NULL: made on
+-- the command line or by another token). Not a foreign key: removing an account
+-- revokes its tokens, and the record keeps who made them.
+ALTER TABLE token ADD COLUMN owner_id text;
+
 -- A session names either the API token or the account it was opened with.
 ALTER TABLE session ALTER COLUMN token_id DROP NOT NULL;
 ALTER TABLE session ADD COLUMN user_id text REFERENCES account (id) ON DELETE CASCADE;

@@ -25,6 +25,11 @@ CREATE TABLE invite (
 	expires_at INTEGER NOT NULL
 ) STRICT;
 
+-- API tokens belong to a person: the account that created one ("" / NULL: made on
+-- the command line or by another token). Not a foreign key: removing an account
+-- revokes its tokens, and the record keeps who made them.
+ALTER TABLE token ADD COLUMN owner_id TEXT;
+
 -- A session now names either the API token or the account it was opened with. SQLite
 -- cannot drop a NOT NULL, so the table is rebuilt (its rows are kept).
 CREATE TABLE session_new (
