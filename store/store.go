@@ -53,6 +53,7 @@ type Queries interface {
 	BreakerQueries
 	SessionQueries
 	UserQueries
+	AuditQueries
 	OAuthQueries
 	TriggerQueries
 	LockQueries
@@ -252,6 +253,27 @@ type UserQueries interface {
 	// DeleteInvite removes an invite (ErrNotFound if none): using an invite deletes it
 	// in the transaction that creates the account, so it is used once.
 	DeleteInvite(ctx context.Context, id string) error
+}
+
+// AuditEntry is one change a person (or a token) made: who, when, what, to what.
+type AuditEntry struct {
+	ID int64     `json:"id"` // assigned by AddAudit, increasing
+	At time.Time `json:"at"`
+	// Actor is the account's email, or "token NAME".
+	Actor string `json:"actor"`
+	// Action is what was done, e.g. "scenarios/{id}/delete".
+	Action string `json:"action"`
+	// Target is what it was done to, e.g. "scenarios/7/delete".
+	Target string `json:"target"`
+}
+
+// AuditQueries keep the audit log (docs/security.md, "Audit log").
+type AuditQueries interface {
+	// AddAudit appends an entry and sets its ID.
+	AddAudit(ctx context.Context, e *AuditEntry) error
+	// ListAudit returns up to limit entries with an ID below before (0: from the
+	// newest), newest first.
+	ListAudit(ctx context.Context, before int64, limit int) ([]*AuditEntry, error)
 }
 
 // Invite is a one-time, expiring link to create an account with a role. The link's

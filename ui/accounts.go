@@ -114,6 +114,7 @@ func (u *UI) setup(w http.ResponseWriter, r *http.Request) {
 		u.renderSetup(w, r, http.StatusInternalServerError, "The account could not be stored; the server log has the details.")
 		return
 	}
+	u.audit(r, usr.Email, "setup", "members/"+usr.ID)
 	id, _, err := u.sessions.createUser(r.Context(), usr)
 	if err != nil {
 		u.log.Error("ui: sign in", "err", err)

@@ -255,3 +255,48 @@ func TestInviteAViewer(t *testing.T) {
 }
 
 var inviteLinkRE = regexp.MustCompile(`<pre id="invite-link">([^<]+)</pre>`)
+
+func TestAuditLog(t *testing.T) {
+	e := newFreshEnv(t)
+	owner := e.browser()
+	setup := owner.get("/setup")
+	if p := owner.post("/setup", url.Values{"_csrf": {csrfOf(t, setup.body)}, "email": {"ada@example.org"}, "password": {"correct horse"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("setup: %s", p)
+	}
+	owner.csrf = csrfOf(t, owner.get("/scenarios").body)
+	if p := owner.post("/scenarios/new", url.Values{"_csrf": {owner.csrf}, "name": {"Orders"}, "trigger": {"gateway:CustomWebHook"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("new scenario: %s", p)
+	}
+	if p := owner.post("/tokens", url.Values{"_csrf": {owner.csrf}, "name": {""}}); p.status != http.StatusBadRequest {
+		t.Fatalf("a refused token: %s", p)
+	}
+	if p := owner.post("/members/invite", url.Values{"_csrf": {owner.csrf}, "role": {"viewer"}}); p.status != http.StatusOK {
+		t.Fatalf("invite: %s", p)
+	}
+	es, err := e.st.ListAudit(t.Context(), 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, x := range es {
+		got = append(got, x.Actor+" "+x.Action+" "+x.Target)
+	}
+	ada, _ := e.st.UserByEmail(t.Context(), "ada@example.org")
+	want := []string{"ada@example.org members/invite members/invite", "ada@example.org scenarios/new scenarios/new",
+		"ada@example.org setup members/" + ada.ID}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("audit log (newest first):\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	page := owner.get("/audit")
+	if page.status != http.StatusOK {
+		t.Fatalf("GET /audit: %s", page)
+	}
+	mustContain(t, page.body, "scenarios/new", "members/invite", "ada@example.org")
+	viewer := e.browser()
+	if p := viewer.signIn(e.token("scenarios:read")); p.status != http.StatusSeeOther {
+		t.Fatal(p)
+	}
+	if p := viewer.get("/audit"); p.status != http.StatusForbidden {
+		t.Fatalf("a non-admin's /audit: %d", p.status)
+	}
+}

@@ -211,6 +211,7 @@ func (u *UI) acceptInvite(w http.ResponseWriter, r *http.Request) {
 		u.renderInvite(w, r, http.StatusInternalServerError, in, "The account could not be stored; the server log has the details.")
 		return
 	}
+	u.audit(r, usr.Email, "invite/{code}", "members/"+usr.ID+" as "+usr.Role)
 	id, _, err := u.sessions.createUser(r.Context(), usr)
 	if err != nil {
 		u.log.Error("ui: sign in", "err", err)

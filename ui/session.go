@@ -257,7 +257,7 @@ func (u *UI) page(scope string, h pageFunc) http.Handler {
 			u.errorPage(w, r, s, http.StatusForbidden, "Your token "+s.token.Name+" lacks the scope "+scope+" this page needs.")
 			return
 		}
-		if err := h(w, r, s); err != nil {
+		if err := u.audited(w, r, s, h); err != nil {
 			u.fail(w, r, s, err)
 		}
 	})

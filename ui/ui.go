@@ -246,6 +246,7 @@ func (u *UI) routes() {
 	m.Handle("POST /members/invites/{id}/revoke", u.page(auth.Admin, u.revokeInvite))
 	m.Handle("POST /members/{id}/role", u.page(auth.Admin, u.setRole))
 	m.Handle("POST /members/{id}/remove", u.page(auth.Admin, u.removeMember))
+	m.Handle("GET /audit", u.page(auth.Admin, u.auditLog))
 	m.HandleFunc("GET /invite/{code}", u.invitePage)
 	m.HandleFunc("POST /invite/{code}", u.acceptInvite)
 

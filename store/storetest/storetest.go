@@ -78,6 +78,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Connections", testConnections},
 		{"Sessions", testSessions},
 		{"Users", testUsers},
+		{"Audit", testAudit},
 		{"OAuth", testOAuth},
 		{"TriggerPositions", testTriggerPositions},
 		{"AppHooks", testAppHooks},
