@@ -21,7 +21,7 @@ func TestOwnerInvitesAViewer(t *testing.T) {
 	if loc := location(t, ctx); loc != w.base+"/setup" {
 		t.Fatalf("the first visit lands on %s, want /setup", loc)
 	}
-	steps(t, ctx, "create the owner", screenshot(dir, "setup"),
+	steps(t, ctx, "create the owner", screenshot(dir, "21-setup"),
 		chromedp.SendKeys(id("name"), "Ada"), chromedp.SendKeys(id("email"), "ada@example.org"),
 		chromedp.SendKeys(id("password"), "correct horse battery"), chromedp.Click(id("create-owner")),
 		chromedp.WaitVisible(id("new-form")))
@@ -29,7 +29,7 @@ func TestOwnerInvitesAViewer(t *testing.T) {
 		chromedp.WaitVisible(css(`#editor-version[data-version="1"]`)))
 	steps(t, ctx, "invite a viewer", chromedp.Navigate(w.base+"/members"), chromedp.WaitVisible(id("invite-form")),
 		chromedp.SetValue(id("invite-role"), "viewer"), chromedp.Click(id("invite")), chromedp.WaitVisible(id("invite-link")),
-		screenshot(dir, "members"))
+		screenshot(dir, "22-members"))
 	link := strings.TrimSpace(text(t, ctx, "#invite-link"))
 	if !strings.HasPrefix(link, w.base+"/invite/") {
 		t.Fatalf("invite link %q", link)
@@ -61,7 +61,7 @@ func TestOwnerInvitesAViewer(t *testing.T) {
 		t.Fatalf("at %s", loc)
 	}
 	steps(t, ctx, "viewer's scenario page", chromedp.Navigate(w.base+"/scenarios/"+scID), chromedp.WaitVisible(id("logout")),
-		screenshot(dir, "viewer-scenario"))
+		screenshot(dir, "23-viewer-scenario"))
 
 	// The POSTs a page would send, with the session's CSRF token, are refused.
 	for _, path := range []string{"/scenarios/new", "/scenarios/" + scID + "/delete", "/scenarios/" + scID + "/active",
