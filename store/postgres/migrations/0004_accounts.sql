@@ -1,4 +1,4 @@
--- Accounts (docs/security.md, "Accounts"), as the SQLite store's migration 0011: the
+-- Accounts (docs/security.md, "Accounts"), as the SQLite store's migration 0012: the
 -- email is stored lower-cased; only the argon2id hash of the password is kept.
 CREATE TABLE account (
 	id            text        COLLATE "C" PRIMARY KEY,

@@ -1,4 +1,4 @@
--- The audit log (docs/security.md, "Audit log"), as the SQLite store's migration 0012.
+-- The audit log (docs/security.md, "Audit log"), as the SQLite store's migration 0013.
 CREATE TABLE audit (
 	id     bigserial   PRIMARY KEY,
 	at     timestamptz NOT NULL,
