@@ -281,6 +281,9 @@ type Token struct {
 	CreatedAt  time.Time  `json:"createdAt"`
 	LastUsedAt *time.Time `json:"lastUsedAt"`
 	RevokedAt  *time.Time `json:"revokedAt"`
+	// OwnerID is the account that created the token ("" for tokens made on the
+	// command line or by another token): tokens belong to a person, and go with them.
+	OwnerID string `json:"ownerId,omitempty"`
 }
 
 // Hook is a scenario's webhook address: POST|GET|PUT /hooks/{Token}.

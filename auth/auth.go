@@ -73,6 +73,9 @@ type Auth struct {
 
 	// localHash is the hash of the local credential (WithLocalToken), nil without one.
 	localHash []byte
+
+	pw    PasswordParams // argon2id cost of new password hashes (accounts.go)
+	dummy string         // guarded by mu: what unknown emails are checked against
 }
 
 // Option configures an Auth.
@@ -122,7 +125,7 @@ func NewLocalToken(r io.Reader) (string, error) {
 // New returns an Auth keeping tokens in st.
 func New(st store.TokenQueries, opts ...Option) *Auth {
 	a := &Auth{st: st, now: time.Now, random: rand.Reader, log: slog.Default(), touched: map[string]time.Time{},
-		thr: newThrottle(DefaultFailureEvery, DefaultFailureBurst)}
+		thr: newThrottle(DefaultFailureEvery, DefaultFailureBurst), pw: DefaultPasswordParams}
 	for _, o := range opts {
 		o(a)
 	}
@@ -152,6 +155,12 @@ func CheckScopes(scopes []string) error {
 
 // Create issues a token. The plain token is returned once and never stored.
 func (a *Auth) Create(ctx context.Context, name string, scopes []string) (string, *weft.Token, error) {
+	return a.CreateFor(ctx, "", name, scopes)
+}
+
+// CreateFor issues a token belonging to the account ownerID ("": nobody's, as the
+// command line's). A person's tokens are revoked when their account is removed.
+func (a *Auth) CreateFor(ctx context.Context, ownerID, name string, scopes []string) (string, *weft.Token, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return "", nil, errors.New("name: a token needs a name")
@@ -170,7 +179,7 @@ func (a *Auth) Create(ctx context.Context, name string, scopes []string) (string
 	}
 	plain := Prefix + encoding.EncodeToString(secret)
 	t := &weft.Token{ID: hex.EncodeToString(id), Name: name, Scopes: scopes, Hash: Hash(plain),
-		CreatedAt: a.now().UTC()}
+		CreatedAt: a.now().UTC(), OwnerID: ownerID}
 	if err := a.st.CreateToken(ctx, t); err != nil {
 		return "", nil, fmt.Errorf("create token %q: %w", name, err)
 	}

@@ -52,6 +52,8 @@ type Queries interface {
 	ConnectionQueries
 	BreakerQueries
 	SessionQueries
+	UserQueries
+	AuditQueries
 	OAuthQueries
 	TriggerQueries
 	LockQueries
@@ -191,7 +193,11 @@ type Session struct {
 	// Hash is the SHA-256 of the session id (the primary key).
 	Hash []byte
 	// TokenID is the API token the person signed in with: the session ends with it.
+	// Exactly one of TokenID and UserID is set.
 	TokenID string
+	// UserID is the account that signed in with email and password: the session ends
+	// when the account is removed.
+	UserID string
 	// CSRF is the token every form of the session carries.
 	CSRF       string
 	CreatedAt  time.Time
@@ -200,8 +206,87 @@ type Session struct {
 	// idle timeout after LastSeenAt and the absolute limit after CreatedAt.
 	ExpiresAt time.Time
 	// Token is the session's token as GetSession read it, revoked or not (CreateSession
-	// ignores it).
+	// ignores it); nil for a user's session.
 	Token *weft.Token
+	// User is the session's account as GetSession read it (CreateSession ignores it);
+	// nil for a token's session.
+	User *User
+}
+
+// User is a person's account in the web UI (docs/security.md, "Accounts"). The
+// password is stored only as an argon2id hash in its PHC string form (package auth).
+type User struct {
+	ID    string `json:"id"`
+	Email string `json:"email"` // unique, compared lower-cased
+	Name  string `json:"name"`
+	// Role is owner, admin, editor or viewer (auth.RoleScopes maps it to scopes).
+	Role         string    `json:"role"`
+	PasswordHash string    `json:"-"`
+	CreatedAt    time.Time `json:"createdAt"`
+}
+
+// UserQueries store accounts.
+type UserQueries interface {
+	// CreateUser stores an account (ErrExists if the id or the email is taken).
+	CreateUser(ctx context.Context, u *User) error
+	// GetUser returns the account with that id (ErrNotFound if none).
+	GetUser(ctx context.Context, id string) (*User, error)
+	// UserByEmail returns the account with that email, any case (ErrNotFound if none).
+	UserByEmail(ctx context.Context, email string) (*User, error)
+	// ListUsers returns every account, oldest first.
+	ListUsers(ctx context.Context) ([]*User, error)
+	// CountUsers returns how many accounts exist (0: a fresh weft, the first visitor
+	// creates the owner).
+	CountUsers(ctx context.Context) (int, error)
+	// SetUserRole changes an account's role (ErrNotFound if none).
+	SetUserRole(ctx context.Context, id, role string) error
+	// DeleteUser removes an account and its sessions (ErrNotFound if none).
+	DeleteUser(ctx context.Context, id string) error
+
+	// CreateInvite stores an invite (ErrExists if its id or hash is taken).
+	CreateInvite(ctx context.Context, in *Invite) error
+	// InviteByHash returns the invite with that code hash, expired or not (ErrNotFound
+	// if none): the caller decides with its own clock.
+	InviteByHash(ctx context.Context, hash []byte) (*Invite, error)
+	// ListInvites returns every invite not yet used, oldest first.
+	ListInvites(ctx context.Context) ([]*Invite, error)
+	// DeleteInvite removes an invite (ErrNotFound if none): using an invite deletes it
+	// in the transaction that creates the account, so it is used once.
+	DeleteInvite(ctx context.Context, id string) error
+}
+
+// AuditEntry is one change a person (or a token) made: who, when, what, to what.
+type AuditEntry struct {
+	ID int64     `json:"id"` // assigned by AddAudit, increasing
+	At time.Time `json:"at"`
+	// Actor is the account's email, or "token NAME".
+	Actor string `json:"actor"`
+	// Action is what was done, e.g. "scenarios/{id}/delete".
+	Action string `json:"action"`
+	// Target is what it was done to, e.g. "scenarios/7/delete".
+	Target string `json:"target"`
+}
+
+// AuditQueries keep the audit log (docs/security.md, "Audit log").
+type AuditQueries interface {
+	// AddAudit appends an entry and sets its ID.
+	AddAudit(ctx context.Context, e *AuditEntry) error
+	// ListAudit returns up to limit entries with an ID below before (0: from the
+	// newest), newest first.
+	ListAudit(ctx context.Context, before int64, limit int) ([]*AuditEntry, error)
+}
+
+// Invite is a one-time, expiring link to create an account with a role. The link's
+// code is shown once; only its SHA-256 is stored.
+type Invite struct {
+	ID   string `json:"id"`
+	Hash []byte `json:"-"`
+	// Email, when set, is the only email the account may have.
+	Email     string    `json:"email"`
+	Role      string    `json:"role"`
+	CreatedBy string    `json:"createdBy"` // the inviting account's email
+	CreatedAt time.Time `json:"createdAt"`
+	ExpiresAt time.Time `json:"expiresAt"`
 }
 
 // SessionQueries store the web UI's sessions.

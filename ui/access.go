@@ -96,6 +96,8 @@ type tokensData struct {
 	Plain   string
 	Created *weft.Token
 	Error   string
+	// Owners maps an account id to its email, for the tokens' owner column.
+	Owners map[string]string
 }
 
 func (u *UI) tokenList(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -110,6 +112,14 @@ func (u *UI) renderTokens(w http.ResponseWriter, r *http.Request, s *session, st
 	for _, t := range ts {
 		t.Hash = nil
 	}
+	users, err := u.st.ListUsers(r.Context())
+	if err != nil {
+		return err
+	}
+	d.Owners = map[string]string{}
+	for _, x := range users {
+		d.Owners[x.ID] = x.Email
+	}
 	d.pageBase, d.Tokens, d.Scopes = u.base(s, "API tokens", "tokens"), ts, auth.Scopes
 	u.render(w, r, status, "tokens", d)
 	return nil
@@ -120,7 +130,11 @@ func (u *UI) renderTokens(w http.ResponseWriter, r *http.Request, s *session, st
 func (u *UI) createToken(w http.ResponseWriter, r *http.Request, s *session) error {
 	scopes := r.Form["scope"]
 	slices.Sort(scopes)
-	plain, t, err := u.cfg.Auth.Create(r.Context(), r.FormValue("name"), scopes)
+	owner := ""
+	if s.user != nil {
+		owner = s.user.ID // the token is this person's, and goes with their account
+	}
+	plain, t, err := u.cfg.Auth.CreateFor(r.Context(), owner, r.FormValue("name"), scopes)
 	if err != nil {
 		return u.renderTokens(w, r, s, http.StatusBadRequest, &tokensData{Error: err.Error()})
 	}

@@ -61,13 +61,20 @@ var t0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 
 func newEnv(t testing.TB, configure ...func(*ui.Config)) *env {
 	t.Helper()
+	e := newFreshEnv(t, configure...)
+	e.admin = e.token("admin")
+	return e
+}
+
+// newFreshEnv is an env of a fresh weft: no API token, no account.
+func newFreshEnv(t testing.TB, configure ...func(*ui.Config)) *env {
+	t.Helper()
 	key, err := secrets.GenerateKey(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := &env{t: t, clock: &clock{t: t0}, path: filepath.Join(t.TempDir(), "weft.db"), key: key, configure: configure}
 	e.open()
-	e.admin = e.token("admin")
 	return e
 }
 
@@ -95,7 +102,8 @@ func (e *env) open() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.auth = auth.New(st, auth.WithClock(e.clock.Now), auth.WithLogger(quiet))
+	e.auth = auth.New(st, auth.WithClock(e.clock.Now), auth.WithLogger(quiet),
+		auth.WithPasswordParams(auth.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1})) // argon2id's cost only slows tests
 	cfg := ui.Config{Service: e.svc, Auth: e.auth, Registry: reg, Now: e.clock.Now, Logger: quiet,
 		Jobs: bulk.New(bulk.Options{Service: e.svc, Now: e.clock.Now, Logger: quiet, Poll: 5 * time.Millisecond})}
 	for _, f := range e.configure {

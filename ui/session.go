@@ -39,10 +39,14 @@ const (
 type session struct {
 	// key names the session in memory (its jobs, its flash message): the hex of the
 	// id's hash, so the secret id itself is not kept beyond the request.
-	key   string
-	hash  []byte
-	csrf  string
+	key  string
+	hash []byte
+	csrf string
+	// token is what pages check scopes on: the API token signed in with, or for an
+	// account the token-shaped view of its role (auth.UserToken).
 	token *weft.Token
+	// user is the signed-in account (nil for a token's session).
+	user *store.User
 }
 
 // touchEvery is the precision of a session's last use: a page writes it only when the
@@ -121,8 +125,34 @@ func (ss *sessions) create(ctx context.Context, t *weft.Token) (id string, s *se
 	return id, ss.fromRow(row, t), nil
 }
 
+// createUser stores a new session of account usr and returns the cookie's id with it.
+func (ss *sessions) createUser(ctx context.Context, usr *store.User) (id string, s *session, err error) {
+	now := ss.now()
+	id = randomToken()
+	row := &store.Session{Hash: hashID(id), UserID: usr.ID, CSRF: randomToken(), CreatedAt: now, LastSeenAt: now,
+		ExpiresAt: ss.expiry(now, now)}
+	err = ss.st.InTx(ctx, func(q store.Queries) error {
+		if _, err := q.DeleteExpiredSessions(ctx, now); err != nil {
+			return err
+		}
+		return q.CreateSession(ctx, row)
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("create session of %s: %w", usr.Email, err)
+	}
+	row.User = usr
+	return id, ss.fromRow(row, nil), nil
+}
+
+// fromRow makes the request's session of a stored one: t is its token, or nil for an
+// account's session, whose role gives the scopes (reread on every request, so a role
+// changed applies at once).
 func (ss *sessions) fromRow(row *store.Session, t *weft.Token) *session {
-	return &session{key: hex.EncodeToString(row.Hash), hash: row.Hash, csrf: row.CSRF, token: t}
+	s := &session{key: hex.EncodeToString(row.Hash), hash: row.Hash, csrf: row.CSRF, token: t, user: row.User}
+	if row.User != nil {
+		s.token = auth.UserToken(row.User)
+	}
+	return s
 }
 
 // get returns the live session with cookie id id, its token reread (nil: none, ended,
@@ -140,7 +170,7 @@ func (ss *sessions) get(ctx context.Context, id string) (*session, error) {
 	// The stored expiry and the current settings both bound it: settings shortened
 	// since sign-in apply at once.
 	ended := now.After(row.ExpiresAt) || now.Sub(row.LastSeenAt) > ss.idle || now.Sub(row.CreatedAt) > ss.max
-	if ended || row.Token == nil || row.Token.RevokedAt != nil {
+	if ended || (row.User == nil && (row.Token == nil || row.Token.RevokedAt != nil)) {
 		ss.end(ctx, hash)
 		return nil, nil
 	}
@@ -208,6 +238,10 @@ func (u *UI) page(scope string, h pageFunc) http.Handler {
 		}
 		if s == nil {
 			if r.Method == http.MethodGet && r.Header.Get("HX-Request") == "" && r.Header.Get("Accept") != "text/event-stream" {
+				if u.fresh(r) { // the first visit to a fresh weft creates the owner
+					http.Redirect(w, r, "/setup", http.StatusSeeOther)
+					return
+				}
 				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
@@ -223,7 +257,7 @@ func (u *UI) page(scope string, h pageFunc) http.Handler {
 			u.errorPage(w, r, s, http.StatusForbidden, "Your token "+s.token.Name+" lacks the scope "+scope+" this page needs.")
 			return
 		}
-		if err := h(w, r, s); err != nil {
+		if err := u.audited(w, r, s, h); err != nil {
 			u.fail(w, r, s, err)
 		}
 	})
@@ -257,6 +291,10 @@ type loginData struct {
 	pageBase
 	Next  string
 	Error string
+	// Email is kept after a failed password sign-in.
+	Email string
+	// NoAccount: no account exists yet, the page links to the owner's form.
+	NoAccount bool
 }
 
 // safeNext keeps a post-sign-in redirect on this site: only a clean local path (with
@@ -295,14 +333,19 @@ func (u *UI) loginPage(w http.ResponseWriter, r *http.Request) {
 func (u *UI) renderLogin(w http.ResponseWriter, r *http.Request, status int, next, msg string) {
 	tok := randomToken()
 	u.setCookie(w, r, loginCookie, tok, 3600)
-	u.render(w, r, status, "login", &loginData{pageBase: pageBase{Title: "Sign in", CSRF: tok}, Next: safeNext(next), Error: msg})
+	u.render(w, r, status, "login", &loginData{pageBase: pageBase{Title: "Sign in", CSRF: tok}, Next: safeNext(next), Error: msg,
+		Email: r.PostFormValue("email"), NoAccount: u.needsOwner(r)})
 }
 
 func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 	c, err := r.Cookie(loginCookie)
 	field := r.FormValue(csrfField)
 	if err != nil || field == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(field)) != 1 {
-		u.renderLogin(w, r, http.StatusForbidden, r.FormValue("next"), "The sign-in form expired. Paste your token again.")
+		u.renderLogin(w, r, http.StatusForbidden, r.FormValue("next"), "The sign-in form expired. Sign in again.")
+		return
+	}
+	if r.PostFormValue("token") == "" {
+		u.loginPassword(w, r)
 		return
 	}
 	plain := strings.TrimSpace(r.FormValue("token"))
@@ -331,9 +374,14 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 		u.renderLogin(w, r, http.StatusInternalServerError, r.FormValue("next"), "The session could not be stored; the server log has the details.")
 		return
 	}
+	u.signedIn(w, r, id, r.FormValue("next"))
+}
+
+// signedIn hands the browser its session cookie and goes on to next.
+func (u *UI) signedIn(w http.ResponseWriter, r *http.Request, id, next string) {
 	u.setCookie(w, r, sessionCookie, id, int(u.cfg.SessionMax/time.Second))
 	u.setCookie(w, r, loginCookie, "", -1)
-	http.Redirect(w, r, safeNext(r.FormValue("next")), http.StatusSeeOther)
+	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 }
 
 func (u *UI) logout(w http.ResponseWriter, r *http.Request, s *session) error {

@@ -167,6 +167,8 @@ func (u *UI) routes() {
 	})
 	m.HandleFunc("GET /login", u.loginPage)
 	m.HandleFunc("POST /login", u.login)
+	m.HandleFunc("GET /setup", u.setupPage)
+	m.HandleFunc("POST /setup", u.setup)
 	m.HandleFunc("GET /login/once/{code}", u.signInOnce)
 	m.Handle("POST /logout", u.page("", u.logout))
 	m.Handle("GET /{$}", u.page("", func(w http.ResponseWriter, r *http.Request, _ *session) error {
@@ -239,6 +241,14 @@ func (u *UI) routes() {
 	m.Handle("GET /tokens", u.page(auth.Admin, u.tokenList))
 	m.Handle("POST /tokens", u.page(auth.Admin, u.createToken))
 	m.Handle("POST /tokens/{id}/revoke", u.page(auth.Admin, u.revokeToken))
+	m.Handle("GET /members", u.page(auth.Admin, u.members))
+	m.Handle("POST /members/invite", u.page(auth.Admin, u.invite))
+	m.Handle("POST /members/invites/{id}/revoke", u.page(auth.Admin, u.revokeInvite))
+	m.Handle("POST /members/{id}/role", u.page(auth.Admin, u.setRole))
+	m.Handle("POST /members/{id}/remove", u.page(auth.Admin, u.removeMember))
+	m.Handle("GET /audit", u.page(auth.Admin, u.auditLog))
+	m.HandleFunc("GET /invite/{code}", u.invitePage)
+	m.HandleFunc("POST /invite/{code}", u.acceptInvite)
 
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		u.errorPage(w, r, nil, http.StatusNotFound, "There is no page at "+r.URL.Path+".")

@@ -153,7 +153,7 @@ func (a *api) notFound(w http.ResponseWriter, r *http.Request) {
 func (a *api) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, a.MaxBodyBytes)
-		if err := rt.Handle(a, w, r); err != nil {
+		if err := a.audited(rt, w, r); err != nil { // audit.go
 			a.fail(w, r, err)
 		}
 	})

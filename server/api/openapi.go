@@ -54,6 +54,9 @@ var operations = []operation{
 		body: "TokenCreate", status: 201, response: "TokenCreated", errs: []int{400, 413}},
 	{method: "DELETE", path: "/tokens/{id}", tag: "meta", summary: "Revoke a token (it stops working at once)",
 		status: 200, response: "Token", errs: []int{404}},
+	{method: "GET", path: "/audit", tag: "meta", summary: "The audit log: who changed what, newest first",
+		desc:  "Every change made through the web UI or the API (by a person's account or a token). docs/security.md, \"Audit log\".",
+		query: pageParams, status: 200, response: "AuditPage", errs: []int{400}},
 
 	{method: "GET", path: "/scenarios", tag: "scenarios", summary: "List scenarios, by id",
 		query:  append([]param{{"active", "only active (true) or inactive (false) ones", obj{"type": "boolean"}}}, pageParams...),

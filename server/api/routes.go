@@ -24,6 +24,7 @@ var routes = []route{
 	{"GET", "/tokens", auth.Admin, (*api).listTokens},
 	{"POST", "/tokens", auth.Admin, (*api).createToken},
 	{"DELETE", "/tokens/{id}", auth.Admin, (*api).revokeToken},
+	{"GET", "/audit", auth.Admin, (*api).listAudit},
 
 	{"GET", "/scenarios", auth.ScenariosRead, (*api).listScenarios},
 	{"POST", "/scenarios", auth.ScenariosWrite, (*api).createScenario},

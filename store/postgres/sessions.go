@@ -16,8 +16,10 @@ func checkSession(what string, s *store.Session) error {
 		return fmt.Errorf("%s: nil session", what)
 	case len(s.Hash) == 0:
 		return fmt.Errorf("%s: no hash", what)
-	case s.TokenID == "":
-		return fmt.Errorf("%s: no token id", what)
+	case s.TokenID == "" && s.UserID == "":
+		return fmt.Errorf("%s: no token id nor user id", what)
+	case s.TokenID != "" && s.UserID != "":
+		return fmt.Errorf("%s: both a token id and a user id (a session names one)", what)
 	case s.CSRF == "":
 		return fmt.Errorf("%s: no CSRF token", what)
 	}
@@ -28,10 +30,13 @@ func (q *queries) CreateSession(ctx context.Context, s *store.Session) error {
 	if err := checkSession("create session", s); err != nil {
 		return err
 	}
-	_, err := q.db.Exec(ctx, `INSERT INTO session (hash, token_id, csrf, created_at, last_seen_at,
-		expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		s.Hash, s.TokenID, s.CSRF, ts(s.CreatedAt), ts(s.LastSeenAt), ts(s.ExpiresAt))
-	// Never the hash in a message: the token id says whose session it was.
+	_, err := q.db.Exec(ctx, `INSERT INTO session (hash, token_id, user_id, csrf, created_at,
+		last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		s.Hash, nullString(s.TokenID), nullString(s.UserID), s.CSRF, ts(s.CreatedAt), ts(s.LastSeenAt), ts(s.ExpiresAt))
+	// Never the hash in a message: the token or user id says whose session it was.
+	if s.UserID != "" {
+		return wrap(err, "create session of user %s", s.UserID)
+	}
 	return wrap(err, "create session of token %s", s.TokenID)
 }
 
@@ -41,12 +46,15 @@ func (q *queries) GetSession(ctx context.Context, hash []byte) (*store.Session, 
 		return nil, notFound("session with an empty hash")
 	}
 	row := q.db.QueryRow(ctx, `SELECT s.hash, s.token_id, s.csrf, s.created_at, s.last_seen_at,
-		s.expires_at, t.id, t.name, t.scopes, t.hash, t.created_at, t.last_used_at, t.revoked_at
+		s.expires_at, t.id, t.name, t.scopes, t.hash, t.created_at, t.last_used_at, t.revoked_at,
+		t.owner_id
 		FROM session s JOIN token t ON t.id = s.token_id WHERE s.hash = $1`, hash)
 	var s store.Session
 	t, err := scanToken(scanPrefix{row, []any{&s.Hash, &s.TokenID, &s.CSRF, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt}})
 	if isNoRows(err) {
-		return nil, notFound("session")
+		// Not a token's session: an account's, or none (a second indexed read, paid
+		// by accounts only).
+		return q.userSession(ctx, hash)
 	}
 	if err != nil {
 		return nil, wrap(err, "get session")
@@ -96,4 +104,29 @@ func (q *queries) DeleteExpiredSessions(ctx context.Context, now time.Time) (int
 		return 0, wrap(err, "delete expired sessions")
 	}
 	return int(tag.RowsAffected()), nil
+}
+
+// userSession reads an account's session joined with its account.
+func (q *queries) userSession(ctx context.Context, hash []byte) (*store.Session, error) {
+	row := q.db.QueryRow(ctx, `SELECT s.hash, s.user_id, s.csrf, s.created_at, s.last_seen_at,
+		s.expires_at, u.id, u.email, u.name, u.role, u.password_hash, u.created_at
+		FROM session s JOIN account u ON u.id = s.user_id WHERE s.hash = $1`, hash)
+	var s store.Session
+	u, err := scanUser(scanPrefix{row, []any{&s.Hash, &s.UserID, &s.CSRF, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt}})
+	if isNoRows(err) {
+		return nil, notFound("session")
+	}
+	if err != nil {
+		return nil, wrap(err, "get session")
+	}
+	s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.User = utc(s.CreatedAt), utc(s.LastSeenAt), utc(s.ExpiresAt), u
+	return &s, nil
+}
+
+// nullString stores "" as NULL (a session's unused owner column).
+func nullString(v string) any {
+	if v == "" {
+		return nil
+	}
+	return v
 }

@@ -10,18 +10,22 @@ import (
 	"github.com/weftworks/weft"
 )
 
-const tokenColumns = `id, name, scopes, hash, created_at, last_used_at, revoked_at`
+const tokenColumns = `id, name, scopes, hash, created_at, last_used_at, revoked_at, owner_id`
 
 func scanToken(row interface{ Scan(...any) error }) (*weft.Token, error) {
 	var t weft.Token
 	var scopes string
-	if err := row.Scan(&t.ID, &t.Name, &scopes, &t.Hash, &t.CreatedAt, &t.LastUsedAt, &t.RevokedAt); err != nil {
+	var owner *string
+	if err := row.Scan(&t.ID, &t.Name, &scopes, &t.Hash, &t.CreatedAt, &t.LastUsedAt, &t.RevokedAt, &owner); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(scopes), &t.Scopes); err != nil {
 		return nil, fmt.Errorf("token %s: stored scopes %q: %w", t.ID, scopes, err)
 	}
 	t.CreatedAt, t.LastUsedAt, t.RevokedAt = utc(t.CreatedAt), utcPtr(t.LastUsedAt), utcPtr(t.RevokedAt)
+	if owner != nil {
+		t.OwnerID = *owner
+	}
 	return &t, nil
 }
 
@@ -39,8 +43,8 @@ func (q *queries) CreateToken(ctx context.Context, t *weft.Token) error {
 		return fmt.Errorf("create token %s: scopes: %w", t.ID, err)
 	}
 	_, err = q.db.Exec(ctx, `INSERT INTO token (id, name, scopes, hash, created_at,
-		last_used_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		t.ID, t.Name, string(scopes), t.Hash, ts(t.CreatedAt), tsPtr(t.LastUsedAt), tsPtr(t.RevokedAt))
+		last_used_at, revoked_at, owner_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		t.ID, t.Name, string(scopes), t.Hash, ts(t.CreatedAt), tsPtr(t.LastUsedAt), tsPtr(t.RevokedAt), nullString(t.OwnerID))
 	return wrap(err, "create token %s", t.ID)
 }
 

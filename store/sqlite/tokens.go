@@ -11,20 +11,21 @@ import (
 	"github.com/weftworks/weft"
 )
 
-const tokenColumns = `id, name, scopes, hash, created_at, last_used_at, revoked_at`
+const tokenColumns = `id, name, scopes, hash, created_at, last_used_at, revoked_at, owner_id`
 
 func scanToken(row interface{ Scan(...any) error }) (*weft.Token, error) {
 	var t weft.Token
 	var scopes string
 	var created int64
 	var used, revoked sql.NullInt64
-	if err := row.Scan(&t.ID, &t.Name, &scopes, &t.Hash, &created, &used, &revoked); err != nil {
+	var owner sql.NullString
+	if err := row.Scan(&t.ID, &t.Name, &scopes, &t.Hash, &created, &used, &revoked, &owner); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(scopes), &t.Scopes); err != nil {
 		return nil, fmt.Errorf("token %s: stored scopes %q: %w", t.ID, scopes, err)
 	}
-	t.CreatedAt, t.LastUsedAt, t.RevokedAt = fromDB(created), fromDBPtr(used), fromDBPtr(revoked)
+	t.CreatedAt, t.LastUsedAt, t.RevokedAt, t.OwnerID = fromDB(created), fromDBPtr(used), fromDBPtr(revoked), owner.String
 	return &t, nil
 }
 
@@ -42,8 +43,8 @@ func (q *queries) CreateToken(ctx context.Context, t *weft.Token) error {
 		return fmt.Errorf("create token %s: scopes: %w", t.ID, err)
 	}
 	_, err = q.db.ExecContext(ctx, `INSERT INTO token (id, name, scopes, hash, created_at,
-		last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		t.ID, t.Name, string(scopes), t.Hash, toDB(t.CreatedAt), toDBPtr(t.LastUsedAt), toDBPtr(t.RevokedAt))
+		last_used_at, revoked_at, owner_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.ID, t.Name, string(scopes), t.Hash, toDB(t.CreatedAt), toDBPtr(t.LastUsedAt), toDBPtr(t.RevokedAt), nullString(t.OwnerID))
 	return wrap(err, "create token %s", t.ID)
 }
 

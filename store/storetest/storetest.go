@@ -77,6 +77,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Hooks", testHooks},
 		{"Connections", testConnections},
 		{"Sessions", testSessions},
+		{"Users", testUsers},
+		{"Audit", testAudit},
 		{"OAuth", testOAuth},
 		{"TriggerPositions", testTriggerPositions},
 		{"AppHooks", testAppHooks},

@@ -113,9 +113,23 @@ type weftServer struct {
 	runs  runs
 	svc   *service.Service
 	st    *sqlite.Store
+	auth  *auth.Auth
 }
 
 func startWeft(t *testing.T, configure ...func(*service.Config)) *weftServer {
+	t.Helper()
+	w := startEmptyWeft(t, configure...)
+	plain, _, err := w.auth.Create(t.Context(), "browser-test", []string{auth.Admin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.token = plain
+	return w
+}
+
+// startEmptyWeft is startWeft without the admin token: a fresh weft, no account and
+// no token.
+func startEmptyWeft(t *testing.T, configure ...func(*service.Config)) *weftServer {
 	t.Helper()
 	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "weft.db"), sqlite.Options{})
 	if err != nil {
@@ -160,11 +174,7 @@ func startWeft(t *testing.T, configure ...func(*service.Config)) *weftServer {
 		}
 		st.Close()
 	})
-	plain, _, err := a.Create(t.Context(), "browser-test", []string{auth.Admin})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &weftServer{base: base, token: plain, runs: rs, svc: svc, st: st}
+	return &weftServer{base: base, runs: rs, svc: svc, st: st, auth: a}
 }
 
 // newBrowser starts a headless Chromium with a fresh profile.
